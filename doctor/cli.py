@@ -1,0 +1,44 @@
+"""The `chat-doctor` command line: Typer wiring only; each command lives in doctor/commands/."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import typer
+
+from doctor.commands import check
+
+app = typer.Typer(
+    name="chat-doctor",
+    help="Checks that this Python environment can talk to an OpenAI-compatible chat API, "
+    "explains why not, and measures time to first token.",
+    no_args_is_help=True,
+    add_completion=False,
+    # Locals may hold the API key: never print them in a traceback.
+    pretty_exceptions_show_locals=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version_callback(value: bool) -> None:
+    if value:
+        from doctor import __version__
+
+        typer.echo(f"chat-doctor {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Optional[bool] = typer.Option(
+        None, "--version", callback=_version_callback, is_eager=True, help="Print the version and exit."
+    ),
+) -> None:
+    """chat-doctor: is this environment ready for the chat API?"""
+
+
+app.command("check")(check.command)
+
+
+def main() -> None:
+    app()

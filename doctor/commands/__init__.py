@@ -1,0 +1,1 @@
+"""Thin Typer adapters, one module per command: parse options, call the logic, render, exit."""

@@ -1,0 +1,44 @@
+"""`chat-doctor check`: is this environment ready to talk to the chat API?"""
+
+from __future__ import annotations
+
+from doctor.commands.options import (
+    BaseUrlOpt,
+    InsecureOpt,
+    JsonOpt,
+    ModelOpt,
+    OfflineOpt,
+    PythonOpt,
+    StrictOpt,
+    TimeoutOpt,
+    VerboseOpt,
+)
+from doctor.settings import DEFAULT_TIMEOUT_S
+
+
+def command(
+    python: PythonOpt = None,
+    base_url: BaseUrlOpt = None,
+    model: ModelOpt = None,
+    timeout: TimeoutOpt = DEFAULT_TIMEOUT_S,
+    offline: OfflineOpt = False,
+    as_json: JsonOpt = False,
+    verbose: VerboseOpt = False,
+    strict: StrictOpt = False,
+    allow_insecure: InsecureOpt = False,
+) -> None:
+    """Check the interpreter, TLS, key, endpoint and API; print causes and fixes."""
+    from doctor.commands.present import run_and_present
+    from doctor.settings import Settings
+
+    settings = Settings(
+        python=python,
+        base_url=base_url,
+        model=model,
+        timeout_s=timeout,
+        offline=offline,
+        strict=strict,
+        verbose=verbose,
+        allow_insecure=allow_insecure,
+    )
+    run_and_present(settings, as_json=as_json, groups={"python", "packages", "config", "net", "api"})

@@ -1,0 +1,54 @@
+"""Options shared by several commands, declared once so their names and help never drift."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import typer
+
+try:  # Python 3.9+: typing.Annotated; typing_extensions only as a fallback for old typer stacks
+    from typing import Annotated
+except ImportError:  # pragma: no cover
+    from typing_extensions import Annotated  # type: ignore[assignment]
+
+
+def _positive(value: Optional[float]) -> Optional[float]:
+    if value is not None and not value > 0:
+        raise typer.BadParameter("must be a positive number of seconds")
+    return value
+
+
+PythonOpt = Annotated[
+    Optional[str],
+    typer.Option(
+        "--python",
+        metavar="PATH",
+        help="Interpreter (or virtual environment) to inspect. Default: $VIRTUAL_ENV, else chat-doctor's own.",
+    ),
+]
+BaseUrlOpt = Annotated[
+    Optional[str],
+    typer.Option("--base-url", metavar="URL", help="API base URL. Default: $OPENAI_BASE_URL, else https://api.openai.com/v1."),
+]
+ModelOpt = Annotated[
+    Optional[str], typer.Option("--model", "-m", help="Chat model (Azure: the deployment). Default: gpt-4o-mini.")
+]
+TimeoutOpt = Annotated[
+    float,
+    typer.Option("--timeout", metavar="SECONDS", callback=_positive, help="Bound on every network step."),
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print the JSON report alone on stdout.")]
+VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="Show details, timings and durations.")]
+StrictOpt = Annotated[bool, typer.Option("--strict", help="Treat warnings as failures (exit 1).")]
+InsecureOpt = Annotated[
+    bool,
+    typer.Option(
+        "--allow-insecure",
+        help="Allow sending the key over plain http:// to a host that is not this machine.",
+    ),
+]
+OfflineOpt = Annotated[bool, typer.Option("--offline", help="Skip every check that needs the network.")]
+MaxTtftOpt = Annotated[
+    Optional[float],
+    typer.Option("--max-ttft", metavar="SECONDS", callback=_positive, help="Fail (exit 4) when time to first token exceeds this."),
+]

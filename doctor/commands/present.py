@@ -1,0 +1,75 @@
+"""Run a session and present it: live console lines, or the JSON document, then the exit code.
+
+Shared by `check`, `smoke` and `demo`. Under `--json`, stdout receives the JSON document and
+nothing else; the spinner (terminals only) and any streamed text go to stderr.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from typing import Collection, Optional
+
+import typer
+
+from doctor.model import ExitCode, Report
+from doctor.settings import Settings, UsageError
+
+
+def usage_error(message: str) -> typer.Exit:
+    """Print a one-line usage error to stderr; the caller raises the returned Exit (code 2)."""
+    typer.echo(f"chat-doctor: error: {message}", err=True)
+    return typer.Exit(int(ExitCode.USAGE))
+
+
+def run_and_present(settings: Settings, *, as_json: bool, groups: Optional[Collection[str]] = None) -> Report:
+    """Run the checks of `groups` and print them; raises typer.Exit with the report's exit code."""
+    from doctor import session
+    from doctor.render.console import ConsoleRenderer, make_console
+
+    try:
+        the_plan = session.plan(settings)
+    except UsageError as exc:
+        raise usage_error(str(exc)) from None
+
+    out = make_console()
+    err = make_console(stderr=True)
+    renderer = None if as_json else ConsoleRenderer(out, verbose=settings.verbose)
+    if renderer is not None:
+        renderer.header(the_plan)
+    spinner_console = err if as_json else out
+    started = time.monotonic()
+    with _spinner(spinner_console, "checking…") as spin:
+
+        def on_result(result):  # type: ignore[no-untyped-def]
+            if renderer is not None:
+                renderer.result(result)
+            spin.update(f"checked {result.id}…")
+
+        report = session.run(the_plan, groups=groups, on_result=on_result)
+    if renderer is not None:
+        renderer.footer(report, time.monotonic() - started)
+    else:
+        from doctor.render.json import render_json
+
+        sys.stdout.write(render_json(report) + "\n")
+        sys.stdout.flush()
+    raise typer.Exit(int(report.exit_code))
+
+
+class _NoSpinner:
+    def __enter__(self) -> "_NoSpinner":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def update(self, text: str) -> None:
+        return None
+
+
+def _spinner(console, text: str):  # type: ignore[no-untyped-def]
+    """A transient spinner on terminals only: CI logs get no control characters."""
+    if not console.is_terminal or console.is_dumb_terminal:
+        return _NoSpinner()
+    return console.status(text, spinner="dots")

@@ -1,0 +1,83 @@
+"""Which endpoint a run is about: the base URL, where it came from, and what kind of server.
+
+Resolution follows the openai SDK: `--base-url`, else `OPENAI_BASE_URL` (an exported empty
+value is *used* by the SDK, so it is kept here as "" and diagnosed), else Azure's
+`AZURE_OPENAI_ENDPOINT`, else the public API. Pure functions of the settings.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional
+from urllib.parse import urlsplit
+
+from doctor.model import Endpoint
+from doctor.settings import DEFAULT_BASE_URL, Settings
+
+AZURE_HOST_SUFFIXES = (".openai.azure.com", ".cognitiveservices.azure.com", ".services.ai.azure.com")
+LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1", "[::1]")
+
+
+@dataclass(frozen=True)
+class EndpointConfig:
+    base_url: str  # as configured ("" when OPENAI_BASE_URL is exported empty)
+    source: str  # "--base-url", "OPENAI_BASE_URL", "AZURE_OPENAI_ENDPOINT" or "default"
+    kind: str  # "openai", "azure" or "compatible"
+    api_version: Optional[str] = None  # Azure's api-version query parameter
+    deployment: Optional[str] = None  # Azure deployment, when configured
+
+    @property
+    def host(self) -> Optional[str]:
+        try:
+            return urlsplit(self.base_url).hostname
+        except ValueError:
+            return None
+
+    @property
+    def is_loopback(self) -> bool:
+        return is_loopback_host(self.host)
+
+    def to_endpoint(self) -> Endpoint:
+        return Endpoint(base_url=self.base_url, source=self.source, kind=self.kind)
+
+
+def is_loopback_host(host: Optional[str]) -> bool:
+    if not host:
+        return False
+    host = host.lower().strip("[]")
+    return host in ("localhost", "::1") or host.startswith("127.") or host.endswith(".localhost")
+
+
+def resolve_endpoint(settings: Settings) -> EndpointConfig:
+    env = settings.env
+    api_version = env.get("OPENAI_API_VERSION") or None
+    deployment = env.get("AZURE_OPENAI_DEPLOYMENT") or None
+    if settings.base_url is not None:
+        url, source = settings.base_url, "--base-url"
+    elif "OPENAI_BASE_URL" in env:
+        url, source = env["OPENAI_BASE_URL"], "OPENAI_BASE_URL"
+    elif env.get("AZURE_OPENAI_ENDPOINT"):
+        url, source = env["AZURE_OPENAI_ENDPOINT"], "AZURE_OPENAI_ENDPOINT"
+    else:
+        url, source = DEFAULT_BASE_URL, "default"
+    return EndpointConfig(
+        base_url=url,
+        source=source,
+        kind=endpoint_kind(url, source=source, api_type=env.get("OPENAI_API_TYPE", "")),
+        api_version=api_version,
+        deployment=deployment,
+    )
+
+
+def endpoint_kind(url: str, *, source: str = "", api_type: str = "") -> str:
+    if source == "AZURE_OPENAI_ENDPOINT" or api_type.lower() == "azure":
+        return "azure"
+    try:
+        host = (urlsplit(url).hostname or "").lower()
+    except ValueError:
+        host = ""
+    if host.endswith(AZURE_HOST_SUFFIXES):
+        return "azure"
+    if host == "api.openai.com" or host.endswith(".api.openai.com"):
+        return "openai"
+    return "compatible"

@@ -1,0 +1,6 @@
+"""Diagnosis codes per check group. Importing this package registers all of them.
+
+Each module calls `doctor.knowledge.diagnoses.register(...)` with its group's codes.
+"""
+
+from doctor.knowledge.codes import python, packages, config, network, api, stream  # noqa: F401

@@ -1,0 +1,58 @@
+"""Choosing the target interpreter and running the stdlib-only probe inside it."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from pathlib import Path
+
+from doctor.model import Target
+from doctor.settings import Settings, UsageError, current_python
+
+SELECTED_BY_FLAG = "--python"
+SELECTED_BY_VENV = "VIRTUAL_ENV"
+SELECTED_BY_SELF = "chat-doctor's own interpreter"
+
+
+def select_target(settings: Settings) -> Target:
+    """`--python PATH`, else the active virtual environment, else chat-doctor's interpreter.
+
+    Raises UsageError when `--python` names nothing runnable: that is a typo, not a finding.
+    """
+    if settings.python:
+        return Target(python=_resolve_flag(settings.python, settings.cwd), selected_by=SELECTED_BY_FLAG)
+    venv = settings.env.get("VIRTUAL_ENV")
+    if venv:
+        candidate = _venv_python(Path(venv))
+        if candidate is not None:
+            return Target(python=str(candidate), selected_by=SELECTED_BY_VENV)
+    return Target(python=current_python(), selected_by=SELECTED_BY_SELF)
+
+
+def _resolve_flag(value: str, cwd: Path) -> str:
+    path = Path(value).expanduser()
+    if not path.is_absolute() and os.sep not in value:
+        found = shutil.which(value)
+        if found:
+            return found
+    path = path if path.is_absolute() else cwd / path
+    if path.is_dir():
+        venv_python = _venv_python(path)
+        if venv_python is not None:
+            return str(venv_python)
+        raise UsageError(f"--python {value}: is a directory without bin/python (not a virtual environment)")
+    if not path.exists():
+        raise UsageError(f"--python {value}: no such file")
+    if not os.access(path, os.X_OK):
+        raise UsageError(f"--python {value}: not executable")
+    return str(path)
+
+
+def _venv_python(venv: Path) -> "Path | None":
+    names = ("Scripts/python.exe",) if sys.platform == "win32" else ("bin/python", "bin/python3")
+    for name in names:
+        candidate = venv / name
+        if candidate.exists():
+            return candidate
+    return None

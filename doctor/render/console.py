@@ -1,0 +1,121 @@
+"""Human output: one line per check, the cause and the fixes under each problem.
+
+Colour and symbols on a terminal; plain ASCII tags (greppable in CI logs) when stdout is
+not a terminal, `NO_COLOR` is set or the stream cannot encode the symbols. This module
+only renders: it never runs a check.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Callable, Dict, Optional, Tuple
+
+from doctor.model import CheckResult, Report, Status
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from doctor.session import Plan
+
+# status -> (symbol, plain tag, rich style)
+_MARKS: Dict[Status, Tuple[str, str, str]] = {
+    Status.OK: ("✓", "[ ok ]", "green"),
+    Status.WARN: ("!", "[warn]", "yellow"),
+    Status.FAIL: ("✗", "[FAIL]", "bold red"),
+    Status.SKIP: ("○", "[skip]", "dim"),
+    Status.ERROR: ("☠", "[ERR ]", "bold magenta"),
+}
+
+# Extra -v sections drawn for particular checks (e.g. the httpstat-style timeline).
+VerboseExtra = Callable[[CheckResult], "list[str]"]
+VERBOSE_EXTRAS: Dict[str, VerboseExtra] = {}
+
+
+def make_console(*, stderr: bool = False, env: Optional[dict] = None) -> "Console":
+    from rich.console import Console
+
+    # highlight=False: rich would otherwise colour numbers and paths inside our sentences.
+    return Console(stderr=stderr, highlight=False, soft_wrap=False)
+
+
+class ConsoleRenderer:
+    def __init__(self, console: "Console", *, verbose: bool = False) -> None:
+        self.console = console
+        self.verbose = verbose
+        self.fancy = console.is_terminal and not console.no_color and _can_encode(console, "✓○☠…")
+        self._id_width = 18
+
+    def header(self, plan: "Plan") -> None:
+        from rich.markup import escape
+
+        target = plan.target
+        endpoint = plan.endpoint
+        url = endpoint.base_url if endpoint.base_url else '"" (empty)'
+        self._line(f"[bold]chat-doctor[/bold] {escape(_version())}")
+        self._line(f"  target    {escape(target.python)}  [dim]({escape(target.selected_by)})[/dim]")
+        self._line(f"  endpoint  {escape(url)}  [dim]({escape(endpoint.source)}, {escape(endpoint.kind)})[/dim]")
+        self.console.print()
+
+    def result(self, result: CheckResult) -> None:
+        from rich.markup import escape
+
+        symbol, tag, style = _MARKS[result.status]
+        mark = f"[{style}]{symbol}[/{style}]" if self.fancy else tag
+        code = f"  [dim]\\[{escape(result.code)}][/dim]" if result.code and result.status is not Status.SKIP else ""
+        timing = f"  [dim]{_ms(result.duration_ms)}[/dim]" if self.verbose else ""
+        self._line(f" {mark} {escape(result.id.ljust(self._id_width))} {escape(result.summary)}{code}{timing}")
+        problem = result.status in (Status.WARN, Status.FAIL, Status.ERROR)
+        if problem or self.verbose:
+            for detail in result.details:
+                self._line(f"     {escape(detail)}", style="dim" if not problem else None)
+        if self.verbose and result.id in VERBOSE_EXTRAS:
+            for line in VERBOSE_EXTRAS[result.id](result):
+                self._line(f"     {escape(line)}")
+        if problem:
+            for fix in result.fixes:
+                self._fix(fix.text, fix.command)
+
+    def _fix(self, text: str, command: Optional[str]) -> None:
+        from rich.markup import escape
+
+        arrow = "→" if self.fancy else "fix:"
+        self._line(f"     [cyan]{arrow}[/cyan] {escape(text)}")
+        if command:
+            for line in command.splitlines():
+                self._line(f"         [bold]{escape(line)}[/bold]")
+
+    def footer(self, report: Report, elapsed_s: Optional[float] = None) -> None:
+        counts = report.summary
+        parts = []
+        for status, word in ((Status.FAIL, "failed"), (Status.ERROR, "crashed"), (Status.WARN, "warning"),
+                             (Status.OK, "ok"), (Status.SKIP, "skipped")):
+            n = counts[status.value]
+            if n:
+                parts.append(f"{n} {word if status is not Status.WARN or n == 1 else 'warnings'}")
+        took = f" in {elapsed_s:.1f} s" if elapsed_s is not None else ""
+        verdict = {0: "[green]ready[/green]", 4: "[yellow]over threshold[/yellow]", 3: "[magenta]incomplete[/magenta]"}.get(
+            int(report.exit_code), "[red]not ready[/red]"
+        )
+        self.console.print()
+        self._line(f"{verdict}: {', '.join(parts) or 'nothing checked'}{took} (exit {int(report.exit_code)})")
+
+    def _line(self, markup: str, style: Optional[str] = None) -> None:
+        self.console.print(markup, style=style, overflow="fold", crop=False)
+
+
+def _ms(ms: float) -> str:
+    return f"{ms / 1000:.2f} s" if ms >= 2000 else f"{ms:.0f} ms"
+
+
+def _version() -> str:
+    from doctor import __version__
+
+    return __version__
+
+
+def _can_encode(console: "Console", sample: str) -> bool:
+    encoding = getattr(console.file, "encoding", None) or "utf-8"
+    try:
+        sample.encode(encoding)
+    except (UnicodeEncodeError, LookupError):
+        return False
+    return True

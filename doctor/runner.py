@@ -1,0 +1,167 @@
+"""Runs checks concurrently and yields their results in declared order.
+
+Each check runs in its own daemon thread (a hung check can never keep the process alive),
+waits for the checks it `needs`, and is skipped with the reason when one of them did not
+pass. Facts that several checks share (the interpreter probe, the DNS answer, ...) are
+gathered once through `Context.fact`, whichever check asks first. A check that raises
+becomes an `error` result; one that overruns its deadline becomes `check_timeout`: the
+report always completes.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import traceback
+from concurrent.futures import Future
+from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import dataclass
+from typing import Any, Callable, Dict, Iterator, Mapping, Optional, Sequence, Tuple
+
+from doctor.knowledge.diagnoses import diagnose
+from doctor.model import CheckResult, Status
+from doctor.redact import Redactor
+from doctor.settings import Settings
+
+PASSING = (Status.OK, Status.WARN)
+
+
+@dataclass(frozen=True)
+class Check:
+    """A named verdict: `run(ctx)` gathers through `ctx.fact` and returns a `CheckResult`."""
+
+    id: str
+    title: str
+    run: Callable[["Context"], CheckResult]
+    needs: Tuple[str, ...] = ()  # check ids that must pass (ok or warn) before this one runs
+    network: bool = False  # skipped under --offline
+
+
+FactProvider = Callable[["Context"], Any]
+
+
+class Context:
+    """What a running check can reach: the settings, shared facts and earlier results."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        providers: Mapping[str, FactProvider],
+        *,
+        plan: Any = None,
+        redactor: Optional[Redactor] = None,
+    ) -> None:
+        self.settings = settings
+        self.plan = plan  # doctor.session.Plan: the resolved target and endpoint
+        self.redactor = redactor or Redactor.from_env(settings.env)
+        self._providers = dict(providers)
+        self._facts: Dict[str, Future] = {}
+        self._facts_lock = threading.Lock()
+        self._results: Dict[str, Future] = {}
+
+    def fact(self, name: str) -> Any:
+        """The named fact, gathered once; concurrent callers wait for the first to finish.
+
+        A provider's exception is re-raised in every caller, so each dependent check
+        reports it rather than one check swallowing it.
+        """
+        with self._facts_lock:
+            future = self._facts.get(name)
+            owner = future is None
+            if owner:
+                future = self._facts[name] = Future()
+        if owner:
+            try:
+                future.set_result(self._providers[name](self))
+            except BaseException as exc:  # noqa: BLE001  # stored and re-raised in each caller
+                future.set_exception(exc)
+        return future.result()
+
+    def peek(self, name: str) -> Any:
+        """The named fact if it was already gathered successfully, else None (never gathers)."""
+        future = self._facts.get(name)
+        if future is None or not future.done() or future.exception() is not None:
+            return None
+        return future.result()
+
+    def result(self, check_id: str, timeout: Optional[float] = None) -> Optional[CheckResult]:
+        """The result of another check of this run (waits for it); None if it is not running."""
+        future = self._results.get(check_id)
+        return future.result(timeout=timeout) if future is not None else None
+
+
+def run_checks(
+    checks: Sequence[Check],
+    ctx: Context,
+    *,
+    deadline_s: float,
+) -> Iterator[CheckResult]:
+    """Start every check at once; yield results in the order of `checks`.
+
+    `deadline_s` bounds each check from the moment the run starts.
+    """
+    started = time.monotonic()
+    for check in checks:
+        ctx._results[check.id] = Future()
+    for check in checks:
+        thread = threading.Thread(target=_run_one, args=(check, ctx), name=f"check {check.id}", daemon=True)
+        thread.start()
+    for check in checks:
+        remaining = max(0.0, deadline_s - (time.monotonic() - started))
+        try:
+            result = ctx._results[check.id].result(timeout=remaining)
+        except FutureTimeout:
+            result = diagnose(
+                check.id, "check_timeout", f"{check.title}: did not finish within {deadline_s:g} s"
+            ).with_duration((time.monotonic() - started) * 1000)
+        yield ctx.redactor.scrub(result)
+
+
+def _run_one(check: Check, ctx: Context) -> None:
+    future = ctx._results[check.id]
+    try:
+        blocked = _failed_prerequisite(check, ctx)
+        t0 = time.perf_counter()
+        if blocked is not None:
+            result = blocked
+        elif check.network and ctx.settings.offline:
+            result = diagnose(check.id, "offline", f"{check.title}: skipped (--offline)")
+        else:
+            result = _crash_safe(check, ctx)
+        if result.id != check.id:
+            raise ValueError(f"check {check.id} returned a result for {result.id}")
+        future.set_result(result.with_duration((time.perf_counter() - t0) * 1000) if not result.duration_ms else result)
+    except BaseException as exc:  # noqa: BLE001  # the report must complete whatever happens
+        future.set_result(_crashed(check, exc))
+
+
+def _failed_prerequisite(check: Check, ctx: Context) -> Optional[CheckResult]:
+    for dependency in check.needs:
+        prior = ctx.result(dependency)
+        if prior is None or prior.status in PASSING:
+            continue
+        if prior.status is Status.SKIP:
+            reason = f"{dependency} was skipped"
+        else:
+            reason = f"{dependency} did not pass" + (f" ({prior.code})" if prior.code else "")
+        # Offline skips stay "offline" so the report says why plainly.
+        code = "offline" if prior.code == "offline" else "prerequisite_failed"
+        return diagnose(check.id, code, f"{check.title}: skipped, {reason}", data={"blocked_by": dependency})
+    return None
+
+
+def _crash_safe(check: Check, ctx: Context) -> CheckResult:
+    try:
+        return check.run(ctx)
+    except Exception as exc:  # noqa: BLE001  # a crashing check becomes an `error` result
+        return _crashed(check, exc)
+
+
+def _crashed(check: Check, exc: BaseException) -> CheckResult:
+    frames = traceback.format_exception(type(exc), exc, exc.__traceback__)
+    return diagnose(
+        check.id,
+        "check_crashed",
+        f"{check.title}: the check crashed ({type(exc).__name__}: {exc})",
+        details=[line.rstrip() for line in "".join(frames[-6:]).splitlines() if line.strip()],
+    )

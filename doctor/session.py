@@ -1,0 +1,86 @@
+"""One run of the checks, from settings to a finished `Report`.
+
+The commands (`check`, `smoke`, `demo`) share this: resolve what is being checked, run the
+selected checks concurrently, hand each result to `on_result` as soon as it and every check
+before it are done (so the console prints in a fixed order while later checks still run),
+and return the report.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Collection, Optional
+
+from doctor import __version__
+from doctor.endpoint import EndpointConfig, resolve_endpoint
+from doctor.model import CheckResult, Endpoint, Report, Target
+from doctor.probe.interpreters import select_target
+from doctor.runner import Context, run_checks
+from doctor.settings import Settings
+
+# A check's own network steps are bounded by --timeout; this is the backstop for the
+# whole check (several steps in a row, the probe's own limit), so nothing hangs in CI.
+_STEPS_PER_CHECK = 3
+_DEADLINE_SLACK_S = 5.0
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What a run is about, known before any check runs (the console prints it first)."""
+
+    settings: Settings
+    target: Target
+    endpoint: EndpointConfig
+
+
+def plan(settings: Settings) -> Plan:
+    """Resolve the target and endpoint; raises UsageError for impossible flags."""
+    return Plan(settings=settings, target=select_target(settings), endpoint=resolve_endpoint(settings))
+
+
+def run(
+    the_plan: Plan,
+    *,
+    groups: Optional[Collection[str]] = None,
+    on_result: Callable[[CheckResult], None] = lambda result: None,
+) -> Report:
+    """Run the checks of `groups` (all when None) and return the report."""
+    from doctor.checks import registry
+
+    checks, providers = registry()
+    selected = [c for c in checks if groups is None or c.id.split(".", 1)[0] in groups or c.id in groups]
+    ctx = Context(the_plan.settings, providers, plan=the_plan)
+    settings = the_plan.settings
+    smoke_budget = settings.timeout_s * max(1, settings.smoke.runs if settings.smoke else 0) * 3
+    deadline = settings.timeout_s * _STEPS_PER_CHECK + _DEADLINE_SLACK_S + smoke_budget
+    results = []
+    for result in run_checks(selected, ctx, deadline_s=deadline):
+        results.append(result)
+        on_result(result)
+    return Report(
+        tool_version=__version__,
+        target=_target_with_facts(the_plan.target, ctx),
+        endpoint=the_plan.endpoint.to_endpoint(),
+        checks=tuple(results),
+        smoke=ctx.redactor.scrub(_smoke_summary(ctx)),
+        strict=settings.strict,
+    )
+
+
+def _target_with_facts(target: Target, ctx: Context) -> Target:
+    """Add version and TLS library from the probe, when the probe ran and succeeded."""
+    facts = ctx.peek("interpreter")
+    version = getattr(facts, "python_version", None)
+    ssl_name = getattr(facts, "ssl_version", None)
+    return Target(python=target.python, selected_by=target.selected_by, version=version, ssl=ssl_name)
+
+
+def _smoke_summary(ctx: Context) -> Optional[dict]:
+    summary = ctx.peek("smoke")
+    if summary is None:
+        return None
+    return summary.to_dict() if hasattr(summary, "to_dict") else dict(summary)
+
+
+def endpoint_of(the_plan: Plan) -> Endpoint:
+    return the_plan.endpoint.to_endpoint()

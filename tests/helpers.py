@@ -1,0 +1,80 @@
+"""Running chat-doctor the two real ways, in-process (CliRunner) and as a subprocess."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Dict, Mapping, Optional, Sequence
+
+# A key shaped like a real project key. It must never appear in any output.
+CANARY_KEY = "sk-proj-CANARYcanary0123456789abcdefghijklmnopqrstuvwxyzT3BlbkFJ0123456789CANARYzzzz"
+
+# Variables every test starts without (see conftest.isolated_env).
+ISOLATED_VARS = frozenset(
+    {
+        "VIRTUAL_ENV", "CONDA_PREFIX", "PYTHONWARNINGS",
+        "SSL_CERT_FILE", "SSL_CERT_DIR", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "PIP_CERT",
+        "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY",
+        "OPENAI_API_KEY", "OPENAI_BASE_URL",
+    }
+)
+
+CHAT_DOCTOR = str(Path(sys.executable).with_name("chat-doctor"))
+
+
+@dataclass(frozen=True)
+class Run:
+    exit_code: int
+    stdout: str
+    stderr: str
+
+    @property
+    def json(self) -> Dict[str, Any]:
+        return json.loads(self.stdout)
+
+    @property
+    def output(self) -> str:
+        return self.stdout + self.stderr
+
+    def check(self, check_id: str) -> Dict[str, Any]:
+        """The JSON result of one check (requires --json)."""
+        for result in self.json["checks"]:
+            if result["id"] == check_id:
+                return result
+        raise KeyError(check_id)
+
+
+def run_cli(args: Sequence[str], env: Optional[Mapping[str, str]] = None) -> Run:
+    """In-process through Typer's CliRunner, with the current (isolated) environment plus `env`."""
+    from typer.testing import CliRunner
+
+    from doctor.cli import app
+
+    runner = CliRunner()
+    result = runner.invoke(app, list(args), env=dict(env or {}), catch_exceptions=False)
+    try:
+        stderr = result.stderr
+    except ValueError:  # older click: stderr not captured separately
+        stderr = ""
+    return Run(result.exit_code, result.stdout, stderr)
+
+
+def run_subprocess(
+    args: Sequence[str],
+    env: Optional[Mapping[str, str]] = None,
+    *,
+    executable: str = CHAT_DOCTOR,
+    timeout: float = 120,
+    cwd: Optional[str] = None,
+) -> Run:
+    """The installed console script as a real process, with the isolated environment plus `env`."""
+    full_env = dict(os.environ)
+    full_env.update(env or {})
+    proc = subprocess.run(
+        [executable, *args], capture_output=True, text=True, env=full_env, timeout=timeout, cwd=cwd
+    )
+    return Run(proc.returncode, proc.stdout, proc.stderr)
