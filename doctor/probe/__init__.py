@@ -1,0 +1,1 @@
+"""Facts about interpreters: choosing the target and probing it in a subprocess."""
