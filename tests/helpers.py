@@ -10,8 +10,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Dict, Mapping, Optional, Sequence
 
-# A key shaped like a real project key. It must never appear in any output.
-CANARY_KEY = "sk-proj-CANARYcanary0123456789abcdefghijklmnopqrstuvwxyzT3BlbkFJ0123456789CANARYzzzz"
+# A key shaped like a real project key (random, so no ordinary text shares a long run with it).
+# It must never appear, whole or in long fragments, in any output.
+CANARY_KEY = "sk-proj-CANARYr80rAnvI35gpANESfN0iDtRdTwYz_uybHBDKbltv6-SVXKFrB8Jo_qlO8xT3BlbkFJ0_lGBNPAjz4K5SVjihCcoV-hDiJaEpzQSlfvMPO5eYLBy_AAdX5FClCNRY"
 
 # Variables every test starts without (see conftest.isolated_env).
 ISOLATED_VARS = frozenset(

@@ -1,7 +1,7 @@
 """`chat-doctor check`: is this environment ready to talk to the chat API?"""
 
-from __future__ import annotations
-
+# No `from __future__ import annotations` in command modules: typer < 0.13 reads the
+# annotations without evaluating them and would silently ignore the Annotated options.
 from doctor.commands.options import (
     BaseUrlOpt,
     InsecureOpt,
@@ -28,10 +28,9 @@ def command(
     allow_insecure: InsecureOpt = False,
 ) -> None:
     """Check the interpreter, TLS, key, endpoint and API; print causes and fixes."""
-    from doctor.commands.present import run_and_present
-    from doctor.settings import Settings
+    from doctor.commands.present import run_and_present, settings_or_exit
 
-    settings = Settings(
+    settings = settings_or_exit(
         python=python,
         base_url=base_url,
         model=model,

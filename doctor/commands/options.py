@@ -1,7 +1,7 @@
 """Options shared by several commands, declared once so their names and help never drift."""
 
-from __future__ import annotations
-
+# No `from __future__ import annotations` here or in command modules: typer < 0.13 reads
+# annotations without evaluating them and would silently ignore the Annotated options.
 from typing import Optional
 
 import typer

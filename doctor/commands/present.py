@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sys
 import time
-from typing import Collection, Optional
+from typing import Any, Collection, Optional
 
 import typer
 
@@ -20,6 +20,14 @@ def usage_error(message: str) -> typer.Exit:
     """Print a one-line usage error to stderr; the caller raises the returned Exit (code 2)."""
     typer.echo(f"chat-doctor: error: {message}", err=True)
     return typer.Exit(int(ExitCode.USAGE))
+
+
+def settings_or_exit(**options: Any) -> Settings:
+    """Settings from command options; an impossible value is a usage error (exit 2)."""
+    try:
+        return Settings(**options)
+    except UsageError as exc:
+        raise usage_error(str(exc)) from None
 
 
 def run_and_present(settings: Settings, *, as_json: bool, groups: Optional[Collection[str]] = None) -> Report:
