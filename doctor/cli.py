@@ -6,7 +6,7 @@ from typing import Optional
 
 import typer
 
-from doctor.commands import check
+from doctor.commands import check, mock_server
 
 app = typer.Typer(
     name="chat-doctor",
@@ -38,6 +38,7 @@ def _root(
 
 
 app.command("check")(check.command)
+app.command("mock-server")(mock_server.command)
 
 
 def main() -> None:
