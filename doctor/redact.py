@@ -8,6 +8,7 @@ it; `key_shape` is how a key is shown instead: its prefix, last four and length.
 from __future__ import annotations
 
 import dataclasses
+import enum
 import re
 from typing import Any, Iterable, Mapping, Optional, Tuple
 
@@ -64,6 +65,8 @@ class Redactor:
         """Scrub strings anywhere inside dicts, lists, tuples and frozen dataclasses."""
         if not self._secrets:
             return obj
+        if isinstance(obj, enum.Enum):
+            return obj  # Status is a str enum: scrubbing would turn it into a plain str
         if isinstance(obj, str):
             return self.text(obj)
         if isinstance(obj, Mapping):
