@@ -50,9 +50,14 @@ class Context:
         *,
         plan: Any = None,
         redactor: Optional[Redactor] = None,
+        live: Optional[Callable[[str], None]] = None,
     ) -> None:
         self.settings = settings
         self.plan = plan  # doctor.session.Plan: the resolved target and endpoint
+        # Where a check may hand text meant to be seen as it happens (the smoke test's streamed
+        # reply). Set by the presenter (stdout, stderr under --json, None under --quiet), so
+        # checks still never print themselves.
+        self.live = live
         self.redactor = redactor or Redactor.from_env(settings.env)
         self._providers = dict(providers)
         self._facts: Dict[str, Future] = {}

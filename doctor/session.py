@@ -43,13 +43,16 @@ def run(
     *,
     groups: Optional[Collection[str]] = None,
     on_result: Callable[[CheckResult], None] = lambda result: None,
+    live: Optional[Callable[[str], None]] = None,
 ) -> Report:
-    """Run the checks of `groups` (all when None) and return the report."""
+    """Run the checks of `groups` (all when None) and return the report.
+
+    `live` receives text a check wants seen as it happens (see `Context.live`)."""
     from doctor.checks import registry
 
     checks, providers = registry()
     selected = [c for c in checks if groups is None or c.id.split(".", 1)[0] in groups or c.id in groups]
-    ctx = Context(the_plan.settings, providers, plan=the_plan)
+    ctx = Context(the_plan.settings, providers, plan=the_plan, live=live)
     settings = the_plan.settings
     smoke_budget = settings.timeout_s * max(1, settings.smoke.runs if settings.smoke else 0) * 3
     deadline = settings.timeout_s * _STEPS_PER_CHECK + _DEADLINE_SLACK_S + smoke_budget

@@ -7,6 +7,7 @@ nothing else; the spinner (terminals only) and any streamed text go to stderr.
 from __future__ import annotations
 
 import sys
+import threading
 import time
 from typing import Any, Collection, Optional
 
@@ -48,13 +49,16 @@ def run_and_present(settings: Settings, *, as_json: bool, groups: Optional[Colle
     spinner_console = err if as_json else out
     started = time.monotonic()
     with _spinner(spinner_console, "checking…") as spin:
+        live = _live_text(settings, as_json, spin)
 
         def on_result(result):  # type: ignore[no-untyped-def]
-            if renderer is not None:
-                renderer.result(result)
-            spin.update(f"checked {result.id}…")
+            with _output_lock:
+                if renderer is not None:
+                    renderer.result(result)
+                if live is None or not live.started:
+                    spin.update(f"checked {result.id}…")
 
-        report = session.run(the_plan, groups=groups, on_result=on_result)
+        report = session.run(the_plan, groups=groups, on_result=on_result, live=live)
     if renderer is not None:
         renderer.footer(report, time.monotonic() - started)
     else:
@@ -65,6 +69,37 @@ def run_and_present(settings: Settings, *, as_json: bool, groups: Optional[Colle
     raise typer.Exit(int(report.exit_code))
 
 
+# Result lines (main thread) and streamed text (the smoke check's thread) never interleave mid-line.
+_output_lock = threading.Lock()
+
+
+class _LiveText:
+    """The smoke test's streamed reply, shown as it arrives: each piece written and flushed at
+    once (stdout, or stderr under --json so stdout stays pure JSON); the spinner stops first.
+    """
+
+    def __init__(self, to_stderr: bool, spin: Any) -> None:
+        self._to_stderr = to_stderr
+        self._spin = spin
+        self.started = False
+
+    def __call__(self, text: str) -> None:
+        with _output_lock:
+            if not self.started:
+                self.started = True
+                self._spin.stop()
+            stream = sys.stderr if self._to_stderr else sys.stdout
+            stream.write(text)
+            stream.flush()
+
+
+def _live_text(settings: Settings, as_json: bool, spin: Any) -> Optional[_LiveText]:
+    """Where streamed text goes: nowhere without a smoke test or under --quiet."""
+    if settings.smoke is None or settings.smoke.quiet:
+        return None
+    return _LiveText(to_stderr=as_json, spin=spin)
+
+
 class _NoSpinner:
     def __enter__(self) -> "_NoSpinner":
         return self
@@ -73,6 +108,9 @@ class _NoSpinner:
         return None
 
     def update(self, text: str) -> None:
+        return None
+
+    def stop(self) -> None:
         return None
 
 
