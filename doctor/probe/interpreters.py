@@ -6,9 +6,15 @@ import os
 import shutil
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from doctor.model import Target
 from doctor.settings import Settings, UsageError, current_python
+
+if TYPE_CHECKING:
+    import subprocess
+
+    from doctor.probe.facts import InterpreterFacts
 
 SELECTED_BY_FLAG = "--python"
 SELECTED_BY_VENV = "VIRTUAL_ENV"
@@ -56,3 +62,145 @@ def _venv_python(venv: Path) -> "Path | None":
         if candidate.exists():
             return candidate
     return None
+
+
+# --- running the probe inside the target ----------------------------------------------
+
+# The answer line starts with this mark; it is assembled at run time so that a target that
+# merely echoes its arguments or its input (e.g. /bin/cat) cannot fake an answer.
+_MARK_PARTS = ("@@chat-doctor", "-probe@@")
+_MARK = "".join(_MARK_PARTS)
+
+# Runs first, in any Python from 2.7 on: a too-old interpreter answers with its version
+# instead of failing on the probe's syntax; a supported one reads the probe from stdin.
+BOOTSTRAP = r"""
+import sys
+mark = %r + %r
+if sys.version_info < (3, 6):
+    import json, platform
+    try:
+        import ssl
+        lib = ssl.OPENSSL_VERSION
+    except Exception:
+        lib = None
+    answer = {"schema": 1, "too_old": True, "python_version": platform.python_version(),
+              "version_info": list(sys.version_info[:3]),
+              "implementation": platform.python_implementation(),
+              "executable": sys.executable, "ssl_version": lib}
+    sys.stdout.write("\n" + mark + json.dumps(answer) + "\n")
+else:
+    namespace = {"__name__": "chat_doctor_probe"}
+    exec(compile(sys.stdin.read(), "<chat-doctor probe>", "exec"), namespace)
+    namespace["main"](mark)
+""" % _MARK_PARTS
+
+# Below this a healthy but cold interpreter (first start after boot, antivirus, network
+# home directories) may not answer in time; above it, a hung target delays the report.
+PROBE_TIMEOUT_MIN_S = 2.0
+PROBE_TIMEOUT_MAX_S = 60.0
+
+
+def probe_timeout(timeout_s: float) -> float:
+    """`--timeout`, bounded so a short network timeout doesn't fail a slow-starting Python."""
+    return min(PROBE_TIMEOUT_MAX_S, max(PROBE_TIMEOUT_MIN_S, timeout_s))
+
+
+def probe_source() -> str:
+    from importlib.resources import files
+
+    return files("doctor.probe").joinpath("target_probe.py").read_text(encoding="ascii")
+
+
+def run_probe(python: str, env: "dict[str, str] | None", timeout_s: float) -> "InterpreterFacts":
+    """Run the stdlib-only probe inside `python` and return its facts.
+
+    Raises ProbeFailed (never anything else) when the target is not a Python, crashes,
+    hangs past `timeout_s` or prints something that is not a probe answer.
+
+    How the target is run, deliberately:
+    - plain `python -c BOOTSTRAP`, *not* `-I` or `-E`: isolated mode would drop the user
+      site-packages (where macOS CLT Python keeps urllib3: ~/Library/Python/3.9) and
+      PYTHONPATH/PYTHONWARNINGS, which are exactly what the user's app sees;
+    - with the user's environment (`env`, from Settings) so SSL_CERT_FILE and friends are
+      judged as the app would see them;
+    - in an empty temporary directory: with `-c`, sys.path[0] is the current directory,
+      and a stray urllib3.py/ssl.py there would shadow the real modules (an app started
+      as a script has its own directory there instead, not ours);
+    - in its own process group, killed whole on timeout, so a wrapper script's children
+      do not outlive the check.
+    """
+    import json
+    import signal
+    import subprocess
+    import tempfile
+    import time
+
+    from doctor.probe.facts import InterpreterFacts, ProbeFailed
+
+    child_env = dict(env if env is not None else os.environ)
+    # A macOS framework launcher variable from chat-doctor's own venv would make the
+    # target believe it is that venv's interpreter.
+    child_env.pop("__PYVENV_LAUNCHER__", None)
+    limit = probe_timeout(timeout_s)
+    with tempfile.TemporaryDirectory(prefix="chat-doctor-probe-") as empty_dir:
+        started = time.perf_counter()
+        try:
+            proc = subprocess.Popen(
+                [python, "-c", BOOTSTRAP],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                cwd=empty_dir,
+                env=child_env,
+                start_new_session=True,
+            )
+        except OSError as exc:
+            raise ProbeFailed(f"{python} could not be started: {exc.strerror or exc}") from None
+        try:
+            raw_out, raw_err = proc.communicate(probe_source().encode("ascii"), timeout=limit)
+        except subprocess.TimeoutExpired:
+            _kill_group(proc, signal)
+            raise ProbeFailed(f"{python} did not answer within {limit:g} s (killed); it hangs or is not a Python") from None
+        except OSError as exc:  # e.g. the target closed stdin at once (BrokenPipeError)
+            _kill_group(proc, signal)
+            raw_out, raw_err = b"", str(exc).encode()
+            try:
+                more_out, more_err = proc.communicate(timeout=limit)
+                raw_out, raw_err = more_out or b"", (more_err or b"") + raw_err
+            except (subprocess.TimeoutExpired, OSError, ValueError):
+                pass
+        wall_ms = (time.perf_counter() - started) * 1000
+    out = raw_out.decode("utf-8", "replace")
+    err = raw_err.decode("utf-8", "replace")
+    answer_line = next((line for line in out.splitlines() if line.startswith(_MARK)), None)
+    if answer_line is None:
+        excerpt = _excerpt(err) or _excerpt(out)
+        if proc.returncode not in (0, None):
+            how = f"was killed by signal {-proc.returncode}" if proc.returncode < 0 else f"exited with status {proc.returncode}"
+            raise ProbeFailed(f"{python} {how} before answering" + (f": {excerpt}" if excerpt else ""), output=excerpt)
+        if not out.strip() and not err.strip():
+            raise ProbeFailed(f"{python} exited without printing anything: it is not a Python interpreter")
+        raise ProbeFailed(f"{python} printed no probe answer (is it a Python?): {excerpt}", output=excerpt)
+    try:
+        answer = json.loads(answer_line[len(_MARK):])
+    except ValueError:
+        raise ProbeFailed(f"{python} printed a garbled probe answer", output=_excerpt(answer_line)) from None
+    return InterpreterFacts.from_probe(answer, wall_ms=round(wall_ms, 1))
+
+
+def _kill_group(proc: "subprocess.Popen[bytes]", signal: Any) -> None:
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except OSError:
+        proc.kill()
+    try:
+        proc.wait(timeout=5)
+    except Exception:  # noqa: BLE001  # a zombie we cannot reap must not hang the report
+        pass
+
+
+def _excerpt(text: str, limit: int = 300) -> str:
+    """The last meaningful lines of an output, for a one-line reason."""
+    lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
+    tail = " | ".join(lines[-3:])
+    return tail if len(tail) <= limit else "…" + tail[-limit:]

@@ -1,0 +1,499 @@
+# -*- coding: ascii -*-
+"""The probe chat-doctor runs *inside* the target interpreter; it prints one JSON line.
+
+Rules for this file (it runs on interpreters that may be broken or old):
+- stdlib only, Python 3.6 syntax (no `from __future__ import annotations`, no walrus,
+  no dataclasses, no f-string `=`), ASCII only (it is sent on stdin and decoded with the
+  target's locale encoding).
+- Every section is gathered independently: one that raises is recorded as
+  {"error": "..."} and the rest still comes back.
+- The answer is one line `MARK + json`. Anything else the interpreter prints (a chatty
+  sitecustomize, a .pth file) is ignored by the reader, which looks for the mark.
+
+`doctor.probe.interpreters` sends this source on stdin to BOOTSTRAP (below), which first
+checks the version with 2.7-compatible code, so a Python 2 target gets a clear answer.
+"""
+
+import io
+import json
+import os
+import platform
+import re
+import sys
+import time
+import warnings
+
+SCHEMA = 1
+
+# The CA variables chat-doctor diagnoses, and what each must point at.
+CA_VARIABLES = (
+    ("SSL_CERT_FILE", "file"),
+    ("SSL_CERT_DIR", "dir"),
+    ("REQUESTS_CA_BUNDLE", "file_or_dir"),  # requests accepts a directory too (ca_cert_dir)
+    ("CURL_CA_BUNDLE", "file_or_dir"),
+    ("PIP_CERT", "file_or_dir"),
+)
+CERT_BEGIN = b"-----BEGIN CERTIFICATE-----"
+HASHED_NAME = re.compile(r"^[0-9a-fA-F]{8}\.\d+$")
+MAX_CA_BYTES = 32 * 1024 * 1024
+
+# urllib3's NotOpenSSLWarning class chain (urllib3/exceptions.py, 2.0.3+), used to tell how
+# the user's warning filters would treat it even when urllib3 is not installed yet.
+NOT_OPENSSL_MRO = (
+    ("urllib3.exceptions", "NotOpenSSLWarning"),
+    ("urllib3.exceptions", "SecurityWarning"),
+    ("urllib3.exceptions", "HTTPWarning"),
+    ("builtins", "Warning"),
+    ("builtins", "Exception"),
+    ("builtins", "BaseException"),
+    ("builtins", "object"),
+)
+NOT_OPENSSL_TEXT = (
+    "%s only supports OpenSSL 1.1.1+, currently the 'ssl' module is compiled with %r. "
+    "See: https://github.com/urllib3/urllib3/issues/3020"
+)
+# The line of `warnings.warn(` in urllib3/__init__.py: 34 in 2.0.3-2.1.0, 35 from 2.2.0.
+NOT_OPENSSL_LINES = {"urllib3 v2.0": 34, "urllib3 v2": 35}
+
+
+def main(mark):
+    started = time.time()
+    original_filters = list(warnings.filters)
+    preloaded = sorted(m for m in sys.modules if m == "urllib3" or m.startswith("urllib3."))
+    answer = {"schema": SCHEMA, "too_old": False}
+    # The real import comes first, under the user's own filters as they were at start-up.
+    answer["urllib3"] = _section(_urllib3, original_filters, preloaded)
+    with warnings.catch_warnings():
+        # The probe's own work must not be derailed by e.g. PYTHONWARNINGS=error.
+        warnings.simplefilter("ignore")
+        answer["interpreter"] = _section(_interpreter)
+        answer["ssl"] = _section(_ssl)
+        answer["marker_env"] = _section(_marker_env)
+        answer["warnings"] = _section(_warning_options, original_filters)
+        answer["distributions"] = _section(_distributions)
+        answer["certifi"] = _section(_certifi)
+        answer["ca_env"] = _section(_ca_env)
+    answer["probe_ms"] = round((time.time() - started) * 1000.0, 1)
+    sys.stdout.write("\n" + mark + json.dumps(answer, default=repr) + "\n")
+    sys.stdout.flush()
+
+
+def _section(function, *args):
+    try:
+        return function(*args)
+    except Exception as exc:  # one broken section must not lose the others
+        return {"error": "%s: %s" % (type(exc).__name__, exc)}
+
+
+# --- interpreter ------------------------------------------------------------------------
+
+
+def _interpreter():
+    base_prefix = getattr(sys, "base_prefix", sys.prefix)
+    real_prefix = getattr(sys, "real_prefix", None)  # the old `virtualenv` (< 20) marker
+    info = {
+        "version": platform.python_version(),
+        "version_info": list(sys.version_info[:3]),
+        "implementation": platform.python_implementation(),
+        "executable": sys.executable,
+        "prefix": sys.prefix,
+        "base_prefix": real_prefix or base_prefix,
+        "is_venv": bool(real_prefix) or sys.prefix != base_prefix,
+        "pyvenv_cfg": _pyvenv_cfg(sys.prefix),
+        "sys_platform": sys.platform,
+        "machine": platform.machine(),
+        "mac_ver": platform.mac_ver()[0] if sys.platform == "darwin" else "",
+        "path": [p for p in sys.path],
+        "flags": {
+            "isolated": bool(getattr(sys.flags, "isolated", 0)),
+            "ignore_environment": bool(sys.flags.ignore_environment),
+            "no_user_site": bool(sys.flags.no_user_site),
+        },
+    }
+    try:
+        import site
+
+        info["user_site"] = site.getusersitepackages()
+        info["user_site_enabled"] = bool(site.ENABLE_USER_SITE)
+    except Exception as exc:
+        info["user_site"] = None
+        info["user_site_enabled"] = False
+        info["user_site_error"] = str(exc)
+    return info
+
+
+def _pyvenv_cfg(prefix):
+    path = os.path.join(prefix, "pyvenv.cfg")
+    if not os.path.isfile(path):
+        return None
+    values = {}
+    with io.open(path, encoding="utf-8", errors="replace") as handle:
+        for line in handle:
+            key, sep, value = line.partition("=")
+            if sep:
+                values[key.strip().lower()] = value.strip()
+    return values
+
+
+# --- ssl --------------------------------------------------------------------------------
+
+
+def _ssl():
+    try:
+        import ssl
+    except Exception as exc:
+        return {"available": False, "import_error": "%s: %s" % (type(exc).__name__, exc)}
+    info = {
+        "available": True,
+        "version": ssl.OPENSSL_VERSION,
+        # Recorded as reported. LibreSSL always reports (2, 0, 0, 0, 0): never compare it.
+        "version_info": list(ssl.OPENSSL_VERSION_INFO),
+        "version_number": ssl.OPENSSL_VERSION_NUMBER,
+        "has_sni": bool(getattr(ssl, "HAS_SNI", False)),
+        "has_tls13": bool(getattr(ssl, "HAS_TLSv1_3", False)),
+    }
+    paths = ssl.get_default_verify_paths()
+    info["verify_paths"] = {
+        "cafile": paths.cafile,
+        "capath": paths.capath,
+        "openssl_cafile_env": paths.openssl_cafile_env,
+        "openssl_cafile": paths.openssl_cafile,
+        "openssl_capath_env": paths.openssl_capath_env,
+        "openssl_capath": paths.openssl_capath,
+        "openssl_cafile_exists": bool(paths.openssl_cafile) and os.path.isfile(paths.openssl_cafile),
+        "openssl_capath_exists": bool(paths.openssl_capath) and os.path.isdir(paths.openssl_capath),
+    }
+    return info
+
+
+# --- PEP 508 marker environment (what packaging.markers.default_environment computes) ---
+
+
+def _marker_env():
+    impl = sys.implementation
+    iv = impl.version
+    impl_version = "%d.%d.%d" % (iv.major, iv.minor, iv.micro)
+    if iv.releaselevel != "final":
+        impl_version += iv.releaselevel[0] + str(iv.serial)
+    return {
+        "implementation_name": impl.name,
+        "implementation_version": impl_version,
+        "os_name": os.name,
+        "platform_machine": platform.machine(),
+        "platform_release": platform.release(),
+        "platform_system": platform.system(),
+        "platform_version": platform.version(),
+        "python_full_version": platform.python_version(),
+        "platform_python_implementation": platform.python_implementation(),
+        "python_version": ".".join(platform.python_version_tuple()[:2]),
+        "sys_platform": sys.platform,
+    }
+
+
+# --- warning filters --------------------------------------------------------------------
+
+
+def _warning_options(original_filters):
+    actions = {}
+    ssl_version = _ssl_version_or_none()
+    for prefix in NOT_OPENSSL_LINES:
+        text = NOT_OPENSSL_TEXT % (prefix, ssl_version or "LibreSSL")
+        actions[prefix] = _filter_action(
+            original_filters, text, NOT_OPENSSL_MRO, "urllib3", NOT_OPENSSL_LINES[prefix]
+        )
+    return {
+        "warnoptions": list(sys.warnoptions),
+        "PYTHONWARNINGS": os.environ.get("PYTHONWARNINGS"),
+        # What the user's filters do with a NotOpenSSLWarning, per message wording.
+        "not_openssl_action": actions,
+    }
+
+
+def _ssl_version_or_none():
+    try:
+        import ssl
+
+        return ssl.OPENSSL_VERSION
+    except Exception:
+        return None
+
+
+def _filter_action(filters, text, mro, module, lineno):
+    """The action the warnings machinery picks (same matching as warnings.warn_explicit)."""
+    for entry in filters:
+        action, message, category, mod, line = entry
+        if message is not None and not message.match(text):
+            continue
+        key = (getattr(category, "__module__", ""), getattr(category, "__qualname__", getattr(category, "__name__", "")))
+        if key not in mro:
+            continue
+        if mod is not None and not mod.match(module):
+            continue
+        if line and line != lineno:
+            continue
+        return action
+    return warnings.defaultaction
+
+
+def _class_chain(cls):
+    return [(getattr(c, "__module__", ""), getattr(c, "__qualname__", c.__name__)) for c in cls.__mro__]
+
+
+# --- the real `import urllib3` ----------------------------------------------------------
+
+
+def _urllib3(original_filters, preloaded):
+    import importlib.util
+
+    info = {"preloaded": preloaded, "attempted": False}
+    try:
+        spec = importlib.util.find_spec("urllib3")
+    except Exception as exc:
+        spec = None
+        info["find_error"] = "%s: %s" % (type(exc).__name__, exc)
+    info["installed"] = spec is not None
+    if spec is None:
+        return info
+    info["origin"] = spec.origin
+    info["version_file"] = _read_version(spec)
+    if preloaded:
+        # Imported at start-up (e.g. PYTHONWARNINGS naming a urllib3 class, or a .pth):
+        # importing again would show nothing; report what is loaded.
+        module = sys.modules.get("urllib3")
+        info["ok"] = module is not None
+        info["version"] = getattr(module, "__version__", None)
+        return info
+    out_buffer, err_buffer = io.StringIO(), io.StringIO()
+    saved_out, saved_err = sys.stdout, sys.stderr
+    info["attempted"] = True
+    with warnings.catch_warnings(record=True) as caught:
+        # Record everything; what the user's own filters would do is computed below.
+        warnings.simplefilter("always")
+        sys.stdout, sys.stderr = out_buffer, err_buffer
+        started = time.time()
+        try:
+            import urllib3
+
+            info["ok"] = True
+            info["version"] = getattr(urllib3, "__version__", None)
+            info["file"] = getattr(urllib3, "__file__", None)
+        except BaseException as exc:  # noqa: B036 - SystemExit from a broken package is a finding too
+            info["ok"] = False
+            info["error_type"] = "%s.%s" % (type(exc).__module__, type(exc).__name__)
+            info["error_message"] = str(exc)
+            if isinstance(exc, Warning):
+                info["error_mro"] = _class_chain(type(exc))
+        finally:
+            sys.stdout, sys.stderr = saved_out, saved_err
+        info["import_ms"] = round((time.time() - started) * 1000.0, 1)
+    records = []
+    for item in caught:
+        category = item.category
+        text = str(item.message)
+        records.append(
+            {
+                "category": "%s.%s" % (category.__module__, category.__name__),
+                "message": text,
+                "filename": item.filename,
+                "lineno": item.lineno,
+                # What the user's filters (as at start-up: -W, PYTHONWARNINGS) would do.
+                "action": _filter_action(
+                    original_filters, text, _class_chain(category), _module_of(item.filename), item.lineno
+                ),
+            }
+        )
+    info["warnings"] = records
+    info["stdout"] = out_buffer.getvalue()[-4000:]
+    info["stderr"] = err_buffer.getvalue()[-4000:]
+    return info
+
+
+def _module_of(filename):
+    """The module name warnings' `module` filters match: urllib3 for urllib3/__init__.py."""
+    filename = filename or ""
+    parts = filename.replace("\\", "/").split("/")
+    if "urllib3" in parts:
+        return "urllib3"
+    return os.path.splitext(os.path.basename(filename))[0]
+
+
+def _read_version(spec):
+    """urllib3's version from its own source, without importing it (1.26 and 2.x: _version.py)."""
+    for location in spec.submodule_search_locations or []:
+        for name in ("_version.py", "__init__.py"):
+            path = os.path.join(location, name)
+            try:
+                with io.open(path, encoding="utf-8", errors="replace") as handle:
+                    text = handle.read(20000)
+            except (IOError, OSError):
+                continue
+            found = re.search(r"""^__version__\s*(?::\s*str\s*)?=\s*['"]([^'"]+)['"]""", text, re.M)
+            if found:
+                return found.group(1)
+    return None
+
+
+# --- installed distributions ------------------------------------------------------------
+
+
+def _distributions():
+    """Every distribution on sys.path: name, version, Requires-Dist (first one found wins,
+    like importlib.metadata). Reads only the metadata headers, so it stays fast."""
+    found = []
+    seen = set()
+    for entry in sys.path:
+        directory = entry or os.getcwd()
+        if not os.path.isdir(directory):
+            continue
+        try:
+            names = sorted(os.listdir(directory))
+        except OSError:
+            continue
+        for name in names:
+            lower = name.lower()
+            if lower.endswith(".dist-info"):
+                record = _dist_info(os.path.join(directory, name))
+            elif lower.endswith(".egg-info"):
+                record = _egg_info(os.path.join(directory, name))
+            else:
+                continue
+            if not record or not record.get("name"):
+                continue
+            key = re.sub(r"[-_.]+", "-", record["name"]).lower()
+            if key in seen:
+                continue
+            seen.add(key)
+            record["location"] = directory
+            found.append(record)
+    return found
+
+
+def _read_headers(path):
+    headers = {"name": None, "version": None, "requires": [], "requires_python": None}
+    with io.open(path, encoding="utf-8", errors="replace") as handle:
+        for line in handle:
+            if not line.strip():
+                break  # the body (description) follows the first blank line
+            if line[:1] in (" ", "\t"):
+                continue
+            key, sep, value = line.partition(":")
+            if not sep:
+                continue
+            key = key.strip().lower()
+            value = value.strip()
+            if key == "name":
+                headers["name"] = value
+            elif key == "version":
+                headers["version"] = value
+            elif key == "requires-dist":
+                headers["requires"].append(value)
+            elif key == "requires-python":
+                headers["requires_python"] = value
+    return headers
+
+
+def _dist_info(path):
+    metadata = os.path.join(path, "METADATA")
+    if not os.path.isfile(metadata):
+        return None
+    return _read_headers(metadata)
+
+
+def _egg_info(path):
+    if os.path.isfile(path):
+        return _read_headers(path)
+    pkg_info = os.path.join(path, "PKG-INFO")
+    if not os.path.isfile(pkg_info):
+        return None
+    record = _read_headers(pkg_info)
+    record["requires"] = _egg_requires(os.path.join(path, "requires.txt"))
+    return record
+
+
+def _egg_requires(path):
+    """requires.txt -> Requires-Dist strings: `[extra]`, `[:marker]`, `[extra:marker]` sections."""
+    if not os.path.isfile(path):
+        return []
+    requires = []
+    marker = None
+    with io.open(path, encoding="utf-8", errors="replace") as handle:
+        for raw in handle:
+            line = raw.strip()
+            if not line or line.startswith("#"):
+                continue
+            if line.startswith("[") and line.endswith("]"):
+                extra, _, condition = line[1:-1].partition(":")
+                parts = []
+                if extra.strip():
+                    parts.append('extra == "%s"' % extra.strip())
+                if condition.strip():
+                    parts.append("(%s)" % condition.strip())
+                marker = " and ".join(parts) or None
+                continue
+            requires.append(line + ("; " + marker if marker else ""))
+    return requires
+
+
+# --- certifi and CA paths ---------------------------------------------------------------
+
+
+def _certifi():
+    import importlib.util
+
+    if importlib.util.find_spec("certifi") is None:
+        return {"installed": False}
+    info = {"installed": True}
+    try:
+        # certifi is tiny (no third-party imports); importing it is the only way to get
+        # where() right, since distributions (e.g. Debian) patch it to the system bundle.
+        import certifi
+
+        info["version"] = getattr(certifi, "__version__", None)
+        info["where"] = certifi.where()
+    except Exception as exc:
+        info["error"] = "%s: %s" % (type(exc).__name__, exc)
+        return info
+    info.update(_describe_path(info["where"], "file"))
+    return info
+
+
+def _ca_env():
+    found = []
+    for name, expected in CA_VARIABLES:
+        value = os.environ.get(name)
+        if value is None:
+            continue
+        record = {"name": name, "value": value, "expected": expected}
+        record.update(_describe_path(value, expected))
+        found.append(record)
+    return found
+
+
+def _describe_path(path, expected):
+    info = {"exists": False, "is_file": False, "is_dir": False, "readable": False, "cert_count": 0}
+    if not path:
+        return info
+    info["exists"] = os.path.exists(path)
+    info["is_file"] = os.path.isfile(path)
+    info["is_dir"] = os.path.isdir(path)
+    if info["is_file"]:
+        try:
+            with open(path, "rb") as handle:
+                data = handle.read(MAX_CA_BYTES)
+            info["readable"] = True
+            info["cert_count"] = data.count(CERT_BEGIN)
+        except (IOError, OSError) as exc:
+            info["read_error"] = "%s: %s" % (type(exc).__name__, exc)
+    elif info["is_dir"]:
+        try:
+            names = os.listdir(path)
+            info["readable"] = os.access(path, os.R_OK | os.X_OK)
+            info["entries"] = len(names)
+            info["hashed_names"] = sum(1 for n in names if HASHED_NAME.match(n))
+        except OSError as exc:
+            info["read_error"] = "%s: %s" % (type(exc).__name__, exc)
+    return info
+
+
+if __name__ == "__main__":  # handy by hand: python doctor/probe/target_probe.py
+    main("")

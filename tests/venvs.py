@@ -1,0 +1,150 @@
+"""Real virtual environments for tests, built once and cached.
+
+    from tests.venvs import make_venv, venv_python
+    venv = make_venv(PYTHON_311, ["urllib3==2.0.2"], sitecustomize=LIBRESSL)
+    subprocess.run([str(venv_python(venv)), "-c", "import urllib3"])
+
+How: `python -m venv --without-pip` (about 50 ms), then the *host* pip (the one running the
+tests) installs into it with `pip --python <venv python> install --no-index --find-links
+<wheels>`. Wheels are fetched with `pip download` only when the local wheel cache cannot
+satisfy the request, so re-runs need no network. `pip --python` runs the host pip's code
+inside the target interpreter, so targets must be able to run that pip (pip 23.2: 3.7+).
+
+Everything lives under `$CHAT_DOCTOR_TEST_CACHE` (default ~/.cache/chat-doctor-tests):
+`wheels/` and `venvs/<hash of the spec>/`. A cached venv is reused when its spec matches
+and its interpreter still starts; otherwise it is rebuilt. Builds take a file lock, so
+parallel test processes never build the same venv twice at once.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator, Optional, Sequence
+
+# Bump when the build recipe changes, so stale caches are rebuilt rather than trusted.
+_RECIPE = 1
+_READY = ".chat-doctor-venv.json"
+
+PYENV = Path("/root/.pyenv/versions")
+
+
+def pyenv_python(version: str) -> str:
+    """The pyenv interpreter for a full version such as "3.11.7"."""
+    return str(PYENV / version / "bin" / "python")
+
+
+def cache_dir() -> Path:
+    root = Path(os.environ.get("CHAT_DOCTOR_TEST_CACHE") or Path.home() / ".cache" / "chat-doctor-tests")
+    root.mkdir(parents=True, exist_ok=True)
+    return root
+
+
+def wheels_dir() -> Path:
+    path = cache_dir() / "wheels"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def venv_python(venv: Path) -> Path:
+    return venv / "bin" / "python"
+
+
+def make_venv(
+    python: str,
+    packages: Sequence[str] = (),
+    sitecustomize: Optional[str] = None,
+    *,
+    no_deps: bool = False,
+) -> Path:
+    """A venv of `python` with `packages` installed (pip requirement strings) and, when given,
+    `sitecustomize` written to its site-packages (it runs at every interpreter start).
+
+    Returns the venv directory; `venv_python(venv)` is its interpreter. Cached by spec.
+    `no_deps` installs exactly the listed packages (e.g. an old openai without its stack).
+    """
+    spec = {
+        "recipe": _RECIPE,
+        "python": os.path.realpath(python),
+        "packages": list(packages),
+        "sitecustomize": sitecustomize,
+        "no_deps": no_deps,
+    }
+    digest = hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()[:16]
+    venv = cache_dir() / "venvs" / digest
+    venv.parent.mkdir(parents=True, exist_ok=True)
+    with _lock(venv.parent / f"{digest}.lock"):
+        if _is_ready(venv, spec):
+            return venv
+        shutil.rmtree(venv, ignore_errors=True)
+        _build(venv, python, list(packages), sitecustomize, no_deps)
+        (venv / _READY).write_text(json.dumps(spec, sort_keys=True))
+    return venv
+
+
+def _is_ready(venv: Path, spec: dict) -> bool:
+    marker = venv / _READY
+    try:
+        if json.loads(marker.read_text()) != json.loads(json.dumps(spec, sort_keys=True)):
+            return False
+    except (OSError, ValueError):
+        return False
+    # The base interpreter may have been removed or rebuilt since: the venv is then broken.
+    probe = subprocess.run([str(venv_python(venv)), "-c", "pass"], capture_output=True, timeout=60)
+    return probe.returncode == 0
+
+
+def _build(venv: Path, python: str, packages: list, sitecustomize: Optional[str], no_deps: bool) -> None:
+    _run([python, "-m", "venv", "--without-pip", str(venv)])
+    target = str(venv_python(venv))
+    if packages:
+        _install(target, packages, no_deps)
+    if sitecustomize is not None:
+        # Written after installing: pip runs inside the target and must see the real ssl module.
+        purelib = _run([target, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"]).strip()
+        Path(purelib, "sitecustomize.py").write_text(sitecustomize)
+
+
+def _install(target: str, packages: list, no_deps: bool) -> None:
+    wheels = str(wheels_dir())
+    deps = ["--no-deps"] if no_deps else []
+    offline = [sys.executable, "-m", "pip", "--python", target, "install", "--no-index", "--find-links", wheels,
+               *deps, *packages]
+    if subprocess.run(offline, capture_output=True, text=True, env=_pip_env(), timeout=600).returncode == 0:
+        return
+    # Cache miss: fetch what this interpreter needs (resolved for it), then install offline.
+    _run([sys.executable, "-m", "pip", "--python", target, "download", "--dest", wheels, *deps, *packages])
+    _run(offline)
+
+
+def _pip_env() -> dict:
+    env = dict(os.environ)
+    env.update({"PIP_DISABLE_PIP_VERSION_CHECK": "1", "PIP_NO_INPUT": "1", "PYTHONWARNINGS": "ignore"})
+    # A test's own PYTHONPATH or VIRTUAL_ENV must not leak into the build.
+    for name in ("PYTHONPATH", "VIRTUAL_ENV", "PYTHONHOME"):
+        env.pop(name, None)
+    return env
+
+
+def _run(cmd: Sequence[str]) -> str:
+    proc = subprocess.run(list(cmd), capture_output=True, text=True, env=_pip_env(), timeout=600)
+    if proc.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd)} failed ({proc.returncode}):\n{proc.stdout[-2000:]}\n{proc.stderr[-4000:]}")
+    return proc.stdout
+
+
+@contextmanager
+def _lock(path: Path) -> Iterator[None]:
+    with open(path, "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
