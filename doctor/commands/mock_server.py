@@ -65,6 +65,9 @@ def command(
         _fail(f"unknown scenario {scenario!r}; run `chat-doctor mock-server --list-scenarios`")
     if tls_key is not None and tls_cert is None:
         _fail("--tls-key needs --tls-cert")
+    for path in (tls_cert, tls_key):
+        if path is not None and not path.is_file():
+            _fail(f"cannot read {path}: no such file")
 
     from doctor.mock.server import MockOptions, MockServer, is_loopback_host
 
