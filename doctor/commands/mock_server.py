@@ -85,18 +85,21 @@ def command(
     except Exception as exc:  # noqa: BLE001 - every start failure is a one-line usage error
         _fail(_start_error_text(exc, options.host, options.port, options.certfile, options.keyfile))
 
-    if not is_loopback_host(host):
-        typer.echo(f"{PREFIX}: warning: listening on {host}, reachable from other machines "
-                   "(clients will send their API keys to it)", err=True)
-    _echo_lines(_banner(scenario, server.base_url, SCENARIOS[scenario].description, require_key is not None,
-                        SCENARIOS[scenario].requires_key, tls_cert))
-    _serve_until_interrupted(server)
+    warning = None if is_loopback_host(host) else (
+        f"warning: listening on {host}, reachable from other machines (clients will send their API keys to it)")
+    banner = _banner(scenario, server.base_url, SCENARIOS[scenario].description, require_key is not None,
+                     SCENARIOS[scenario].requires_key, tls_cert)
+    _serve_until_interrupted(server, banner, warning)
 
 
-def _serve_until_interrupted(server: Any) -> None:
+def _serve_until_interrupted(server: Any, banner: List[str], warning: Optional[str]) -> None:
+    # Handlers go in before the first line is printed: whoever reads that line may signal at once.
     stop = threading.Event()
     restore = _on_sigterm(lambda *_: stop.set())
     try:
+        if warning:
+            typer.echo(f"{PREFIX}: {warning}", err=True)
+        _echo_lines(banner)
         while not stop.wait(1.0):
             pass
     except KeyboardInterrupt:
