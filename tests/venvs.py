@@ -148,3 +148,35 @@ def _lock(path: Path) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+# --- simulating another TLS library ------------------------------------------------------
+# A sitecustomize for make_venv(): when CHAT_DOCTOR_TEST_SSL is set (JSON of the three
+# values), it replaces ssl.OPENSSL_VERSION / _INFO / _NUMBER at interpreter start-up, before
+# anything imports urllib3. urllib3's check reads only these (facts §1.4), so the
+# simulation is exact for it; nothing else about TLS changes.
+SSL_SIM_SITECUSTOMIZE = '''\
+import os
+_sim = os.environ.get("CHAT_DOCTOR_TEST_SSL")
+if _sim:
+    import json, ssl
+    _version, _info, _number = json.loads(_sim)
+    ssl.OPENSSL_VERSION = _version
+    ssl.OPENSSL_VERSION_INFO = tuple(_info)
+    ssl.OPENSSL_VERSION_NUMBER = _number
+'''
+
+# The values CPython reports for each library (facts §1.3/§1.4); None: the machine's real one.
+TLS_LIBRARIES = {
+    "libressl-2.8.3": ("LibreSSL 2.8.3", (2, 0, 0, 0, 0), 0x20000000),
+    "openssl-1.0.2k": ("OpenSSL 1.0.2k-fips  26 Jan 2017", (1, 0, 2, 11, 15), 0x100020BF),
+    "openssl-1.1.0h": ("OpenSSL 1.1.0h  27 Mar 2018", (1, 1, 0, 8, 15), 0x1010008F),
+    "openssl-1.1.1k": ("OpenSSL 1.1.1k  25 Mar 2021", (1, 1, 1, 11, 15), 0x101010BF),
+    "openssl-3.x": None,
+}
+
+
+def ssl_sim_env(library: str) -> dict:
+    """The environment that makes a SSL_SIM_SITECUSTOMIZE venv report `library`."""
+    values = TLS_LIBRARIES[library]
+    return {} if values is None else {"CHAT_DOCTOR_TEST_SSL": json.dumps(values)}

@@ -380,8 +380,12 @@ def judge_urllib3(facts: InterpreterFacts, python: str) -> CheckResult:
 
 
 def _is_tls_refusal(imp: Any) -> bool:
+    """The import failed because of urllib3's TLS-library check (its ImportError, or its
+    warning raised by -W error), not because the install is broken."""
     text = f"{imp.error_type} {imp.error_message}"
-    return bool(u3.MESSAGE_RE.search(text)) or "NotOpenSSLWarning" in text
+    if u3.MESSAGE_RE.search(text) or "NotOpenSSLWarning" in text:
+        return True
+    return any(w.name == "NotOpenSSLWarning" and w.action == "error" for w in imp.warnings)
 
 
 def _urllib3_fixes(facts: InterpreterFacts, python: str, prediction: u3.Prediction, version: str) -> List[Fix]:

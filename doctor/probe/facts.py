@@ -217,7 +217,7 @@ class InterpreterFacts:
             distributions=tuple(_distribution(d) for d in _list(answer, "distributions") if d.get("name")),
             certifi=_certifi(_section(answer, "certifi")),
             ca_env=tuple(_ca_variable(v) for v in _list(answer, "ca_env")),
-            urllib3=_urllib3(_section(answer, "urllib3")),
+            urllib3=_urllib3(_section(answer, "urllib3"), _list(answer, "distributions")),
             warnoptions=tuple(str(w) for w in warn.get("warnoptions") or ()),
             pythonwarnings=warn.get("PYTHONWARNINGS"),
             not_openssl_action={str(k): str(v) for k, v in (warn.get("not_openssl_action") or {}).items()},
@@ -297,12 +297,16 @@ def _ca_variable(raw: Mapping[str, Any]) -> CaVariable:
     )
 
 
-def _urllib3(raw: Mapping[str, Any]) -> Urllib3Import:
+def _urllib3(raw: Mapping[str, Any], distributions: list) -> Urllib3Import:
     if "error" in raw and "installed" not in raw:
         return Urllib3Import(installed=False, error_message=raw["error"])
+    # The imported module's own version first; its metadata when the import failed and the
+    # source could not be read.
+    metadata_version = next((d.get("version") for d in distributions
+                             if normalize_name(str(d.get("name") or "")) == "urllib3"), None)
     return Urllib3Import(
         installed=bool(raw.get("installed")),
-        version=raw.get("version") or raw.get("version_file"),
+        version=raw.get("version") or raw.get("version_file") or metadata_version,
         origin=raw.get("file") or raw.get("origin"),
         attempted=bool(raw.get("attempted")),
         ok=raw.get("ok"),

@@ -318,7 +318,8 @@ def _module_of(filename):
 
 
 def _read_version(spec):
-    """urllib3's version from its own source, without importing it (1.26 and 2.x: _version.py)."""
+    """urllib3's version from its own source, without importing it (1.26 and 2.x: _version.py;
+    2.3+ generate `__version__ = version = '2.6.3'` after type declarations)."""
     for location in spec.submodule_search_locations or []:
         for name in ("_version.py", "__init__.py"):
             path = os.path.join(location, name)
@@ -327,7 +328,7 @@ def _read_version(spec):
                     text = handle.read(20000)
             except (IOError, OSError):
                 continue
-            found = re.search(r"""^__version__\s*(?::\s*str\s*)?=\s*['"]([^'"]+)['"]""", text, re.M)
+            found = re.search(r"""^__version__\s*(?::\s*str\s*)?=\s*(?:\w+\s*=\s*)*['"]([^'"]+)['"]""", text, re.M)
             if found:
                 return found.group(1)
     return None
