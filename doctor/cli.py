@@ -6,7 +6,7 @@ from typing import Optional
 
 import typer
 
-from doctor.commands import check, mock_server
+from doctor.commands import check, demo, mock_server, smoke
 
 app = typer.Typer(
     name="chat-doctor",
@@ -38,6 +38,8 @@ def _root(
 
 
 app.command("check")(check.command)
+app.command("smoke")(smoke.command)
+app.command("demo")(demo.command)
 app.command("mock-server")(mock_server.command)
 
 

@@ -1,10 +1,176 @@
-"""Checks of the `stream` group."""
+"""The `stream` group: `stream.chat`, the streamed chat smoke test (`smoke`, `check --smoke`).
+
+Gathering: the `smoke` fact runs the streamed request(s) through the installed openai SDK
+(doctor.stream.sdk) and returns a `SmokeSummary`; the session puts its `to_dict()` into the
+report as the `smoke` object. Judging: `doctor.stream.analysis.judge` turns the summary into the
+check's result, a pure function tested from traces.
+
+Streamed text goes to `ctx.live` (set by the presenter: stdout, stderr under --json, or
+nowhere): the check itself never prints.
+"""
 
 from __future__ import annotations
 
-from typing import Dict, Tuple
+import sys
+from typing import Callable, Dict, Optional, Tuple
 
-from doctor.runner import Check, FactProvider
+from doctor.runner import Check, Context, FactProvider
+from doctor.settings import SmokeOptions
 
-CHECKS: Tuple[Check, ...] = ()
-FACTS: Dict[str, FactProvider] = {}
+CHECK_ID = "stream.chat"
+TITLE = "streamed chat"
+
+# Every check the smoke test must be able to rely on; checks not in this run are ignored.
+NEEDS = ("config.api_key", "config.base_url")
+
+
+def key_for(ctx: Context, kind: str) -> Tuple[Optional[str], str]:
+    """The credential the SDK would send for this endpoint, and the variable it came from.
+
+    doctor.credentials applies the SDK's own rules (AzureOpenAI reads AZURE_OPENAI_AD_TOKEN /
+    AZURE_OPENAI_API_KEY, OpenAI reads OPENAI_API_KEY); the fallback reads the same variables
+    from the settings' environment should that module be unavailable.
+    """
+    endpoint = _endpoint(ctx)
+    env = ctx.settings.env
+    try:
+        from doctor.credentials import sdk_credential
+    except ImportError:
+        names = ("AZURE_OPENAI_API_KEY",) if kind == "azure" else ("OPENAI_API_KEY",)
+        found = next((name for name in names if env.get(name)), None)
+        return (env[found], found) if found else (None, "not set")
+    credential = sdk_credential(env, kind, base_url=endpoint.base_url)
+    if credential is None:
+        return None, "not set"
+    return credential.value, credential.source
+
+
+def _endpoint(ctx: Context):  # type: ignore[no-untyped-def]
+    if ctx.plan is not None:
+        return ctx.plan.endpoint
+    from doctor.endpoint import resolve_endpoint
+
+    return resolve_endpoint(ctx.settings)
+
+
+def gather_smoke(ctx: Context):  # type: ignore[no-untyped-def]
+    """Run the streamed request(s); returns a doctor.stream.analysis.SmokeSummary."""
+    from doctor.stream import analysis
+    from doctor.stream import trace as t
+    from doctor.stream.sdk import ClientConfig, SdkSession, SetupFailed, StreamRequest
+
+    settings = ctx.settings
+    options = settings.smoke or SmokeOptions()
+    endpoint = _endpoint(ctx)
+    model = settings.model or (endpoint.deployment if endpoint.kind == "azure" else None) or settings.model_name
+    notes = _notes(ctx)
+
+    def summary(traces, sdk, warmup_ms=None):  # type: ignore[no-untyped-def]
+        return analysis.summarise(
+            traces, model=model, base_url=endpoint.base_url, sdk=sdk, max_ttft_s=options.max_ttft_s,
+            notes=notes, warmup_ms=warmup_ms,
+        )
+
+    refusal = _refuse_insecure(endpoint, settings.allow_insecure)
+    if refusal is not None:
+        return summary([t.StreamTrace(model=model, sdk="not started", failure=refusal)], "not started")
+    key, source = key_for(ctx, endpoint.kind)
+    ad_token = source.startswith("AZURE_OPENAI_AD_TOKEN")
+    env = settings.env
+    config = ClientConfig(
+        base_url=endpoint.base_url, kind=endpoint.kind, timeout_s=settings.timeout_s,
+        api_key=None if ad_token else key, azure_ad_token=key if ad_token else None,
+        api_version=endpoint.api_version, deployment=endpoint.deployment,
+        organization=env.get("OPENAI_ORG_ID") or None, project=env.get("OPENAI_PROJECT_ID") or None,
+    )
+    try:
+        session = SdkSession(config)
+    except SetupFailed as failed:
+        return summary([t.StreamTrace(model=model, sdk=failed.sdk, failure=failed.failure)], failed.sdk)
+    request = StreamRequest(model=model, prompt=options.prompt, max_tokens=options.max_tokens)
+    live = None if options.quiet else getattr(ctx, "live", None)
+    traces = []
+    try:
+        for index in range(options.runs):
+            label = "reply" if options.runs == 1 else f"run {index + 1}/{options.runs}"
+            printer = _LivePrinter(live, label)
+            trace, request = session.run(request, on_text=printer.text)
+            printer.end()
+            traces.append(trace)
+            if analysis.diagnose_run(trace) is not None:
+                break  # the problem is the finding; more runs would only repeat it
+    finally:
+        session.close()
+    return summary(traces, session.sdk, session.warmup_ms)
+
+
+class _LivePrinter:
+    """Hands streamed text to the presenter's sink: a label before the first token, a newline after."""
+
+    def __init__(self, sink: Optional[Callable[[str], None]], label: str) -> None:
+        self._sink = sink
+        self._label = label
+        self._started = False
+
+    def text(self, piece: str) -> None:
+        if self._sink is None:
+            return
+        if not self._started:
+            self._started = True
+            self._sink(f"   {self._label}: ")
+        self._sink(piece)
+
+    def end(self) -> None:
+        if self._sink is not None and self._started:
+            self._sink("\n")
+
+
+def _refuse_insecure(endpoint, allow_insecure: bool):  # type: ignore[no-untyped-def]
+    """The key never goes over plain http:// to another machine without --allow-insecure."""
+    from urllib.parse import urlsplit
+
+    from doctor.stream import trace as t
+
+    try:
+        scheme = urlsplit(endpoint.base_url).scheme.lower()
+    except ValueError:
+        return None
+    if scheme != "http" or endpoint.is_loopback or allow_insecure:
+        return None
+    return t.StreamFailure(
+        kind=t.ERR_SETUP, phase=t.PHASE_SETUP, exception="refused",
+        message=f"refusing to send the key over plain http:// to {endpoint.host} (use https, or --allow-insecure)",
+    )
+
+
+def _notes(ctx: Context) -> Tuple[str, ...]:
+    target = getattr(ctx.plan, "target", None)
+    if target is not None and target.python != sys.executable:
+        return (f"the smoke test ran in chat-doctor's own interpreter ({sys.executable}), not the target",)
+    return ()
+
+
+def _wait_for_earlier_checks(ctx: Context) -> None:
+    """Start streaming only once every check printed before this one has finished: their result
+    lines then never land in the middle of the streamed reply, and their network probes do not
+    compete with the timed request on a small machine.
+    """
+    from doctor.checks import registry
+
+    for check in registry()[0]:
+        if check.id == CHECK_ID:
+            return
+        ctx.result(check.id)
+
+
+def check_stream_chat(ctx: Context):  # type: ignore[no-untyped-def]
+    from doctor.stream.analysis import judge
+
+    _wait_for_earlier_checks(ctx)
+    return judge(ctx.fact("smoke"))
+
+
+CHECKS: Tuple[Check, ...] = (
+    Check(CHECK_ID, TITLE, check_stream_chat, needs=NEEDS, network=True),
+)
+FACTS: Dict[str, FactProvider] = {"smoke": gather_smoke}

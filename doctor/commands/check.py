@@ -6,14 +6,20 @@ from doctor.commands.options import (
     BaseUrlOpt,
     InsecureOpt,
     JsonOpt,
+    MaxTokensOpt,
+    MaxTtftOpt,
     ModelOpt,
     OfflineOpt,
+    PromptOpt,
     PythonOpt,
+    QuietOpt,
+    RunsOpt,
+    SmokeFlagOpt,
     StrictOpt,
     TimeoutOpt,
     VerboseOpt,
 )
-from doctor.settings import DEFAULT_TIMEOUT_S
+from doctor.settings import DEFAULT_TIMEOUT_S, SmokeOptions
 
 
 def command(
@@ -26,9 +32,24 @@ def command(
     verbose: VerboseOpt = False,
     strict: StrictOpt = False,
     allow_insecure: InsecureOpt = False,
+    smoke: SmokeFlagOpt = False,
+    prompt: PromptOpt = None,
+    max_tokens: MaxTokensOpt = SmokeOptions.max_tokens,
+    runs: RunsOpt = SmokeOptions.runs,
+    max_ttft: MaxTtftOpt = None,
+    quiet: QuietOpt = False,
 ) -> None:
     """Check the interpreter, TLS, key, endpoint and API; print causes and fixes."""
     from doctor.commands.present import run_and_present, settings_or_exit
+    from doctor.commands.smoke import smoke_options
+
+    groups = {"python", "packages", "config", "net", "api"}
+    smoke_opts = None
+    if smoke:
+        import doctor.render.smoke  # noqa: F401  # registers the -v timing table
+
+        smoke_opts = smoke_options(prompt, max_tokens, runs, max_ttft, quiet)
+        groups.add("stream")
 
     settings = settings_or_exit(
         python=python,
@@ -39,5 +60,6 @@ def command(
         strict=strict,
         verbose=verbose,
         allow_insecure=allow_insecure,
+        smoke=smoke_opts,
     )
-    run_and_present(settings, as_json=as_json, groups={"python", "packages", "config", "net", "api"})
+    run_and_present(settings, as_json=as_json, groups=groups)

@@ -50,5 +50,25 @@ InsecureOpt = Annotated[
 OfflineOpt = Annotated[bool, typer.Option("--offline", help="Skip every check that needs the network.")]
 MaxTtftOpt = Annotated[
     Optional[float],
-    typer.Option("--max-ttft", metavar="SECONDS", callback=_positive, help="Fail (exit 4) when time to first token exceeds this."),
+    typer.Option(
+        "--max-ttft", metavar="SECONDS", callback=_positive,
+        help="Fail (exit 4) when the time to first token (the median with --runs) exceeds this.",
+    ),
+]
+
+# --- the streamed chat smoke test (`smoke`, `check --smoke`) ---------------------------------
+SmokeFlagOpt = Annotated[
+    bool, typer.Option("--smoke", help="Also run the streamed chat smoke test (stream.chat) and time it.")
+]
+PromptOpt = Annotated[
+    Optional[str], typer.Option("--prompt", metavar="TEXT", help="The user message of the smoke test.")
+]
+MaxTokensOpt = Annotated[
+    int, typer.Option("--max-tokens", metavar="N", min=1, help="Cap on the reply's tokens.")
+]
+RunsOpt = Annotated[
+    int, typer.Option("--runs", metavar="N", min=1, max=1000, help="Streamed requests to time (one connection, reused).")
+]
+QuietOpt = Annotated[
+    bool, typer.Option("--quiet", "-q", help="Do not show the streamed reply, only the results.")
 ]

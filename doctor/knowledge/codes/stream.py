@@ -1,8 +1,100 @@
-"""Diagnosis codes reported by the `stream.*` checks."""
+"""Diagnosis codes reported by the `stream.*` checks (the streamed chat smoke test).
+
+Mostly what went wrong with the stream itself (not SSE, cut, stalled, arriving all at once,
+...). An HTTP error answered instead of a stream is classified by the API error table
+(doctor/knowledge/api_errors.py) and reported with the same codes as `api.auth`
+(`invalid_api_key`, `insufficient_quota`, `rate_limited`, ...): one cause, one code.
+"""
 
 from __future__ import annotations
 
 from doctor.knowledge.diagnoses import ERROR, FAIL, OK, SKIP, WARN, Diagnosis, register  # noqa: F401
 
+CHECK = "stream.chat"
+
 register(
+    # --- the stream itself ----------------------------------------------------------------------
+    Diagnosis(
+        "stream_not_sse", CHECK, FAIL,
+        "A stream was asked for but the server answered with a whole document (JSON or HTML), not "
+        "`text/event-stream`; the SDK then yields nothing, silently.",
+        "Point the base URL at an OpenAI-compatible server that supports `stream: true`; if a proxy or "
+        "gateway sits in front, make it pass event streams through unchanged.",
+    ),
+    Diagnosis(
+        "stream_interrupted", CHECK, FAIL,
+        "The stream ended before the model finished: the connection was cut, or the body ended "
+        "without a `finish_reason` (and `[DONE]`).",
+        "Look for a proxy, load balancer or server timeout that closes long responses, and at the "
+        "server's log for a crash mid-generation.",
+    ),
+    Diagnosis(
+        "stream_stalled", CHECK, FAIL,
+        "The stream began but then no data arrived for longer than the read timeout.",
+        "Check the server's load and logs; a proxy that holds data back can also cause this. Raise "
+        "`--timeout` if the model is legitimately slow between tokens.",
+    ),
+    Diagnosis(
+        "stream_malformed", CHECK, FAIL,
+        "A `data:` line of the stream was not valid JSON, so the SDK stopped with a decode error.",
+        "Something between the client and the server rewrites or splits the stream, or the server "
+        "is not OpenAI-compatible; test the server directly, bypassing proxies.",
+    ),
+    Diagnosis(
+        "stream_error_event", CHECK, FAIL,
+        "The server started streaming and then sent an in-band `data: {\"error\": ...}` event "
+        "(the SDK raises a plain APIError with no HTTP status).",
+        "Read the error message shown; it comes from the server (often an overload or a model "
+        "failure mid-generation). Retry, and check the server's logs.",
+    ),
+    Diagnosis(
+        "stream_empty", CHECK, FAIL,
+        "The stream finished normally but carried no content at all.",
+        "Check the model name and the prompt; for reasoning models raise `--max-tokens` so the answer "
+        "fits after the reasoning.",
+    ),
+    Diagnosis(
+        "stream_buffered", CHECK, WARN,
+        "The reply arrived all at once at the end instead of token by token: a proxy or the server "
+        "buffers the event stream, so users will see no streaming.",
+        "Turn off response buffering for the API path (nginx: `proxy_buffering off;` or the upstream "
+        "header `X-Accel-Buffering: no`), and disable compression of `text/event-stream`.",
+    ),
+    Diagnosis(
+        "ttft_over_limit", CHECK, FAIL,
+        "The median time to first token was above the `--max-ttft` limit.",
+        "Compare the phases (connect, headers, first token) to see where the time goes; use a "
+        "closer region or a smaller model, or raise the limit if it is too strict.",
+    ),
+    # --- instead of a stream: what the request ran into --------------------------------------
+    Diagnosis(
+        "stream_client_setup", CHECK, FAIL,
+        "The openai client could not be created, or chat-doctor refused to send the key, so nothing "
+        "was sent (a missing key, for Azure a missing api-version, or plain http:// to another host).",
+        "Set the key (`OPENAI_API_KEY`, or `AZURE_OPENAI_API_KEY` for Azure) and, for Azure, "
+        "`OPENAI_API_VERSION`; use an https:// base URL (or `--allow-insecure` if you must).",
+    ),
+    Diagnosis(
+        "stream_sdk_unavailable", CHECK, FAIL,
+        "The openai package could not be imported in chat-doctor's interpreter.",
+        "Reinstall chat-doctor with its dependencies: `pip install --force-reinstall chat-doctor`.",
+    ),
+    Diagnosis(
+        "stream_http_error", CHECK, FAIL,
+        "The server answered the chat request with an HTTP error status the API error table does not "
+        "know.",
+        "Read the status and message shown; check the base URL points at the API itself.",
+    ),
+    Diagnosis(
+        "stream_connection_failed", CHECK, FAIL,
+        "The chat request could not be sent: the connection was refused or reset, the name did not "
+        "resolve, TLS failed, or the key has a character that cannot go in a header.",
+        "Run `chat-doctor check` for the network and TLS checks; check the base URL, proxy settings "
+        "and that the key has no stray whitespace.",
+    ),
+    Diagnosis(
+        "stream_timeout", CHECK, FAIL,
+        "No response headers arrived within the timeout, so the stream never began.",
+        "Check the server is up and not overloaded; raise `--timeout` for slow local models.",
+    ),
 )

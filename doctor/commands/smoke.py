@@ -1,0 +1,68 @@
+"""`chat-doctor smoke`: stream one reply (or several) from the chat API and time it."""
+
+# No `from __future__ import annotations` in command modules: typer < 0.13 reads the
+# annotations without evaluating them and would silently ignore the Annotated options.
+from typing import Optional
+
+from doctor.commands.options import (
+    BaseUrlOpt,
+    InsecureOpt,
+    JsonOpt,
+    MaxTokensOpt,
+    MaxTtftOpt,
+    ModelOpt,
+    PromptOpt,
+    QuietOpt,
+    RunsOpt,
+    StrictOpt,
+    TimeoutOpt,
+    VerboseOpt,
+)
+from doctor.settings import DEFAULT_TIMEOUT_S, SmokeOptions
+
+# The smoke test runs the cheap offline config checks too, so a bad key is explained rather
+# than only answered with a 401.
+SMOKE_GROUPS = frozenset({"config", "stream"})
+
+
+def smoke_options(
+    prompt: Optional[str], max_tokens: int, runs: int, max_ttft: Optional[float], quiet: bool
+) -> SmokeOptions:
+    defaults = SmokeOptions()
+    return SmokeOptions(
+        prompt=prompt if prompt else defaults.prompt,
+        max_tokens=max_tokens,
+        runs=runs,
+        max_ttft_s=max_ttft,
+        quiet=quiet,
+    )
+
+
+def command(
+    model: ModelOpt = None,
+    prompt: PromptOpt = None,
+    max_tokens: MaxTokensOpt = SmokeOptions.max_tokens,
+    runs: RunsOpt = SmokeOptions.runs,
+    max_ttft: MaxTtftOpt = None,
+    timeout: TimeoutOpt = DEFAULT_TIMEOUT_S,
+    base_url: BaseUrlOpt = None,
+    as_json: JsonOpt = False,
+    quiet: QuietOpt = False,
+    verbose: VerboseOpt = False,
+    strict: StrictOpt = False,
+    allow_insecure: InsecureOpt = False,
+) -> None:
+    """Stream a chat reply token by token and measure time to first token (TTFT) and its parts."""
+    import doctor.render.smoke  # noqa: F401  # registers the -v timing table
+    from doctor.commands.present import run_and_present, settings_or_exit
+
+    settings = settings_or_exit(
+        base_url=base_url,
+        model=model,
+        timeout_s=timeout,
+        strict=strict,
+        verbose=verbose,
+        allow_insecure=allow_insecure,
+        smoke=smoke_options(prompt, max_tokens, runs, max_ttft, quiet),
+    )
+    run_and_present(settings, as_json=as_json, groups=SMOKE_GROUPS)

@@ -1,0 +1,486 @@
+"""Running a streamed chat completion through the installed openai SDK, and timing it.
+
+Works with every major of the SDK chat-doctor supports (1.x and 2.x on httpx, 3.x on httpx2):
+only names common to all of them are used (`OpenAI`, `AzureOpenAI`, `DefaultHttpxClient`, the
+exception classes, `Stream.response`), and the HTTP library is never imported by name: the
+module the SDK's response object comes from is used instead.
+
+How each time is taken (time.perf_counter, milliseconds from just before `create()`):
+
+- request headers out / response headers in / new TCP connection: httpcore's documented
+  `trace` request extension, attached by an httpx event hook. It fires `connect_tcp.*` only
+  when the pool opens a new connection, which is how a reused keep-alive connection is told
+  apart from a new one (no guess from timings).
+- each chunk: the response's byte stream is wrapped so every network read is timestamped as
+  it returns; a chunk's wire time is the read that completed it, taken before the SDK parses
+  anything. The time the SDK hands the parsed chunk over is kept too, so its per-chunk cost is
+  measured rather than hidden (doctor.stream.analysis reports the median).
+
+openai is imported only here, inside functions: nothing imports it unless a smoke test runs.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from dataclasses import dataclass, replace
+from typing import Any, Callable, List, Optional, Tuple
+from urllib.parse import urlsplit
+
+from doctor.stream import trace as t
+
+TextSink = Callable[[str], None]
+
+# A 400/422 mentioning one of these request fields gets one retry without it: older Azure
+# api-versions and several compatible servers reject `stream_options`; some only know
+# `max_tokens`. (Kept small and explicit: chat-doctor never retries anything else.)
+STREAM_OPTIONS = "stream_options"
+MAX_COMPLETION_TOKENS = "max_completion_tokens"
+
+
+@dataclass(frozen=True)
+class StreamRequest:
+    model: str
+    prompt: str
+    max_tokens: int
+    include_usage: bool = True
+    use_max_completion_tokens: bool = True
+
+    def params(self) -> dict:
+        params: dict = {
+            "model": self.model,
+            "messages": [{"role": "user", "content": self.prompt}],
+            "stream": True,
+        }
+        if self.include_usage:
+            params["stream_options"] = {"include_usage": True}
+        if self.use_max_completion_tokens:
+            params["max_completion_tokens"] = self.max_tokens
+        else:
+            params["max_tokens"] = self.max_tokens
+        return params
+
+
+@dataclass(frozen=True)
+class ClientConfig:
+    base_url: str
+    kind: str  # "openai", "azure", "compatible"
+    api_key: Optional[str]
+    timeout_s: float
+    api_version: Optional[str] = None
+    deployment: Optional[str] = None
+    organization: Optional[str] = None
+    project: Optional[str] = None
+    azure_ad_token: Optional[str] = None  # Entra ID token (AZURE_OPENAI_AD_TOKEN) instead of a key
+
+
+class SetupFailed(Exception):
+    def __init__(self, failure: t.StreamFailure, sdk: str) -> None:
+        super().__init__(failure.message)
+        self.failure = failure
+        self.sdk = sdk
+
+
+def sdk_version() -> str:
+    """"openai X.Y.Z" for the SDK this process would use (imports it)."""
+    import openai
+
+    return f"openai {getattr(openai, '__version__', '?')}"
+
+
+class _ConnectionProbe:
+    """Receives httpcore trace events for the request in flight (see the module docstring)."""
+
+    def __init__(self) -> None:
+        self.reset()
+
+    def reset(self) -> None:
+        self.events = 0
+        self.connect_started: Optional[float] = None
+        self.connected: Optional[float] = None
+        self.headers_in: Optional[float] = None
+
+    def attach(self, request: Any) -> None:
+        request.extensions["trace"] = self._on_event
+
+    def _on_event(self, name: str, info: Any) -> None:
+        now = time.perf_counter()
+        self.events += 1
+        if name.endswith("connect_tcp.started"):
+            self.connect_started = now
+        elif name.endswith(("connect_tcp.complete", "start_tls.complete")):
+            self.connected = now
+        elif name.endswith("receive_response_headers.complete"):
+            self.headers_in = now
+
+    def connection(self) -> Optional[str]:
+        if not self.events:
+            return None  # no trace support: say "unknown" rather than guess
+        return "new" if self.connect_started is not None else "reused"
+
+    def connect_ms(self) -> Optional[float]:
+        if self.connect_started is None or self.connected is None:
+            return None
+        return (self.connected - self.connect_started) * 1000.0
+
+
+class SdkSession:
+    """One SDK client used for every run, so a run can reuse the previous run's connection
+    when the SDK leaves it open (whether it did is observed and reported, per run).
+    """
+
+    def __init__(self, config: ClientConfig, *, warm_up: bool = True) -> None:
+        try:
+            import openai
+        except Exception as exc:  # noqa: BLE001  # ImportError, or a broken dependency inside it
+            raise SetupFailed(_setup_failure(exc), "openai (not importable)") from None
+        self._openai = openai
+        self.sdk = f"openai {getattr(openai, '__version__', '?')}"
+        self._probe = _ConnectionProbe()
+        self._kind = config.kind
+        try:
+            self._client = _build_client(openai, config, self._probe)
+        except Exception as exc:  # noqa: BLE001  # OpenAIError (no key), ValueError (Azure), TypeError
+            raise SetupFailed(_setup_failure(exc), self.sdk) from None
+        self.warmup_ms: Optional[float] = _warm_up(openai, self._client) if warm_up else None
+
+    def close(self) -> None:
+        try:
+            self._client.close()
+        except Exception:  # noqa: BLE001  # closing is best effort
+            pass
+
+    def run(self, request: StreamRequest, on_text: Optional[TextSink] = None) -> Tuple[t.StreamTrace, StreamRequest]:
+        """One measured streamed request; returns its trace and the request shape the server
+        accepted (use it for the next run). Never raises for what the server or network does.
+        """
+        fallbacks: List[str] = []
+        for _ in range(3):
+            trace, rejected = self._once(request, on_text)
+            if rejected == STREAM_OPTIONS and request.include_usage:
+                request = replace(request, include_usage=False)
+            elif rejected == MAX_COMPLETION_TOKENS and request.use_max_completion_tokens:
+                request = replace(request, use_max_completion_tokens=False)
+            else:
+                return replace(trace, fallbacks=tuple(fallbacks)), request
+            fallbacks.append(rejected)
+        return replace(trace, fallbacks=tuple(fallbacks)), request
+
+    def _once(self, request: StreamRequest, on_text: Optional[TextSink]) -> Tuple[t.StreamTrace, Optional[str]]:
+        openai = self._openai
+        base = t.StreamTrace(
+            model=request.model, sdk=self.sdk, usage_requested=request.include_usage, endpoint_kind=self._kind
+        )
+        params = request.params()
+        probe = self._probe
+        probe.reset()
+        t0 = time.perf_counter()
+        try:
+            stream = self._client.chat.completions.create(**params)
+        except Exception as exc:  # noqa: BLE001  # classified below; never a traceback
+            end = time.perf_counter()
+            failure = classify(exc, openai, t.PHASE_REQUEST)
+            rejected = _rejected_field(exc, openai)
+            return replace(
+                base, status=failure.status, failure=failure, end_ms=_ms(end, t0),
+                connection=probe.connection(), connect_ms=probe.connect_ms(),
+                request_id=_header(getattr(exc, "response", None), "x-request-id", "apim-request-id"),
+            ), rejected
+        returned = time.perf_counter()
+        response = stream.response
+        headers_at = probe.headers_in if probe.headers_in is not None else returned
+        reads: List[float] = []
+        _time_body_reads(response, reads)
+
+        chunks: List[t.Chunk] = []
+        text: List[str] = []
+        finish: Optional[str] = None
+        completion_tokens: Optional[int] = None
+        failure: Optional[t.StreamFailure] = None
+        asked = time.perf_counter()  # when this loop last asked the SDK for the next chunk
+        try:
+            for chunk in stream:
+                now = time.perf_counter()
+                wire = reads[-1] if reads else now
+                kind, content, chunk_finish, tokens = inspect_chunk(chunk)
+                chunks.append(t.Chunk(
+                    wire_ms=_ms(wire, t0), yield_ms=_ms(now, t0), kind=kind, chars=len(content),
+                    # Time spent waiting for the network, not parsing or printing: ~0 when the
+                    # bytes were already there (a buffered stream), the token gap when streaming.
+                    waited_ms=max(0.0, (wire - asked) * 1000.0),
+                ))
+                if chunk_finish:
+                    finish = chunk_finish
+                if tokens is not None:
+                    completion_tokens = tokens
+                if content and kind == t.CONTENT:
+                    text.append(content)
+                    if on_text is not None:
+                        on_text(content)
+                asked = time.perf_counter()
+        except Exception as exc:  # noqa: BLE001  # the stream's failure is the finding
+            failure = classify(exc, openai, t.PHASE_STREAM)
+        finally:
+            _close_quietly(stream)
+        end = time.perf_counter()
+        return replace(
+            base,
+            status=response.status_code,
+            content_type=response.headers.get("content-type"),
+            request_id=_header(response, "x-request-id", "apim-request-id"),
+            headers_ms=_ms(headers_at, t0),
+            end_ms=_ms(end, t0),
+            chunks=tuple(chunks),
+            reads=tuple(_ms(r, t0) for r in reads),
+            finish_reason=finish,
+            completion_tokens=completion_tokens,
+            text="".join(text),
+            failure=failure,
+            connection=probe.connection(),
+            connect_ms=probe.connect_ms(),
+        ), None
+
+
+def _ms(moment: float, t0: float) -> float:
+    return (moment - t0) * 1000.0
+
+
+def _close_quietly(stream: Any) -> None:
+    try:
+        stream.close()
+    except Exception:  # noqa: BLE001  # a cut connection may fail to close; the trace says why
+        pass
+
+
+# One canned streamed reply for the warm-up: a role chunk, a content chunk, a finish chunk.
+_WARM_UP_BODY = b"".join(
+    b"data: " + json.dumps(event).encode() + b"\n\n"
+    for event in (
+        {"id": "warm-up", "object": "chat.completion.chunk", "created": 0, "model": "warm-up",
+         "choices": [{"index": 0, "delta": {"role": "assistant", "content": ""}, "finish_reason": None}]},
+        {"id": "warm-up", "object": "chat.completion.chunk", "created": 0, "model": "warm-up",
+         "choices": [{"index": 0, "delta": {"content": "ok"}, "finish_reason": None}]},
+        {"id": "warm-up", "object": "chat.completion.chunk", "created": 0, "model": "warm-up",
+         "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}], "usage": None},
+    )
+) + b"data: [DONE]\n\n"
+
+
+def _warm_up(openai: Any, client: Any) -> Optional[float]:
+    """Pay the SDK's one-time costs before the clock runs; returns what they took (ms).
+
+    The first request of a process costs the SDK tens of milliseconds that later ones do not
+    (lazy imports of its resource modules, request-parameter transforms, building the chunk
+    model's validator: about 80 ms with openai 3.57 here). A long-running app pays that once,
+    so it does not belong in a TTFT. One streamed request is made through an in-process mock
+    transport of the SDK's own HTTP library (nothing is sent anywhere); the caches it fills are
+    process-wide, so the real client starts warm. Best effort: any failure just skips it.
+    """
+    started = time.perf_counter()
+    try:
+        library = _http_library(openai)
+        if library is None:
+            return None
+
+        def reply(request: Any) -> Any:
+            return library.Response(200, headers={"content-type": "text/event-stream"}, content=_WARM_UP_BODY)
+
+        http_client = openai.DefaultHttpxClient(transport=library.MockTransport(reply))
+        warm = openai.OpenAI(api_key="warm-up", base_url="http://warm-up.invalid/v1", max_retries=0, http_client=http_client)
+        stream = warm.chat.completions.create(
+            model="warm-up", messages=[{"role": "user", "content": "warm-up"}], stream=True,
+            stream_options={"include_usage": True}, max_completion_tokens=1,
+        )
+        for chunk in stream:
+            inspect_chunk(chunk)
+        client.chat.completions  # noqa: B018  # the real client's lazily built resource
+        warm.close()
+    except Exception:  # noqa: BLE001  # warming up is an optimisation, never a finding
+        return None
+    return round((time.perf_counter() - started) * 1000.0, 1)
+
+
+def _http_library(openai: Any) -> Any:
+    """httpx2 for openai 3.x, httpx for 1.x/2.x: the module the SDK's client class comes from."""
+    factory = getattr(openai, "DefaultHttpxClient", None)
+    if factory is None:
+        return None
+    for klass in factory.__mro__:
+        module = sys.modules.get(klass.__module__.split(".")[0])
+        if module is not None and module.__name__ != "openai" and hasattr(module, "MockTransport"):
+            return module
+    return None
+
+
+def _build_client(openai: Any, config: ClientConfig, probe: _ConnectionProbe) -> Any:
+    http_client = None
+    factory = getattr(openai, "DefaultHttpxClient", None)  # all supported majors have it; be safe
+    if factory is not None:
+        # Redirects are reported, not followed with the key (DESIGN, security rules).
+        http_client = factory(timeout=config.timeout_s, follow_redirects=False, event_hooks={"request": [probe.attach]})
+    common = dict(
+        api_key=config.api_key, max_retries=0, timeout=config.timeout_s, http_client=http_client,
+        organization=config.organization, project=config.project,
+    )
+    path = urlsplit(config.base_url).path if config.base_url else ""
+    if config.kind == "azure" and "/openai/v1" not in path:
+        # AzureOpenAI adds /openai (and /deployments/<model>) itself, sends `api-key` and api-version.
+        azure = dict(common, api_version=config.api_version)
+        if config.azure_ad_token:
+            azure.update(api_key=None, azure_ad_token=config.azure_ad_token)
+        if "/openai" in path:
+            return openai.AzureOpenAI(base_url=config.base_url, **azure)
+        return openai.AzureOpenAI(azure_endpoint=config.base_url, azure_deployment=config.deployment, **azure)
+    return openai.OpenAI(base_url=config.base_url, **common)
+
+
+def _time_body_reads(response: Any, reads: List[float]) -> None:
+    """Timestamp every network read of the body, before any SSE or JSON parsing.
+
+    The response's `stream` attribute is the byte stream the SDK's SSE decoder pulls from
+    (httpx and httpx2 alike); it is replaced, before iteration starts, by a subclass of that
+    library's own SyncByteStream that records the time each read returns.
+    """
+    library = sys.modules.get(type(response).__module__.split(".")[0])
+    base = getattr(library, "SyncByteStream", None)
+    inner = getattr(response, "stream", None)
+    if base is None or inner is None:
+        return  # unknown HTTP library: chunk times fall back to the SDK's yield times
+
+    class _TimedStream(base):  # type: ignore[misc,valid-type]
+        def __iter__(self):  # type: ignore[no-untyped-def]
+            clock = time.perf_counter
+            for part in inner:
+                reads.append(clock())
+                yield part
+
+        def close(self) -> None:
+            inner.close()
+
+    response.stream = _TimedStream()
+
+
+def inspect_chunk(chunk: Any) -> Tuple[str, str, Optional[str], Optional[int]]:
+    """(kind, content text, finish_reason, usage.completion_tokens) of one SDK chunk object.
+
+    Attribute access only (pydantic v1 and v2 both expose unknown fields such as
+    `reasoning_content` as attributes), and every field may be missing: Azure's first chunk
+    has `choices: []`, the usage chunk has no choices, local servers omit fields.
+    """
+    usage = getattr(chunk, "usage", None)
+    tokens = getattr(usage, "completion_tokens", None) if usage is not None else None
+    choices = getattr(chunk, "choices", None) or []
+    if not choices:
+        return t.NO_CHOICES, "", None, tokens
+    choice = choices[0]
+    finish = getattr(choice, "finish_reason", None)
+    delta = getattr(choice, "delta", None)
+    if delta is None:
+        return t.EMPTY, "", finish, tokens
+    content = getattr(delta, "content", None) or getattr(delta, "refusal", None) or ""
+    if content:
+        return t.CONTENT, content, finish, tokens
+    if getattr(delta, "tool_calls", None):
+        return t.CONTENT, "", finish, tokens
+    reasoning = getattr(delta, "reasoning_content", None) or getattr(delta, "reasoning", None)
+    if reasoning:
+        return t.REASONING, str(reasoning), finish, tokens
+    if getattr(delta, "role", None):
+        return t.ROLE, "", finish, tokens
+    return t.EMPTY, "", finish, tokens
+
+
+def classify(exc: BaseException, openai: Any, phase: str) -> t.StreamFailure:
+    """The SDK's exception as plain data. Attributes, never `str(e)`: its format changed
+    between majors (3.4+ prints the message, earlier ones the whole body).
+    """
+    name = type(exc).__name__
+    if isinstance(exc, openai.APIStatusError):
+        response = getattr(exc, "response", None)
+        return t.StreamFailure(
+            kind=t.ERR_STATUS, phase=phase, message=_body_message(exc), exception=name,
+            status=getattr(exc, "status_code", None), code=_opt_str(getattr(exc, "code", None)),
+            type=_opt_str(getattr(exc, "type", None)), retry_after=_header(response, "retry-after"),
+            location=_header(response, "location"),
+        )
+    if isinstance(exc, openai.APITimeoutError):
+        return t.StreamFailure(kind=t.ERR_TIMEOUT, phase=phase, message="timed out", exception=name, cause=_cause(exc))
+    if isinstance(exc, openai.APIConnectionError):
+        return t.StreamFailure(kind=t.ERR_CONNECTION, phase=phase, message="connection error", exception=name, cause=_cause(exc))
+    if isinstance(exc, openai.APIError):
+        # In-band `data: {"error": ...}`: a plain APIError whose body is the inner error object.
+        return t.StreamFailure(
+            kind=t.ERR_EVENT, phase=phase, message=_body_message(exc), exception=name,
+            code=_opt_str(getattr(exc, "code", None)), type=_opt_str(getattr(exc, "type", None)),
+        )
+    if isinstance(exc, json.JSONDecodeError) or (isinstance(exc, ValueError) and "JSON" in type(exc).__name__):
+        return t.StreamFailure(kind=t.ERR_MALFORMED, phase=phase, message=f"invalid JSON: {exc.msg if hasattr(exc, 'msg') else exc}", exception=name)
+    if isinstance(exc, UnicodeEncodeError):
+        # A non-ASCII character (smart quotes) in the key or a header: raised before sending.
+        return t.StreamFailure(
+            kind=t.ERR_CONNECTION, phase=phase, message="a header value is not ASCII", exception=name,
+            cause="UnicodeEncodeError: the API key or a header contains a non-ASCII character (smart quotes?)",
+        )
+    return t.StreamFailure(kind=t.ERR_OTHER, phase=phase, message=_short(str(exc)), exception=name)
+
+
+def _setup_failure(exc: BaseException) -> t.StreamFailure:
+    return t.StreamFailure(kind=t.ERR_SETUP, phase=t.PHASE_SETUP, message=_short(str(exc)), exception=type(exc).__name__)
+
+
+def _rejected_field(exc: BaseException, openai: Any) -> Optional[str]:
+    """STREAM_OPTIONS or MAX_COMPLETION_TOKENS when a 400/422 names that request field."""
+    if not isinstance(exc, openai.APIStatusError) or getattr(exc, "status_code", None) not in (400, 422):
+        return None
+    text = " ".join(str(part) for part in (getattr(exc, "message", ""), getattr(exc, "param", ""), getattr(exc, "body", "")))
+    for field in (STREAM_OPTIONS, MAX_COMPLETION_TOKENS):
+        if field in text:
+            return field
+    return None
+
+
+def _body_message(exc: BaseException) -> str:
+    body = getattr(exc, "body", None)
+    if isinstance(body, dict):
+        message = body.get("message")
+        if isinstance(message, str) and message:
+            return _short(message)
+    if isinstance(body, str) and body.strip():
+        stripped = body.strip()
+        if stripped.startswith("<"):
+            return "the body is an HTML page, not an API error"
+        return _short(stripped)
+    message = getattr(exc, "message", "")
+    return _short(message) if isinstance(message, str) else ""
+
+
+def _cause(exc: BaseException) -> Optional[str]:
+    cause = exc.__cause__ or exc.__context__
+    if cause is None:
+        return None
+    text = str(cause)
+    if "header" in text.lower() and "b'" in text:
+        # httpx's "Illegal header value b'Bearer sk-...\n'" quotes the key: keep only the verdict.
+        text = text.split("b'", 1)[0].strip() + " (the key or a header has whitespace or a control character)"
+    return f"{type(cause).__name__}: {_short(text)}"
+
+
+def _header(response: Any, *names: str) -> Optional[str]:
+    headers = getattr(response, "headers", None)
+    if headers is None:
+        return None
+    for name in names:
+        value = headers.get(name)
+        if value:
+            return str(value)
+    return None
+
+
+def _opt_str(value: Any) -> Optional[str]:
+    return None if value is None else str(value)
+
+
+def _short(text: str, limit: int = 300) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"

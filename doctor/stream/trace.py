@@ -1,0 +1,94 @@
+"""What one streamed chat request looked like on the wire: plain frozen data, no judgement.
+
+Times are milliseconds since the clock started, immediately before the SDK's `create()`.
+A chunk has two times: `wire_ms`, when the network read that completed it returned (so SDK
+parsing is not in it), and `yield_ms`, when the SDK handed the parsed chunk over. The
+difference is the SDK's per-chunk cost, which the benchmark reports.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Optional, Tuple
+
+# Chunk kinds, from the first choice's delta (or its absence).
+ROLE = "role"  # delta with a role and empty content: the usual first chunk; not a token
+CONTENT = "content"  # non-empty delta.content (or refusal / tool call: output the user sees)
+REASONING = "reasoning"  # non-empty reasoning_content / reasoning (vLLM, llama.cpp, DeepSeek style)
+EMPTY = "empty"  # a choice whose delta carries nothing (often the finish chunk)
+NO_CHOICES = "no_choices"  # choices: [] (Azure's prompt filter chunk, the usage chunk)
+
+TOKEN_KINDS = (CONTENT, REASONING)
+
+# Where a failure happened.
+PHASE_SETUP = "setup"  # building the client: nothing was sent
+PHASE_REQUEST = "request"  # create() raised: no stream began (HTTP error, refused, timed out)
+PHASE_STREAM = "stream"  # iterating raised after the response headers arrived
+
+# What kind of failure, independent of the SDK major (see doctor.stream.sdk.classify).
+ERR_STATUS = "status"  # HTTP error status (APIStatusError)
+ERR_TIMEOUT = "timeout"  # APITimeoutError (connect or read timeout)
+ERR_CONNECTION = "connection"  # APIConnectionError: refused, reset, cut, DNS, TLS, bad header value
+ERR_EVENT = "error_event"  # in-band data: {"error": ...} (plain APIError)
+ERR_MALFORMED = "malformed"  # a data: line that is not JSON
+ERR_SETUP = "setup"  # the client could not be built (missing key, Azure api_version, ...)
+ERR_OTHER = "other"  # anything else the SDK raised
+
+
+@dataclass(frozen=True)
+class Chunk:
+    wire_ms: float
+    yield_ms: float
+    kind: str
+    chars: int = 0
+    waited_ms: float = 0.0  # how long the client sat waiting for this chunk's bytes
+
+
+@dataclass(frozen=True)
+class StreamFailure:
+    """A failure, described without the exception object (which may hold the key)."""
+
+    kind: str  # one of ERR_*
+    phase: str  # one of PHASE_*
+    message: str
+    exception: str  # the exception class name, e.g. "AuthenticationError"
+    status: Optional[int] = None  # HTTP status, when there was one
+    code: Optional[str] = None  # the error body's `code`
+    type: Optional[str] = None  # the error body's `type`
+    cause: Optional[str] = None  # "ConnectError: [Errno 111] Connection refused"
+    retry_after: Optional[str] = None
+    location: Optional[str] = None  # where a redirect points (not followed)
+
+
+@dataclass(frozen=True)
+class StreamTrace:
+    """One streamed request, as observed. `connection` is "new", "reused" or None (unknown)."""
+
+    model: str
+    sdk: str  # "openai 3.57.0"
+    status: Optional[int] = None
+    content_type: Optional[str] = None
+    request_id: Optional[str] = None
+    headers_ms: Optional[float] = None
+    end_ms: Optional[float] = None  # the stream ended (or failed)
+    chunks: Tuple[Chunk, ...] = ()
+    reads: Tuple[float, ...] = ()  # wire time of every network read of the body
+    finish_reason: Optional[str] = None
+    completion_tokens: Optional[int] = None
+    text: str = ""
+    failure: Optional[StreamFailure] = None
+    connection: Optional[str] = None
+    connect_ms: Optional[float] = None  # TCP (+TLS) set-up time of a new connection
+    fallbacks: Tuple[str, ...] = ()  # request fields dropped after the server rejected them
+    usage_requested: bool = True
+    endpoint_kind: str = "openai"  # "openai", "azure" or "compatible" (some HTTP errors differ on Azure)
+    extra: Tuple[Tuple[str, str], ...] = field(default_factory=tuple)  # free notes, e.g. ("sdk_parse", "...")
+
+    def first(self, *kinds: str) -> Optional[Chunk]:
+        return next((c for c in self.chunks if c.kind in kinds), None)
+
+    def last(self, *kinds: str) -> Optional[Chunk]:
+        return next((c for c in reversed(self.chunks) if c.kind in kinds), None)
+
+    def count(self, *kinds: str) -> int:
+        return sum(1 for c in self.chunks if c.kind in kinds)
