@@ -59,7 +59,8 @@ NOT_OPENSSL_LINES = {"urllib3 v2.0": 34, "urllib3 v2": 35}
 def main(mark):
     started = time.time()
     original_filters = list(warnings.filters)
-    preloaded = sorted(m for m in sys.modules if m == "urllib3" or m.startswith("urllib3."))
+    # Only a really loaded package counts (a None entry is an import blocker, not a module).
+    preloaded = sys.modules.get("urllib3") is not None
     answer = {"schema": SCHEMA, "too_old": False}
     # The real import comes first, under the user's own filters as they were at start-up.
     answer["urllib3"] = _section(_urllib3, original_filters, preloaded)

@@ -1,0 +1,192 @@
+"""The interpreter probe, run for real: every pyenv Python 3.6-3.13, Python 2.7, and
+targets that are not Pythons at all (through the real CLI: probe_failed, never a traceback)."""
+
+from __future__ import annotations
+
+import os
+import stat
+import time
+from pathlib import Path
+
+import pytest
+
+from doctor.probe.facts import InterpreterFacts, ProbeFailed
+from doctor.probe.interpreters import probe_timeout, run_probe
+from tests.helpers import run_cli, run_subprocess
+from tests.venvs import pyenv_python
+
+SUPPORTED = ["3.6.15", "3.7.16", "3.8.18", "3.9.18", "3.10.13", "3.11.7", "3.12.1", "3.13.0"]
+MY_CHECKS = ["python.interpreter", "python.ssl", "python.urllib3", "python.certs", "packages.openai"]
+
+
+def _probe(python: str, env: "dict | None" = None, timeout: float = 30) -> InterpreterFacts:
+    return run_probe(python, dict(os.environ, **(env or {})), timeout)
+
+
+def _script(tmp_path: Path, name: str, body: str) -> str:
+    path = tmp_path / name
+    path.write_text("#!/bin/sh\n" + body)
+    path.chmod(path.stat().st_mode | stat.S_IXUSR)
+    return str(path)
+
+
+@pytest.mark.parametrize("version", SUPPORTED)
+def test_probe_runs_on_every_supported_python(version: str) -> None:
+    facts = _probe(pyenv_python(version))
+    assert facts.python_version == version
+    assert not facts.too_old and not facts.section_errors
+    assert facts.implementation == "CPython"
+    assert facts.version_info[:2] == tuple(int(x) for x in version.split(".")[:2])
+    assert facts.ssl.available and facts.ssl_version and facts.ssl_version.startswith("OpenSSL 3.")
+    assert facts.ssl.version_info[0] == 3
+    assert facts.marker_env["python_version"] == ".".join(version.split(".")[:2])
+    assert facts.marker_env["sys_platform"] == "linux"
+    assert facts.distribution("pip") is not None  # every pyenv Python ships pip
+    assert not facts.is_venv and facts.executable.startswith("/root/.pyenv/versions/")
+
+
+def test_python_27_gets_a_clear_answer_not_garbage() -> None:
+    facts = _probe(pyenv_python("2.7.18"))
+    assert facts.too_old and facts.python_version == "2.7.18"
+    assert facts.ssl_version and facts.ssl_version.startswith("OpenSSL")
+
+
+def test_python_27_through_the_cli_is_python_too_old() -> None:
+    run = run_cli(["check", "--offline", "--json", "--python", pyenv_python("2.7.18")])
+    assert run.exit_code == 1
+    result = run.check("python.interpreter")
+    assert (result["status"], result["code"]) == ("fail", "python_too_old")
+    assert "2.7.18" in result["summary"] and "too old" in result["summary"]
+    assert run.json["target"]["version"] == "2.7.18"
+    for check_id in MY_CHECKS[1:]:
+        assert run.check(check_id)["status"] == "skip"
+
+
+def test_probe_sees_the_users_environment_not_an_isolated_one(tmp_path: Path) -> None:
+    """No -I/-E: PYTHONPATH (and so user site dirs, PYTHONWARNINGS) reach the probe."""
+    extra = tmp_path / "extra"
+    (extra / "fakepkg-1.2.dist-info").mkdir(parents=True)
+    (extra / "fakepkg-1.2.dist-info" / "METADATA").write_text(
+        "Metadata-Version: 2.1\nName: FakePkg\nVersion: 1.2\nRequires-Dist: urllib3>=2\n"
+        "Requires-Dist: colorama; sys_platform == \"win32\"\n\nLong description: Name: wrong\n"
+    )
+    (extra / "oldpkg.egg-info").mkdir()
+    (extra / "oldpkg.egg-info" / "PKG-INFO").write_text("Metadata-Version: 1.1\nName: oldpkg\nVersion: 0.3\n")
+    (extra / "oldpkg.egg-info" / "requires.txt").write_text("requests>=2\n\n[socks]\nPySocks\n\n[:python_version < \"3.8\"]\nimportlib-metadata\n")
+    facts = _probe(pyenv_python("3.12.1"), {"PYTHONPATH": str(extra), "PYTHONWARNINGS": "error::DeprecationWarning",
+                                             "SSL_CERT_FILE": "/nonexistent/ca.pem"})
+    fake = facts.distribution("fakepkg")
+    assert fake is not None and fake.version == "1.2" and fake.name == "FakePkg"
+    assert fake.requires == ("urllib3>=2", 'colorama; sys_platform == "win32"')
+    old = facts.distribution("oldpkg")
+    assert old is not None and old.requires == (
+        "requests>=2", 'PySocks; extra == "socks"', 'importlib-metadata; (python_version < "3.8")')
+    assert facts.pythonwarnings == "error::DeprecationWarning"
+    (ca,) = [v for v in facts.ca_env if v.name == "SSL_CERT_FILE"]
+    assert ca.value == "/nonexistent/ca.pem" and not ca.path.exists
+
+
+def test_a_stray_module_in_the_current_directory_cannot_shadow(tmp_path: Path) -> None:
+    """The probe runs in an empty directory: an ssl.py/urllib3.py here is not imported."""
+    (tmp_path / "ssl.py").write_text("raise SystemExit('shadowed ssl')\n")
+    (tmp_path / "urllib3.py").write_text("raise SystemExit('shadowed urllib3')\n")
+    run = run_cli(["check", "--offline", "--json", "--python", pyenv_python("3.11.7")])
+    assert run.check("python.ssl")["status"] == "ok"
+    assert run.check("python.interpreter")["code"] != "probe_failed"
+
+
+def test_probe_timeout_is_bounded() -> None:
+    assert probe_timeout(0.1) == 2.0
+    assert probe_timeout(10) == 10
+    assert probe_timeout(1000) == 60.0
+
+
+# --- targets that are not (working) Pythons, through the real CLI ---------------------------
+
+
+def _assert_probe_failed(run, *fragments: str) -> dict:  # type: ignore[no-untyped-def]
+    assert run.exit_code == 1, run.output
+    doc = run.json  # the JSON document is complete
+    assert doc["schema"] == "chat-doctor.report/1" and doc["exit_code"] == 1
+    result = run.check("python.interpreter")
+    assert (result["status"], result["code"]) == ("fail", "probe_failed")
+    for fragment in fragments:
+        assert fragment in result["summary"], result["summary"]
+    assert "Traceback" not in run.output
+    for check_id in MY_CHECKS[1:]:
+        skipped = run.check(check_id)
+        assert skipped["status"] == "skip" and skipped["data"]["blocked_by"] == "python.interpreter"
+    assert doc["target"]["version"] is None
+    return result
+
+
+def test_bin_true_is_not_a_python() -> None:
+    _assert_probe_failed(run_cli(["check", "--offline", "--json", "--python", "/bin/true"]),
+                         "exited without printing anything")
+
+
+def test_a_script_printing_garbage(tmp_path: Path) -> None:
+    script = _script(tmp_path, "garbage", "echo 'Hello, I am definitely Python'\necho '{\"not\": \"a probe\"}'\n")
+    result = _assert_probe_failed(run_cli(["check", "--offline", "--json", "--python", script]), "printed no probe answer")
+    assert "definitely Python" in result["summary"]
+
+
+def test_a_script_echoing_its_arguments_and_input_cannot_fake_an_answer(tmp_path: Path) -> None:
+    script = _script(tmp_path, "echoer", 'echo "$@"\ncat\n')
+    _assert_probe_failed(run_cli(["check", "--offline", "--json", "--python", script]), "printed no probe answer")
+
+
+def test_a_garbled_answer(tmp_path: Path) -> None:
+    script = _script(tmp_path, "garbled", "printf '\\n@@chat-doctor-probe@@{\"too_old\": tru\\n'\n")
+    _assert_probe_failed(run_cli(["check", "--offline", "--json", "--python", script]), "garbled")
+
+
+def test_a_crashing_target(tmp_path: Path) -> None:
+    script = _script(tmp_path, "crasher", "echo 'Fatal Python error: init_fs_encoding' >&2\nexit 3\n")
+    result = _assert_probe_failed(run_cli(["check", "--offline", "--json", "--python", script]), "exited with status 3")
+    assert "init_fs_encoding" in result["summary"]
+
+
+def test_a_target_killed_by_a_signal(tmp_path: Path) -> None:
+    script = _script(tmp_path, "segv", "kill -SEGV $$\n")
+    _assert_probe_failed(run_cli(["check", "--offline", "--json", "--python", script]), "killed by signal 11")
+
+
+def test_a_hanging_target_is_killed_with_its_children(tmp_path: Path) -> None:
+    child_pid = tmp_path / "child.pid"
+    script = _script(tmp_path, "hang", f"sleep 30 &\necho $! > {child_pid}\nwait\n")
+    started = time.monotonic()
+    run = run_subprocess(["check", "--offline", "--json", "--timeout", "1", "--python", script])
+    elapsed = time.monotonic() - started
+    _assert_probe_failed(run, "did not answer within 2 s")
+    assert elapsed < 15, elapsed  # bounded: the probe limit is max(--timeout, 2 s)
+    pid = int(child_pid.read_text())
+    for _ in range(50):  # the whole process group was killed, not just the shell
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.1)
+    else:
+        pytest.fail(f"the target's child {pid} survived the timeout")
+
+
+def test_run_probe_raises_only_probe_failed(tmp_path: Path) -> None:
+    not_executable = tmp_path / "plain.txt"
+    not_executable.write_text("just text")
+    with pytest.raises(ProbeFailed, match="could not be started"):
+        _probe(str(not_executable))
+    with pytest.raises(ProbeFailed, match="could not be started"):
+        _probe(str(tmp_path / "missing-python"))
+
+
+def test_probe_wall_time_is_small() -> None:
+    """Printed for the performance notes; bounded generously so slow CI machines pass."""
+    timings = {}
+    for version in ("3.11.7", "3.6.15"):
+        _probe(pyenv_python(version))  # warm the OS cache
+        started = time.perf_counter()
+        facts = _probe(pyenv_python(version))
+        timings[version] = (round((time.perf_counter() - started) * 1000), facts.probe_ms)
+    print("probe wall ms, in-probe ms:", timings)
+    assert all(wall < 5000 for wall, _ in timings.values())
