@@ -30,6 +30,14 @@ VerboseExtra = Callable[[CheckResult], "list[str]"]
 VERBOSE_EXTRAS: Dict[str, VerboseExtra] = {}
 
 
+def _register_builtin_extras() -> None:
+    """The network checks' httpstat-style timelines and api.model's task grouping."""
+    from doctor.render.timeline import EXTRAS
+
+    for check_id, extra in EXTRAS.items():
+        VERBOSE_EXTRAS.setdefault(check_id, extra)
+
+
 def make_console(*, stderr: bool = False, env: Optional[dict] = None) -> "Console":
     from rich.console import Console
 
@@ -43,6 +51,8 @@ class ConsoleRenderer:
         self.verbose = verbose
         self.fancy = console.is_terminal and not console.no_color and _can_encode(console, "✓○☠…")
         self._id_width = 18
+        if verbose:
+            _register_builtin_extras()
 
     def header(self, plan: "Plan") -> None:
         from rich.markup import escape

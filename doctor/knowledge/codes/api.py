@@ -1,8 +1,137 @@
-"""Diagnosis codes reported by the `api.*` checks."""
+"""Diagnosis codes reported by the `api.*` checks (GET {base_url}/models with the key).
+
+Which HTTP answer maps to which code is data too: doctor/knowledge/api_errors.py.
+"""
 
 from __future__ import annotations
 
 from doctor.knowledge.diagnoses import ERROR, FAIL, OK, SKIP, WARN, Diagnosis, register  # noqa: F401
 
 register(
+    # --- api.auth: refusals ------------------------------------------------------------
+    Diagnosis(
+        "invalid_api_key", "api.auth", FAIL,
+        "The server rejected the key (401): it is wrong, revoked, from another organization/project, or meant for another "
+        "provider (an OpenAI key sent to Azure or the reverse).",
+        "Create a new key at https://platform.openai.com/api-keys (or your provider's console) and export it; "
+        "check `OPENAI_ORG_ID`/`OPENAI_PROJECT_ID` match the key.",
+    ),
+    Diagnosis(
+        "missing_scopes", "api.auth", WARN,
+        "The key is valid but restricted: it may not list models (401 'Missing scopes'). Restricted keys can often still "
+        "chat, so the streamed smoke test decides.",
+        "Run `chat-doctor smoke`; if chat fails too, give the key the needed permissions (Models: Read, Model capabilities: Write) "
+        "at https://platform.openai.com/api-keys.",
+    ),
+    Diagnosis(
+        "ip_not_authorized", "api.auth", FAIL,
+        "The organization or project has an IP allowlist and this machine's public IP is not on it (401 ip_not_authorized).",
+        "Add this machine's egress IP to the allowlist (organization/project settings, 'IP allowlist'), or run from an allowed network.",
+    ),
+    Diagnosis(
+        "unsupported_region", "api.auth", FAIL,
+        "The API refuses requests from this country, region or territory (403 unsupported_country_region_territory).",
+        "See https://platform.openai.com/docs/supported-countries; a VPN exit in a supported region may be against the terms.",
+    ),
+    Diagnosis(
+        "permission_denied", "api.auth", FAIL,
+        "The server understood the key but forbids this request (403): the key or project lacks access to this resource.",
+        "Check the key's project, role and permissions in the provider's console.",
+    ),
+    Diagnosis(
+        "endpoint_not_found", "api.auth", FAIL,
+        "The base URL answers, but `{base_url}/models` does not exist (404): usually a missing or extra `/v1`, or the "
+        "URL of something else on that server.",
+        "Use the API root as the base URL, e.g. `https://host/v1`; see the details for a URL that works.",
+    ),
+    Diagnosis(
+        "insufficient_quota", "api.auth", FAIL,
+        "The account is out of credit or over its spend limit (429 with a billing code); retrying will not help.",
+        "Add credits or raise the limit at https://platform.openai.com/settings/organization/billing.",
+    ),
+    Diagnosis(
+        "rate_limited", "api.auth", WARN,
+        "The key works but is being rate limited right now (429); requests succeed again once the limit resets.",
+        "Wait for the reset shown in the details, and back off on 429 in your code (the SDK retries 429 twice by default).",
+    ),
+    Diagnosis(
+        "server_error", "api.auth", FAIL,
+        "The server failed while answering (5xx); the problem is on its side, not in this environment.",
+        "Retry in a minute; check https://status.openai.com (or your server's logs) if it persists.",
+    ),
+    Diagnosis(
+        "overloaded", "api.auth", FAIL,
+        "The server is overloaded or still starting (503, e.g. 'engine is currently overloaded' or a local server loading its model).",
+        "Retry after a short wait; local servers answer once the model has loaded.",
+    ),
+    Diagnosis(
+        "api_bad_request", "api.auth", FAIL,
+        "The server rejected the request as malformed (400), e.g. an unsupported `api-version` on Azure or a header it "
+        "does not accept.",
+        "Read the server's message in the details; on Azure, set `OPENAI_API_VERSION` to a supported version such as 2024-10-21.",
+    ),
+    Diagnosis(
+        "unexpected_status", "api.auth", FAIL,
+        "The server answered `/models` with an HTTP status an OpenAI-compatible API does not use there.",
+        "Check the base URL points at the API and not at another service; the details show the answer.",
+    ),
+    Diagnosis(
+        "not_openai_api", "api.auth", FAIL,
+        "Something answered, but not an OpenAI-compatible API: an HTML page (captive portal, login page, proxy error, "
+        "web UI) or JSON of another shape.",
+        "Open the base URL in a browser to see what answers; log in to the network's portal, or fix the base URL.",
+    ),
+    Diagnosis(
+        "endpoint_redirects", "api.auth", FAIL,
+        "The endpoint answered with a redirect. chat-doctor does not follow it with the key (a key must only go to the "
+        "configured endpoint); the SDK would follow it without the key or fail.",
+        "If the new location is the real API, use it as the base URL; if it is a login page, log in to the network first.",
+    ),
+    Diagnosis(
+        "read_timeout", "api.auth", FAIL,
+        "The connection was made but no answer arrived within `--timeout` (an overloaded server, a proxy that swallows "
+        "the request, or a firewall that passes the handshake only).",
+        "Retry with a larger `--timeout`; check the server's load, and whether a proxy is required or in the way.",
+    ),
+    Diagnosis(
+        "connection_closed", "api.auth", FAIL,
+        "The server (or something in between) closed the connection without a complete answer.",
+        "Check the server's logs; a proxy or load balancer may be cutting the connection.",
+    ),
+    # --- api.auth: not run ---------------------------------------------------------------
+    Diagnosis(
+        "key_withheld_insecure", "api.auth", SKIP,
+        "The key would travel over plain `http://` to a host that is not this machine, so chat-doctor did not send it.",
+        "Use `https://`, or pass `--allow-insecure` if the network is yours and you accept the risk.",
+    ),
+    Diagnosis(
+        "no_api_key", "api.auth", SKIP,
+        "There is no key to authenticate with, so the API was not asked.",
+        "Export the key (`export OPENAI_API_KEY=...`) and run again.",
+    ),
+    Diagnosis(
+        "http_client_unavailable", "api.auth", ERROR,
+        "chat-doctor's own interpreter cannot import urllib3 (typically urllib3 2 on a Python linked to an OpenSSL older "
+        "than 1.1.1), so it cannot make the API request itself. This is about chat-doctor's installation, not your target.",
+        "Reinstall chat-doctor on a Python built with OpenSSL 1.1.1+ (`pipx install --python python3.12 chat-doctor`), "
+        "or pin `urllib3<2` in chat-doctor's environment.",
+    ),
+    # --- api.model ---------------------------------------------------------------------
+    Diagnosis(
+        "model_not_found", "api.model", FAIL,
+        "The model is not among the models this key can use: a typo, a model the project has no access to, or a retired model.",
+        "Use one of the listed models (`--model NAME`, or your code's `model=`); see the closest names in the details.",
+    ),
+    Diagnosis(
+        "model_unlisted", "api.model", WARN,
+        "The model is not in the server's list, but this server may accept it anyway (compatible servers often serve "
+        "any name; on Azure the model is your deployment name, which the list does not show). The smoke test decides.",
+        "Run `chat-doctor smoke --model NAME`; if it fails with model_not_found, use one of the listed names.",
+    ),
+    Diagnosis(
+        "model_list_unavailable", "api.model", SKIP,
+        "The server did not return a model list (the key may not list models, or the list was rate limited), so the model "
+        "was not checked here.",
+        "Run `chat-doctor smoke` to test the model with a real request.",
+    ),
 )

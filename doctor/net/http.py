@@ -1,0 +1,305 @@
+"""One HTTP exchange over urllib3, every phase timestamped, nothing retried or followed.
+
+Why urllib3 (and not the openai SDK or httpx): the product is built on it; it lets us refuse
+redirects and retries outright (`redirect=False, retries=False`), gives separate connect and
+read timeouts, tunnels through proxies with `ProxyManager`, and its connection class has
+clean seams (`_new_conn`, `_tunnel`, `connect`, `request`, `getresponse`) where a subclass can
+timestamp DNS, TCP, CONNECT, TLS, request-sent and response-head exactly. The connection
+resolves names through `doctor.net.resolve` (bounded: getaddrinfo itself has no timeout) and
+connects through `doctor.net.connect` (one budget over all addresses), so `--timeout` holds.
+
+urllib3 is imported lazily and defensively: in chat-doctor's own interpreter it may fail to
+import (old OpenSSL) or warn (LibreSSL): the very bug chat-doctor diagnoses elsewhere. A
+failure becomes `Urllib3Unavailable` (a finding, not a crash) and the warning is silenced so it
+never reaches the user's screen.
+"""
+
+from __future__ import annotations
+
+import socket
+import ssl
+import threading
+import warnings
+from dataclasses import dataclass
+from typing import Any, Dict, Mapping, Optional, Tuple
+from urllib.parse import urlsplit, urlunsplit
+
+from doctor.net.connect import ConnectError, connect
+from doctor.net.resolve import ResolveError, resolve
+from doctor.net.timing import Marks
+from doctor.net.tls import TlsFailure, classify
+from doctor.net.tunnel import basic_proxy_authorization
+
+MAX_BODY_BYTES = 2 * 1024 * 1024
+_IMPORT_LOCK = threading.Lock()
+
+
+class Urllib3Unavailable(RuntimeError):
+    """urllib3 cannot be imported in chat-doctor's own interpreter."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def import_urllib3() -> Any:
+    """Import urllib3 without letting its NotOpenSSLWarning reach the terminal.
+
+    The filter must be in place *before* the import: the warning fires during it, and
+    `urllib3.disable_warnings()` afterwards cannot help (urllib3-and-openssl.md §1.7). The lock
+    keeps two checks from interleaving `catch_warnings` (which swaps a process-global list).
+    """
+    with _IMPORT_LOCK:
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="urllib3 v2")
+            try:
+                import urllib3
+                import urllib3.connection
+                import urllib3.connectionpool
+            except Exception as exc:  # ImportError, or a warning turned into an error elsewhere
+                raise Urllib3Unavailable(f"{type(exc).__name__}: {exc}") from None
+    return urllib3
+
+
+@dataclass(frozen=True)
+class HttpFailure:
+    phase: str  # dns, connect, proxy, tls, send, response, body
+    kind: str  # per phase: not_found/timeout/refused/auth_required/expired/.../closed
+    message: str
+    tls: Optional[TlsFailure] = None
+
+
+@dataclass(frozen=True)
+class HttpExchange:
+    """What came back. Holds no request header: the key is never stored here."""
+
+    method: str
+    url: str
+    status: Optional[int]
+    reason: str
+    headers: Tuple[Tuple[str, str], ...]  # lower-cased names, in order
+    body: bytes
+    body_truncated: bool
+    timings_ms: Dict[str, float]
+    failure: Optional[HttpFailure] = None
+    via_proxy: Optional[str] = None  # proxy URL without credentials
+
+    def header(self, name: str) -> Optional[str]:
+        name = name.lower()
+        return next((value for key, value in self.headers if key == name), None)
+
+    @property
+    def content_type(self) -> str:
+        return (self.header("content-type") or "").split(";", 1)[0].strip().lower()
+
+    def text(self, limit: int = 100_000) -> str:
+        return self.body[:limit].decode("utf-8", "replace")
+
+
+def strip_userinfo(url: str) -> str:
+    parts = urlsplit(url)
+    if "@" not in parts.netloc:
+        return url
+    return urlunsplit(parts._replace(netloc=parts.netloc.rsplit("@", 1)[1]))
+
+
+def exchange(
+    method: str,
+    url: str,
+    *,
+    headers: Mapping[str, str],
+    timeout_s: float,
+    ssl_context: Optional[ssl.SSLContext] = None,
+    proxy_url: Optional[str] = None,
+) -> HttpExchange:
+    """Send one request and read the whole (bounded) answer. Never raises for network trouble:
+    the failure and the phase it happened in are in the result. Raises Urllib3Unavailable."""
+    urllib3 = import_urllib3()
+    marks = Marks()
+    state: Dict[str, Any] = {}
+    pool_manager = _pool_manager(urllib3, marks, state, timeout_s, ssl_context, proxy_url)
+    shown_proxy = strip_userinfo(proxy_url) if proxy_url else None
+    response = None
+    try:
+        response = pool_manager.urlopen(
+            method, url, headers=dict(headers), retries=False, redirect=False,
+            timeout=urllib3.Timeout(connect=timeout_s, read=timeout_s),
+            preload_content=False, decode_content=True,
+        )
+        body, truncated = _read_body(response, marks, state)
+    except Exception as exc:  # noqa: BLE001  # every network failure becomes data
+        failure = state.get("failure") or _failure_from(exc, state)
+        if response is not None:
+            response.release_conn()
+        pool_manager.clear()
+        return HttpExchange(method, url, response.status if response is not None else None,
+                            getattr(response, "reason", "") or "" if response is not None else "",
+                            _headers(response) if response is not None else (), b"", False,
+                            marks.phases(), failure, shown_proxy)
+    marks.mark("end")
+    result = HttpExchange(method, url, response.status, response.reason or "", _headers(response), body,
+                          truncated, marks.phases(), None, shown_proxy)
+    response.release_conn()
+    pool_manager.clear()
+    return result
+
+
+def _read_body(response: Any, marks: Marks, state: Dict[str, Any]) -> Tuple[bytes, bool]:
+    chunks = []
+    size = 0
+    state["phase"] = "body"
+    while size <= MAX_BODY_BYTES:
+        chunk = response.read(64 * 1024)
+        if not chunk:
+            return b"".join(chunks), False
+        chunks.append(chunk)
+        size += len(chunk)
+    return b"".join(chunks)[:MAX_BODY_BYTES], True
+
+
+def _headers(response: Any) -> Tuple[Tuple[str, str], ...]:
+    return tuple((k.lower(), v) for k, v in response.headers.items())
+
+
+def _failure_from(exc: BaseException, state: Dict[str, Any]) -> HttpFailure:
+    """Classify an exception urllib3 raised after our own hooks recorded nothing."""
+    phase = state.get("phase", "response")
+    chain = _exception_chain(exc)
+    for item in chain:
+        if isinstance(item, (socket.timeout, TimeoutError)) or type(item).__name__ in ("ReadTimeoutError", "ConnectTimeoutError"):
+            return HttpFailure(phase, "timeout", "no answer within the read timeout" if phase in ("response", "body") else str(item))
+    for item in chain:
+        text = str(item)
+        if "Tunnel connection failed" in text:
+            kind = "auth_required" if " 407" in text else "refused"
+            return HttpFailure("proxy", kind, text.split(":", 1)[-1].strip() if ":" in text else text)
+    for item in chain:
+        if isinstance(item, ssl.SSLError):
+            tls = classify(item)
+            return HttpFailure("tls", tls.kind, tls.message, tls)
+    for item in chain:
+        name = type(item).__name__
+        if name in ("RemoteDisconnected", "IncompleteRead", "ConnectionResetError", "BrokenPipeError", "ProtocolError"):
+            return HttpFailure(phase, "closed", "the server closed the connection without a complete answer")
+    return HttpFailure(phase, "failed", f"{type(exc).__name__}: {exc}")
+
+
+def _exception_chain(exc: BaseException) -> list:
+    seen = []
+    todo = [exc]
+    while todo and len(seen) < 20:
+        item = todo.pop(0)
+        if item is None or any(item is s for s in seen):
+            continue
+        seen.append(item)
+        todo.extend([getattr(item, "reason", None) if isinstance(getattr(item, "reason", None), BaseException) else None,
+                     item.__cause__, item.__context__])
+        todo.extend(arg for arg in getattr(item, "args", ()) if isinstance(arg, BaseException))
+    return seen
+
+
+def _pool_manager(urllib3: Any, marks: Marks, state: Dict[str, Any], timeout_s: float,
+                  ssl_context: Optional[ssl.SSLContext], proxy_url: Optional[str]) -> Any:
+    from urllib3.connection import HTTPConnection, HTTPSConnection
+    from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+
+    def note(phase: str, exc: BaseException, kind: str, message: str, tls: Optional[TlsFailure] = None) -> None:
+        state.setdefault("failure", HttpFailure(phase, kind, message, tls))
+
+    class _Timed:
+        """Timestamps each phase of the connection it is mixed into."""
+
+        def _new_conn(self):  # type: ignore[no-untyped-def]
+            host = getattr(self, "_dns_host", None) or self.host
+            budget = self.timeout if isinstance(self.timeout, (int, float)) else timeout_s
+            state["phase"] = "dns"
+            marks.mark("dns_start")
+            try:
+                resolution = resolve(host.strip("[]"), self.port, budget)
+            except ResolveError as exc:
+                note("dns", exc, exc.kind, f"{exc.host}: {exc.reason}")
+                raise
+            marks.mark("dns_end")
+            state["phase"] = "connect"
+            options = getattr(self, "socket_options", None) or ()
+            try:
+                sock, address, _elapsed, _attempts = connect(resolution.addresses, budget, socket_options=options)
+            except ConnectError as exc:
+                note("connect", exc, exc.kind, exc.reason)
+                raise
+            marks.mark("connect_end")
+            state["address"] = str(address)
+            state["phase"] = "tls" if isinstance(self, HTTPSConnection) else "send"
+            return sock
+
+        def _tunnel(self):  # type: ignore[no-untyped-def]
+            state["phase"] = "proxy"
+            try:
+                result = super()._tunnel()  # type: ignore[misc]
+            except OSError as exc:
+                text = str(exc)
+                kind = "auth_required" if " 407" in text else "timeout" if isinstance(exc, socket.timeout) else "refused"
+                note("proxy", exc, kind, text.replace("Tunnel connection failed: ", "the proxy answered CONNECT with "))
+                raise
+            marks.mark("proxy_end")
+            state["phase"] = "tls"
+            return result
+
+        def connect(self):  # type: ignore[no-untyped-def]
+            try:
+                super().connect()  # type: ignore[misc]
+            except Exception as exc:
+                if state.get("phase") == "tls":
+                    failure = classify(exc)
+                    if type(exc).__name__ == "CertificateError":  # urllib3's own hostname matcher
+                        failure = TlsFailure("hostname_mismatch", str(exc))
+                    note("tls", exc, failure.kind, failure.message, failure)
+                raise
+            if isinstance(self, HTTPSConnection):
+                marks.mark("tls_end")
+            state["phase"] = "send"
+
+        def request(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+            result = super().request(*args, **kwargs)  # type: ignore[misc]
+            marks.mark("sent")
+            state["phase"] = "response"
+            return result
+
+        def getresponse(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+            try:
+                response = super().getresponse(*args, **kwargs)  # type: ignore[misc]
+            except (socket.timeout, TimeoutError) as exc:
+                note("response", exc, "timeout", "no response within the read timeout")
+                raise
+            except Exception as exc:
+                if type(exc).__name__ in ("ReadTimeoutError",):
+                    note("response", exc, "timeout", "no response within the read timeout")
+                elif type(exc).__name__ in ("RemoteDisconnected", "BadStatusLine", "ConnectionResetError", "ProtocolError"):
+                    note("response", exc, "closed", "the server closed the connection without answering")
+                raise
+            marks.mark("head")
+            return response
+
+    class TimedHTTPConnection(_Timed, HTTPConnection):
+        pass
+
+    class TimedHTTPSConnection(_Timed, HTTPSConnection):
+        pass
+
+    class TimedHTTPPool(HTTPConnectionPool):
+        ConnectionCls = TimedHTTPConnection
+
+    class TimedHTTPSPool(HTTPSConnectionPool):
+        ConnectionCls = TimedHTTPSConnection
+
+    kwargs: Dict[str, Any] = {"num_pools": 1, "retries": False}
+    if ssl_context is not None:
+        kwargs["ssl_context"] = ssl_context
+    if proxy_url:
+        parts = urlsplit(proxy_url)
+        auth = basic_proxy_authorization(parts.username, parts.password)
+        manager = urllib3.ProxyManager(strip_userinfo(proxy_url), proxy_headers={"Proxy-Authorization": auth} if auth else None, **kwargs)
+    else:
+        manager = urllib3.PoolManager(**kwargs)
+    manager.pool_classes_by_scheme = {"http": TimedHTTPPool, "https": TimedHTTPSPool}
+    return manager

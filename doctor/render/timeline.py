@@ -1,0 +1,99 @@
+"""httpstat-style drawing of a check's phase timings (`-v`).
+
+    DNS Lookup   TCP Connection   TLS Handshake   Server Processing   Content Transfer
+  [    1 ms    |      0 ms      |     4 ms      |       12 ms       |       0 ms       ]
+               |                |               |                   |                  |
+      namelookup:1 ms           |               |                   |                  |
+                          connect:1 ms          |                   |                  |
+                                      pretransfer:5 ms              |                  |
+                                                        starttransfer:17 ms            |
+                                                                                 total:17 ms
+
+Input is `data["timings_ms"]` as doctor.net.timing documents it (phase durations). Pure text:
+no rich, so it is cheap to import and easy to test. `EXTRAS` maps check ids to drawings and is
+merged into doctor.render.console.VERBOSE_EXTRAS.
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Dict, List, Mapping, Tuple
+
+# phase key -> (column label, cumulative label), in the order phases happen
+_COLUMNS: Tuple[Tuple[str, str, str], ...] = (
+    ("dns", "DNS Lookup", "namelookup"),
+    ("connect", "TCP Connection", "connect"),
+    ("proxy", "Proxy Tunnel", "tunnel"),
+    ("tls", "TLS Handshake", "pretransfer"),
+    ("wait", "Server Processing", "starttransfer"),
+    ("transfer", "Content Transfer", "total"),
+)
+
+
+def _fmt(ms: float) -> str:
+    return f"{ms / 1000:.2f} s" if ms >= 2000 else f"{ms:.0f} ms" if ms >= 10 else f"{ms:.1f} ms"
+
+
+def draw(timings: Mapping[str, float]) -> List[str]:
+    columns = [(label, cumulative, float(timings[key])) for key, label, cumulative in _COLUMNS if key in timings]
+    if not columns:
+        return []
+    widths = [max(len(label), len(_fmt(value))) + 4 for label, _c, value in columns]
+    header = " " + " ".join(label.center(w) for (label, _c, _v), w in zip(columns, widths)) + " "
+    bar = "[" + "|".join(_fmt(v).center(w) for (_l, _c, v), w in zip(columns, widths)) + "]"
+    # position of the "|" (or the closing "]") after each column
+    ends = []
+    position = 0
+    for width in widths:
+        position += width + 1
+        ends.append(position)
+    texts = []
+    total = 0.0
+    for _label, cumulative, value in columns:
+        total += value
+        texts.append(f"{cumulative}:{_fmt(total)}")
+    # Shift everything right when a cumulative label would start left of the drawing.
+    pad = max(0, max(len(text) - ends[i] - 1 for i, text in enumerate(texts)))
+    ends = [end + pad for end in ends]
+    lines = [" " * pad + header.rstrip(), " " * pad + bar, _ticks(ends, 0)]
+    for index, text in enumerate(texts):
+        stop = ends[index]
+        line = list(_ticks(ends, index + 1).ljust(stop + 1))
+        line[stop + 1 - len(text): stop + 1] = list(text)
+        lines.append("".join(line).rstrip())
+    return lines
+
+
+def _ticks(ends: List[int], first: int) -> str:
+    """A line with "|" under every column boundary from `first` on."""
+    if not ends:
+        return ""
+    line = [" "] * (ends[-1] + 1)
+    for end in ends[first:]:
+        line[end] = "|"
+    return "".join(line).rstrip()
+
+
+def timeline_extra(result) -> List[str]:  # type: ignore[no-untyped-def]
+    timings = result.data.get("timings_ms") if isinstance(result.data, Mapping) else None
+    return draw(timings) if isinstance(timings, Mapping) else []
+
+
+def model_tasks_extra(result) -> List[str]:  # type: ignore[no-untyped-def]
+    """What the key can reach, grouped by task (api.model's data["tasks"])."""
+    tasks = result.data.get("tasks") if isinstance(result.data, Mapping) else None
+    if not isinstance(tasks, Mapping):
+        return []
+    lines = ["models by task:"]
+    for task, names in tasks.items():
+        names = list(names)
+        shown = ", ".join(names[:8]) + (f", +{len(names) - 8} more" if len(names) > 8 else "")
+        lines.append(f"  {task} ({len(names)}): {shown}")
+    return lines
+
+
+EXTRAS: Dict[str, Callable] = {
+    "net.tcp": timeline_extra,
+    "net.tls": timeline_extra,
+    "api.auth": timeline_extra,
+    "api.model": model_tasks_extra,
+}
