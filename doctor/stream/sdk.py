@@ -408,6 +408,15 @@ def classify(exc: BaseException, openai: Any, phase: str) -> t.StreamFailure:
         return t.StreamFailure(kind=t.ERR_TIMEOUT, phase=phase, message="timed out", exception=name, cause=_cause(exc))
     if isinstance(exc, openai.APIConnectionError):
         return t.StreamFailure(kind=t.ERR_CONNECTION, phase=phase, message="connection error", exception=name, cause=_cause(exc))
+    # openai 1.x lets the HTTP library's own exceptions escape from a stream it is iterating
+    # (later majors wrap them in APITimeoutError / APIConnectionError): classify those too.
+    library = _http_library(openai)
+    if library is not None and isinstance(exc, getattr(library, "TimeoutException", ())):
+        return t.StreamFailure(kind=t.ERR_TIMEOUT, phase=phase, message="timed out", exception=name,
+                               cause=f"{name}: {_short(str(exc))}")
+    if library is not None and isinstance(exc, getattr(library, "TransportError", ())):
+        return t.StreamFailure(kind=t.ERR_CONNECTION, phase=phase, message="connection error", exception=name,
+                               cause=f"{name}: {_short(str(exc))}")
     if isinstance(exc, openai.APIError):
         # In-band `data: {"error": ...}`: a plain APIError whose body is the inner error object.
         return t.StreamFailure(
