@@ -69,6 +69,16 @@ def resolve_endpoint(settings: Settings) -> EndpointConfig:
     )
 
 
+def azure_v1_api(url: str) -> bool:
+    """True for Azure's OpenAI-compatible `/openai/v1` base URL, used with the plain `OpenAI()`
+    client (its key is `OPENAI_API_KEY`, and it needs no `api-version`)."""
+    try:
+        path = urlsplit(url).path
+    except ValueError:
+        return False
+    return "/openai/v1/" in path.rstrip("/") + "/"
+
+
 def endpoint_kind(url: str, *, source: str = "", api_type: str = "") -> str:
     if source == "AZURE_OPENAI_ENDPOINT" or api_type.lower() == "azure":
         return "azure"

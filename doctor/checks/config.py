@@ -1,10 +1,842 @@
-"""Checks of the `config` group."""
+"""Checks of the `config` group: the API key, the base URL and the proxy, as the SDK will see them.
+
+None of these touch the network. Each check reads `ctx.settings` / `ctx.plan`, gathers with
+the pure readers in doctor.credentials and doctor.proxies, and hands plain data to a pure
+`judge_*` function that returns the CheckResult (unit-tested from data in
+tests/test_config_checks.py). A check may find several problems: the most severe one (first
+in the order they are listed) names the result's code; the others are listed in its details
+with their own fixes.
+
+The key never enters a result: only `key_shape()`, its length, prefix kind, variable name
+and the positions/names of bad characters do.
+"""
 
 from __future__ import annotations
 
-from typing import Dict, Tuple
+import re
+import shlex
+import sys
+import unicodedata
+from dataclasses import dataclass
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
-from doctor.runner import Check, FactProvider
+from doctor.credentials import (
+    AZURE_KEY_VAR,
+    AZURE_TOKEN_VAR,
+    OPENAI_KEY_VAR,
+    Credential,
+    CredentialLookup,
+    find_credential,
+)
+from doctor.endpoint import EndpointConfig, azure_v1_api, is_loopback_host
+from doctor.knowledge.diagnoses import diagnose, ok
+from doctor.model import CheckResult, Fix, Status
+from doctor.proxies import (
+    STACK_HTTPX,
+    InvalidURL,
+    ProxyDecision,
+    display_url,
+    parse_url,
+    resolve_proxy,
+    socks_support_missing,
+    stack_for,
+)
+from doctor.runner import Check, Context, FactProvider
 
-CHECKS: Tuple[Check, ...] = ()
+API_KEY, BASE_URL, PROXY = "config.api_key", "config.base_url", "config.proxy"
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem a check found; a check's result is built from its findings."""
+
+    code: str
+    summary: str
+    details: Tuple[str, ...] = ()
+    fixes: Tuple[Fix, ...] = ()
+    status: Optional[Status] = None  # None: the code's registered severity
+
+
+_SEVERITY = {Status.FAIL: 2, Status.WARN: 1}
+
+
+def combine(
+    check_id: str,
+    findings: Sequence[Finding],
+    ok_summary: str,
+    *,
+    details: Sequence[str] = (),
+    data: Optional[Mapping[str, Any]] = None,
+) -> CheckResult:
+    """The result of a check from its findings: the most severe names the code."""
+    data = dict(data or {})
+    if not findings:
+        return ok(check_id, ok_summary, details=details, data=data)
+    from doctor.knowledge.diagnoses import lookup
+
+    def severity(finding: Finding) -> int:
+        return _SEVERITY.get(finding.status or lookup(finding.code).status, 0)
+
+    primary = max(findings, key=severity)  # max() keeps the first of equals: listed order decides
+    all_details = list(primary.details)
+    fixes = list(primary.fixes)
+    for other in findings:
+        if other is primary:
+            continue
+        all_details.append(f"also [{other.code}]: {other.summary}")
+        all_details.extend(f"  {line}" for line in other.details)
+        fixes.extend(other.fixes)
+    all_details.extend(details)
+    data["findings"] = [f.code for f in findings]
+    return diagnose(
+        check_id,
+        primary.code,
+        primary.summary,
+        status=primary.status,
+        details=all_details,
+        fixes=_unique(fixes),
+        data=data,
+    )
+
+
+def _unique(fixes: Sequence[Fix]) -> List[Fix]:
+    seen, kept = set(), []
+    for fix in fixes:
+        if (fix.text, fix.command) not in seen:
+            seen.add((fix.text, fix.command))
+            kept.append(fix)
+    return kept
+
+
+# =============================================================================================
+# config.api_key
+# =============================================================================================
+
+# Prefixes of OpenAI keys (facts §4.1), longest first; the value is what people call them.
+_KEY_KINDS = (
+    ("sk-proj-", "project key"),
+    ("sk-svcacct-", "service-account key"),
+    ("sk-admin-", "admin key"),
+    ("sk-None-", "legacy user key"),
+    ("sk-", "legacy user key"),
+)
+_OPENAI_KEY_CHARS = re.compile(r"^[A-Za-z0-9_\-]+$")
+_MIN_OPENAI_KEY_LENGTH = 40  # legacy keys are 51 chars, project keys ~164; shorter means truncated
+_QUOTES = "\"'"
+# Works before or after the whitespace fix (which would leave "Bearersk-...").
+_STRIP_BEARER = "export OPENAI_API_KEY=\"$(printf %s \"$OPENAI_API_KEY\" | sed 's/^[[:space:]]*[Bb]earer[[:space:]]*//')\""
+_WS_NAMES = {"\n": "newline (LF)", "\r": "carriage return (CR)", " ": "space", "\t": "tab", "\v": "vertical tab", "\f": "form feed"}
+
+
+def key_prefix_kind(key: str) -> str:
+    cleaned = key.strip().strip(_QUOTES + "“”‘’").strip()
+    for prefix, kind in _KEY_KINDS:
+        if cleaned.startswith(prefix):
+            return kind
+    return "unknown"
+
+
+def _var_fix(name: str, shell: str) -> str:
+    return shell.replace("OPENAI_API_KEY", name)
+
+
+def inspect_key(key: str, *, name: str = OPENAI_KEY_VAR, header: str = "Authorization: Bearer", kind: str = "openai") -> List[Finding]:
+    """Every hygiene problem of a key value, most consequential first. Pure; never echoes the key.
+
+    What the SDK does with each was verified with openai 3.57.0 / httpx2 2.16.2 against a
+    local server (facts §1.9): CR/LF anywhere, or trailing space/tab, make h11 reject the
+    header (`LocalProtocolError: Illegal header value`), which the SDK reports as
+    `APIConnectionError: Connection error.`; a leading space/tab is sent after `Bearer `
+    and the server answers 401 (in Azure's bare `api-key:` header it is illegal too);
+    non-ASCII raises `UnicodeEncodeError` while the headers are encoded.
+    """
+    findings: List[Finding] = []
+    length = len(key)
+
+    non_ascii = [(i, ch) for i, ch in enumerate(key) if ord(ch) > 127]
+    if non_ascii:
+        described = [f"{_char_name(ch)} at position {i + 1}" for i, ch in non_ascii[:3]]
+        more = f" and {len(non_ascii) - 3} more" if len(non_ascii) > 3 else ""
+        findings.append(
+            Finding(
+                "api_key_non_ascii",
+                f"{name} contains {len(non_ascii)} non-ASCII character{'s' if len(non_ascii) > 1 else ''}: "
+                f"{', '.join(described)}{more} (of {length})",
+                (
+                    "The SDK encodes headers as ASCII, so every request raises a raw UnicodeEncodeError "
+                    "('ascii' codec can't encode character ...), not an openai exception.",
+                    *(("Curly quotes usually come from pasting through a word processor, chat app or web page.",)
+                      if any(ch in "“”‘’„«»" for _, ch in non_ascii) else ()),
+                ),
+                (
+                    Fix(
+                        "Keep only printable ASCII (this also drops whitespace), or copy the key again as plain text",
+                        _var_fix(name, "export OPENAI_API_KEY=\"$(printf %s \"$OPENAI_API_KEY\" | LC_ALL=C tr -cd '\\041-\\176')\""),
+                    ),
+                ),
+            )
+        )
+
+    bearer = re.match(r"^[ \t]*bearer([ \t]+)", key, re.IGNORECASE)
+    # The blank after a `Bearer` prefix belongs to that finding, not to the whitespace one.
+    whitespace = _describe_whitespace(key, skip=bearer.span(1) if bearer else None)
+    if whitespace:
+        breaks_header = (
+            any(ch in key for ch in "\r\n\v\f")
+            or key[-1:] in (" ", "\t")
+            or (header == "api-key" and key[:1] in (" ", "\t"))
+        )
+        effect = (
+            "The SDK then fails before sending with the misleading `APIConnectionError: Connection error.` "
+            "(cause: LocalProtocolError: Illegal header value) - it looks like a network problem but it is the key."
+            if breaks_header
+            else "The SDK sends it as is and the server answers 401 (invalid API key)."
+        )
+        findings.append(
+            Finding(
+                "api_key_whitespace",
+                f"{name} {whitespace}",
+                (effect, "Typical causes: `echo key > file` or `$(cat file)` (newline), Windows line endings (CR), a stray space when pasting."),
+                (
+                    Fix(
+                        "Strip all whitespace from the key",
+                        _var_fix(name, "export OPENAI_API_KEY=\"$(printf %s \"$OPENAI_API_KEY\" | tr -d '[:space:]')\""),
+                    ),
+                ),
+            )
+        )
+
+    stripped = key.strip()
+    if bearer:
+        sent = "api-key: Bearer ..." if header == "api-key" else "Authorization: Bearer Bearer ..."
+        findings.append(
+            Finding(
+                "api_key_bearer_prefix",
+                f"{name} starts with 'Bearer '",
+                (f"The SDK builds the header itself, so it sends `{sent}` and the server answers 401.",),
+                (Fix("Store only the key, without the prefix", _var_fix(name, _STRIP_BEARER)),),
+            )
+        )
+
+    if stripped[:1] in _QUOTES or stripped[-1:] in _QUOTES:
+        where = " and ".join(
+            part
+            for part, present in (
+                (f"starts with {stripped[0]}", stripped[:1] in _QUOTES),
+                (f"ends with {stripped[-1]}", stripped[-1:] in _QUOTES),
+            )
+            if present
+        )
+        findings.append(
+            Finding(
+                "api_key_quoted",
+                f"{name} {where}: the quotes are part of the value",
+                (
+                    "The key is sent with its quotes and the server answers 401.",
+                    "Typical causes: `docker run --env-file`, systemd `EnvironmentFile=` or a CI secret that keep quotes "
+                    "literally, or `export OPENAI_API_KEY='\"sk-...\"'`.",
+                ),
+                (Fix("Remove the quote characters", _var_fix(name, "export OPENAI_API_KEY=\"$(printf %s \"$OPENAI_API_KEY\" | tr -d '\\042\\047')\"")),),
+            )
+        )
+
+    if kind == "openai" and name == OPENAI_KEY_VAR and not non_ascii:
+        unusual = _unusual_openai_shape(key)
+        if unusual:
+            findings.append(
+                Finding(
+                    "api_key_unusual_format",
+                    f"{name} does not look like an OpenAI API key: {unusual}",
+                    ("OpenAI keys look like sk-proj-… (project), sk-svcacct-… (service account) or legacy sk-… (51 chars).",),
+                    (Fix("Create or copy a project API key at https://platform.openai.com/api-keys"),),
+                )
+            )
+    return findings
+
+
+def _char_name(ch: str) -> str:
+    return f"{unicodedata.name(ch, 'UNNAMED CHARACTER')} (U+{ord(ch):04X})"
+
+
+def _describe_whitespace(key: str, skip: Optional[Tuple[int, int]] = None) -> str:
+    """'ends with a newline (LF)', 'starts with 2 spaces and contains a tab at position 30', or ''.
+
+    `skip` is a [start, end) range of inner positions not to report.
+    """
+    ascii_ws = " \t\r\n\v\f"
+    parts = []
+    lead = len(key) - len(key.lstrip(ascii_ws))
+    if key and lead == len(key):
+        return f"is only whitespace ({_run_names(key)})"
+    trail = len(key) - len(key.rstrip(ascii_ws))
+    if lead:
+        parts.append(f"starts with {_run_names(key[:lead])}")
+    if trail:
+        tail = key[len(key) - trail:]
+        parts.append("ends with a Windows line ending (CR LF)" if tail == "\r\n" else f"ends with {_run_names(tail)}")
+    inner = [
+        (i, ch) for i, ch in enumerate(key)
+        if lead <= i < len(key) - trail and ch in ascii_ws and not (skip and skip[0] <= i < skip[1])
+    ]
+    if inner:
+        shown = ", ".join(f"a {_WS_NAMES[ch]} at position {i + 1}" for i, ch in inner[:3])
+        parts.append(f"contains {shown}" + (f" and {len(inner) - 3} more" if len(inner) > 3 else ""))
+    return " and ".join(parts)
+
+
+_WS_PLURALS = {"\n": "newlines (LF)", "\r": "carriage returns (CR)", " ": "spaces", "\t": "tabs", "\v": "vertical tabs", "\f": "form feeds"}
+
+
+def _run_names(run: str) -> str:
+    """'a newline (LF)', '3 spaces', 'a space, a tab'."""
+    if len(set(run)) == 1:
+        return f"a {_WS_NAMES[run[0]]}" if len(run) == 1 else f"{len(run)} {_WS_PLURALS[run[0]]}"
+    names = [f"a {_WS_NAMES[ch]}" for ch in run[:5]]
+    return ", ".join(names) + (f" and {len(run) - 5} more" if len(run) > 5 else "")
+
+
+def _unusual_openai_shape(key: str) -> str:
+    """Why `key` does not look like an OpenAI key, judged after the hygiene problems other
+    findings report (whitespace, quotes, a Bearer prefix) are taken out; '' when it does."""
+    cleaned = re.sub(r"^bearer(?=\s)", "", key.strip().strip(_QUOTES).strip(), flags=re.IGNORECASE)
+    cleaned = re.sub(r"\s", "", cleaned).strip(_QUOTES)
+    if not cleaned.startswith("sk-"):
+        if re.fullmatch(r"[0-9a-fA-F]{32}", cleaned):
+            return "32 hexadecimal characters, which looks like an Azure OpenAI key (use it with the Azure endpoint)"
+        return "it does not start with sk-"
+    if cleaned.startswith("sk-admin-"):
+        return "it is an Admin API key (sk-admin-…), which manages the organization and cannot call chat models"
+    if not _OPENAI_KEY_CHARS.match(cleaned) and cleaned.isascii():
+        return "it contains characters other than letters, digits, '-' and '_'"
+    if len(cleaned) < _MIN_OPENAI_KEY_LENGTH:
+        return f"it is only {len(cleaned)} characters long (truncated when copied?)"
+    return ""
+
+
+def judge_api_key(lookup: CredentialLookup, endpoint: EndpointConfig) -> CheckResult:
+    """config.api_key from what the SDK will read (pure)."""
+    credential = lookup.credential
+    data: Dict[str, Any] = {"client": lookup.client, "reads": list(lookup.expected), "kind": endpoint.kind}
+    details: List[str] = []
+    if lookup.dotenv_error:
+        details.append(f".env: {lookup.dotenv_error}")
+
+    if credential is None:
+        return _judge_missing_key(lookup, endpoint, data, details)
+
+    data.update(_key_data(credential))
+    findings = inspect_key(credential.value, name=credential.name, header=credential.header, kind=endpoint.kind)
+    if lookup.dotenv is not None and lookup.dotenv.name == credential.name and lookup.dotenv.value != credential.value:
+        details.append(
+            f"{lookup.dotenv_path} also defines {credential.name} ({lookup.dotenv.shape}), a different value: the "
+            "environment wins (python-dotenv does not override it unless load_dotenv(override=True))."
+        )
+    for name in lookup.shadowed:
+        details.append(f"{name} is also set, but {lookup.client} uses {credential.name} when both are set.")
+    summary = f"{credential.source}: {credential.shape}"
+    if credential.name == OPENAI_KEY_VAR and endpoint.kind == "openai":
+        summary += f", {key_prefix_kind(credential.value)}"
+    return combine(API_KEY, findings, summary, details=details, data=data)
+
+
+def _key_data(credential: Credential) -> Dict[str, Any]:
+    return {
+        "source": credential.name,
+        "origin": credential.origin,
+        "shape": credential.shape,
+        "length": len(credential.value),
+        "prefix": key_prefix_kind(credential.value),
+        "header": credential.header,
+    }
+
+
+def _judge_missing_key(
+    lookup: CredentialLookup, endpoint: EndpointConfig, data: Dict[str, Any], details: List[str]
+) -> CheckResult:
+    wanted = lookup.expected[-1] if lookup.client == "AzureOpenAI" else OPENAI_KEY_VAR
+    data.update({"source": None, "shape": None, "length": 0, "prefix": None})
+
+    if lookup.dotenv is not None:
+        dotenv = lookup.dotenv
+        data.update(_key_data(dotenv))
+        dotenv_details = [
+            f"{dotenv.source} ({dotenv.shape}), but the environment has no {dotenv.name}"
+            + (" (it is exported empty)" if dotenv.name in lookup.empty else "") + ".",
+            "The openai SDK reads only the environment; a .env file works only if your code calls load_dotenv() "
+            "(python-dotenv) or your tool loads it (docker compose, direnv, VS Code).",
+        ]
+        for problem in inspect_key(dotenv.value, name=f"{dotenv.name} in .env", header=dotenv.header, kind=endpoint.kind):
+            dotenv_details.append(f"Also, the value in .env: {problem.summary.split(' in .env ', 1)[-1]} [{problem.code}]")
+        finding = Finding(
+            "api_key_in_dotenv_only",
+            f"{dotenv.name} is only in {dotenv.origin}: the openai SDK does not read .env files",
+            tuple(dotenv_details),
+            (
+                Fix("Export everything in .env into this shell", "set -a; . ./.env; set +a"),
+                Fix("Or load it in Python before creating the client (pip install python-dotenv)",
+                    "from dotenv import load_dotenv; load_dotenv()"),
+            ),
+        )
+        return combine(API_KEY, [finding], "", details=details, data=data)
+
+    missing_details: List[str] = []
+    if lookup.client == "AzureOpenAI":
+        if AZURE_TOKEN_VAR in lookup.empty:
+            summary = f"{AZURE_TOKEN_VAR} is exported but empty"
+            missing_details.append(
+                "AzureOpenAI prefers AZURE_OPENAI_AD_TOKEN whenever it is set, even empty, over AZURE_OPENAI_API_KEY; "
+                "requests then fail with `APIConnectionError: Connection error.` (the header `Bearer ` is illegal)."
+            )
+            fixes = [Fix("Unset the empty token so the API key is used", f"unset {AZURE_TOKEN_VAR}")]
+            finding = Finding("api_key_missing", summary, tuple(missing_details), tuple(fixes))
+            return combine(API_KEY, [finding], "", details=details, data=data)
+        summary = f"neither {AZURE_KEY_VAR} nor {AZURE_TOKEN_VAR} is set" if AZURE_KEY_VAR not in lookup.empty \
+            else f"{AZURE_KEY_VAR} is exported but empty"
+        missing_details.append(
+            "AzureOpenAI() raises `OpenAIError: Missing credentials. Please pass one of api_key, azure_ad_token, "
+            "azure_ad_token_provider, or the AZURE_OPENAI_API_KEY or AZURE_OPENAI_AD_TOKEN environment variables.`"
+        )
+        fixes = [Fix("Export the key from the Azure portal (resource → Keys and Endpoint)", f"export {AZURE_KEY_VAR}=<your Azure OpenAI key>")]
+        if OPENAI_KEY_VAR in lookup.others:
+            missing_details.append("OPENAI_API_KEY is set, but AzureOpenAI never reads it.")
+            fixes.insert(0, Fix("If OPENAI_API_KEY holds your Azure key, copy it", f'export {AZURE_KEY_VAR}="$OPENAI_API_KEY"'))
+    else:
+        summary = f"{wanted} is exported but empty" if wanted in lookup.empty else f"{wanted} is not set"
+        missing_details.append(
+            "OpenAI() raises `OpenAIError: Missing credentials` when it is created, before any request"
+            + (" (an empty value counts as missing)." if wanted in lookup.empty else ".")
+        )
+        if lookup.admin_key_set:
+            missing_details.append(
+                "OPENAI_ADMIN_KEY is set: it lets the client be created, but chat and model requests then raise "
+                "`TypeError: Could not resolve authentication method`; admin keys are for the Admin API only."
+            )
+        if endpoint.kind == "openai":
+            fixes = [Fix("Create a key at https://platform.openai.com/api-keys and export it", "export OPENAI_API_KEY=<your key>")]
+        else:
+            local = " (this one is local)" if endpoint.is_loopback else ""
+            missing_details.append(
+                f"The SDK needs a key even for servers that ignore it{local}: Ollama, or llama.cpp and vLLM started "
+                "without --api-key, accept any non-empty value; a server started with --api-key needs exactly that value."
+            )
+            fixes = [
+                Fix("If the server ignores keys, any placeholder works", "export OPENAI_API_KEY=placeholder"),
+                Fix("If the server checks keys, export the one it was started with", "export OPENAI_API_KEY=<the server's key>"),
+            ]
+        if AZURE_KEY_VAR in lookup.others:
+            missing_details.append(
+                f"{AZURE_KEY_VAR} is set, but this endpoint is not Azure (kind {endpoint.kind}), so the OpenAI() client ignores it."
+            )
+    if lookup.dotenv_path and lookup.dotenv is None:
+        missing_details.append(f"{lookup.dotenv_path} exists but does not define {wanted}.")
+    finding = Finding("api_key_missing", summary, tuple(missing_details), tuple(fixes))
+    return combine(API_KEY, [finding], "", details=details, data=data)
+
+
+def _check_api_key(ctx: Context) -> CheckResult:
+    endpoint = _endpoint(ctx)
+    lookup = find_credential(ctx.settings.env, endpoint.kind, base_url=endpoint.base_url, cwd=ctx.settings.cwd)
+    return judge_api_key(lookup, endpoint)
+
+
+# =============================================================================================
+# config.base_url
+# =============================================================================================
+
+_VERSION_SEGMENT = re.compile(r"^v\d+[a-z0-9]*$", re.IGNORECASE)  # v1, v1beta, v2alpha1
+_ENDPOINT_SUFFIXES = ("/chat/completions", "/completions", "/responses", "/embeddings", "/models")
+
+
+def judge_base_url(endpoint: EndpointConfig, *, allow_insecure: bool = False) -> CheckResult:
+    """config.base_url from the resolved endpoint (pure)."""
+    url = endpoint.base_url
+    shown = display_url(url) if url else '""'
+    data: Dict[str, Any] = {"base_url": shown, "source": endpoint.source, "kind": endpoint.kind}
+    where = f"({endpoint.source}, {endpoint.kind})"
+    variable = "OPENAI_BASE_URL" if endpoint.source == "default" else endpoint.source
+
+    if url == "":
+        return combine(BASE_URL, [Finding(
+            "base_url_empty",
+            f"{endpoint.source} is set but empty",
+            ("The SDK uses the empty string as the base URL (it does not fall back to the default), so every "
+             "request fails with `APIConnectionError: Connection error.` (cause: UnsupportedProtocol: Request URL is "
+             "missing an 'http://' or 'https://' protocol).",),
+            (Fix("Unset it to use https://api.openai.com/v1", "unset OPENAI_BASE_URL") if endpoint.source == "OPENAI_BASE_URL"
+             else Fix("Pass a full URL, e.g. --base-url https://api.openai.com/v1"),
+             Fix("Or set your server's full URL", f"export {variable}=http://localhost:8000/v1")),
+        )], "", data=data)
+
+    findings: List[Finding] = []
+    invalid = _invalid_url(url, variable)
+    if invalid is not None:
+        return combine(BASE_URL, [invalid], "", data=data)
+    parsed = parse_url(url)
+    data.update({"scheme": parsed.scheme, "host": parsed.host, "port": parsed.port, "path": parsed.path})
+
+    if parsed.has_userinfo:
+        findings.append(Finding(
+            "base_url_invalid",
+            f"{variable} contains credentials ({shown})",
+            ("httpx turns user:password@ in the URL into a Basic Authorization header that replaces the SDK's "
+             "Bearer key, so the API key is never sent and the server answers 401; the password also shows up in logs.",),
+            (Fix("Remove user:password@ from the URL and use the API key instead"),),
+        ))
+
+    loopback = is_loopback_host(parsed.host)
+    if parsed.scheme == "http" and not loopback:
+        findings.append(Finding(
+            "base_url_insecure",
+            f"{shown} is plain http:// to {parsed.host}, which is not this machine: the API key would travel in clear text"
+            + (" (allowed by --allow-insecure)" if allow_insecure else ""),
+            ("Anyone on the network path can read the key from the Authorization header.",)
+            + (("--allow-insecure was given, so this is a warning instead of a failure.",) if allow_insecure else
+               ("chat-doctor refuses to send the key there unless you pass --allow-insecure.",)),
+            (Fix("Use https:// if the server supports it", f"export {variable}={_with_scheme(url, 'https')}"),
+             Fix("If this is your own server on a trusted network, accept the risk explicitly: chat-doctor check --allow-insecure")),
+            status=Status.WARN if allow_insecure else None,
+        ))
+
+    path = parsed.path.rstrip("/")
+    if path.endswith(_ENDPOINT_SUFFIXES):
+        suffix = next(s for s in _ENDPOINT_SUFFIXES if path.endswith(s))
+        trimmed = url.rstrip("/")[: -len(suffix)] if url.rstrip("/").endswith(suffix) else url
+        findings.append(Finding(
+            "base_url_endpoint_path",
+            f"{shown} ends with the endpoint path {suffix}",
+            (f"The SDK appends the endpoint itself, so chat requests go to {path}/chat/completions and get 404.",),
+            (Fix("Cut the URL after the version segment", f"export {variable}={display_url(trimmed)}"),),
+        ))
+
+    if endpoint.kind == "azure":
+        findings.extend(_azure_findings(endpoint, parsed.path))
+    elif not any(_VERSION_SEGMENT.match(segment) for segment in parsed.path.split("/")):
+        base = url.rstrip("/")
+        findings.append(Finding(
+            "base_url_no_version",
+            f"{shown} has no /v1-style version segment",
+            ("The SDK appends /chat/completions and /models directly to the base URL; vLLM, llama.cpp, Ollama, "
+             "LM Studio and api.openai.com serve them under /v1 and answer 404 otherwise.",
+             "Some providers serve the API at the root (e.g. Perplexity); ignore this warning for those."),
+            (Fix("Append /v1", f"export {variable}={display_url(base)}/v1"),),
+        ))
+
+    summary = f"{shown} {where}"
+    details = []
+    if endpoint.kind == "azure" and endpoint.api_version:
+        details.append(f"api-version {endpoint.api_version} (OPENAI_API_VERSION)")
+        data["api_version"] = endpoint.api_version
+    return combine(BASE_URL, findings, summary, details=details, data=data)
+
+
+def _invalid_url(url: str, variable: str) -> Optional[Finding]:
+    """The first reason `url` cannot work as a base URL, or None."""
+    def bad(reason: str, effect: str, *fixes: Fix) -> Finding:
+        return Finding(
+            "base_url_invalid",
+            f"{variable} {reason}",
+            (effect,),
+            fixes or (Fix("Set a full URL", f"export {variable}=https://api.openai.com/v1"),),
+        )
+
+    shown = display_url(url)
+    whitespace = [(i, ch) for i, ch in enumerate(url) if ch.isspace()]
+    if whitespace:
+        i, ch = whitespace[0]
+        name = _WS_NAMES.get(ch, unicodedata.name(ch, "whitespace").lower())
+        position = "ends with" if i == len(url.rstrip()) and url[i:].isspace() else "starts with" if i == 0 else "contains"
+        at = "" if position != "contains" else f" at position {i + 1}"
+        effect = (
+            "The SDK cannot use it: a leading space hides the scheme (UnsupportedProtocol), a control character "
+            "makes httpx raise InvalidURL, a trailing space becomes part of every request path (/v1%20/models -> 404)."
+        )
+        return bad(f"{position} a {name}{at}: {shown!r}", effect,
+                   Fix("Set it again without whitespace", f"export {variable}=\"$(printf %s \"${variable}\" | tr -d '[:space:]')\"")
+                   if variable.isidentifier() else Fix("Pass the URL without whitespace"))
+    if "://" not in url:
+        guess = _with_scheme(url, "http" if is_loopback_host(_host_guess(url)) else "https")
+        return bad(
+            f"has no scheme: {shown}",
+            "The SDK fails every request with `APIConnectionError: Connection error.` (cause: UnsupportedProtocol: "
+            "Request URL is missing an 'http://' or 'https://' protocol).",
+            Fix("Add the scheme", f"export {variable}={display_url(guess)}"),
+        )
+    try:
+        parsed = parse_url(url)
+    except InvalidURL as exc:
+        return bad(f"does not parse: {shown} ({exc})", "httpx raises InvalidURL for every request.")
+    if parsed.scheme not in ("http", "https"):
+        return bad(
+            f"uses the scheme {parsed.scheme!r}: {shown}",
+            "The SDK speaks only http:// and https://; anything else fails with UnsupportedProtocol.",
+            Fix("Use https:// (or http:// for a server on this machine)", f"export {variable}={display_url(_with_scheme(url, 'https'))}"),
+        )
+    if not parsed.host:
+        return bad(f"has no host: {shown}", "There is nothing to connect to; every request fails.")
+    return None
+
+
+def _host_guess(url: str) -> str:
+    return re.split(r"[:/]", url, maxsplit=1)[0]
+
+
+def _with_scheme(url: str, scheme: str) -> str:
+    rest = url.split("://", 1)[1] if "://" in url else url
+    return f"{scheme}://{rest}"
+
+
+def _azure_findings(endpoint: EndpointConfig, path: str) -> List[Finding]:
+    findings: List[Finding] = []
+    if azure_v1_api(endpoint.base_url):
+        return findings  # the /openai/v1 API uses the plain OpenAI() client: no api-version
+    if not endpoint.api_version:
+        findings.append(Finding(
+            "azure_api_version_missing",
+            "OPENAI_API_VERSION is not set" + (" (it is empty)" if endpoint.api_version == "" else ""),
+            ("AzureOpenAI() raises `ValueError: Must provide either the api_version argument or the "
+             "OPENAI_API_VERSION environment variable` before any request.",
+             "Alternatively use Azure's OpenAI-compatible https://<resource>.openai.azure.com/openai/v1/ base URL "
+             "with the plain OpenAI() client, which needs no api-version."),
+            (Fix("Set the API version your deployment supports (2024-10-21 is GA)", "export OPENAI_API_VERSION=2024-10-21"),),
+        ))
+    if endpoint.source == "AZURE_OPENAI_ENDPOINT" and "/openai" in path:
+        findings.append(Finding(
+            "base_url_invalid",
+            "AZURE_OPENAI_ENDPOINT already contains /openai",
+            ("AzureOpenAI appends /openai (and /deployments/<name>) to the resource endpoint itself, so requests go to "
+             ".../openai/openai/... and get 404.",),
+            (Fix("Use just the resource URL", "export AZURE_OPENAI_ENDPOINT=https://<resource>.openai.azure.com/"),),
+        ))
+    return findings
+
+
+def _check_base_url(ctx: Context) -> CheckResult:
+    return judge_base_url(_endpoint(ctx), allow_insecure=ctx.settings.allow_insecure)
+
+
+# =============================================================================================
+# config.proxy
+# =============================================================================================
+
+
+def judge_proxy(
+    decision: ProxyDecision,
+    endpoint: EndpointConfig,
+    *,
+    installed: Optional[Mapping[str, str]] = None,
+    stack_note: str = "",
+    packages_note: str = "",
+    platform: str = sys.platform,
+    python: str = "python",
+) -> CheckResult:
+    """config.proxy from the proxy decision for the endpoint (pure).
+
+    `installed` is the target interpreter's distributions (name -> version), None when the
+    interpreter could not be inspected; it decides whether SOCKS works.
+    """
+    environment = decision.environment
+    variables = [
+        {"name": v.name, "value": v.shown, "in_effect": v.in_effect, "note": v.note or None}
+        for v in environment.variables
+    ]
+    data: Dict[str, Any] = {
+        "variables": variables,
+        "stack": decision.stack,
+        "applies": None,
+        "exempted_by": decision.exempted_by,
+        "no_proxy_all": decision.no_proxy_all,
+    }
+    if not environment.variables:
+        details = []
+        if platform in ("darwin", "win32"):
+            system = "macOS network settings" if platform == "darwin" else "the Windows registry (Internet Options)"
+            details.append(f"With no proxy variable set, the SDK's HTTP client also uses the proxy from {system}; not inspected.")
+        return ok(PROXY, "no proxy configured", details=details, data=data)
+
+    host = parse_url(endpoint.base_url).host if decision.url_error is None else None
+    details = [
+        f"{v.name}={v.shown}" + ("" if v.in_effect else f"  ({v.note})") for v in environment.variables
+    ]
+    details.append(f"Rules of {decision.stack}" + (f": {stack_note}" if stack_note else ""))
+    if decision.ignored_no_proxy:
+        details.append(
+            f"{decision.stack} ignores these NO_PROXY entries: " + ", ".join(repr(e) for e in decision.ignored_no_proxy)
+        )
+    if decision.url_error:
+        details.append("Cannot tell which proxy applies: the base URL does not parse (see config.base_url).")
+
+    findings: List[Finding] = []
+    for problem in decision.problems:
+        applies = decision.proxy is not None and decision.proxy.variable == problem.variable
+        if problem.breaks_client:
+            library = "httpx.Client()" if decision.stack == STACK_HTTPX else "httpx2.Client()"
+            raised = {"unsupported_scheme": "ValueError: Unknown scheme for proxy URL", "invalid": "InvalidURL",
+                      "no_proxy_entry": "InvalidURL"}.get(problem.kind, "an exception")
+            effect = (
+                f"{library} builds every proxy (and NO_PROXY pattern) when the openai client is created, so OpenAI() "
+                f"raises {raised} for every endpoint, including ones this setting would not apply to."
+            )
+        elif applies:
+            effect = "Requests through it fail to connect."
+        else:
+            effect = f"It does not apply to {host}, but breaks the requests it does apply to."
+        unset = f"unset {problem.variable}" if problem.kind != "no_proxy_entry" else None
+        findings.append(Finding(
+            "proxy_invalid",
+            problem.message,
+            (effect,),
+            (Fix(f"Fix {problem.variable} (e.g. http://proxy.example.com:3128) or unset it", unset),),
+            status=None if problem.breaks_client or applies else Status.WARN,
+        ))
+
+    socks = [p for p in decision.proxies if p.is_socks]
+    if socks:
+        if installed is None:
+            details.append(
+                "A SOCKS proxy needs the socksio package in the target interpreter; could not check"
+                + (f" ({packages_note})" if packages_note else "") + "."
+            )
+        elif socks_support_missing(installed):
+            proxy = socks[0]
+            extra = "httpx[socks]" if decision.stack == STACK_HTTPX else "httpx2[socks]"
+            exempt = "" if decision.proxy is proxy else (
+                f" It does not even apply to {host}: httpx builds every proxy's transport when the client is created."
+            )
+            findings.append(Finding(
+                "proxy_socks_unsupported",
+                f"{proxy.variable}={proxy.shown} is a SOCKS proxy, but the target interpreter has no socksio",
+                (
+                    "Creating the openai client raises `ImportError: Using SOCKS proxy, but the 'socksio' package is "
+                    f"not installed`.{exempt}",
+                    "The error suggests `pip install httpx[socks]`; with openai >= 3 the library is httpx2, and what "
+                    "is needed is socksio (the httpx2[socks] extra)." if decision.stack != STACK_HTTPX
+                    else f"What is needed is socksio (the {extra} extra).",
+                ),
+                (Fix("Install socksio into the target interpreter", f"{shlex.quote(python)} -m pip install socksio"),
+                 Fix("Or use an http:// proxy instead of SOCKS")),
+            ))
+
+    chosen = decision.proxy
+    if chosen is not None:
+        data["applies"] = {"variable": chosen.variable, "proxy": chosen.shown, "mount": chosen.mount,
+                           "has_credentials": chosen.has_credentials}
+        if endpoint.is_loopback and host and is_loopback_host(host) and not is_loopback_host(chosen.host):
+            findings.append(Finding(
+                "proxy_for_loopback",
+                f"{chosen.variable}={chosen.shown} applies to the local endpoint {host}",
+                ("httpx does not bypass localhost on its own: requests to your local server go to the proxy, which "
+                 "cannot reach this machine's loopback (expect 403/502/504 or a timeout from the proxy).",),
+                (Fix("Exempt local addresses from the proxy", 'export NO_PROXY="${NO_PROXY:+$NO_PROXY,}localhost,127.0.0.1,::1"'),),
+            ))
+        if host:
+            findings.extend(_ineffective_no_proxy(decision, host, chosen.variable))
+
+    if decision.no_proxy_all:
+        summary = f"{environment.sources.get('no', 'NO_PROXY')}=* turns every proxy off: direct connection"
+    elif decision.url_error:
+        summary = "proxy variables set; the endpoint URL does not parse"
+    elif chosen is not None:
+        summary = f"{chosen.shown} ({chosen.variable}) applies to {host}"
+    elif decision.exempted_by is not None:
+        summary = f"direct to {host}: {environment.sources.get('no', 'NO_PROXY')} entry {decision.exempted_by!r} exempts it"
+    elif environment.configured:
+        scheme = parse_url(endpoint.base_url).scheme
+        summary = f"direct to {host}: no proxy variable covers {scheme}:// URLs"
+        if environment.values.get("http") and scheme == "https":
+            details.append("HTTP_PROXY applies only to http:// URLs; set HTTPS_PROXY (or ALL_PROXY) to proxy https:// requests.")
+    else:
+        summary = "no proxy configured (only NO_PROXY is set)"
+    data["problems"] = [p.message for p in decision.problems]
+    return combine(PROXY, findings, summary, details=details, data=data)
+
+
+def _ineffective_no_proxy(decision: ProxyDecision, host: str, variable: str) -> List[Finding]:
+    """NO_PROXY entries that name `host` (or its domain) yet did not exempt it, with the reason."""
+    findings = []
+    for raw in (item.strip() for item in decision.environment.no_proxy.split(",")):
+        if not raw:
+            continue
+        bare = raw.split("://", 1)[-1].lower()
+        bare = bare.split("/", 1)[0]
+        port = ""
+        if bare.startswith("["):
+            bare = bare[1:].split("]", 1)[0]
+        elif bare.count(":") == 1:
+            bare, port = bare.split(":")
+        bare = bare.lstrip("*").lstrip(".").rstrip(".")
+        if not bare or not (host == bare or host.endswith("." + bare)):
+            continue
+        if "/" in raw.split("://", 1)[-1]:
+            why = f"{decision.stack} skips entries that contain a '/' (other than IP networks such as 10.0.0.0/8)"
+        elif "://" in raw:
+            why = "it names a scheme, so it only matches URLs of that scheme"
+        elif port:
+            why = (f"its explicit port :{port} is compared with the URL's port, and httpx drops the scheme's default "
+                   "port from URLs, so it never matches" if port in ("80", "443") else f"it only matches port {port}")
+        elif raw.startswith("*.") and decision.stack == STACK_HTTPX:
+            why = "httpx (openai < 3) turns '*.domain' into the pattern '**.domain', which matches nothing"
+        elif raw.endswith("."):
+            why = "of the trailing dot"
+        else:
+            why = f"{decision.stack} does not match it against {host}"
+        findings.append(Finding(
+            "no_proxy_ineffective",
+            f"NO_PROXY entry {raw!r} does not exempt {host}: {why}",
+            (f"{variable} is used for {host}.",),
+            (Fix("List the bare host (or domain) instead",
+                 f'export NO_PROXY="${{NO_PROXY:+$NO_PROXY,}}{host}"'),),
+        ))
+    return findings
+
+
+def _check_proxy(ctx: Context) -> CheckResult:
+    endpoint = _endpoint(ctx)
+    env = ctx.settings.env
+    from doctor.proxies import read_proxy_environment
+
+    installed: Optional[Mapping[str, str]] = None
+    packages_note = ""
+    python = ctx.plan.target.python if ctx.plan is not None else "python"
+    if read_proxy_environment(env).configured:
+        # Only now is the target's package list worth its probe: it picks the stack's rules
+        # (httpx vs httpx2) and says whether SOCKS works. A failed probe must not hide the
+        # proxy report, so it only becomes a note.
+        installed, packages_note = target_packages(ctx)
+    stack, stack_note = stack_for(installed)
+    decision = resolve_proxy(endpoint.base_url, env, stack=stack)
+    return judge_proxy(
+        decision, endpoint, installed=installed, stack_note=stack_note, packages_note=packages_note, python=python
+    )
+
+
+def target_packages(ctx: Context) -> Tuple[Optional[Mapping[str, str]], str]:
+    """The target interpreter's installed distributions (name -> version), or None and why not."""
+    try:
+        facts = ctx.fact("interpreter")  # doctor.probe.facts.InterpreterFacts
+    except KeyError:
+        return None, "the interpreter probe is not available"
+    except Exception as exc:  # noqa: BLE001  # a failed probe is python.interpreter's finding, not ours
+        reason = getattr(exc, "reason", None) or type(exc).__name__
+        return None, f"the interpreter probe failed: {reason}"
+    if getattr(facts, "too_old", False):
+        return None, "the target is too old for the probe to list its packages"
+    return {dist.name: dist.version for dist in facts.distributions}, ""
+
+
+# =============================================================================================
+
+
+def _endpoint(ctx: Context) -> EndpointConfig:
+    if ctx.plan is not None:
+        return ctx.plan.endpoint
+    from doctor.endpoint import resolve_endpoint
+
+    return resolve_endpoint(ctx.settings)
+
+
+CHECKS: Tuple[Check, ...] = (
+    Check(API_KEY, "API key", _check_api_key),
+    Check(BASE_URL, "Base URL", _check_base_url),
+    Check(PROXY, "Proxy", _check_proxy),
+)
 FACTS: Dict[str, FactProvider] = {}
