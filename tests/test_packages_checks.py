@@ -124,7 +124,8 @@ def test_cli_openai_legacy() -> None:
     assert (result["status"], result["code"]) == ("warn", "openai_legacy")
     assert result["data"]["http_library"] == "requests"
     # 0.x pulls urllib3 in through requests; python.urllib3 names the chain.
-    assert "openai -> requests -> urllib3" in run.check("python.urllib3")["data"]["pulled_in_by"]
+    urllib3 = run.check("python.urllib3")["data"]
+    assert "openai -> requests -> urllib3" in urllib3["pulled_in_by"] and urllib3["openai_uses_urllib3"] is True
 
 
 @pytest.mark.slow

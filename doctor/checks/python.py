@@ -307,12 +307,15 @@ def judge_urllib3(facts: InterpreterFacts, python: str) -> CheckResult:
         "location": imp.origin,
         "ssl": ssl.version,
         "pulled_in_by": pulled,
-        "openai_uses_urllib3": False,
+        "openai_uses_urllib3": _openai_uses_urllib3(facts),
     }
     details: List[str] = []
     if pulled:
         details.append("pulled in by: " + "; ".join(pulled))
-    details.append(u3.NOT_USED_BY_OPENAI + (", so this only matters for the packages above" if pulled else ""))
+    if data["openai_uses_urllib3"]:
+        details.append("the installed openai is pre-1.0: it uses requests, so urllib3 (see packages.openai)")
+    else:
+        details.append(u3.NOT_USED_BY_OPENAI + (", so this only matters for the packages above" if pulled else ""))
 
     if not imp.installed:
         would_get = pythons.newest_urllib3(facts.minor)
@@ -377,6 +380,17 @@ def judge_urllib3(facts: InterpreterFacts, python: str) -> CheckResult:
         details.append("a NotOpenSSLWarning is emitted but your warning filters (PYTHONWARNINGS/-W) silence it")
     return ok(URLLIB3, f"urllib3 {version} imports cleanly on {ssl.version or 'a Python without ssl'}",
               details=details, data=data)
+
+
+def _openai_uses_urllib3(facts: InterpreterFacts) -> bool:
+    """openai 0.x talks HTTP through requests (so urllib3); 1.0+ never imports urllib3."""
+    from packaging.version import InvalidVersion, Version
+
+    dist = facts.distribution("openai")
+    try:
+        return dist is not None and Version(dist.version) < Version("1.0.0")
+    except InvalidVersion:
+        return False
 
 
 def _is_tls_refusal(imp: Any) -> bool:

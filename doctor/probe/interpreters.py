@@ -189,8 +189,11 @@ def run_probe(python: str, env: "dict[str, str] | None", timeout_s: float) -> "I
 
 
 def _kill_group(proc: "subprocess.Popen[bytes]", signal: Any) -> None:
+    killpg = getattr(os, "killpg", None)  # POSIX only; elsewhere kill the process itself
     try:
-        os.killpg(proc.pid, signal.SIGKILL)
+        if killpg is None:
+            raise OSError("no process groups")
+        killpg(proc.pid, signal.SIGKILL)
     except OSError:
         proc.kill()
     try:
