@@ -322,7 +322,7 @@ class ProxyProblem:
 
 @dataclass(frozen=True)
 class _Pattern:
-    """httpx2/_utils.py:143 `URLPattern` (httpx/_utils.py:134 without networks)."""
+    """httpx2/_utils.py:143 `URLPattern` (httpx/_utils.py:120 without networks)."""
 
     pattern: str
     scheme: str
