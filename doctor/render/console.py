@@ -69,7 +69,8 @@ class ConsoleRenderer:
         from rich.markup import escape
 
         symbol, tag, style = _MARKS[result.status]
-        mark = f"[{style}]{symbol}[/{style}]" if self.fancy else tag
+        # escape(): "[warn]" and "[skip]" would otherwise be read as rich markup tags and vanish.
+        mark = f"[{style}]{symbol}[/{style}]" if self.fancy else escape(tag)
         code = f"  [dim]\\[{escape(result.code)}][/dim]" if result.code and result.status is not Status.SKIP else ""
         timing = f"  [dim]{_ms(result.duration_ms)}[/dim]" if self.verbose else ""
         self._line(f" {mark} {escape(result.id.ljust(self._id_width))} {escape(result.summary)}{code}{timing}")
