@@ -203,3 +203,40 @@ def _closing_quote(body: str, quote_char: str) -> int:
 
 def _unescape(value: str) -> str:
     return re.sub(r"\\(.)", lambda m: _ESCAPES.get(m.group(1), m.group(0)), value, flags=re.DOTALL)
+
+
+# --------------------------------------------------------------------------------------------
+# Every secret a run could leak, for the Redactor
+# --------------------------------------------------------------------------------------------
+
+_URL_VARS = (
+    "OPENAI_BASE_URL", "AZURE_OPENAI_ENDPOINT",
+    "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy",
+)
+_URL_PASSWORD = re.compile(r"://[^/?#@:]*:([^/?#]*)@")
+
+
+def secrets_in(env: Mapping[str, str], cwd: Optional[Path] = None, extra_urls: Tuple[str, ...] = ()) -> Tuple[str, ...]:
+    """Keys and tokens from the environment and `cwd/.env`, and passwords inside URLs.
+
+    The runner scrubs all of them from every result, whichever check could have echoed them.
+    """
+    from doctor.redact import SECRET_ENV_VARS
+
+    found = [env.get(name, "") for name in SECRET_ENV_VARS]
+    if cwd is not None:
+        path = Path(cwd) / DOTENV_NAME
+        if path.is_file():
+            values, _ = read_dotenv(path)
+            found += [values.get(name, "") for name in SECRET_ENV_VARS]
+    for url in (*(env.get(name, "") for name in _URL_VARS), *extra_urls):
+        match = _URL_PASSWORD.search(url or "")
+        if match:
+            found += [match.group(1), unquote_safely(match.group(1))]
+    return tuple(value for value in found if value)
+
+
+def unquote_safely(value: str) -> str:
+    from urllib.parse import unquote
+
+    return unquote(value)

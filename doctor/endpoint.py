@@ -12,6 +12,7 @@ from typing import Optional
 from urllib.parse import urlsplit
 
 from doctor.model import Endpoint
+from doctor.redact import display_url
 from doctor.settings import DEFAULT_BASE_URL, Settings
 
 AZURE_HOST_SUFFIXES = (".openai.azure.com", ".cognitiveservices.azure.com", ".services.ai.azure.com")
@@ -37,8 +38,13 @@ class EndpointConfig:
     def is_loopback(self) -> bool:
         return is_loopback_host(self.host)
 
+    @property
+    def shown(self) -> str:
+        """The base URL as it may be printed: `user:password@` in a URL is a secret too."""
+        return display_url(self.base_url)
+
     def to_endpoint(self) -> Endpoint:
-        return Endpoint(base_url=self.base_url, source=self.source, kind=self.kind)
+        return Endpoint(base_url=self.shown, source=self.source, kind=self.kind)
 
 
 def is_loopback_host(host: Optional[str]) -> bool:

@@ -35,6 +35,8 @@ from dataclasses import dataclass, field
 from typing import Dict, List, Mapping, Optional, Tuple
 from urllib.parse import quote, unquote
 
+from doctor.redact import display_url  # re-exported: config checks import it from here
+
 STACK_HTTPX2 = "httpx2"  # openai >= 3
 STACK_HTTPX = "httpx"  # openai 1.x and 2.x
 STACKS = (STACK_HTTPX2, STACK_HTTPX)
@@ -163,27 +165,6 @@ def _normalize_port(port: Optional[str], scheme: str) -> Optional[int]:
     except ValueError:
         raise InvalidURL(f"invalid port: {port!r}") from None
     return None if number == _DEFAULT_PORTS.get(scheme) else number
-
-
-def display_url(value: str) -> str:
-    """A proxy or base URL as it may be shown: credentials replaced by `***`, controls escaped.
-
-    Works on values that do not parse, and finds the credentials the way httpx does (up to
-    the *last* `@` of the authority), so a password containing `@` is hidden whole.
-    """
-    start = value.find("://")
-    start = start + 3 if start >= 0 else 0
-    end = len(value)
-    for stop in "/?#":
-        found = value.find(stop, start)
-        if found >= 0:
-            end = min(end, found)
-    at = value.rfind("@", start, end)
-    if at >= 0:
-        value = value[:start] + "***" + value[at:]
-    if any(char.isascii() and not char.isprintable() for char in value):
-        value = value.encode("unicode_escape").decode("ascii")
-    return value
 
 
 # --------------------------------------------------------------------------------------------

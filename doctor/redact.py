@@ -87,10 +87,26 @@ def _shares_long_run(token: str, secret: str, run: int = 16) -> bool:
     return any(token[i : i + run] in secret for i in range(0, len(token) - run + 1))
 
 
-def proxy_without_credentials(url: str) -> str:
-    """`http://user:pass@proxy:3128` -> `http://***@proxy:3128`: proxies are shown, passwords never."""
-    return re.sub(r"(?<=://)[^/@\s]*@", "***@", url)
-
-
 def optional_shape(key: Optional[str]) -> Optional[str]:
     return key_shape(key) if key else None
+
+
+def display_url(value: str) -> str:
+    """A proxy or base URL as it may be shown: credentials replaced by `***`, controls escaped.
+
+    Works on values that do not parse, and finds the credentials the way httpx does (up to
+    the *last* `@` of the authority), so a password containing `@` is hidden whole.
+    """
+    start = value.find("://")
+    start = start + 3 if start >= 0 else 0
+    end = len(value)
+    for stop in "/?#":
+        found = value.find(stop, start)
+        if found >= 0:
+            end = min(end, found)
+    at = value.rfind("@", start, end)
+    if at >= 0:
+        value = value[:start] + "***" + value[at:]
+    if any(char.isascii() and not char.isprintable() for char in value):
+        value = value.encode("unicode_escape").decode("ascii")
+    return value

@@ -15,6 +15,8 @@ from doctor import __version__
 from doctor.endpoint import EndpointConfig, resolve_endpoint
 from doctor.model import CheckResult, Endpoint, Report, Target
 from doctor.probe.interpreters import select_target
+from doctor.credentials import secrets_in
+from doctor.redact import Redactor
 from doctor.runner import Context, run_checks
 from doctor.settings import Settings
 
@@ -68,6 +70,12 @@ def run(
         smoke=ctx.redactor.scrub(_smoke_summary(ctx)),
         strict=settings.strict,
     )
+
+
+def _redactor(the_plan: Plan) -> Redactor:
+    settings = the_plan.settings
+    extra_urls = (settings.base_url,) if settings.base_url else ()
+    return Redactor(secrets_in(settings.env, settings.cwd, extra_urls))
 
 
 def _target_with_facts(target: Target, ctx: Context) -> Target:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from doctor.redact import Redactor, key_shape, proxy_without_credentials
+from doctor.credentials import secrets_in
+from doctor.redact import Redactor, display_url, key_shape
 from tests.helpers import CANARY_KEY
 
 
@@ -41,6 +42,17 @@ def test_scrub_walks_nested_data() -> None:
     assert CANARY_KEY not in repr(scrubbed)
 
 
-def test_proxy_credentials_are_hidden() -> None:
-    assert proxy_without_credentials("http://user:s3cret@proxy.corp:3128") == "http://***@proxy.corp:3128"
-    assert proxy_without_credentials("http://proxy.corp:3128") == "http://proxy.corp:3128"
+def test_url_credentials_are_hidden_whole() -> None:
+    assert display_url("http://user:s3cret@proxy.corp:3128") == "http://***@proxy.corp:3128"
+    assert display_url("http://u:p@ss@h:1/x") == "http://***@h:1/x"  # '@' inside the password
+    assert display_url("user:pw@host:3128") == "***@host:3128"  # no scheme
+    assert display_url("http://proxy.corp:3128") == "http://proxy.corp:3128"
+
+
+def test_secrets_come_from_env_dotenv_and_url_passwords(tmp_path) -> None:
+    (tmp_path / ".env").write_text(f'OPENAI_API_KEY="{CANARY_KEY}"\n')
+    env = {"HTTPS_PROXY": "http://me:pa%40ss-word@proxy:3128", "OPENAI_BASE_URL": "https://u:base-secret@h/v1"}
+    found = secrets_in(env, tmp_path)
+    assert CANARY_KEY in found and "pa@ss-word" in found and "pa%40ss-word" in found and "base-secret" in found
+    scrubbed = Redactor(found).text(f"proxy said pa@ss-word; key {CANARY_KEY}; base-secret")
+    assert "pa@ss-word" not in scrubbed and CANARY_KEY not in scrubbed and "base-secret" not in scrubbed

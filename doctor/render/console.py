@@ -38,11 +38,15 @@ def _register_builtin_extras() -> None:
         VERBOSE_EXTRAS.setdefault(check_id, extra)
 
 
-def make_console(*, stderr: bool = False, env: Optional[dict] = None) -> "Console":
+def make_console(*, stderr: bool = False) -> "Console":
     from rich.console import Console
 
     # highlight=False: rich would otherwise colour numbers and paths inside our sentences.
-    return Console(stderr=stderr, highlight=False, soft_wrap=False)
+    console = Console(stderr=stderr, highlight=False)
+    # Off a terminal (CI logs, pipes) a line stays one line, so it can be grepped; rich would
+    # otherwise wrap at an assumed 80 columns.
+    console.soft_wrap = not console.is_terminal
+    return console
 
 
 class ConsoleRenderer:
@@ -59,7 +63,7 @@ class ConsoleRenderer:
 
         target = plan.target
         endpoint = plan.endpoint
-        url = endpoint.base_url if endpoint.base_url else '"" (empty)'
+        url = endpoint.shown if endpoint.base_url else '"" (empty)'
         self._line(f"[bold]chat-doctor[/bold] {escape(_version())}")
         self._line(f"  target    {escape(target.python)}  [dim]({escape(target.selected_by)})[/dim]")
         self._line(f"  endpoint  {escape(url)}  [dim]({escape(endpoint.source)}, {escape(endpoint.kind)})[/dim]")
@@ -110,7 +114,10 @@ class ConsoleRenderer:
         self._line(f"{verdict}: {', '.join(parts) or 'nothing checked'}{took} (exit {int(report.exit_code)})")
 
     def _line(self, markup: str, style: Optional[str] = None) -> None:
-        self.console.print(markup, style=style, overflow="fold", crop=False)
+        if self.console.soft_wrap:  # off a terminal: never wrap or crop (see make_console)
+            self.console.print(markup, style=style)
+        else:
+            self.console.print(markup, style=style, overflow="fold")
 
 
 def _ms(ms: float) -> str:
