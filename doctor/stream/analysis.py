@@ -410,26 +410,43 @@ def headline_of(summary: SmokeSummary) -> str:
 
 
 def timing_lines(summary: SmokeSummary) -> List[str]:
-    """Short per-run lines for details (the -v table is drawn by doctor.render.smoke)."""
+    """Short lines for details (the -v table with every run is drawn by doctor.render.smoke)."""
+    pairs = [(tr, m) for tr, m in zip(summary.traces, summary.metrics) if m.headers_ms is not None]
     lines = []
-    for index, (trace, m) in enumerate(zip(summary.traces, summary.metrics)):
-        if m.headers_ms is None:
-            continue  # nothing streamed: the problem's own details say what happened
-        label = f"run {index + 1}: " if len(summary.metrics) > 1 else ""
+    if len(summary.metrics) == 1 and pairs:
+        trace, m = pairs[0]
         conn = f", {trace.connection} connection" if trace.connection else ""
-        reasoning = f", first reasoning {_ms(m.first_reasoning_ms)}" if m.first_reasoning_ms is not None else ""
-        lines.append(
-            f"{label}headers {_ms(m.headers_ms)}, first chunk {_ms(m.first_chunk_ms)}{reasoning}, "
-            f"first token {_ms(m.ttft_ms)}, last token {_ms(m.last_token_ms)}, total {_ms(m.total_ms)}{conn}"
-        )
-    for verdict_line in {m.buffering.reason for m in summary.metrics if m.buffering.verdict in (TOO_SHORT, TOO_FAST)}:
-        lines.append(verdict_line)
+        lines.append(_phases(m.headers_ms, m.first_chunk_ms, m.first_reasoning_ms, m.ttft_ms, m.last_token_ms, m.total_ms) + conn)
+    elif pairs:
+        med = summary.timings()
+        p50 = lambda key: (med.get(key) or {}).get("p50")  # noqa: E731
+        reasoning = [m.first_reasoning_ms for _, m in pairs if m.first_reasoning_ms is not None]
+        lines.append(f"median of {len(pairs)} runs: " + _phases(
+            p50("headers_ms"), p50("first_chunk_ms"), sorted(reasoning)[len(reasoning) // 2] if reasoning else None,
+            p50("ttft_ms"), p50("last_token_ms"), p50("total_ms")))
+        kinds = [tr.connection for tr, _ in pairs]
+        if all(kinds):
+            lines.append(f"connections: {kinds.count('new')} new, {kinds.count('reused')} reused")
+            if len(kinds) > 1 and all(k == "new" for k in kinds[1:]):
+                lines.append("the SDK closed its connection after each stream, so every run paid for a new one "
+                             "(openai 2.x/3.x stop at [DONE] without reading the body's end; 1.x reuses it)")
+    unjudged = [m.buffering.reason for m in summary.metrics if m.buffering.verdict in (TOO_SHORT, TOO_FAST)]
+    if unjudged:
+        n = len(summary.metrics)
+        lines.append(unjudged[0] if n == 1 else f"streaming not judged in {len(unjudged)} of {n} runs: {unjudged[0]}")
     fallbacks = sorted({f for tr in summary.traces for f in tr.fallbacks})
     if fallbacks:
         lines.append("the server rejected " + " and ".join(fallbacks) + "; retried without (see README)")
     warm = f" (warmed up in-process first: {_ms(summary.warmup_ms)}, not timed)" if summary.warmup_ms is not None else ""
     lines.append(f"model {summary.model} at {summary.base_url}, {summary.sdk}{warm}")
     return lines
+
+
+def _phases(headers: Optional[float], chunk: Optional[float], reasoning: Optional[float], token: Optional[float],
+            last: Optional[float], total: Optional[float]) -> str:
+    thinking = f", first reasoning {_ms(reasoning)}" if reasoning is not None else ""
+    return (f"headers {_ms(headers)}, first chunk {_ms(chunk)}{thinking}, first token {_ms(token)}, "
+            f"last token {_ms(last)}, total {_ms(total)}")
 
 
 def check_data(summary: SmokeSummary) -> Dict[str, Any]:
