@@ -351,3 +351,26 @@ def test_no_proxy_is_honoured() -> None:
         run = check(server.base_url, {"HTTP_PROXY": dead, "NO_PROXY": "127.0.0.1"})
     assert run.check("net.tcp")["data"]["via_proxy"] is None
     assert run.check("api.auth")["status"] == "ok"
+
+
+# --------------------------------------------------------------------------------------------
+# the -v timeline
+# --------------------------------------------------------------------------------------------
+
+
+def test_timeline_drawing_adds_up_and_lines_up() -> None:
+    from doctor.render.timeline import draw
+
+    lines = draw({"dns": 1.2, "connect": 0.4, "tls": 4.1, "wait": 12.3, "transfer": 0.2, "first_byte": 18.0, "total": 18.2})
+    assert "DNS Lookup" in lines[0] and "Transfer" in lines[0]
+    bar = lines[1]
+    assert bar.lstrip().startswith("[") and bar.endswith("]") and bar.count("|") == 4
+    # every boundary of the bar has a tick below it, and each cumulative label ends on one
+    boundaries = [i for i, c in enumerate(bar) if c in "|]"]
+    assert [i for i, c in enumerate(lines[2]) if c == "|"] == boundaries
+    for line, boundary in zip(lines[3:], boundaries):
+        assert len(line.rstrip().split("|")[0].rstrip()) - 1 <= boundary
+    assert lines[-1].strip() == "total:18 ms"
+    assert "connect:1.6 ms" in lines[4] and "pretransfer:5.7 ms" in lines[5]
+    assert max(len(line) for line in lines) <= 76  # fits an 80-column terminal with the indent
+    assert draw({}) == []

@@ -442,8 +442,8 @@ def _tls_gate(ctx: Context, route: Route) -> Optional[CheckResult]:
         return diagnose(AUTH, "proxy_not_testable", "not tried: chat-doctor cannot send requests through this proxy",
                         data={"blocked_by": "net.tls"})
     if prior.status is Status.SKIP:
-        return diagnose(AUTH, "prerequisite_failed", "API: skipped, net.tls was skipped", data={"blocked_by": "net.tls"})
-    return diagnose(AUTH, "prerequisite_failed", f"API: skipped, net.tls did not pass ({prior.code})",
+        return diagnose(AUTH, "prerequisite_failed", "API key: skipped, net.tls was skipped", data={"blocked_by": "net.tls"})
+    return diagnose(AUTH, "prerequisite_failed", f"API key: skipped, net.tls did not pass ({prior.code})",
                     data={"blocked_by": "net.tls"})
 
 
@@ -452,6 +452,10 @@ def check_auth(ctx: Context) -> CheckResult:
 
     route: Route = ctx.fact("route")
     blocked = route_problem(AUTH, route) or _tls_gate(ctx, route)
+    if blocked is None and not route.testable:
+        blocked = diagnose(AUTH, "proxy_not_testable",
+                           f"not tried: chat-doctor cannot send requests through the {route.proxy_scheme} proxy {route.proxy_shown}",
+                           data={"via_proxy": route.proxy_shown})
     if blocked is not None:
         return blocked
     endpoint = _endpoint(ctx)

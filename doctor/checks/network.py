@@ -154,6 +154,9 @@ def _endpoint(ctx: Context) -> Any:
 
 def gather_route(ctx: Context) -> Route:
     from doctor import proxies
+    from doctor.net.http import prefetch
+
+    prefetch()  # api.auth will need urllib3; import it while the network checks run
 
     endpoint = _endpoint(ctx)
     base_url = endpoint.base_url
@@ -411,6 +414,12 @@ def _q(text: str) -> str:
     return shlex.quote(text)
 
 
+def _ms(value: Optional[float]) -> str:
+    if value is None:
+        return "?"
+    return f"{value:.1f} ms" if value < 10 else f"{value:.0f} ms"
+
+
 def route_problem(check_id: str, route: Route) -> Optional[CheckResult]:
     """A usable route, or the skip that says why the network was not tried."""
     if route.problem is None:
@@ -442,7 +451,7 @@ def judge_dns(route: Route, dns: DnsFact) -> CheckResult:
         if dns.literal:
             summary = f"{dns.host} is an IP address: nothing to resolve"
         else:
-            summary = f"{dns.host} -> {shown} ({dns.elapsed_ms:.0f} ms)"
+            summary = f"{dns.host} -> {shown} ({_ms(dns.elapsed_ms)})"
         if route.proxied:
             summary += f"; the proxy resolves {route.host}"
         return ok(DNS, summary, details=details, data=data)
@@ -545,11 +554,11 @@ def judge_tcp(route: Route, dns: DnsFact, conn: ConnectionFact, timeout_s: float
                        f"unset {route.proxy_variable}")],
             data=data,
         )
-    summary = f"connected to {conn.address} in {conn.connect_ms:.0f} ms"
+    summary = f"connected to {conn.address} in {_ms(conn.connect_ms)}"
     if route.tunnels:
-        summary += f"; the proxy opened a tunnel to {route.host}:{route.port} in {conn.tunnel_ms:.0f} ms"
+        summary += f"; the proxy opened a tunnel to {route.host}:{route.port} in {_ms(conn.tunnel_ms)}"
     elif route.proxied:
-        summary = f"connected to the proxy at {conn.address} in {conn.connect_ms:.0f} ms"
+        summary = f"connected to the proxy at {conn.address} in {_ms(conn.connect_ms)}"
     return ok(TCP, summary, details=[*details, *attempts[:-1]] if len(attempts) > 1 else details, data=data)
 
 

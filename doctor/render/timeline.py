@@ -1,13 +1,13 @@
 """httpstat-style drawing of a check's phase timings (`-v`).
 
-    DNS Lookup   TCP Connection   TLS Handshake   Server Processing   Content Transfer
-  [    1 ms    |      0 ms      |     4 ms      |       12 ms       |       0 ms       ]
-               |                |               |                   |                  |
-      namelookup:1 ms           |               |                   |                  |
-                          connect:1 ms          |                   |                  |
-                                      pretransfer:5 ms              |                  |
-                                                        starttransfer:17 ms            |
-                                                                                 total:17 ms
+         DNS Lookup   TCP Connect   TLS Handshake   Server Wait   Transfer
+       [   1.2 ms   |    0.4 ms   |     4.1 ms    |    12 ms    |  0.2 ms  ]
+                    |             |               |             |          |
+    namelookup:1.2 ms             |               |             |          |
+                     connect:1.6 ms               |             |          |
+                                 pretransfer:5.7 ms             |          |
+                                              starttransfer:18 ms          |
+                                                                 total:18 ms
 
 Input is `data["timings_ms"]` as doctor.net.timing documents it (phase durations). Pure text:
 no rich, so it is cheap to import and easy to test. `EXTRAS` maps check ids to drawings and is
@@ -21,11 +21,11 @@ from typing import Callable, Dict, List, Mapping, Tuple
 # phase key -> (column label, cumulative label), in the order phases happen
 _COLUMNS: Tuple[Tuple[str, str, str], ...] = (
     ("dns", "DNS Lookup", "namelookup"),
-    ("connect", "TCP Connection", "connect"),
+    ("connect", "TCP Connect", "connect"),
     ("proxy", "Proxy Tunnel", "tunnel"),
     ("tls", "TLS Handshake", "pretransfer"),
-    ("wait", "Server Processing", "starttransfer"),
-    ("transfer", "Content Transfer", "total"),
+    ("wait", "Server Wait", "starttransfer"),
+    ("transfer", "Transfer", "total"),
 )
 
 
@@ -37,7 +37,7 @@ def draw(timings: Mapping[str, float]) -> List[str]:
     columns = [(label, cumulative, float(timings[key])) for key, label, cumulative in _COLUMNS if key in timings]
     if not columns:
         return []
-    widths = [max(len(label), len(_fmt(value))) + 4 for label, _c, value in columns]
+    widths = [max(len(label), len(_fmt(value))) + 2 for label, _c, value in columns]
     header = " " + " ".join(label.center(w) for (label, _c, _v), w in zip(columns, widths)) + " "
     bar = "[" + "|".join(_fmt(v).center(w) for (_l, _c, v), w in zip(columns, widths)) + "]"
     # position of the "|" (or the closing "]") after each column
