@@ -270,7 +270,16 @@ def trust_inputs_from_facts(facts: Any, env: Dict[str, str]) -> TrustInputs:
         certifi_cafile=certifi.where if certifi.installed else None,
         ssl_cert_file=env.get("SSL_CERT_FILE") or None,
         ssl_cert_dir=env.get("SSL_CERT_DIR") or None,
+        fallback_certifi_cafile=_own_certifi(),
     )
+
+
+def _own_certifi() -> Optional[str]:
+    try:
+        import certifi
+    except ImportError:
+        return None
+    return certifi.where()
 
 
 def own_trust_inputs(env: Dict[str, str]) -> TrustInputs:
@@ -286,12 +295,7 @@ def own_trust_inputs(env: Dict[str, str]) -> TrustInputs:
         except metadata.PackageNotFoundError:
             return None
 
-    try:
-        import certifi
-
-        certifi_where: Optional[str] = certifi.where()
-    except ImportError:
-        certifi_where = None
+    certifi_where = _own_certifi()
     paths = ssl.get_default_verify_paths()
     return TrustInputs(
         python_version=(sys.version_info[0], sys.version_info[1]),
@@ -303,6 +307,7 @@ def own_trust_inputs(env: Dict[str, str]) -> TrustInputs:
         certifi_cafile=certifi_where,
         ssl_cert_file=env.get("SSL_CERT_FILE") or None,
         ssl_cert_dir=env.get("SSL_CERT_DIR") or None,
+        fallback_certifi_cafile=certifi_where,
     )
 
 

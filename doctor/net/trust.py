@@ -49,6 +49,9 @@ class TrustInputs:
     certifi_cafile: Optional[str] = None  # the target's certifi.where(), when certifi is installed
     ssl_cert_file: Optional[str] = None  # SSL_CERT_FILE of this run ("" counts as unset, as in httpx)
     ssl_cert_dir: Optional[str] = None
+    # chat-doctor's own certifi bundle: what `pip install openai` (which brings certifi with
+    # httpx) would trust when the target has neither openai nor certifi yet.
+    fallback_certifi_cafile: Optional[str] = None
 
 
 @dataclass(frozen=True)
@@ -121,7 +124,7 @@ def sdk_trust(
         label = f"openai {inputs.openai_version}"
     else:  # not installed: describe what `pip install openai` would bring on this Python
         major = 3 if tuple(inputs.python_version) >= (3, 10) else 2
-        label = f"openai (not installed; pip would install {major}.x)"
+        label = "openai (not installed; pip would install " + ("3.x)" if major >= 3 else "a 1.x/2.x release)")
     if major >= 3:
         return _httpx2_trust(inputs, f"{label} (httpx2)", isfile=isfile, isdir=isdir, listdir=listdir)
     return _httpx_trust(inputs, f"{label} (httpx)", isfile=isfile, isdir=isdir)
@@ -172,6 +175,8 @@ def _httpx_trust(inputs: TrustInputs, client: str, *, isfile, isdir) -> TrustSpe
     if inputs.certifi_cafile:
         problem = None if isfile(inputs.certifi_cafile) else f"certifi's bundle {inputs.certifi_cafile} is missing"
         return TrustSpec("sdk", client, "certifi", cafile=inputs.certifi_cafile, strict=strict, problem=problem)
+    if not inputs.openai_version and inputs.fallback_certifi_cafile:
+        return TrustSpec("sdk", client, "certifi", cafile=inputs.fallback_certifi_cafile, strict=strict)
     return TrustSpec("sdk", client, "certifi", strict=strict,
                      problem="certifi is not installed in the target, and httpx needs it")
 
