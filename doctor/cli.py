@@ -44,4 +44,9 @@ app.command("mock-server")(mock_server.command)
 
 
 def main() -> None:
+    import sys
+
+    from doctor.probe.interpreters import prestart
+
+    prestart(sys.argv)  # the interpreter probe runs while typer and rich load
     app()

@@ -4,6 +4,8 @@ targets that are not Pythons at all (through the real CLI: probe_failed, never a
 from __future__ import annotations
 
 import os
+import platform
+import sys
 import stat
 import time
 from pathlib import Path
@@ -190,3 +192,25 @@ def test_probe_wall_time_is_small() -> None:
         timings[version] = (round((time.perf_counter() - started) * 1000), facts.probe_ms)
     print("probe wall ms, in-probe ms:", timings)
     assert all(wall < 5000 for wall, _ in timings.values())
+
+
+def test_prestarted_probe_is_taken_by_run_probe(monkeypatch) -> None:
+    """`chat-doctor check` launches the probe before typer loads; run_probe reuses that process."""
+    import doctor.probe.interpreters as interpreters
+
+    monkeypatch.setattr(interpreters, "_PRESTARTED", {})
+    interpreters.prestart(["chat-doctor", "check", "--offline", "--python", sys.executable])
+    assert len(interpreters._PRESTARTED) == 1
+    (running,) = interpreters._PRESTARTED.values()
+    facts = run_probe(sys.executable, dict(os.environ), 10)
+    assert facts.python_version == platform.python_version()
+    assert interpreters._PRESTARTED == {} and running.proc.returncode == 0
+
+
+def test_prestart_starts_nothing_when_unsure(monkeypatch) -> None:
+    import doctor.probe.interpreters as interpreters
+
+    monkeypatch.setattr(interpreters, "_PRESTARTED", {})
+    for argv in (["chat-doctor", "check", "--help"], ["chat-doctor", "smoke"], ["chat-doctor", "check", "--python", "/nope"]):
+        interpreters.prestart(argv)
+    assert interpreters._PRESTARTED == {}

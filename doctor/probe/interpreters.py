@@ -111,11 +111,66 @@ def probe_source() -> str:
     return files("doctor.probe").joinpath("target_probe.py").read_text(encoding="ascii")
 
 
+# Probes launched by `prestart`, keyed by interpreter and environment; taken by run_probe.
+_PRESTARTED: "dict[tuple, _RunningProbe]" = {}
+
+
+def _prestart_key(python: str, child_env: "dict[str, str]") -> tuple:
+    return (python, tuple(sorted(child_env.items())))
+
+
+def prestart(argv: "list[str]") -> None:
+    """For `chat-doctor check`, launch the probe before the CLI framework is even imported.
+
+    Loading typer, pydantic and rich costs a few hundred milliseconds; the probe runs in
+    another process meanwhile, so `check --offline` takes about the longer of the two, not
+    the sum. The target is chosen exactly as `select_target` will choose it; if anything is
+    unclear (a bad --python, --help), nothing is started and the normal path runs. A probe
+    that ends up unused is killed at exit.
+    """
+    import atexit
+
+    args = list(argv[1:])
+    if not args or args[0] != "check" or any(a in ("-h", "--help") for a in args):
+        return
+    flag = None
+    for i, arg in enumerate(args):
+        if arg == "--python" and i + 1 < len(args):
+            flag = args[i + 1]
+        elif arg.startswith("--python="):
+            flag = arg.split("=", 1)[1]
+    try:
+        target = select_target(Settings(python=flag))
+    except (UsageError, OSError, ValueError):
+        return
+    child_env = _child_env(None)
+    running = _RunningProbe.start(target.python, child_env)
+    _PRESTARTED[_prestart_key(target.python, child_env)] = running
+    atexit.register(running.abandon)
+
+
 def run_probe(python: str, env: "dict[str, str] | None", timeout_s: float) -> "InterpreterFacts":
     """Run the stdlib-only probe inside `python` and return its facts.
 
     Raises ProbeFailed (never anything else) when the target is not a Python, crashes,
-    hangs past `timeout_s` or prints something that is not a probe answer.
+    hangs past `timeout_s` or prints something that is not a probe answer. A probe that
+    `prestart` already launched for the same interpreter and environment is reused.
+    """
+    child_env = _child_env(env)
+    running = _PRESTARTED.pop(_prestart_key(python, child_env), None) or _RunningProbe.start(python, child_env)
+    return running.finish(probe_timeout(timeout_s))
+
+
+def _child_env(env: "dict[str, str] | None") -> "dict[str, str]":
+    child_env = dict(env if env is not None else os.environ)
+    # A macOS framework launcher variable from chat-doctor's own venv would make the
+    # target believe it is that venv's interpreter.
+    child_env.pop("__PYVENV_LAUNCHER__", None)
+    return child_env
+
+
+class _RunningProbe:
+    """The probe process inside the target, from launch to its parsed answer.
 
     How the target is run, deliberately:
     - plain `python -c BOOTSTRAP`, *not* `-I` or `-E`: isolated mode would drop the user
@@ -127,22 +182,24 @@ def run_probe(python: str, env: "dict[str, str] | None", timeout_s: float) -> "I
       and a stray urllib3.py/ssl.py there would shadow the real modules (an app started
       as a script has its own directory there instead, not ours);
     - in its own process group, killed whole on timeout, so a wrapper script's children
-      do not outlive the check.
+      do not outlive the check;
+    - the probe source is fed to stdin by a thread as soon as the process starts, so the
+      target works while chat-doctor is still starting up (see `prestart`).
     """
-    import json
-    import signal
-    import subprocess
-    import tempfile
-    import time
 
-    from doctor.probe.facts import InterpreterFacts, ProbeFailed
+    def __init__(self, python: str, proc: "subprocess.Popen[bytes] | None", empty_dir: Any, started: float,
+                 feeder: Any, error: "str | None") -> None:
+        self.python, self.proc, self.empty_dir, self.started = python, proc, empty_dir, started
+        self.feeder, self.error = feeder, error
 
-    child_env = dict(env if env is not None else os.environ)
-    # A macOS framework launcher variable from chat-doctor's own venv would make the
-    # target believe it is that venv's interpreter.
-    child_env.pop("__PYVENV_LAUNCHER__", None)
-    limit = probe_timeout(timeout_s)
-    with tempfile.TemporaryDirectory(prefix="chat-doctor-probe-") as empty_dir:
+    @classmethod
+    def start(cls, python: str, child_env: "dict[str, str]") -> "_RunningProbe":
+        import subprocess
+        import tempfile
+        import threading
+        import time
+
+        empty_dir = tempfile.TemporaryDirectory(prefix="chat-doctor-probe-")
         started = time.perf_counter()
         try:
             proc = subprocess.Popen(
@@ -150,26 +207,68 @@ def run_probe(python: str, env: "dict[str, str] | None", timeout_s: float) -> "I
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
-                cwd=empty_dir,
+                cwd=empty_dir.name,
                 env=child_env,
                 start_new_session=True,
             )
         except OSError as exc:
-            raise ProbeFailed(f"{python} could not be started: {exc.strerror or exc}") from None
+            empty_dir.cleanup()
+            return cls(python, None, None, started, None, f"{python} could not be started: {exc.strerror or exc}")
+        feeder = threading.Thread(target=_feed, args=(proc, probe_source().encode("ascii")), daemon=True)
+        feeder.start()
+        return cls(python, proc, empty_dir, started, feeder, None)
+
+    def finish(self, limit: float) -> "InterpreterFacts":
+        import signal
+        import subprocess
+        import time
+
+        from doctor.probe.facts import ProbeFailed
+
+        python, proc = self.python, self.proc
+        if proc is None:
+            raise ProbeFailed(self.error or f"{python} could not be started")
         try:
-            raw_out, raw_err = proc.communicate(probe_source().encode("ascii"), timeout=limit)
-        except subprocess.TimeoutExpired:
-            _kill_group(proc, signal)
-            raise ProbeFailed(f"{python} did not answer within {limit:g} s (killed); it hangs or is not a Python") from None
-        except OSError as exc:  # e.g. the target closed stdin at once (BrokenPipeError)
-            _kill_group(proc, signal)
-            raw_out, raw_err = b"", str(exc).encode()
+            self.feeder.join(timeout=limit)
             try:
-                more_out, more_err = proc.communicate(timeout=limit)
-                raw_out, raw_err = more_out or b"", (more_err or b"") + raw_err
-            except (subprocess.TimeoutExpired, OSError, ValueError):
-                pass
-        wall_ms = (time.perf_counter() - started) * 1000
+                raw_out, raw_err = proc.communicate(timeout=max(0.1, limit - (time.perf_counter() - self.started)))
+            except subprocess.TimeoutExpired:
+                _kill_group(proc, signal)
+                raise ProbeFailed(f"{python} did not answer within {limit:g} s (killed); it hangs or is not a Python") from None
+            wall_ms = (time.perf_counter() - self.started) * 1000
+        finally:
+            self.empty_dir.cleanup()
+        return _parse_answer(python, proc, raw_out, raw_err, wall_ms)
+
+    def abandon(self) -> None:
+        """Kill a prestarted probe nobody asked for (e.g. the command failed on a usage error)."""
+        import signal
+
+        if self.proc is not None and self.proc.poll() is None:
+            _kill_group(self.proc, signal)
+        if self.empty_dir is not None:
+            self.empty_dir.cleanup()
+
+
+def _feed(proc: "subprocess.Popen[bytes]", source: bytes) -> None:
+    """Write the probe to the target's stdin; a target that closes it early is judged by its output."""
+    stdin = proc.stdin
+    try:
+        stdin.write(source)
+        stdin.close()
+    except (OSError, ValueError):  # BrokenPipeError: not a Python (e.g. /bin/true) or it died
+        try:
+            stdin.close()
+        except (OSError, ValueError):
+            pass
+    proc.stdin = None  # communicate() must not touch the closed pipe again
+
+
+def _parse_answer(python: str, proc: Any, raw_out: bytes, raw_err: bytes, wall_ms: float) -> "InterpreterFacts":
+    import json
+
+    from doctor.probe.facts import InterpreterFacts, ProbeFailed
+
     out = raw_out.decode("utf-8", "replace")
     err = raw_err.decode("utf-8", "replace")
     answer_line = next((line for line in out.splitlines() if line.startswith(_MARK)), None)
