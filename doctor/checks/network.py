@@ -21,13 +21,15 @@ import shlex
 import socket
 import threading
 from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Tuple
 from urllib.parse import urlsplit
 
 from doctor.knowledge.diagnoses import diagnose, ok
 from doctor.model import CheckResult, Fix
-from doctor.net.trust import TrustInputs, TrustSpec
 from doctor.runner import Check, Context, FactProvider
+
+if TYPE_CHECKING:  # doctor.net.trust imports ssl: only the network path pays for it
+    from doctor.net.trust import TrustInputs, TrustSpec
 
 DNS, TCP, TLS = "net.dns", "net.tcp", "net.tls"
 
@@ -254,6 +256,8 @@ def gather_connection(ctx: Context) -> ConnectionFact:
 
 def trust_inputs_from_facts(facts: Any, env: Dict[str, str]) -> TrustInputs:
     """TrustInputs from doctor.probe.facts.InterpreterFacts (the target) and the run's environment."""
+    from doctor.net.trust import TrustInputs
+
     dist = getattr(facts, "distribution", None)
     openai = dist("openai") if dist else None
     httpx = dist("httpx") if dist else None
@@ -288,6 +292,8 @@ def own_trust_inputs(env: Dict[str, str]) -> TrustInputs:
     import ssl
     import sys
     from importlib import metadata
+
+    from doctor.net.trust import TrustInputs
 
     def version(name: str) -> Optional[str]:
         try:
