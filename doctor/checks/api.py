@@ -248,6 +248,17 @@ def _auth_data(fact: ModelsFact) -> Dict[str, Any]:
     }
 
 
+# One-line summaries of the simple API diagnoses ({status}: the HTTP status, {key}: the key's shape).
+_STATUS_SUMMARIES: Dict[str, str] = {
+    "invalid_api_key": "the key {key} was rejected ({status})",
+    "missing_scopes": "the key works but may not list models ({status} missing scopes); chat may still work",
+    "ip_not_authorized": "this machine's IP is not on the allowlist ({status})",
+    "unsupported_region": "the API is not available from this country/region ({status})",
+    "overloaded": "the server is overloaded or loading ({status})",
+    "server_error": "the server failed ({status})",
+}
+
+
 def _context_lines(fact: ModelsFact) -> List[str]:
     lines = [f"GET {fact.url}" + (f" via {fact.via_proxy}" if fact.via_proxy else "")]
     if fact.key_shape:
@@ -335,18 +346,8 @@ def judge_auth(fact: ModelsFact, endpoint_kind: str, base_url: str) -> CheckResu
         summary = "rate limited (429)" + (f": {notes[0]}" if notes else "")
     elif code == "insufficient_quota":
         summary = f"out of quota (429 {(fact.error.code if fact.error else None) or 'insufficient_quota'}): retrying will not help"
-    elif code == "invalid_api_key":
-        summary = f"the key {fact.key_shape} was rejected ({status})"
-    elif code == "missing_scopes":
-        summary = f"the key works but may not list models ({status} missing scopes); chat may still work"
-    elif code == "ip_not_authorized":
-        summary = f"this machine's IP is not on the allowlist ({status})"
-    elif code == "unsupported_region":
-        summary = f"the API is not available from this country/region ({status})"
-    elif code == "overloaded":
-        summary = f"the server is overloaded or loading ({status})"
-    elif code == "server_error":
-        summary = f"the server failed ({status})"
+    elif code in _STATUS_SUMMARIES:
+        summary = _STATUS_SUMMARIES[code].format(key=fact.key_shape, status=status)
     if fact.error is not None and fact.error.message and code not in ("rate_limited",):
         summary += f": {fact.error.message[:120]}"
     return diagnose(AUTH, code, summary, details=details, fixes=fixes, data=data)

@@ -67,7 +67,7 @@ MaxTokensOpt = Annotated[
     int, typer.Option("--max-tokens", metavar="N", min=1, help="Cap on the reply's tokens.")
 ]
 RunsOpt = Annotated[
-    int, typer.Option("--runs", metavar="N", min=1, max=1000, help="Streamed requests to time (one connection, reused).")
+    int, typer.Option("--runs", metavar="N", min=1, max=1000, help="Streamed requests to time, one after another, with one client (percentiles over the runs).")
 ]
 QuietOpt = Annotated[
     bool, typer.Option("--quiet", "-q", help="Do not show the streamed reply, only the results.")

@@ -186,34 +186,30 @@ def chunk(meta: CompletionMeta, delta: Mapping[str, Any], finish_reason: Optiona
     choice: Dict[str, Any] = {"index": 0, "delta": dict(delta), "logprobs": None, "finish_reason": finish_reason}
     has_text = bool(delta.get("content") or delta.get("reasoning_content"))
     choice.update(_choice_extras(meta, filtered=has_text))
-    body: Dict[str, Any] = {
-        "id": meta.id,
-        "object": "chat.completion.chunk",
-        "created": meta.created,
-        "model": meta.model,
-        "service_tier": "default",
-        "system_fingerprint": meta.system_fingerprint,
-        "choices": [choice],
-        "usage": None,
-    }
+    body = _chunk_body(meta, choices=[choice], usage=None)
     if meta.obfuscation:
         # Real streams pad each chunk with a random string so sizes don't leak the tokens.
         body["obfuscation"] = _random_text(random.randint(1, 12))
     return body
 
 
-def usage_chunk(meta: CompletionMeta, usage_body: Mapping[str, Any]) -> Dict[str, Any]:
-    """The extra chunk sent with stream_options.include_usage: no choices, just usage."""
-    body: Dict[str, Any] = {
+def _chunk_body(meta: CompletionMeta, *, choices: List[Dict[str, Any]], usage: Optional[Dict[str, Any]]) -> Dict[str, Any]:
+    """The fields every `chat.completion.chunk` of one completion shares."""
+    return {
         "id": meta.id,
         "object": "chat.completion.chunk",
         "created": meta.created,
         "model": meta.model,
         "service_tier": "default",
         "system_fingerprint": meta.system_fingerprint,
-        "choices": [],
-        "usage": dict(usage_body),
+        "choices": choices,
+        "usage": usage,
     }
+
+
+def usage_chunk(meta: CompletionMeta, usage_body: Mapping[str, Any]) -> Dict[str, Any]:
+    """The extra chunk sent with stream_options.include_usage: no choices, just usage."""
+    body = _chunk_body(meta, choices=[], usage=dict(usage_body))
     if meta.obfuscation:
         body["obfuscation"] = _random_text(random.randint(1, 12))
     return body
