@@ -832,3 +832,18 @@ def test_sdk_over_tls_with_ssl_cert_file(openai_module: Any, tls_files: Tuple[st
     with running(certfile=certfile, keyfile=keyfile) as server:
         chunks, error = sdk_stream(openai_module, server)
     assert error is None and sdk_finish(chunks) == ["stop"]
+
+
+def test_cli_stops_on_sigint_even_when_started_with_sigint_ignored() -> None:
+    # What `chat-doctor mock-server &` in a non-interactive shell script gets: SIGINT ignored.
+    proc = subprocess.Popen([sys.executable, "-c", CLI_BOOT, "--scenario", "ok"], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
+    try:
+        assert "listening on" in read_line(proc)
+        _, err = finish(proc, signal.SIGINT)
+    finally:
+        proc.kill()
+        proc.stdout.close()
+        proc.stderr.close()
+    assert proc.returncode == 0, err

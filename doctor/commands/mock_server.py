@@ -95,7 +95,7 @@ def command(
 def _serve_until_interrupted(server: Any, banner: List[str], warning: Optional[str]) -> None:
     # Handlers go in before the first line is printed: whoever reads that line may signal at once.
     stop = threading.Event()
-    restore = _on_sigterm(lambda *_: stop.set())
+    restore = _on_stop_signals(lambda *_: stop.set())
     try:
         if warning:
             typer.echo(f"{PREFIX}: {warning}", err=True)
@@ -110,13 +110,25 @@ def _serve_until_interrupted(server: Any, banner: List[str], warning: Optional[s
     typer.echo(f"{PREFIX}: stopped", err=True)
 
 
-def _on_sigterm(handler: Callable[..., None]) -> Callable[[], None]:
-    """Install a SIGTERM handler; returns a function restoring the previous one."""
-    try:
-        previous = signal.signal(signal.SIGTERM, handler)
-    except ValueError:  # not the main thread (e.g. an embedding test runner): Ctrl-C only
-        return lambda: None
-    return lambda: signal.signal(signal.SIGTERM, previous)
+def _on_stop_signals(handler: Callable[..., None]) -> Callable[[], None]:
+    """Stop on SIGINT and SIGTERM; returns a function restoring the previous handlers.
+
+    SIGINT gets an explicit handler too: a process started in the background by a
+    non-interactive shell (`mock-server &` in a CI script) inherits SIGINT *ignored*, and
+    Python then never raises KeyboardInterrupt, so `kill -INT` would not stop the server.
+    """
+    previous = {}
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        try:
+            previous[signum] = signal.signal(signum, handler)
+        except ValueError:  # not the main thread (e.g. an embedding test runner): Ctrl-C only
+            pass
+
+    def restore() -> None:
+        for signum, old in previous.items():
+            signal.signal(signum, old)
+
+    return restore
 
 
 def _banner(scenario: str, base_url: str, description: str, key_required: bool, scenario_needs_key: bool,
