@@ -468,7 +468,8 @@ def judge_dns(route: Route, dns: DnsFact) -> CheckResult:
         return ok(DNS, summary, details=details, data=data)
     data["error"] = {"kind": dns.error_kind, "message": dns.error}
     why = {
-        "not_found": "does not exist in DNS",
+        # A machine with no usable DNS (offline, VPN down) gets the same NXDOMAIN-style answer.
+        "not_found": "was not found by the resolver (a typo, or no working DNS here)",
         "temporary": "could not be resolved right now (the DNS server did not answer usefully)",
         "timeout": f"got no DNS answer within {dns.elapsed_ms / 1000:.1f} s",
     }.get(dns.error_kind or "", "could not be resolved")
@@ -485,8 +486,7 @@ def judge_dns(route: Route, dns: DnsFact) -> CheckResult:
     fixes = [Fix(f"Check that {dns.host} resolves on this machine", f"getent hosts {_q(dns.host)}")]
     if dns.error_kind == "not_found":
         fixes.append(Fix("Check the host name in the base URL for typos (the report header shows where the URL came from)"))
-    else:
-        fixes.append(Fix("Check the DNS servers this machine uses (VPN connected? /etc/resolv.conf)", "cat /etc/resolv.conf"))
+    fixes.append(Fix("Check the DNS servers this machine uses (offline? VPN connected? /etc/resolv.conf)", "cat /etc/resolv.conf"))
     return diagnose(DNS, "dns_failure", f"{dns.host} {why}", details=details, fixes=fixes, data=data)
 
 
