@@ -129,3 +129,23 @@ def test_every_registered_code_has_cause_and_fix() -> None:
         assert diagnosis.code.islower() and " " not in diagnosis.code
         assert diagnosis.cause.strip().endswith((".", ")")), diagnosis.code
         assert diagnosis.fix.strip(), diagnosis.code
+
+
+SMOKE_KEYS = {"model", "base_url", "runs", "ttft_ms", "buffered"}  # DESIGN.md; more may be added
+RUN_KEYS = {
+    "ttft_ms", "headers_ms", "first_chunk_ms", "total_ms", "content_chunks", "completion_tokens",
+    "tokens_per_s", "itl_ms", "buffered", "finish_reason", "request_id", "error",
+}
+
+
+def test_smoke_object_carries_the_documented_fields() -> None:
+    run = run_subprocess(["demo", "--json"])
+    document = run.json
+    assert_envelope(document, run.exit_code)
+    smoke = document["smoke"]
+    assert SMOKE_KEYS <= set(smoke), SMOKE_KEYS - set(smoke)
+    assert set(smoke["ttft_ms"]) == {"min", "p50", "p90", "max"}
+    (one,) = smoke["runs"]
+    assert RUN_KEYS <= set(one), RUN_KEYS - set(one)
+    assert set(one["itl_ms"]) == {"p50", "p90", "max"} and one["error"] is None
+    assert [c["id"] for c in document["checks"]][-1] == "stream.chat"
