@@ -58,9 +58,12 @@ def resolve_endpoint(settings: Settings) -> EndpointConfig:
     env = settings.env
     api_version = env.get("OPENAI_API_VERSION") or None
     deployment = env.get("AZURE_OPENAI_DEPLOYMENT") or None
+    # AzureOpenAI() ignores OPENAI_BASE_URL and reads AZURE_OPENAI_ENDPOINT, so when the user
+    # says the API type is Azure, the Azure endpoint is the one their app talks to.
+    azure_declared = env.get("OPENAI_API_TYPE", "").lower() == "azure" and bool(env.get("AZURE_OPENAI_ENDPOINT"))
     if settings.base_url is not None:
         url, source = settings.base_url, "--base-url"
-    elif "OPENAI_BASE_URL" in env:
+    elif "OPENAI_BASE_URL" in env and not azure_declared:
         url, source = env["OPENAI_BASE_URL"], "OPENAI_BASE_URL"
     elif env.get("AZURE_OPENAI_ENDPOINT"):
         url, source = env["AZURE_OPENAI_ENDPOINT"], "AZURE_OPENAI_ENDPOINT"

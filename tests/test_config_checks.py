@@ -722,3 +722,13 @@ def test_openai_1x_target_gets_httpx_rules() -> None:
     # The same settings are fine for httpx2 (openai 3, chat-doctor's own venv).
     _, own = check_cli({"OPENAI_API_KEY": KEY, "HTTPS_PROXY": "http://p:3128", "NO_PROXY": "*.openai.com"})
     assert own["config.proxy"]["status"] == "ok" and own["config.proxy"]["data"]["exempted_by"] == "*.openai.com"
+
+
+def test_declared_azure_api_type_prefers_the_azure_endpoint_over_openai_base_url() -> None:
+    from doctor.endpoint import resolve_endpoint
+    from doctor.settings import Settings
+
+    both = {"OPENAI_BASE_URL": "http://127.0.0.1:9/v1", "AZURE_OPENAI_ENDPOINT": "https://res.openai.azure.com"}
+    assert resolve_endpoint(Settings(env=both)).source == "OPENAI_BASE_URL"  # OpenAI() reads this one
+    declared = resolve_endpoint(Settings(env=dict(both, OPENAI_API_TYPE="azure")))
+    assert (declared.source, declared.kind) == ("AZURE_OPENAI_ENDPOINT", "azure")  # AzureOpenAI() ignores OPENAI_BASE_URL
