@@ -19,8 +19,9 @@ import subprocess
 import sys
 import threading
 import time
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, Iterator, List, Optional, Tuple
 
 import pytest
 
@@ -610,9 +611,23 @@ def test_start_failures_raise_before_serving(tmp_path: Path) -> None:
 CLI_BOOT = "import typer; from doctor.commands.mock_server import command; typer.run(command)"
 
 
-def start_cli(*args: str) -> subprocess.Popen:
+def start_cli(*args: str, sigint_ignored: bool = False) -> subprocess.Popen:
+    # sigint_ignored: what a background job of a non-interactive shell inherits.
+    ignore = (lambda: signal.signal(signal.SIGINT, signal.SIG_IGN)) if sigint_ignored else None
     return subprocess.Popen([sys.executable, "-c", CLI_BOOT, *args], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+                            stderr=subprocess.PIPE, text=True, preexec_fn=ignore)
+
+
+@contextmanager
+def running_cli(*args: str, sigint_ignored: bool = False) -> Iterator[subprocess.Popen]:
+    """The mock-server CLI as a real process, killed and its pipes closed whatever happens."""
+    proc = start_cli(*args, sigint_ignored=sigint_ignored)
+    try:
+        yield proc
+    finally:
+        proc.kill()
+        proc.stdout.close()
+        proc.stderr.close()
 
 
 def read_line(proc: subprocess.Popen, timeout: float = 10.0) -> str:
@@ -633,8 +648,7 @@ def finish(proc: subprocess.Popen, sig: int) -> Tuple[str, str]:
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
 def test_cli_prints_the_url_first_and_stops_cleanly(sig: int) -> None:
-    proc = start_cli("--scenario", "ok")
-    try:
+    with running_cli("--scenario", "ok") as proc:
         first = read_line(proc)
         match = re.fullmatch(r"chat-doctor mock-server: scenario ok, listening on (http://127\.0\.0\.1:\d+/v1)\n", first)
         assert match, first
@@ -645,10 +659,6 @@ def test_cli_prints_the_url_first_and_stops_cleanly(sig: int) -> None:
         assert conn.getresponse().status == 200
         conn.close()
         out, err = finish(proc, sig)
-    finally:
-        proc.kill()
-        proc.stdout.close()
-        proc.stderr.close()
     assert proc.returncode == 0, err
     assert f"export OPENAI_BASE_URL={base_url}" in out and "Ctrl-C" in out
     assert "Traceback" not in err
@@ -685,14 +695,9 @@ def test_cli_lists_scenarios() -> None:
 
 
 def test_cli_warns_when_binding_a_non_loopback_host() -> None:
-    proc = start_cli("--host", "0.0.0.0")
-    try:
+    with running_cli("--host", "0.0.0.0") as proc:
         assert "listening on http://0.0.0.0:" in read_line(proc)
         _, err = finish(proc, signal.SIGINT)
-    finally:
-        proc.kill()
-        proc.stdout.close()
-        proc.stderr.close()
     assert proc.returncode == 0 and "warning: listening on 0.0.0.0" in err
 
 
@@ -836,14 +841,7 @@ def test_sdk_over_tls_with_ssl_cert_file(openai_module: Any, tls_files: Tuple[st
 
 def test_cli_stops_on_sigint_even_when_started_with_sigint_ignored() -> None:
     # What `chat-doctor mock-server &` in a non-interactive shell script gets: SIGINT ignored.
-    proc = subprocess.Popen([sys.executable, "-c", CLI_BOOT, "--scenario", "ok"], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True,
-                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
-    try:
+    with running_cli("--scenario", "ok", sigint_ignored=True) as proc:
         assert "listening on" in read_line(proc)
         _, err = finish(proc, signal.SIGINT)
-    finally:
-        proc.kill()
-        proc.stdout.close()
-        proc.stderr.close()
     assert proc.returncode == 0, err
