@@ -120,8 +120,21 @@ def _install(target: str, packages: list, no_deps: bool) -> None:
     if subprocess.run(offline, capture_output=True, text=True, env=_pip_env(), timeout=600).returncode == 0:
         return
     # Cache miss: fetch what this interpreter needs (resolved for it), then install offline.
+    # Local wheels (e.g. chat-doctor built from this checkout) keep their file name across
+    # source changes: a copy left in the cache would be taken for the new one ("File was
+    # already downloaded") and resolve stale requirements, so copies are dropped around it.
+    local = [Path(p) for p in packages if os.sep in p and Path(p).exists()]
+    _forget_copies(local)
     _run([sys.executable, "-m", "pip", "--python", target, "download", "--dest", wheels, *deps, *packages])
+    _forget_copies(local)
     _run(offline)
+
+
+def _forget_copies(local_files: list) -> None:
+    for path in local_files:
+        copy = wheels_dir() / path.name
+        if copy.exists() and copy.resolve() != path.resolve():
+            copy.unlink()
 
 
 def _pip_env() -> dict:
