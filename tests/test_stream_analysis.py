@@ -273,14 +273,13 @@ def test_first_failed_run_is_reported_and_numbered() -> None:
         (404, "model_not_found", "invalid_request_error", "model_not_found"),
         (500, None, "server_error", "server_error"),
         (302, None, None, "endpoint_redirects"),
-        (418, None, None, "stream_http_error"),
+        (418, None, None, "unexpected_status"),
     ],
 )
 def test_http_errors_use_the_api_error_codes_and_always_fail(status, code, type_, expected) -> None:
-    pytest.importorskip("doctor.knowledge.api_errors")
     trace = failed(t.ERR_STATUS, status=status, code=code, type=type_, message="the server's words")
     result = analysis.judge(summary(trace))
-    assert result.code in (expected, "unexpected_status" if expected == "stream_http_error" else expected)
+    assert result.code == expected
     assert result.status is Status.FAIL  # rate_limited only warns in api.auth; no stream happened here
     assert "the server's words" in result.summary
 

@@ -166,7 +166,7 @@ def diagnose_run(trace: t.StreamTrace) -> Optional[RunProblem]:
         details = (f"content-type: {trace.content_type}", "the SDK yields no chunks for such a response, silently")
         if "html" in ctype:
             # A captive portal, a login page or a web UI answered: not the API at all.
-            return RunProblem(_registered_or("not_openai_api", "stream_not_sse"),
+            return RunProblem("not_openai_api",
                               f"asked for a stream, got an HTML page instead (HTTP {trace.status})", details)
         return RunProblem("stream_not_sse", f"asked for a stream, got `{ctype}` instead (HTTP {trace.status})", details)
     if failure is not None:
@@ -197,32 +197,14 @@ def http_error_code(failure: t.StreamFailure, kind: str) -> Tuple[str, Optional[
     """(code, note) for an HTTP error answered instead of a stream, from the API error table
     that `api.auth` uses too (doctor.knowledge.api_errors), so one cause has one code.
     """
+    from doctor.knowledge.api_errors import ApiError, diagnosis_for
+
     status = failure.status or 0
     if 300 <= status < 400:
-        return _registered("endpoint_redirects"), None
-    try:
-        from doctor.knowledge.api_errors import ApiError, diagnosis_for
-    except ImportError:  # the table is optional to this module; the generic code still explains
-        return "stream_http_error", None
+        return "endpoint_redirects", None
     if status == 404 and failure.code == "model_not_found":
-        return _registered("model_not_found"), None
-    code, note = diagnosis_for(status, ApiError(message=failure.message, type=failure.type, code=failure.code), kind)
-    return _registered(code), note
-
-
-def _registered_or(code: str, fallback: str) -> str:
-    code = _registered(code)
-    return fallback if code == "stream_http_error" else code
-
-
-def _registered(code: str) -> str:
-    from doctor.knowledge.diagnoses import lookup
-
-    try:
-        lookup(code)
-    except KeyError:
-        return "stream_http_error"
-    return code
+        return "model_not_found", None
+    return diagnosis_for(status, ApiError(message=failure.message, type=failure.type, code=failure.code), kind)
 
 
 def _request_problem(failure: t.StreamFailure, kind: str) -> RunProblem:

@@ -80,12 +80,6 @@ register(
         "Reinstall chat-doctor with its dependencies: `pip install --force-reinstall chat-doctor`.",
     ),
     Diagnosis(
-        "stream_http_error", CHECK, FAIL,
-        "The server answered the chat request with an HTTP error status the API error table does not "
-        "know.",
-        "Read the status and message shown; check the base URL points at the API itself.",
-    ),
-    Diagnosis(
         "stream_connection_failed", CHECK, FAIL,
         "The chat request could not be sent: the connection was refused or reset, the name did not "
         "resolve, TLS failed, or the key has a character that cannot go in a header.",
