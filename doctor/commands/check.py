@@ -46,8 +46,6 @@ def command(
     groups = {"python", "packages", "config", "net", "api"}
     smoke_opts = None
     if smoke:
-        import doctor.render.smoke  # noqa: F401  # registers the -v timing table
-
         smoke_opts = smoke_options(prompt, max_tokens, runs, max_ttft, quiet)
         groups.add("stream")
 

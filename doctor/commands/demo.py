@@ -68,7 +68,6 @@ def command(
     verbose: VerboseOpt = False,
 ) -> None:
     """Run `check --smoke` against a built-in local endpoint: no key, no network needed."""
-    import doctor.render.smoke  # noqa: F401  # registers the -v timing table
     from doctor.commands.present import run_and_present, settings_or_exit, usage_error
     from doctor.mock.scenarios import SCENARIOS
     from doctor.mock.server import MockOptions, MockServer

@@ -53,7 +53,6 @@ def command(
     allow_insecure: InsecureOpt = False,
 ) -> None:
     """Stream a chat reply token by token and measure time to first token (TTFT) and its parts."""
-    import doctor.render.smoke  # noqa: F401  # registers the -v timing table
     from doctor.commands.present import run_and_present, settings_or_exit
 
     settings = settings_or_exit(

@@ -25,17 +25,16 @@ _MARKS: Dict[Status, Tuple[str, str, str]] = {
     Status.ERROR: ("☠", "[ERR ]", "bold magenta"),
 }
 
-# Extra -v sections drawn for particular checks (e.g. the httpstat-style timeline).
+# Extra -v sections drawn for particular checks (httpstat-style timelines, the smoke table).
 VerboseExtra = Callable[[CheckResult], "list[str]"]
-VERBOSE_EXTRAS: Dict[str, VerboseExtra] = {}
 
 
-def _register_builtin_extras() -> None:
-    """The network checks' httpstat-style timelines and api.model's task grouping."""
-    from doctor.render.timeline import EXTRAS
+def _verbose_extras() -> Dict[str, VerboseExtra]:
+    """check id -> drawing; loaded only under -v, so the default path imports neither module."""
+    from doctor.render.smoke import EXTRAS as SMOKE_EXTRAS
+    from doctor.render.timeline import EXTRAS as TIMELINE_EXTRAS
 
-    for check_id, extra in EXTRAS.items():
-        VERBOSE_EXTRAS.setdefault(check_id, extra)
+    return {**TIMELINE_EXTRAS, **SMOKE_EXTRAS}
 
 
 def make_console(*, stderr: bool = False) -> "Console":
@@ -55,8 +54,7 @@ class ConsoleRenderer:
         self.verbose = verbose
         self.fancy = console.is_terminal and not console.no_color and _can_encode(console, "✓○☠…")
         self._id_width = 18
-        if verbose:
-            _register_builtin_extras()
+        self._extras: Dict[str, VerboseExtra] = _verbose_extras() if verbose else {}
 
     def header(self, plan: "Plan") -> None:
         from rich.markup import escape
@@ -82,8 +80,8 @@ class ConsoleRenderer:
         if problem or self.verbose:
             for detail in result.details:
                 self._line(f"     {escape(detail)}", style="dim" if not problem else None)
-        if self.verbose and result.id in VERBOSE_EXTRAS:
-            for line in VERBOSE_EXTRAS[result.id](result):
+        if result.id in self._extras:
+            for line in self._extras[result.id](result):
                 self._line(f"     {escape(line)}")
         if problem:
             for fix in result.fixes:

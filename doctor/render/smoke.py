@@ -1,15 +1,14 @@
 """The smoke test's timing table for people (`-v`): one row per run, then percentiles.
 
-Registered into the console renderer's `VERBOSE_EXTRAS` on import (the `smoke` and
-`check --smoke` commands import it); it only reads `stream.chat`'s result data.
+`EXTRAS` is picked up by the console renderer under -v; it only reads `stream.chat`'s
+result data.
 """
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from doctor.model import CheckResult
-from doctor.render.console import VERBOSE_EXTRAS
 
 # (data key, column title)
 COLUMNS: Tuple[Tuple[str, str], ...] = (
@@ -78,10 +77,4 @@ def _extra(result: CheckResult) -> List[str]:
     return timing_table(dict(result.data))
 
 
-VERBOSE_EXTRAS["stream.chat"] = _extra
-
-
-def register() -> Dict[str, Any]:
-    """Idempotent (the import did it); returns the registry for tests."""
-    VERBOSE_EXTRAS["stream.chat"] = _extra
-    return VERBOSE_EXTRAS
+EXTRAS: Dict[str, Callable[[CheckResult], List[str]]] = {"stream.chat": _extra}

@@ -11,7 +11,7 @@
 
 Input is `data["timings_ms"]` as doctor.net.timing documents it (phase durations). Pure text:
 no rich, so it is cheap to import and easy to test. `EXTRAS` maps check ids to drawings and is
-merged into doctor.render.console.VERBOSE_EXTRAS.
+read by the console renderer under -v.
 """
 
 from __future__ import annotations
