@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from typing import Callable, Collection, Optional
 
 from doctor import __version__
+from doctor.credentials import secrets_in
 from doctor.endpoint import EndpointConfig, resolve_endpoint
 from doctor.model import CheckResult, Endpoint, Report, Target
 from doctor.probe.interpreters import select_target
-from doctor.credentials import secrets_in
 from doctor.redact import Redactor
 from doctor.runner import Context, run_checks
 from doctor.settings import Settings
@@ -54,7 +54,7 @@ def run(
 
     checks, providers = registry()
     selected = [c for c in checks if groups is None or c.id.split(".", 1)[0] in groups or c.id in groups]
-    ctx = Context(the_plan.settings, providers, plan=the_plan, live=live)
+    ctx = Context(the_plan.settings, providers, plan=the_plan, redactor=_redactor(the_plan), live=live)
     settings = the_plan.settings
     smoke_budget = settings.timeout_s * max(1, settings.smoke.runs if settings.smoke else 0) * 3
     deadline = settings.timeout_s * _STEPS_PER_CHECK + _DEADLINE_SLACK_S + smoke_budget

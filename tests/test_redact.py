@@ -56,3 +56,24 @@ def test_secrets_come_from_env_dotenv_and_url_passwords(tmp_path) -> None:
     assert CANARY_KEY in found and "pa@ss-word" in found and "pa%40ss-word" in found and "base-secret" in found
     scrubbed = Redactor(found).text(f"proxy said pa@ss-word; key {CANARY_KEY}; base-secret")
     assert "pa@ss-word" not in scrubbed and CANARY_KEY not in scrubbed and "base-secret" not in scrubbed
+
+
+def test_a_run_scrubs_dotenv_keys_and_url_passwords(tmp_path, monkeypatch) -> None:
+    """The session's Redactor knows every secret of the run, not only OPENAI_API_KEY.
+
+    A fake check (pure logic) echoes them; the real session wiring must scrub them.
+    """
+    import doctor.checks
+    from doctor import session
+    from doctor.knowledge.diagnoses import ok
+    from doctor.runner import Check
+    from doctor.settings import Settings
+
+    (tmp_path / ".env").write_text(f"OPENAI_API_KEY={CANARY_KEY}\n")
+    env = {"HTTPS_PROXY": "http://me:proxy-pass-1234@proxy:3128"}
+    echo = Check("x.echo", "Echo", lambda ctx: ok("x.echo", f"{CANARY_KEY} proxy-pass-1234 base-pass-5678"))
+    monkeypatch.setattr(doctor.checks, "registry", lambda: ((echo,), {}))
+    plan = session.plan(Settings(env=env, cwd=tmp_path, base_url="https://u:base-pass-5678@h/v1"))
+    (result,) = session.run(plan).checks
+    for secret in (CANARY_KEY, "proxy-pass-1234", "base-pass-5678"):
+        assert secret not in result.summary
