@@ -16,7 +16,6 @@ from doctor.redact import display_url
 from doctor.settings import DEFAULT_BASE_URL, Settings
 
 AZURE_HOST_SUFFIXES = (".openai.azure.com", ".cognitiveservices.azure.com", ".services.ai.azure.com")
-LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1", "[::1]")
 
 
 @dataclass(frozen=True)

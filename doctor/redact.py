@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import enum
 import re
-from typing import Any, Iterable, Mapping, Optional, Tuple
+from typing import Any, Iterable, Mapping, Tuple
 
 # Variables whose values are secrets wherever they appear.
 SECRET_ENV_VARS: Tuple[str, ...] = ("OPENAI_API_KEY", "AZURE_OPENAI_API_KEY", "OPENAI_ADMIN_KEY", "AZURE_OPENAI_AD_TOKEN")
@@ -85,10 +85,6 @@ def _shares_long_run(token: str, secret: str, run: int = 16) -> bool:
     if len(token) < run:
         return False
     return any(token[i : i + run] in secret for i in range(0, len(token) - run + 1))
-
-
-def optional_shape(key: Optional[str]) -> Optional[str]:
-    return key_shape(key) if key else None
 
 
 def display_url(value: str) -> str:

@@ -14,7 +14,7 @@ from typing import Callable, Collection, Optional
 from doctor import __version__
 from doctor.credentials import secrets_in
 from doctor.endpoint import EndpointConfig, resolve_endpoint
-from doctor.model import CheckResult, Endpoint, Report, Target
+from doctor.model import CheckResult, Report, Target
 from doctor.probe.interpreters import select_target
 from doctor.redact import Redactor
 from doctor.runner import Context, run_checks
@@ -91,7 +91,3 @@ def _smoke_summary(ctx: Context) -> Optional[dict]:
     if summary is None:
         return None
     return summary.to_dict() if hasattr(summary, "to_dict") else dict(summary)
-
-
-def endpoint_of(the_plan: Plan) -> Endpoint:
-    return the_plan.endpoint.to_endpoint()

@@ -90,7 +90,7 @@ def make_facts(
         certifi=certifi or CertifiFacts(installed=False),
         ca_env=tuple(ca_env),
         urllib3=observed or Urllib3Import(installed=urllib3 is not None, version=urllib3,
-                                          origin=f"/site/urllib3/__init__.py" if urllib3 else None),
+                                          origin="/site/urllib3/__init__.py" if urllib3 else None),
         not_openssl_action=actions or {"urllib3 v2.0": "default", "urllib3 v2": "default"},
     )
 

@@ -10,7 +10,7 @@ token interval); `--scenario` shows what a diagnosis looks like (e.g. `buffered`
 # annotations without evaluating them and would silently ignore the Annotated options.
 import os
 from contextlib import contextmanager
-from typing import Dict, Iterator, Optional
+from typing import Dict, Iterator
 
 import typer
 

@@ -24,7 +24,6 @@ IMPORT_ERROR = "import_error"  # the import raises
 
 ISSUE_HARD = "https://github.com/urllib3/urllib3/issues/2168"
 ISSUE_LIBRESSL = "https://github.com/urllib3/urllib3/issues/3020"
-MIGRATION_GUIDE = "https://urllib3.readthedocs.io/en/latest/v2-migration-guide.html"
 
 # Newest release whose behaviour chat-doctor has verified; newer ones are assumed to keep
 # the check (it has been byte-identical from 2.1.0 to 2.8.0 and never removed).

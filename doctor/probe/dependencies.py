@@ -12,7 +12,7 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Dict, List, Mapping, Optional, Set, Tuple
 
-from doctor.probe.facts import Distribution, InterpreterFacts, normalize_name
+from doctor.probe.facts import InterpreterFacts, normalize_name
 
 
 @dataclass(frozen=True)
@@ -27,10 +27,6 @@ class ActiveRequirement:
     @property
     def child_key(self) -> str:
         return normalize_name(self.child)
-
-    @property
-    def parent_key(self) -> str:
-        return normalize_name(self.parent)
 
     def allows(self, version: str) -> bool:
         from packaging.specifiers import SpecifierSet
@@ -147,22 +143,6 @@ def unsatisfied_closure(facts: InterpreterFacts, name: str) -> List[Unsatisfied]
                 seen.add(req.child_key)
                 queue.append(req.child_key)
     return problems
-
-
-def closure(facts: InterpreterFacts, name: str) -> Dict[str, Distribution]:
-    """`name` and every installed distribution it pulls in (by key)."""
-    key = normalize_name(name)
-    graph = active_requirements(facts)
-    installed = {dist.key: dist for dist in facts.distributions}
-    found: Dict[str, Distribution] = {}
-    queue = deque([key])
-    while queue:
-        current = queue.popleft()
-        if current in found or current not in installed:
-            continue
-        found[current] = installed[current]
-        queue.extend(req.child_key for req in graph.get(current, []))
-    return found
 
 
 def _shortest_path(graph: Mapping[str, List[ActiveRequirement]], start: str, goal: str) -> Optional[List[str]]:

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from doctor.knowledge.pythons import PROBE_MIN_PYTHON
 from doctor.model import Target
 from doctor.settings import Settings, UsageError, current_python
 
@@ -76,7 +77,7 @@ _MARK = "".join(_MARK_PARTS)
 BOOTSTRAP = r"""
 import sys
 mark = %r + %r
-if sys.version_info < (3, 6):
+if sys.version_info < %r:
     import json, platform
     try:
         import ssl
@@ -92,7 +93,7 @@ else:
     namespace = {"__name__": "chat_doctor_probe"}
     exec(compile(sys.stdin.read(), "<chat-doctor probe>", "exec"), namespace)
     namespace["main"](mark)
-""" % _MARK_PARTS
+""" % (*_MARK_PARTS, PROBE_MIN_PYTHON)
 
 # Below this a healthy but cold interpreter (first start after boot, antivirus, network
 # home directories) may not answer in time; above it, a hung target delays the report.
