@@ -12,6 +12,7 @@ from typing import Optional
 from urllib.parse import urlsplit
 
 from doctor.model import Endpoint
+from doctor.net.loopback import is_loopback_host
 from doctor.redact import display_url
 from doctor.settings import DEFAULT_BASE_URL, Settings
 
@@ -44,13 +45,6 @@ class EndpointConfig:
 
     def to_endpoint(self) -> Endpoint:
         return Endpoint(base_url=self.shown, source=self.source, kind=self.kind)
-
-
-def is_loopback_host(host: Optional[str]) -> bool:
-    if not host:
-        return False
-    host = host.lower().strip("[]")
-    return host in ("localhost", "::1") or host.startswith("127.") or host.endswith(".localhost")
 
 
 def resolve_endpoint(settings: Settings) -> EndpointConfig:

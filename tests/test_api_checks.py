@@ -16,7 +16,7 @@ from typing import Dict, Optional, Tuple
 import pytest
 
 from doctor.checks import api
-from doctor.checks.api import ModelsFact, V1Probe, insecure_reason, judge_auth, judge_model
+from doctor.checks.api import ModelsFact, V1Probe, judge_auth, judge_model
 from doctor.checks.network import Route
 from doctor.knowledge import api_errors
 from doctor.knowledge.api_errors import ApiError, diagnosis_for, parse_error, rate_limit_notes
@@ -251,18 +251,6 @@ def test_the_key_never_goes_over_plain_http_to_another_host() -> None:
     assert refused.check("api.auth")["status"] == "skip" and refused.exit_code == 1
     assert allowed.check("api.auth")["status"] == "ok"
     assert len(sent) == 1 and sent[0].scheme == "http"
-
-
-def test_insecure_routes() -> None:
-    base = dict(base_url="http://x/v1", scheme="http", port=80)
-    assert insecure_reason(Route(host="10.1.2.3", **base), False)
-    assert insecure_reason(Route(host="10.1.2.3", **base), True) is None
-    assert insecure_reason(Route(host="localhost", **base), False) is None
-    through = Route(host="127.0.0.1", proxy_host="proxy.corp", proxy_port=3128, proxy_scheme="http",
-                    proxy_shown="http://proxy.corp:3128", **base)
-    assert "proxy" in (insecure_reason(through, False) or "")
-    https = Route(base_url="https://api.example/v1", scheme="https", host="api.example", port=443)
-    assert insecure_reason(https, False) is None
 
 
 # --------------------------------------------------------------------------------------------

@@ -228,6 +228,9 @@ def test_missing_key_mentions_admin_key_and_azure_specifics() -> None:
         ("https://user:hunter2@example.com/v1", "base_url_invalid", Status.FAIL, ["credentials", "Basic"]),
         ("http://api.example.com/v1", "base_url_insecure", Status.FAIL, ["clear text", "--allow-insecure"]),
         ("http://192.168.1.20:8000/v1", "base_url_insecure", Status.FAIL, ["192.168.1.20"]),
+        # Names that merely look local are DNS names anyone can point anywhere.
+        ("http://127.0.0.1.attacker.invalid/v1", "base_url_insecure", Status.FAIL, ["127.0.0.1.attacker.invalid"]),
+        ("http://foo.localhost/v1", "base_url_insecure", Status.FAIL, ["foo.localhost"]),
         ("http://localhost:11434", "base_url_no_version", Status.WARN, ["export OPENAI_BASE_URL=http://localhost:11434/v1"]),
         ("https://api.openai.com", "base_url_no_version", Status.WARN, ["404"]),
         ("http://127.0.0.1:8000/v1/chat/completions", "base_url_endpoint_path", Status.FAIL,
@@ -245,7 +248,7 @@ def test_base_url_mistakes(url: str, code: str, status: Status, words: List[str]
 
 @pytest.mark.parametrize(
     "url",
-    [OPENAI, LOCAL, "http://[::1]:8080/v1", "http://foo.localhost/v1", "https://generativelanguage.googleapis.com/v1beta/openai/",
+    [OPENAI, LOCAL, "http://[::1]:8080/v1", "http://[::ffff:127.0.0.1]:8080/v1", "http://127.8.9.10/v1", "https://generativelanguage.googleapis.com/v1beta/openai/",
      "https://api.groq.com/openai/v1", "http://127.0.0.1:8000/v1/"],
 )
 def test_base_url_ok(url: str) -> None:

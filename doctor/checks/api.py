@@ -118,22 +118,10 @@ def _headers_for(credential: Any, kind: str, env: Mapping[str, str]) -> Dict[str
     return headers
 
 
-def insecure_reason(route: Route, allow_insecure: bool) -> Optional[str]:
-    """Why sending the key along `route` would expose it, or None when it is safe (or allowed)."""
-    from doctor.endpoint import is_loopback_host
-
-    if allow_insecure or route.scheme != "http":
-        return None
-    if not is_loopback_host(route.host):
-        return f"{route.base_url} is plain http to {route.host}, which is not this machine"
-    if route.proxied and not is_loopback_host(route.proxy_host):
-        return f"requests to {route.host} go in clear through the proxy {route.proxy_shown}"
-    return None
-
-
 def gather_models(ctx: Context) -> ModelsFact:
     from doctor.credentials import sdk_credential
     from doctor.net.http import Urllib3Unavailable, exchange
+    from doctor.net.keyroute import withheld_on_route
     from doctor.net.trust import build_context
     from doctor.redact import Redactor
 
@@ -146,7 +134,7 @@ def gather_models(ctx: Context) -> ModelsFact:
         return ModelsFact(url, endpoint.kind, not_sent="no_key", not_sent_reason="no API key is set")
     base = dict(url=url, kind=endpoint.kind, key_shape=credential.shape, key_source=credential.source,
                 key_header=credential.header, api_version_assumed=assumed)
-    insecure = insecure_reason(route, ctx.settings.allow_insecure)
+    insecure = withheld_on_route(route, ctx.settings.allow_insecure)
     if insecure:
         return ModelsFact(**base, not_sent="insecure", not_sent_reason=insecure)
     context = build_context(ctx.fact("trust").sdk) if route.scheme == "https" else None

@@ -12,10 +12,13 @@ nowhere): the check itself never prints.
 from __future__ import annotations
 
 import sys
-from typing import Callable, Dict, Optional, Tuple
+from typing import TYPE_CHECKING, Callable, Dict, Optional, Tuple
 
 from doctor.runner import Check, Context, FactProvider
 from doctor.settings import SmokeOptions
+
+if TYPE_CHECKING:
+    from doctor.redact import Redactor
 
 CHECK_ID = "stream.chat"
 TITLE = "streamed chat"
@@ -67,21 +70,29 @@ def gather_smoke(ctx: Context):  # type: ignore[no-untyped-def]
 
     def summary(traces, sdk, warmup_ms=None):  # type: ignore[no-untyped-def]
         return analysis.summarise(
-            traces, model=model, base_url=endpoint.base_url, sdk=sdk, max_ttft_s=options.max_ttft_s,
+            traces, model=model, base_url=endpoint.shown, sdk=sdk, max_ttft_s=options.max_ttft_s,
             notes=notes, warmup_ms=warmup_ms,
         )
 
-    refusal = _refuse_insecure(endpoint, settings.allow_insecure)
+    route = ctx.fact("route")
+    refusal = _route_refusal(route, settings.allow_insecure)
     if refusal is not None:
         return summary([t.StreamTrace(model=model, sdk="not started", failure=refusal)], "not started")
     key, source = key_for(ctx, endpoint.kind)
     ad_token = source.startswith("AZURE_OPENAI_AD_TOKEN")
     env = settings.env
+    try:
+        verify = _tls_context(ctx) if route.scheme == "https" else None
+    except (OSError, ValueError) as exc:  # what the SDK itself raises for unusable CA settings
+        failure = t.StreamFailure(kind=t.ERR_SETUP, phase=t.PHASE_SETUP, exception=type(exc).__name__,
+                                  message=f"the CA settings cannot be loaded: {exc}")
+        return summary([t.StreamTrace(model=model, sdk="not started", failure=failure)], "not started")
     config = ClientConfig(
         base_url=endpoint.base_url, kind=endpoint.kind, timeout_s=settings.timeout_s,
         api_key=None if ad_token else key, azure_ad_token=key if ad_token else None,
         api_version=endpoint.api_version, deployment=endpoint.deployment,
         organization=env.get("OPENAI_ORG_ID") or None, project=env.get("OPENAI_PROJECT_ID") or None,
+        proxy_url=route.proxy_url, verify=verify,
     )
     try:
         session = SdkSession(config)
@@ -93,7 +104,7 @@ def gather_smoke(ctx: Context):  # type: ignore[no-untyped-def]
     try:
         for index in range(options.runs):
             label = "reply" if options.runs == 1 else f"run {index + 1}/{options.runs}"
-            printer = _LivePrinter(live, label)
+            printer = _LivePrinter(live, label, ctx.redactor)
             trace, request = session.run(request, on_text=printer.text)
             printer.end()
             traces.append(trace)
@@ -105,42 +116,63 @@ def gather_smoke(ctx: Context):  # type: ignore[no-untyped-def]
 
 
 class _LivePrinter:
-    """Hands streamed text to the presenter's sink: a label before the first token, a newline after."""
+    """Hands streamed text to the presenter's sink: a label before the first token, a newline
+    after. The text is scrubbed of the key on the way (a server may stream the caller's key
+    back, whole or a few characters a chunk), holding back only what could still become one.
+    """
 
-    def __init__(self, sink: Optional[Callable[[str], None]], label: str) -> None:
+    def __init__(self, sink: Optional[Callable[[str], None]], label: str, redactor: "Redactor") -> None:
+        from doctor.redact import StreamRedactor
+
         self._sink = sink
         self._label = label
         self._started = False
+        self._scrubber = StreamRedactor(redactor)
 
     def text(self, piece: str) -> None:
         if self._sink is None:
             return
+        safe = self._scrubber.feed(piece)
+        if safe:
+            self._emit(safe)
+
+    def _emit(self, safe: str) -> None:
+        assert self._sink is not None
         if not self._started:
             self._started = True
             self._sink(f"   {self._label}: ")
-        self._sink(piece)
+        self._sink(safe)
 
     def end(self) -> None:
-        if self._sink is not None and self._started:
+        if self._sink is None:
+            return
+        rest = self._scrubber.flush()
+        if rest:
+            self._emit(rest)
+        if self._started:
             self._sink("\n")
 
 
-def _refuse_insecure(endpoint, allow_insecure: bool):  # type: ignore[no-untyped-def]
-    """The key never goes over plain http:// to another machine without --allow-insecure."""
-    from urllib.parse import urlsplit
-
+def _route_refusal(route, allow_insecure: bool):  # type: ignore[no-untyped-def]
+    """Why nothing may be sent on this route (the key-travel rule, or unusable proxy settings)."""
+    from doctor.net.keyroute import withheld_on_route
     from doctor.stream import trace as t
 
-    try:
-        scheme = urlsplit(endpoint.base_url).scheme.lower()
-    except ValueError:
+    if route.problem:
+        return t.StreamFailure(kind=t.ERR_SETUP, phase=t.PHASE_SETUP, exception="route",
+                               message=f"the route cannot be used: {route.problem}")
+    withheld = withheld_on_route(route, allow_insecure)
+    if withheld is None:
         return None
-    if scheme != "http" or endpoint.is_loopback or allow_insecure:
-        return None
-    return t.StreamFailure(
-        kind=t.ERR_SETUP, phase=t.PHASE_SETUP, exception="refused",
-        message=f"refusing to send the key over plain http:// to {endpoint.host} (use https, or --allow-insecure)",
-    )
+    return t.StreamFailure(kind=t.ERR_WITHHELD, phase=t.PHASE_SETUP, exception="withheld",
+                           message=f"{withheld} (use https, or --allow-insecure)")
+
+
+def _tls_context(ctx: Context):  # type: ignore[no-untyped-def]
+    """The SSLContext of the trust `net.tls` verified with (the SDK's CA material, rebuilt)."""
+    from doctor.net.trust import build_context
+
+    return build_context(ctx.fact("trust").sdk)
 
 
 def _notes(ctx: Context) -> Tuple[str, ...]:

@@ -9,8 +9,7 @@ token interval); `--scenario` shows what a diagnosis looks like (e.g. `buffered`
 # No `from __future__ import annotations` in command modules: typer < 0.13 reads the
 # annotations without evaluating them and would silently ignore the Annotated options.
 import os
-from contextlib import contextmanager
-from typing import Dict, Iterator
+from typing import Dict
 
 import typer
 
@@ -44,24 +43,6 @@ def demo_env(base: Dict[str, str], base_url: str) -> Dict[str, str]:
     return env
 
 
-@contextmanager
-def _loopback_bypasses_proxies() -> Iterator[None]:
-    """The SDK's HTTP client reads proxy variables from the process environment itself, so
-    for the demo's duration loopback is added to NO_PROXY there too, then restored.
-    """
-    saved = {name: os.environ.get(name) for name in ("NO_PROXY", "no_proxy")}
-    try:
-        for name, value in saved.items():
-            os.environ[name] = f"{value},{LOOPBACK}" if value else LOOPBACK
-        yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
-
-
 def command(
     scenario: ScenarioOpt = "ok",
     as_json: JsonOpt = False,
@@ -77,7 +58,7 @@ def command(
         raise usage_error(f"unknown scenario {scenario!r}; known: {', '.join(SCENARIOS)}")
     timing = _visible_timing(scenario)
     options = MockOptions(scenario=scenario, host="127.0.0.1", port=0, **timing)
-    with MockServer(options) as server, _loopback_bypasses_proxies():
+    with MockServer(options) as server:
         settings = settings_or_exit(
             env=demo_env(dict(os.environ), server.base_url),
             verbose=verbose,

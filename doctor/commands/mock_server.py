@@ -69,7 +69,8 @@ def command(
         if path is not None and not path.is_file():
             _fail(f"cannot read {path}: no such file")
 
-    from doctor.mock.server import MockOptions, MockServer, is_loopback_host
+    from doctor.mock.server import MockOptions, MockServer
+    from doctor.net.loopback import is_loopback_host
 
     overrides = {"reply": reply} if reply is not None else {}
     options = MockOptions(

@@ -17,7 +17,6 @@ from __future__ import annotations
 import email.utils
 import hashlib
 import http
-import ipaddress
 import itertools
 import json
 import logging
@@ -33,6 +32,7 @@ from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 from urllib.parse import parse_qs, quote, urlsplit
 
 from doctor.mock import wire
+from doctor.net.loopback import is_loopback_host
 from doctor.mock.scenarios import (
     CHAT,
     DEFAULT_MODELS,
@@ -536,6 +536,9 @@ class _Responder:
         delay_ms = self.options.first_token_delay_ms or (behaviour.default_first_token_delay_ms if streaming else 0)
         interval_ms = self.options.token_interval_ms or (behaviour.default_token_interval_ms if streaming else 0)
         content = wire.split_tokens(self.options.reply)
+        if behaviour.echo_key:
+            key = presented_key(req.headers, route.flavour) or ""
+            content = ["Your key: ", *(key[i : i + 5] for i in range(0, len(key), 5)), " (echoed)."]
         limit = _max_tokens(body)
         finish_reason = "length" if limit is not None and limit < len(content) else "stop"
         if limit is not None:
@@ -855,15 +858,6 @@ def resolve_bind_address(host: str, port: int) -> Tuple[socket.AddressFamily, Tu
     return family, sockaddr
 
 
-def is_loopback_host(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 class MockServer:
     """The local endpoint, serving from a daemon thread.
 
@@ -1026,6 +1020,5 @@ __all__ = [
     "MockOptions",
     "MockServer",
     "RecordedRequest",
-    "is_loopback_host",
     "key_fingerprint",
 ]

@@ -209,6 +209,10 @@ def http_error_code(failure: t.StreamFailure, kind: str) -> Tuple[str, Optional[
 
 def _request_problem(failure: t.StreamFailure, kind: str) -> RunProblem:
     details = _failure_details(failure)
+    if failure.kind == t.ERR_WITHHELD:
+        # FAIL, not api.auth's skip: a smoke test was asked for and proved nothing.
+        return RunProblem("key_withheld_insecure", f"the key was not sent: {failure.message}",
+                          ("nothing was sent and no connection was opened, not even to the proxy",), status=Status.FAIL)
     if failure.kind == t.ERR_SETUP:
         code = "stream_sdk_unavailable" if failure.exception in ("ImportError", "ModuleNotFoundError") else "stream_client_setup"
         return RunProblem(code, f"could not create the openai client: {failure.message}", details)

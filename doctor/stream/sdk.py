@@ -24,7 +24,7 @@ from __future__ import annotations
 import json
 import sys
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any, Callable, List, Optional, Tuple
 from urllib.parse import urlsplit
 
@@ -73,6 +73,10 @@ class ClientConfig:
     organization: Optional[str] = None
     project: Optional[str] = None
     azure_ad_token: Optional[str] = None  # Entra ID token (AZURE_OPENAI_AD_TOKEN) instead of a key
+    # The route and trust the checks decided (doctor.checks.network): the client is built from
+    # them with trust_env off, so what was checked is what is sent, whatever os.environ holds.
+    proxy_url: Optional[str] = field(default=None, repr=False)  # may hold proxy credentials
+    verify: Any = field(default=None, repr=False, compare=False)  # an ssl.SSLContext; None: plain http
 
 
 class SetupFailed(Exception):
@@ -286,7 +290,8 @@ def _warm_up(openai: Any, client: Any) -> Optional[float]:
         def reply(request: Any) -> Any:
             return library.Response(200, headers={"content-type": "text/event-stream"}, content=_WARM_UP_BODY)
 
-        http_client = openai.DefaultHttpxClient(transport=library.MockTransport(reply))
+        # trust_env off: proxy variables must not reroute the canned request to a real proxy.
+        http_client = openai.DefaultHttpxClient(transport=library.MockTransport(reply), trust_env=False)
         warm = openai.OpenAI(api_key="warm-up", base_url="http://warm-up.invalid/v1", max_retries=0, http_client=http_client)
         stream = warm.chat.completions.create(
             model="warm-up", messages=[{"role": "user", "content": "warm-up"}], stream=True,
@@ -314,11 +319,16 @@ def _http_library(openai: Any) -> Any:
 
 
 def _build_client(openai: Any, config: ClientConfig, probe: _ConnectionProbe) -> Any:
-    http_client = None
-    factory = getattr(openai, "DefaultHttpxClient", None)  # all supported majors have it; be safe
-    if factory is not None:
-        # Redirects are reported, not followed with the key (DESIGN, security rules).
-        http_client = factory(timeout=config.timeout_s, follow_redirects=False, event_hooks={"request": [probe.attach]})
+    # Redirects are reported, not followed with the key (DESIGN, security rules). trust_env is
+    # off: the proxy and the CA material come from the checks' own facts (ClientConfig), never
+    # from this process's environment, which need not be the one that was checked.
+    options: dict = dict(timeout=config.timeout_s, follow_redirects=False, trust_env=False,
+                         event_hooks={"request": [probe.attach]})
+    if config.verify is not None:
+        options["verify"] = config.verify
+    if config.proxy_url:
+        options[_proxy_parameter(openai)] = config.proxy_url
+    http_client = openai.DefaultHttpxClient(**options)
     common = dict(
         api_key=config.api_key, max_retries=0, timeout=config.timeout_s, http_client=http_client,
         organization=config.organization, project=config.project,
@@ -333,6 +343,19 @@ def _build_client(openai: Any, config: ClientConfig, probe: _ConnectionProbe) ->
             return openai.AzureOpenAI(base_url=config.base_url, **azure)
         return openai.AzureOpenAI(azure_endpoint=config.base_url, azure_deployment=config.deployment, **azure)
     return openai.OpenAI(base_url=config.base_url, **common)
+
+
+def _proxy_parameter(openai: Any) -> str:
+    """`proxy` (httpx >= 0.26, httpx2), else the older `proxies` (httpx 0.23-0.25, allowed by openai 1.x)."""
+    import inspect
+
+    library = _http_library(openai)
+    client = getattr(library, "Client", None)
+    try:
+        parameters = inspect.signature(client.__init__).parameters if client is not None else {}
+    except (TypeError, ValueError):
+        parameters = {}
+    return "proxy" if "proxy" in parameters or "proxies" not in parameters else "proxies"
 
 
 def _time_body_reads(response: Any, reads: List[float]) -> None:

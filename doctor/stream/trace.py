@@ -32,6 +32,7 @@ ERR_CONNECTION = "connection"  # APIConnectionError: refused, reset, cut, DNS, T
 ERR_EVENT = "error_event"  # in-band data: {"error": ...} (plain APIError)
 ERR_MALFORMED = "malformed"  # a data: line that is not JSON
 ERR_SETUP = "setup"  # the client could not be built (missing key, Azure api_version, ...)
+ERR_WITHHELD = "withheld"  # the key may not travel this route (doctor.net.keyroute): nothing was attempted
 ERR_OTHER = "other"  # anything else the SDK raised
 
 

@@ -101,8 +101,10 @@ register(
     # --- api.auth: not run ---------------------------------------------------------------
     Diagnosis(
         "key_withheld_insecure", "api.auth", SKIP,
-        "The key would travel over plain `http://` to a host that is not this machine, so chat-doctor did not send it.",
-        "Use `https://`, or pass `--allow-insecure` if the network is yours and you accept the risk.",
+        "The key would travel in clear: plain `http://` to a host that is not this machine, or through a proxy that is "
+        "not, so chat-doctor did not send it (the smoke test, `stream.chat`, then fails: it proved nothing).",
+        "Use `https://`, exempt this machine from the proxy (`NO_PROXY=localhost,127.0.0.1,::1`), or pass "
+        "`--allow-insecure` if the network is yours and you accept the risk.",
     ),
     Diagnosis(
         "no_api_key", "api.auth", SKIP,
