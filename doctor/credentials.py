@@ -217,11 +217,12 @@ _URL_PASSWORD = re.compile(r"://[^/?#@:]*:([^/?#]*)@")
 
 
 def secrets_in(env: Mapping[str, str], cwd: Optional[Path] = None, extra_urls: Tuple[str, ...] = ()) -> Tuple[str, ...]:
-    """Keys and tokens from the environment and `cwd/.env`, and passwords inside URLs.
+    """Keys and tokens from the environment and `cwd/.env`, and passwords and credential-looking
+    query values (`?api-key=...`) inside URLs.
 
     The runner scrubs all of them from every result, whichever check could have echoed them.
     """
-    from doctor.redact import SECRET_ENV_VARS
+    from doctor.redact import SECRET_ENV_VARS, url_credentials
 
     found = [env.get(name, "") for name in SECRET_ENV_VARS]
     if cwd is not None:
@@ -233,6 +234,8 @@ def secrets_in(env: Mapping[str, str], cwd: Optional[Path] = None, extra_urls: T
         match = _URL_PASSWORD.search(url or "")
         if match:
             found += [match.group(1), unquote_safely(match.group(1))]
+        for value in url_credentials(url or ""):
+            found += [value, unquote_safely(value)]
     return tuple(value for value in found if value)
 
 

@@ -2,7 +2,17 @@
 
 The API key must never appear whole in the console, JSON, logs or error text, even when a
 server echoes it back. `Redactor` scrubs every string in a result before any renderer sees
-it; `key_shape` is how a key is shown instead: its prefix, last four and length.
+it, and `StreamRedactor` does the same for text that arrives in pieces (the streamed reply);
+`key_shape` is how a key is shown instead: its prefix, last four and length.
+
+The rules (stated in the README's Security section, pinned by tests/test_redact.py):
+
+- A secret is replaced wherever it appears whole, and so is every run of `RUN` (12) or more
+  of its characters, whatever surrounds it (`key=<15 chars of it> is not valid`).
+- A value too short to be secret in any meaningful way (under `MIN_SECRET` characters, or a
+  well-known placeholder such as `local`, `ollama` or `EMPTY` that local servers are given) is
+  shown as itself and not scrubbed from other text: scrubbing `local` would turn every
+  `localhost` into nonsense, and such a value protects nothing.
 """
 
 from __future__ import annotations
@@ -10,33 +20,62 @@ from __future__ import annotations
 import dataclasses
 import enum
 import re
-from typing import Any, Iterable, Mapping, Tuple
+from typing import Any, FrozenSet, Iterable, List, Mapping, Tuple
 
 # Variables whose values are secrets wherever they appear.
 SECRET_ENV_VARS: Tuple[str, ...] = ("OPENAI_API_KEY", "AZURE_OPENAI_API_KEY", "OPENAI_ADMIN_KEY", "AZURE_OPENAI_AD_TOKEN")
 
-# Long enough that a match is the key and not an everyday word; short enough to catch a
-# server that echoes a truncated key ("Incorrect API key provided: sk-proj-abc...").
+# No run this long of a secret may appear in any output.
+RUN = 12
+# Shorter values are not secrets worth hiding (and hiding them mangles ordinary words).
+MIN_SECRET = 8
+# Values people give local servers, which accept any key: shown as themselves, never scrubbed.
+PLACEHOLDER_KEYS: FrozenSet[str] = frozenset({
+    "local", "ollama", "lm-studio", "lmstudio", "llama", "vllm", "empty", "none", "null", "dummy", "test",
+    "testing", "fake", "placeholder", "anything", "changeme", "secret", "password", "token", "apikey",
+    "api-key", "api_key", "not-needed", "notneeded", "no-key", "nokey", "sk-no-key-required", "sk-anything",
+    "sk-dummy", "sk-test", "sk-fake", "sk-local", "sk-placeholder", "sk-xxx", "sk-1234", "sk-12345678",
+})
+
+# A server that truncates its echo ("Incorrect API key provided: sk-proj-abc...") leaves a token
+# shorter than RUN that is still wholly the key's: tokens this long inside a secret go too.
 _MIN_FRAGMENT = 10
 _TOKENISH = re.compile(r"[A-Za-z0-9_\-.+/=]{%d,}" % _MIN_FRAGMENT)
 _KNOWN_PREFIXES = ("sk-proj-", "sk-svcacct-", "sk-admin-", "sk-None-", "sk-")
+_REDACTED = "[redacted]"
+
+
+def _clean(value: str) -> str:
+    # Whitespace and quotes around a key are a common mistake; the inner part is the secret.
+    return value.strip().strip("\"'“”‘’").strip()
+
+
+def is_secret(value: str) -> bool:
+    """False for values too short or too common to hide (see the module docstring)."""
+    cleaned = _clean(value)
+    return len(cleaned) >= MIN_SECRET and cleaned.lower() not in PLACEHOLDER_KEYS
 
 
 def key_shape(key: str) -> str:
-    """A recognisable but useless form of a key: `sk-proj-…abcd (164 chars)`."""
+    """A recognisable but useless form of a key: `sk-proj-…abcd (164 chars)`; a placeholder
+    (`local`) is shown as itself."""
     stripped = key.strip()
+    if stripped and not is_secret(stripped):
+        return f'"{stripped}" ({len(key)} chars, a placeholder)'
     prefix = next((p for p in _KNOWN_PREFIXES if stripped.startswith(p)), "")
     tail = stripped[-4:] if len(stripped) >= 12 else ""
     return f"{prefix}…{tail} ({len(key)} chars)"
 
 
 class Redactor:
-    """Replaces any occurrence of a secret, or a long fragment of one, with its shape."""
+    """Replaces any occurrence of a secret, or a run of `RUN` characters of one, with its shape."""
 
     def __init__(self, secrets: Iterable[str] = ()) -> None:
-        # Whitespace and quotes around a key are a common mistake; the inner part is the secret.
-        cleaned = {s.strip().strip("\"'“”‘’").strip() for s in secrets if s and s.strip()}
-        self._secrets = tuple(sorted((s for s in cleaned if len(s) >= 4), key=len, reverse=True))
+        cleaned = {_clean(s) for s in secrets if s}
+        self._secrets = tuple(sorted((s for s in cleaned if is_secret(s)), key=len, reverse=True))
+        self._grams = frozenset(
+            secret[i : i + RUN] for secret in self._secrets for i in range(len(secret) - RUN + 1)
+        )
 
     @classmethod
     def from_env(cls, env: Mapping[str, str], extra: Iterable[str] = ()) -> Redactor:
@@ -52,14 +91,54 @@ class Redactor:
         for secret in self._secrets:
             if secret in value:
                 value = value.replace(secret, key_shape(secret))
+        value = self._scrub_runs(value)
         return _TOKENISH.sub(self._scrub_fragment, value)
+
+    def run_spans(self, value: str) -> List[Tuple[int, int]]:
+        """Maximal [start, end) spans of `value` covered by RUN-long pieces of a secret."""
+        spans: List[Tuple[int, int]] = []
+        grams = self._grams
+        for i in range(len(value) - RUN + 1):
+            if value[i : i + RUN] in grams:
+                if spans and i <= spans[-1][1]:
+                    spans[-1] = (spans[-1][0], i + RUN)
+                else:
+                    spans.append((i, i + RUN))
+        return spans
+
+    def _scrub_runs(self, value: str) -> str:
+        if not self._grams or len(value) < RUN:
+            return value
+        spans = self.run_spans(value)
+        if not spans:
+            return value
+        parts, last = [], 0
+        for start, end in spans:
+            parts += [value[last:start], _REDACTED]
+            last = end
+        parts.append(value[last:])
+        return "".join(parts)
 
     def _scrub_fragment(self, match: "re.Match[str]") -> str:
         token = match.group(0)
         for secret in self._secrets:
-            if len(secret) >= _MIN_FRAGMENT and (token in secret or _shares_long_run(token, secret)):
-                return "[redacted]"
+            if len(secret) >= _MIN_FRAGMENT and token in secret:
+                return _REDACTED
         return token
+
+    def pending_tail(self, value: str) -> int:
+        """How many trailing characters of `value` could still turn into a secret's run once
+        more text arrives: the longest suffix that is a piece of some secret."""
+        if not self._secrets:
+            return 0
+        longest = 0
+        for secret in self._secrets:
+            n = longest + 1
+            # A suffix that is a piece of the secret has every shorter suffix a piece too.
+            while n <= min(len(value), len(secret)) and value[-n:] in secret:
+                longest = n
+                n += 1
+        return longest
 
     def scrub(self, obj: Any) -> Any:
         """Scrub strings anywhere inside dicts, lists, tuples and frozen dataclasses."""
@@ -80,18 +159,91 @@ class Redactor:
         return obj
 
 
-def _shares_long_run(token: str, secret: str, run: int = 16) -> bool:
-    """True when `token` contains `run` consecutive characters of `secret` (a partial echo)."""
-    if len(token) < run:
+class StreamRedactor:
+    """`Redactor` for text that arrives in pieces: a key split across chunks (even 5 characters
+    at a time) is caught, while ordinary text is held back only as long as its end could still
+    be the start of a secret (for normal prose, none to a few characters).
+
+    `feed` returns what is safe to show now; `flush` returns the rest at the end of the stream.
+    """
+
+    def __init__(self, redactor: Redactor) -> None:
+        self._redactor = redactor
+        self._pending = ""
+
+    def feed(self, piece: str) -> str:
+        if not self._redactor:
+            return piece
+        text = self._pending + piece
+        cut = len(text) - self._redactor.pending_tail(text)
+        # Never cut through a run that is already long enough to be scrubbed: emitting half of
+        # it now and half later would scrub each half as too short.
+        for start, end in self._redactor.run_spans(text):
+            if start < cut < end:
+                cut = start
+        self._pending = text[cut:]
+        return self._redactor.text(text[:cut])
+
+    def flush(self) -> str:
+        rest, self._pending = self._pending, ""
+        return self._redactor.text(rest)
+
+
+_CREDENTIAL_NAMES = re.compile(
+    r"(key|token|secret|passw|pwd|auth|sig|signature|credential|session|code)", re.IGNORECASE
+)
+
+
+def _looks_like_credential(name: str, value: str) -> bool:
+    """A query parameter that carries a secret: by its name (`api-key`, `access_token`, `sig`),
+    or by its value (an `sk-` key, or a long random-looking token)."""
+    if not value:
         return False
-    return any(token[i : i + run] in secret for i in range(0, len(token) - run + 1))
+    if _CREDENTIAL_NAMES.search(name):
+        return True
+    if value.startswith(_KNOWN_PREFIXES):
+        return True
+    return len(value) >= 24 and bool(re.fullmatch(r"[A-Za-z0-9_\-.+/=%]+", value)) \
+        and bool(re.search(r"[A-Za-z]", value)) and bool(re.search(r"\d", value))
+
+
+def _mask_query(query: str) -> str:
+    parts = []
+    for pair in query.split("&"):
+        name, sep, value = pair.partition("=")
+        parts.append(f"{name}{sep}***" if sep and _looks_like_credential(name, value) else pair)
+    return "&".join(parts)
+
+
+def url_credentials(value: str) -> Tuple[str, ...]:
+    """The credential-looking query and fragment values of a URL (`?api-key=...`), to scrub them
+    wherever they may be echoed."""
+    found: List[str] = []
+    for part in _query_and_fragment(value):
+        for pair in part.split("&"):
+            name, sep, item = pair.partition("=")
+            if sep and _looks_like_credential(name, item):
+                found.append(item)
+    return tuple(found)
+
+
+def _query_and_fragment(value: str) -> Tuple[str, ...]:
+    query_at = value.find("?")
+    fragment_at = value.find("#")
+    parts = []
+    if query_at >= 0 and (fragment_at < 0 or query_at < fragment_at):
+        parts.append(value[query_at + 1 : fragment_at if fragment_at >= 0 else len(value)])
+    if fragment_at >= 0:
+        parts.append(value[fragment_at + 1 :])
+    return tuple(parts)
 
 
 def display_url(value: str) -> str:
     """A proxy or base URL as it may be shown: credentials replaced by `***`, controls escaped.
 
     Works on values that do not parse, and finds the credentials the way httpx does (up to
-    the *last* `@` of the authority), so a password containing `@` is hidden whole.
+    the *last* `@` of the authority), so a password containing `@` is hidden whole. Query and
+    fragment values that look like credentials (`?api-key=sk-...`) are masked too.
     """
     start = value.find("://")
     start = start + 3 if start >= 0 else 0
@@ -103,6 +255,12 @@ def display_url(value: str) -> str:
     at = value.rfind("@", start, end)
     if at >= 0:
         value = value[:start] + "***" + value[at:]
+    fragment_at = value.find("#")
+    head, fragment = (value[:fragment_at], value[fragment_at + 1 :]) if fragment_at >= 0 else (value, None)
+    query_at = head.find("?")
+    if query_at >= 0:
+        head = head[: query_at + 1] + _mask_query(head[query_at + 1 :])
+    value = head if fragment is None else f"{head}#{_mask_query(fragment)}"
     if any(char.isascii() and not char.isprintable() for char in value):
         value = value.encode("unicode_escape").decode("ascii")
     return value

@@ -2,7 +2,7 @@
 
 A canary key (and the mistaken forms people really have: whitespace, quotes, `Bearer `, smart
 quotes) is put where the SDK reads keys, or only in `.env`, or in Azure's variable, and every
-command's stdout, stderr and JSON is searched for it and for any 16-character piece of it,
+command's stdout, stderr and JSON is searched for it and for any 12-character piece of it,
 in human and JSON modes, with and without `-v`. Proxy passwords get the same treatment.
 """
 
@@ -15,7 +15,7 @@ import pytest
 
 from tests.helpers import CANARY_KEY, Run, run_cli, run_subprocess
 
-FRAGMENT = 16  # any run this long of the key is a leak; key_shape() shows at most 8 + 4 characters
+FRAGMENT = 12  # any run this long of the key is a leak (doctor.redact.RUN); key_shape() shows 8 + 4 apart
 
 VARIANTS: Dict[str, str] = {
     "plain": CANARY_KEY,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from doctor.credentials import secrets_in
-from doctor.redact import Redactor, display_url, key_shape
+from doctor.redact import RUN, Redactor, StreamRedactor, display_url, is_secret, key_shape
 from tests.helpers import CANARY_KEY
 
 
@@ -13,8 +13,20 @@ def test_key_shape_shows_prefix_last_four_and_length_only() -> None:
     assert CANARY_KEY[8:20] not in shape
 
 
-def test_short_keys_reveal_no_tail() -> None:
-    assert key_shape("abc") == "…  (3 chars)".replace("  ", " ")
+def test_keys_under_twelve_characters_reveal_no_tail() -> None:
+    assert key_shape("abcdefgh12") == "… (10 chars)"
+
+
+def test_values_too_short_or_common_to_be_secret_are_shown_and_never_scrubbed() -> None:
+    # The README's own example for local servers: OPENAI_API_KEY=local. Scrubbing it would
+    # turn every "localhost" into nonsense; with "http", every URL.
+    for placeholder in ("local", "http", "EMPTY", "ollama", "sk-no-key-required", "abc1234"):
+        assert not is_secret(placeholder)
+        redactor = Redactor([placeholder])
+        text = "GET http://localhost:11434/v1/models said EMPTY; ollama is local"
+        assert redactor.text(text) == text
+    assert key_shape("local") == '"local" (5 chars, a placeholder)'
+    assert is_secret("abcd1234") and Redactor(["abcd1234"]).text("x abcd1234 y") == "x … (8 chars) y"
 
 
 def test_redactor_catches_whole_padded_and_partial_echoes() -> None:
@@ -26,8 +38,8 @@ def test_redactor_catches_whole_padded_and_partial_echoes() -> None:
     ):
         scrubbed = redactor.text(text)
         assert CANARY_KEY not in scrubbed
-        for i in range(0, len(CANARY_KEY) - 16):
-            assert CANARY_KEY[i : i + 16] not in scrubbed, (text, scrubbed)
+        for i in range(0, len(CANARY_KEY) - RUN):
+            assert CANARY_KEY[i : i + RUN] not in scrubbed, f"piece at {i} survived"
 
 
 def test_redactor_leaves_ordinary_text_alone() -> None:
@@ -77,3 +89,46 @@ def test_a_run_scrubs_dotenv_keys_and_url_passwords(tmp_path, monkeypatch) -> No
     (result,) = session.run(plan).checks
     for secret in (CANARY_KEY, "proxy-pass-1234", "base-pass-5678"):
         assert secret not in result.summary
+
+
+def _runs_of(secret: str, text: str) -> list:
+    return [secret[i : i + RUN] for i in range(len(secret) - RUN + 1) if secret[i : i + RUN] in text]
+
+
+def test_no_twelve_character_run_survives_whatever_surrounds_it() -> None:
+    redactor = Redactor([CANARY_KEY])
+    for start, size in ((30, 15), (0, 12), (100, 13), (7, 40)):
+        piece = CANARY_KEY[start : start + size]
+        for text in (f"key=c4n4ry{piece}xq9 is not valid", f"{piece}", f"({piece})", f"a{piece}b{piece}"):
+            scrubbed = redactor.text(text)
+            assert not _runs_of(CANARY_KEY, scrubbed), f"piece {start}+{size} survived"  # never print the key
+            assert "[redacted]" in scrubbed
+    # An 11-character piece is not a run; ordinary text around it is untouched.
+    assert redactor.text("id=" + CANARY_KEY[50:61] + " ok") == "id=" + CANARY_KEY[50:61] + " ok"
+
+
+def test_a_key_streamed_in_small_pieces_is_caught_and_prose_is_barely_held_back() -> None:
+    redactor = Redactor([CANARY_KEY])
+    reply = f"Sure! Your key is {CANARY_KEY} and its middle is {CANARY_KEY[40:70]}. Bye."
+    for size in (1, 5, 7, 64):
+        stream = StreamRedactor(redactor)
+        shown = "".join(stream.feed(reply[i : i + size]) for i in range(0, len(reply), size)) + stream.flush()
+        assert not _runs_of(CANARY_KEY, shown), f"a piece survived {size}-character chunks"  # never print the key
+        assert shown.startswith("Sure! Your key is sk-proj-…") and shown.endswith(". Bye."), "reply mangled"
+    prose = "Hello from chat-doctor's local endpoint. The quick brown fox jumps over 12 lazy dogs. " * 3
+    stream, shown, held = StreamRedactor(redactor), 0, []
+    for i, char in enumerate(prose):
+        shown += len(stream.feed(char))
+        held.append(i + 1 - shown)
+    assert max(held) <= 4  # characters held back, at worst, before they are shown
+    assert shown + len(stream.flush()) == len(prose)
+
+
+def test_credentials_in_a_url_query_are_masked() -> None:
+    url = f"http://127.0.0.1:8000/v1?api-key={CANARY_KEY}&api-version=2024-10-21"
+    assert display_url(url) == "http://127.0.0.1:8000/v1?api-key=***&api-version=2024-10-21"
+    assert display_url(f"https://h/v1?x={CANARY_KEY}") == "https://h/v1?x=***"  # a key by its looks
+    assert display_url("https://h/v1#access_token=abc") == "https://h/v1#access_token=***"
+    assert display_url("https://h/v1?page=2") == "https://h/v1?page=2"
+    found = secrets_in({"OPENAI_BASE_URL": url})
+    assert CANARY_KEY in found
