@@ -19,7 +19,9 @@ from doctor.settings import Settings, UsageError
 
 def usage_error(message: str) -> typer.Exit:
     """Print a one-line usage error to stderr; the caller raises the returned Exit (code 2)."""
-    typer.echo(f"chat-doctor: error: {message}", err=True)
+    from doctor.render.inert import inert
+
+    typer.echo(f"chat-doctor: error: {inert(message)}", err=True)
     return typer.Exit(int(ExitCode.USAGE))
 
 
@@ -84,12 +86,14 @@ class _LiveText:
         self.started = False
 
     def __call__(self, text: str) -> None:
+        from doctor.render.inert import inert
+
         with _output_lock:
             if not self.started:
                 self.started = True
                 self._spin.stop()
             stream = sys.stderr if self._to_stderr else sys.stdout
-            stream.write(text)
+            stream.write(inert(text, keep_newlines=True))
             stream.flush()
 
 

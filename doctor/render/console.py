@@ -112,6 +112,11 @@ class ConsoleRenderer:
         self._line(f"{verdict}: {', '.join(parts) or 'nothing checked'}{took} (exit {int(report.exit_code)})")
 
     def _line(self, markup: str, style: Optional[str] = None) -> None:
+        from doctor.render.inert import inert
+
+        # Markup itself has no control characters: whatever has one came from a server or the
+        # environment, and is shown escaped rather than interpreted by the terminal.
+        markup = inert(markup)
         if self.console.soft_wrap:  # off a terminal: never wrap or crop (see make_console)
             self.console.print(markup, style=style)
         else:

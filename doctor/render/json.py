@@ -9,7 +9,9 @@ from doctor.model import Report
 
 
 def render_json(report: Report) -> str:
-    return json.dumps(report.to_dict(), indent=2, ensure_ascii=False, default=_fallback)
+    from doctor.render.inert import json_inert
+
+    return json_inert(json.dumps(report.to_dict(), indent=2, ensure_ascii=False, default=_fallback))
 
 
 def _fallback(value: Any) -> Any:
