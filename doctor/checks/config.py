@@ -28,7 +28,8 @@ from doctor.credentials import (
     CredentialLookup,
     find_credential,
 )
-from doctor.endpoint import EndpointConfig, azure_v1_api, is_loopback_host
+from doctor.endpoint import EndpointConfig, azure_v1_api
+from doctor.net.loopback import is_loopback_host
 from doctor.knowledge.diagnoses import diagnose, ok
 from doctor.model import CheckResult, Fix, Status
 from doctor.proxies import (
@@ -171,7 +172,34 @@ def inspect_key(key: str, *, name: str = OPENAI_KEY_VAR, header: str = "Authoriz
                 (
                     Fix(
                         "Keep only printable ASCII (this also drops whitespace), or copy the key again as plain text",
-                        _var_fix(name, "export OPENAI_API_KEY=\"$(printf %s \"$OPENAI_API_KEY\" | LC_ALL=C tr -cd '\\041-\\176')\""),
+                        _var_fix(name, _KEEP_PRINTABLE_ASCII),
+                    ),
+                ),
+            )
+        )
+
+    # NUL included: httpx/httpx2 (h11) refuse it; the others go out and fail at the server
+    # (verified with openai 3.57.0 / httpx2 2.16.2 against the local mock server).
+    controls = [(i, ch) for i, ch in enumerate(key) if ch in _CONTROL_CHARS]
+    if controls:
+        described = [f"{_control_name(ch)} at position {i + 1}" for i, ch in controls[:3]]
+        more = f" and {len(controls) - 3} more" if len(controls) > 3 else ""
+        findings.append(
+            Finding(
+                "api_key_control_characters",
+                f"{name} contains {len(controls)} control character{'s' if len(controls) > 1 else ''}: "
+                f"{', '.join(described)}{more} (of {length})",
+                (
+                    "The SDK's HTTP library sends it as is (it refuses only NUL, CR and LF, as "
+                    "`APIConnectionError: Connection error.`), so the server gets a different key and answers 401, "
+                    "or rejects the malformed header outright (400); a control character is never part of a real key.",
+                    "Typical causes: a key pasted from a terminal or a rich-text page with escape codes, or a file "
+                    "written with stray bytes.",
+                ),
+                (
+                    Fix(
+                        "Keep only printable ASCII, or copy the key again as plain text",
+                        _var_fix(name, _KEEP_PRINTABLE_ASCII),
                     ),
                 ),
             )
@@ -240,7 +268,7 @@ def inspect_key(key: str, *, name: str = OPENAI_KEY_VAR, header: str = "Authoriz
             )
         )
 
-    if kind == "openai" and name == OPENAI_KEY_VAR and not non_ascii:
+    if kind == "openai" and name == OPENAI_KEY_VAR and not non_ascii and not controls:
         unusual = _unusual_openai_shape(key)
         if unusual:
             findings.append(
@@ -252,6 +280,17 @@ def inspect_key(key: str, *, name: str = OPENAI_KEY_VAR, header: str = "Authoriz
                 )
             )
     return findings
+
+
+# Drops everything but printable ASCII (whitespace, smart quotes, control characters).
+_KEEP_PRINTABLE_ASCII = "export OPENAI_API_KEY=\"$(printf %s \"$OPENAI_API_KEY\" | LC_ALL=C tr -cd '\\041-\\176')\""
+# ASCII control characters that are not the whitespace `_describe_whitespace` reports.
+_CONTROL_CHARS = frozenset(chr(c) for c in (*range(0x00, 0x09), *range(0x0E, 0x20), 0x7F))
+_CONTROL_NAMES = {"\x00": "NUL", "\x1b": "ESC", "\x7f": "DEL"}
+
+
+def _control_name(ch: str) -> str:
+    return f"{_CONTROL_NAMES.get(ch, 'control character')} (0x{ord(ch):02X})"
 
 
 def _char_name(ch: str) -> str:

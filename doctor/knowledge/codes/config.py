@@ -36,6 +36,13 @@ register(
         "Copy the key again from the provider's page, as plain text, or delete the non-ASCII characters.",
     ),
     Diagnosis(
+        "api_key_control_characters", "config.api_key", FAIL,
+        "The key contains ASCII control characters (ESC, DEL, 0x01...), typically pasted from a terminal or a "
+        "rich-text page. The SDK sends most of them as part of the key (401, or 400 for a malformed header); NUL fails "
+        "before sending (`APIConnectionError: Connection error.`).",
+        "Copy the key again as plain text, or keep only its printable ASCII characters.",
+    ),
+    Diagnosis(
         "api_key_quoted", "config.api_key", FAIL,
         "The key includes literal quote characters, usually kept from a `.env` file or an env-file loader that does not "
         "strip them; the key is sent with its quotes and rejected with 401.",
