@@ -128,6 +128,7 @@ class StreamBehaviour:
     bad_json_after_tokens: Optional[int] = None  # an unparsable data: line after this many tokens
     azure_filters: bool = False  # Azure's prompt_filter_results chunk first, content_filter_results after
     reasoning: bool = False  # delta.reasoning_content tokens before the content tokens
+    echo_key: bool = False  # the reply is the caller's own key, streamed 5 characters a chunk
     # Used when the corresponding MockOptions value is 0, so the scenario shows its effect by default.
     default_first_token_delay_ms: int = 0
     default_token_interval_ms: int = 0
@@ -381,6 +382,11 @@ _SCENARIO_LIST: Tuple[Scenario, ...] = (
         "reasoning",
         "Stream sends delta.reasoning_content tokens before the content tokens.",
         stream=StreamBehaviour(reasoning=True),
+    ),
+    Scenario(
+        "echo_key",
+        "Stream replies with the caller's own API key, 5 characters a chunk (a hostile or broken server).",
+        stream=StreamBehaviour(echo_key=True),
     ),
 )
 
