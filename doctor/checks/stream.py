@@ -82,7 +82,9 @@ def gather_smoke(ctx: Context):  # type: ignore[no-untyped-def]
     ad_token = source.startswith("AZURE_OPENAI_AD_TOKEN")
     env = settings.env
     try:
-        verify = _tls_context(ctx) if route.scheme == "https" else None
+        # Built even for http:// URLs: so does the SDK's client, which then fails on a missing
+        # SSL_CERT_FILE before sending anything (the app would too).
+        verify = _tls_context(ctx)
     except (OSError, ValueError) as exc:  # what the SDK itself raises for unusable CA settings
         failure = t.StreamFailure(kind=t.ERR_SETUP, phase=t.PHASE_SETUP, exception=type(exc).__name__,
                                   message=f"the CA settings cannot be loaded: {exc}")
