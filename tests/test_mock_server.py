@@ -494,11 +494,20 @@ def test_streaming_scenarios_leave_non_streamed_chat_alone() -> None:
         assert response.status == 200 and response.json()["choices"][0]["finish_reason"] == "stop", name
 
 
+def test_echo_key_streams_the_callers_key_back_five_characters_a_chunk() -> None:
+    with running("echo_key") as server:
+        chunks = post_chat(server, chat_body(stream=True)).json_chunks()
+    pieces = [c["choices"][0]["delta"].get("content") for c in chunks if c.get("choices")]
+    pieces = [p for p in pieces if p]
+    assert "".join(pieces) == f"Your key: {TEST_KEY} (echoed)."
+    assert all(len(p) <= 5 for p in pieces[1:-1])
+
+
 def test_every_scenario_is_described_and_covered_here() -> None:
     covered = {case[0] for case in ERROR_CASES} | {
         "ok", "model404", "anymodel", "reject_stream_options", "reject_max_completion_tokens", "html",
         "redirect", "slow", "ping", "buffered", "cut", "nofinish", "stall", "badjson", "errevent",
-        "json_instead_of_sse", "azure_filter_chunk", "reasoning"}
+        "json_instead_of_sse", "azure_filter_chunk", "reasoning", "echo_key"}
     assert set(SCENARIOS) == covered
     assert all(s.description and "\n" not in s.description for s in SCENARIOS.values())
 
