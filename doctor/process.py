@@ -108,17 +108,14 @@ class _Sink(io.RawIOBase):
         return self.failure is not None and self.failure.errno in _READER_GONE
 
 
-def _point_at_devnull(fd: int) -> None:
+def _point_at_devnull(fd: int, flags: int = os.O_WRONLY) -> None:
     try:
-        null = os.open(os.devnull, os.O_WRONLY)
+        null = os.open(os.devnull, flags)
     except OSError:
         return
-    try:
-        if null != fd:
-            os.dup2(null, fd)
-    finally:
-        if null != fd:
-            os.close(null)
+    if null != fd:  # a closed descriptor may have been reused by the open itself
+        os.dup2(null, fd)
+        os.close(null)
 
 
 def _is_open(fd: int) -> bool:
@@ -144,27 +141,25 @@ def _guarded(stream: Any, fd: int) -> "tuple[io.TextIOWrapper, _Sink]":
 class Streams:
     """The guarded stdout and stderr of this process (see `guard_streams`)."""
 
-    def __init__(self, stdout_sink: Optional[_Sink], stderr_sink: Optional[_Sink], stdout_closed: bool) -> None:
-        self.stdout_sink = stdout_sink
-        self.stderr_sink = stderr_sink
+    def __init__(self, stdout_sink: Optional[_Sink], stdout_closed: bool) -> None:
+        self.stdout_sink = stdout_sink  # stderr's failures are not kept: there is nowhere to tell them
         self.stdout_closed = stdout_closed
-
-    def flush(self) -> None:
-        for stream in (sys.stdout, sys.stderr):
-            try:
-                if stream is not None:
-                    stream.flush()
-            except (OSError, ValueError):  # a stream someone replaced or closed: nothing to save
-                pass
 
     def undelivered(self) -> Optional[str]:
         """Why the output on stdout was lost, or None when it was written (or its reader left)."""
-        if self.stdout_closed:
-            return "stdout is closed"
         sink = self.stdout_sink
         if sink is None or sink.failure is None or sink.reader_gone:
             return None
         return sink.failure.strerror or type(sink.failure).__name__
+
+
+def _flush_standard_streams() -> None:
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            if stream is not None:
+                stream.flush()
+        except (OSError, ValueError):  # an original stream that fails, or was closed: nothing to save
+            pass
 
 
 def guard_streams() -> Streams:
@@ -174,26 +169,21 @@ def guard_streams() -> Streams:
     next file or socket the process opens would get that number, and output meant for the
     terminal would land in it.
     """
+    if sys.platform == "win32":
+        # A Windows console is not a byte stream (WindowsConsoleIO): keep the streams there and
+        # only spell out what their encoding cannot show.
+        for stream in (sys.stdout, sys.stderr):
+            if stream is not None and hasattr(stream, "reconfigure"):
+                stream.reconfigure(errors=_ERRORS)
+        return Streams(None, stdout_closed=sys.stdout is None)
     stdout_closed = not _is_open(1)
     for fd in (0, 1, 2):
         if not _is_open(fd):
-            flags = os.O_RDONLY if fd == 0 else os.O_WRONLY
-            null = os.open(os.devnull, flags)
-            if null != fd:
-                os.dup2(null, fd)
-                os.close(null)
-    sinks = []
-    for name, fd in (("stdout", 1), ("stderr", 2)):
-        current = getattr(sys, name)
-        try:
-            if current is not None:
-                current.flush()
-        except (OSError, ValueError):
-            pass
-        wrapper, sink = _guarded(current, fd)
-        setattr(sys, name, wrapper)
-        sinks.append(sink)
-    return Streams(sinks[0], sinks[1], stdout_closed)
+            _point_at_devnull(fd, os.O_RDONLY if fd == 0 else os.O_WRONLY)
+    _flush_standard_streams()  # anything already written goes out before the swap
+    sys.stdout, stdout_sink = _guarded(sys.stdout, 1)
+    sys.stderr, _ = _guarded(sys.stderr, 2)
+    return Streams(stdout_sink, stdout_closed)
 
 
 def say(message: str) -> None:
@@ -227,7 +217,7 @@ def run(app: Callable[..., Any], argv: Sequence[str], before: Callable[[Sequence
         code = _exit_status(exc.code)
     except Exception as exc:  # noqa: BLE001 - the last resort: one line, never a traceback dump
         code = _unexpected(exc, argv)
-    streams.flush()
+    _flush_standard_streams()
     lost = streams.undelivered()
     if lost is not None:
         say(f"{PROG}: error: the report could not be written to stdout ({lost})")
