@@ -199,8 +199,11 @@ def say(message: str) -> None:
 # --- the run ----------------------------------------------------------------------------------
 
 
-def run(app: Callable[..., Any], argv: Sequence[str], before: Callable[[Sequence[str]], None] = lambda argv: None) -> int:
-    """Run the Typer `app` on `argv` as the `chat-doctor` process; returns the exit code."""
+def run(app: Callable[..., Any], argv: Sequence[str],
+        before: Callable[[Sequence[str]], None] = lambda argv: None) -> int:
+    """Run the Typer `app` on `argv` as the `chat-doctor` process; returns the exit code.
+
+    `before(argv)` runs first, inside the same error handling (cli.main: the probe's prestart)."""
     streams = guard_streams()
     if streams.stdout_closed:
         # Nothing the command prints could reach anyone: say so at once instead of working

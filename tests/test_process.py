@@ -156,6 +156,7 @@ def test_the_largest_timeout_is_accepted() -> None:
     (["check", "--timeout", "soon"], "'soon' is not a valid float"),
     (["smoke", "--max-tokens", "0"], "--max-tokens"),
     (["mock-server", "--port", "99999"], "--port"),
+    (["mock-server", "--stall", "99999999999999999999"], "--stall"),  # once silently ignored
     (["check", "--offline", "--smoke"], "--offline"),  # a contradiction, not a silent skip
     (["check", "--offline", "--runs", "3"], "--runs only apply to the smoke test"),
     (["check", "--offline", "--quiet", "--prompt", "hi"], "--prompt, --quiet"),
