@@ -27,8 +27,7 @@ import unicodedata
 from typing import Any, Callable, Optional, Sequence
 
 PROG = "chat-doctor"
-USAGE = 2  # doctor.model.ExitCode.USAGE (not imported: model pulls in more than start-up needs)
-NOT_DELIVERED = 3  # as ExitCode.CHECK_ERROR: something broke, and it is not the user's setup
+NOT_DELIVERED = 3  # as doctor.model.ExitCode.CHECK_ERROR: something broke, and it is not the setup
 UNEXPECTED = 3
 INTERRUPTED = 130  # 128 + SIGINT, what shells report for Ctrl-C
 

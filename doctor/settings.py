@@ -18,7 +18,7 @@ DEFAULT_BASE_URL = "https://api.openai.com/v1"
 DEFAULT_TIMEOUT_S = 10.0
 # Beyond these a value is a typo (`--timeout 1e10`, `--runs 100000`), not a wish: a step that may
 # take longer than ten minutes bounds nothing, and a hundred streamed replies give stable
-# percentiles (README, "Options").
+# percentiles (README, "Commands").
 MAX_SECONDS = 600.0
 MAX_RUNS = 100
 

@@ -2,7 +2,7 @@
 
 # No `from __future__ import annotations` in command modules: typer < 0.13 reads the
 # annotations without evaluating them and would silently ignore the Annotated options.
-from typing import List
+from typing import List, Tuple
 
 import typer
 
@@ -76,7 +76,7 @@ def command(
     run_and_present(settings, as_json=as_json, groups=groups)
 
 
-def _given(ctx: typer.Context, names: tuple) -> List[str]:
+def _given(ctx: typer.Context, names: Tuple[str, ...]) -> List[str]:
     """The flags among `names` that the command line set (defaults do not count)."""
     flags = {param.name: param.opts[0] for param in ctx.command.params}
     given = []

@@ -45,7 +45,7 @@ ModelOpt = Annotated[
 TimeoutOpt = Annotated[
     float,
     typer.Option("--timeout", metavar="SECONDS", callback=_bounded(seconds_problem),
-                 help=f"Bound on every network step (at most {MAX_SECONDS:g}).")
+                 help=f"Bound on every network step (at most {MAX_SECONDS:g} s).")
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print the JSON report alone on stdout.")]
 VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="Show details, timings and durations.")]
@@ -80,7 +80,8 @@ RunsOpt = Annotated[
     int,
     typer.Option(
         "--runs", metavar="N", callback=_bounded(runs_problem),
-        help=f"Streamed requests to time, one after another, with one client (percentiles over the runs; at most {MAX_RUNS}).",
+        help="Streamed requests to time, one after another, with one client "
+        f"(percentiles over the runs; at most {MAX_RUNS}).",
     ),
 ]
 QuietOpt = Annotated[
