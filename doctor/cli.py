@@ -44,9 +44,11 @@ app.command("mock-server")(mock_server.command)
 
 
 def main() -> None:
+    """The `chat-doctor` script: doctor.process owns the streams, the errors and the exit code."""
     import sys
 
+    from doctor import process
     from doctor.probe.interpreters import prestart
 
-    prestart(sys.argv)  # the interpreter probe runs while typer and rich load
-    app()
+    # prestart: the interpreter probe runs while typer and rich load.
+    sys.exit(process.run(app, sys.argv, before=prestart))

@@ -6,6 +6,7 @@ give each run its own environment and nothing leaks between concurrent checks.
 
 from __future__ import annotations
 
+import math
 import os
 import sys
 from dataclasses import dataclass, field
@@ -15,10 +16,41 @@ from typing import Mapping, Optional
 DEFAULT_MODEL = "gpt-4o-mini"
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
 DEFAULT_TIMEOUT_S = 10.0
+# Beyond these a value is a typo (`--timeout 1e10`, `--runs 100000`), not a wish: a step that may
+# take longer than ten minutes bounds nothing, and a hundred streamed replies give stable
+# percentiles (README, "Commands").
+MAX_SECONDS = 600.0
+MAX_RUNS = 100
 
 
 class UsageError(ValueError):
     """A flag or value that makes the command impossible to run (exit code 2)."""
+
+
+def seconds_problem(value: float) -> Optional[str]:
+    """What is wrong with `value` as a number of seconds (finite, above 0, at most MAX_SECONDS)."""
+    if math.isfinite(value) and 0 < value <= MAX_SECONDS:
+        return None
+    return f"must be a number of seconds above 0 and at most {MAX_SECONDS:g}, not {value:g}"
+
+
+def runs_problem(value: int) -> Optional[str]:
+    if 1 <= value <= MAX_RUNS:
+        return None
+    return f"must be between 1 and {MAX_RUNS}, not {value}"
+
+
+def _require(flag: str, problem: Optional[str]) -> None:
+    if problem is not None:
+        raise UsageError(f"{flag} {problem}")
+
+
+def working_directory() -> Optional[Path]:
+    """The current directory, or None when it was deleted under us (nothing is read from it then)."""
+    try:
+        return Path.cwd()
+    except OSError:
+        return None
 
 
 @dataclass(frozen=True)
@@ -31,11 +63,16 @@ class SmokeOptions:
     max_ttft_s: Optional[float] = None
     quiet: bool = False
 
+    def __post_init__(self) -> None:
+        _require("--runs", runs_problem(self.runs))
+        if self.max_ttft_s is not None:
+            _require("--max-ttft", seconds_problem(self.max_ttft_s))
+
 
 @dataclass(frozen=True)
 class Settings:
     env: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
-    cwd: Path = field(default_factory=Path.cwd)
+    cwd: Optional[Path] = field(default_factory=working_directory)
     python: Optional[str] = None  # --python, as given
     base_url: Optional[str] = None  # --base-url, as given
     model: Optional[str] = None  # --model; None means the documented default
@@ -47,8 +84,7 @@ class Settings:
     smoke: Optional[SmokeOptions] = None
 
     def __post_init__(self) -> None:
-        if not self.timeout_s > 0:
-            raise UsageError(f"--timeout must be a positive number of seconds, got {self.timeout_s:g}")
+        _require("--timeout", seconds_problem(self.timeout_s))
 
     @property
     def model_name(self) -> str:

@@ -2,6 +2,10 @@
 
 # No `from __future__ import annotations` in command modules: typer < 0.13 reads the
 # annotations without evaluating them and would silently ignore the Annotated options.
+from typing import List, Tuple
+
+import typer
+
 from doctor.commands.options import (
     BaseUrlOpt,
     InsecureOpt,
@@ -21,8 +25,12 @@ from doctor.commands.options import (
 )
 from doctor.settings import DEFAULT_TIMEOUT_S, SmokeOptions
 
+# Options of the smoke test: without --smoke they would change nothing, silently.
+_SMOKE_ONLY = ("prompt", "max_tokens", "runs", "max_ttft", "quiet")
+
 
 def command(
+    ctx: typer.Context,
     python: PythonOpt = None,
     base_url: BaseUrlOpt = None,
     model: ModelOpt = None,
@@ -40,9 +48,14 @@ def command(
     quiet: QuietOpt = False,
 ) -> None:
     """Check the interpreter, TLS, key, endpoint and API; print causes and fixes."""
-    from doctor.commands.present import run_and_present, settings_or_exit
+    from doctor.commands.present import run_and_present, settings_or_exit, usage_error
     from doctor.commands.smoke import smoke_options
 
+    if smoke and offline:
+        raise usage_error("--smoke streams a reply over the network, which --offline skips; drop one of them")
+    stray = _given(ctx, _SMOKE_ONLY)
+    if stray and not smoke:
+        raise usage_error(f"{', '.join(stray)} only apply to the smoke test: add --smoke")
     groups = {"python", "packages", "config", "net", "api"}
     smoke_opts = None
     if smoke:
@@ -61,3 +74,14 @@ def command(
         smoke=smoke_opts,
     )
     run_and_present(settings, as_json=as_json, groups=groups)
+
+
+def _given(ctx: typer.Context, names: Tuple[str, ...]) -> List[str]:
+    """The flags among `names` that the command line set (defaults do not count)."""
+    flags = {param.name: param.opts[0] for param in ctx.command.params}
+    given = []
+    for name in names:
+        source = ctx.get_parameter_source(name)
+        if source is not None and source.name != "DEFAULT":
+            given.append(flags[name])
+    return given

@@ -16,6 +16,8 @@ import typer
 
 PREFIX = "chat-doctor mock-server"
 USAGE_ERROR = 2
+# An hour: longer than anything worth rehearsing, and far from what time.sleep overflows on.
+MAX_DELAY_MS = 3_600_000
 
 
 def command(
@@ -31,17 +33,20 @@ def command(
         Optional[Path], typer.Option("--tls-key", metavar="FILE", help="PEM private key for --tls-cert.")
     ] = None,
     first_token_delay: Annotated[
-        int, typer.Option("--first-token-delay", metavar="MS", min=0,
+        int, typer.Option("--first-token-delay", metavar="MS", min=0, max=MAX_DELAY_MS,
                           help="Delay from request to the first streamed token (0: scenario default).")
     ] = 0,
     token_interval: Annotated[
-        int, typer.Option("--token-interval", metavar="MS", min=0, help="Delay between streamed tokens.")
+        int, typer.Option("--token-interval", metavar="MS", min=0, max=MAX_DELAY_MS,
+                          help="Delay between streamed tokens.")
     ] = 0,
     slow_delay: Annotated[
-        int, typer.Option("--slow-delay", metavar="MS", min=0, help="Head delay in the 'slow' scenario.")
+        int, typer.Option("--slow-delay", metavar="MS", min=0, max=MAX_DELAY_MS,
+                          help="Head delay in the 'slow' scenario.")
     ] = 3000,
     stall: Annotated[
-        int, typer.Option("--stall", metavar="MS", min=0, help="How long the 'stall' scenario holds a stream.")
+        int, typer.Option("--stall", metavar="MS", min=0, max=MAX_DELAY_MS,
+                          help="How long the 'stall' scenario holds a stream.")
     ] = 60000,
     require_key: Annotated[
         Optional[str], typer.Option("--require-key", metavar="KEY",

@@ -2,9 +2,11 @@
 
 # No `from __future__ import annotations` here or in command modules: typer < 0.13 reads
 # annotations without evaluating them and would silently ignore the Annotated options.
-from typing import Optional
+from typing import Any, Callable, Optional
 
 import typer
+
+from doctor.settings import MAX_RUNS, MAX_SECONDS, runs_problem, seconds_problem
 
 try:  # Python 3.9+: typing.Annotated; typing_extensions only as a fallback for old typer stacks
     from typing import Annotated
@@ -12,10 +14,17 @@ except ImportError:  # pragma: no cover
     from typing_extensions import Annotated  # type: ignore[assignment]
 
 
-def _positive(value: Optional[float]) -> Optional[float]:
-    if value is not None and not value > 0:
-        raise typer.BadParameter("must be a positive number of seconds")
-    return value
+def _bounded(problem_of: Callable[[Any], Optional[str]]) -> Callable[[Any], Any]:
+    """A typer callback refusing what `problem_of` (doctor.settings, which checks the same
+    bounds for every other caller) says is wrong with the value."""
+
+    def callback(value: Any) -> Any:
+        problem = None if value is None else problem_of(value)
+        if problem is not None:
+            raise typer.BadParameter(problem)
+        return value
+
+    return callback
 
 
 PythonOpt = Annotated[
@@ -35,7 +44,8 @@ ModelOpt = Annotated[
 ]
 TimeoutOpt = Annotated[
     float,
-    typer.Option("--timeout", metavar="SECONDS", callback=_positive, help="Bound on every network step."),
+    typer.Option("--timeout", metavar="SECONDS", callback=_bounded(seconds_problem),
+                 help=f"Bound on every network step (at most {MAX_SECONDS:g} s).")
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print the JSON report alone on stdout.")]
 VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="Show details, timings and durations.")]
@@ -51,7 +61,7 @@ OfflineOpt = Annotated[bool, typer.Option("--offline", help="Skip every check th
 MaxTtftOpt = Annotated[
     Optional[float],
     typer.Option(
-        "--max-ttft", metavar="SECONDS", callback=_positive,
+        "--max-ttft", metavar="SECONDS", callback=_bounded(seconds_problem),
         help="Fail (exit 4) when the time to first token (the median with --runs) exceeds this.",
     ),
 ]
@@ -67,7 +77,12 @@ MaxTokensOpt = Annotated[
     int, typer.Option("--max-tokens", metavar="N", min=1, help="Cap on the reply's tokens.")
 ]
 RunsOpt = Annotated[
-    int, typer.Option("--runs", metavar="N", min=1, max=1000, help="Streamed requests to time, one after another, with one client (percentiles over the runs).")
+    int,
+    typer.Option(
+        "--runs", metavar="N", callback=_bounded(runs_problem),
+        help="Streamed requests to time, one after another, with one client "
+        f"(percentiles over the runs; at most {MAX_RUNS}).",
+    ),
 ]
 QuietOpt = Annotated[
     bool, typer.Option("--quiet", "-q", help="Do not show the streamed reply, only the results.")

@@ -19,9 +19,9 @@ from doctor.settings import Settings, UsageError
 
 def usage_error(message: str) -> typer.Exit:
     """Print a one-line usage error to stderr; the caller raises the returned Exit (code 2)."""
-    from doctor.render.inert import inert
+    from doctor.process import say
 
-    typer.echo(f"chat-doctor: error: {inert(message)}", err=True)
+    say(f"chat-doctor: error: {message}")
     return typer.Exit(int(ExitCode.USAGE))
 
 
@@ -66,9 +66,23 @@ def run_and_present(settings: Settings, *, as_json: bool, groups: Optional[Colle
     else:
         from doctor.render.json import render_json
 
-        sys.stdout.write(render_json(report) + "\n")
+        sys.stdout.write(_fit_encoding(render_json(report), sys.stdout) + "\n")
         sys.stdout.flush()
     raise typer.Exit(int(report.exit_code))
+
+
+def _fit_encoding(document: str, stream: Any) -> str:
+    """The JSON document as `stream` can carry it: under an ASCII-only encoding every other
+    character becomes its JSON escape (`\\u2026`), so the data stay exact (outside strings a
+    JSON document is ASCII anyway)."""
+    try:
+        document.encode(getattr(stream, "encoding", None) or "utf-8")
+        return document
+    except UnicodeEncodeError:
+        import json
+        import re
+
+        return re.sub(r"[^\x00-\x7f]", lambda match: json.dumps(match.group(0))[1:-1], document)
 
 
 # Result lines (main thread) and streamed text (the smoke check's thread) never interleave mid-line.

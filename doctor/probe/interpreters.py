@@ -37,12 +37,14 @@ def select_target(settings: Settings) -> Target:
     return Target(python=current_python(), selected_by=SELECTED_BY_SELF)
 
 
-def _resolve_flag(value: str, cwd: Path) -> str:
+def _resolve_flag(value: str, cwd: "Path | None") -> str:
     path = Path(value).expanduser()
     if not path.is_absolute() and os.sep not in value:
         found = shutil.which(value)
         if found:
             return found
+    if not path.is_absolute() and cwd is None:
+        raise UsageError(f"--python {value}: a relative path, but the working directory no longer exists")
     path = path if path.is_absolute() else cwd / path
     if path.is_dir():
         venv_python = _venv_python(path)
