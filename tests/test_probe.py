@@ -249,6 +249,14 @@ def test_a_probe_answer_of_the_wrong_shape_is_probe_failed(answer: dict, tmp_pat
     assert " is " in result["summary"]  # names the field and what it was
 
 
+def test_a_probe_answer_that_is_a_list_is_not_the_probe_format(tmp_path: Path) -> None:
+    from doctor.probe.interpreters import _MARK
+
+    (tmp_path / "answer.txt").write_text("\n" + _MARK + '[{"too_old": false}]\n')
+    script = _script(tmp_path, "python", f"cat {tmp_path / 'answer.txt'}\n")
+    _assert_probe_failed(run_cli(["check", "--offline", "--json", "--python", script]), "not with chat-doctor's probe format")
+
+
 def test_a_probe_answer_nested_too_deep_is_garbled(tmp_path: Path) -> None:
     from doctor.probe.interpreters import _MARK
 

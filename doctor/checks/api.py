@@ -2,8 +2,9 @@
 
 Gathering: the `models` fact sends one `GET {base_url}/models` with the key, the way the SDK
 would (same header, same proxy, same trust), over urllib3 (doctor.net.http): no retries, no
-redirects followed, `--timeout` on connect and read. On a 404 it also tries `{base_url}/v1/models`
-to suggest the fix. Anything the server says is scrubbed of the key before it is kept.
+redirects followed, the head and the body each within `--timeout` in total, at most 2 MB. On a
+404 it also tries `{base_url}/v1/models` to suggest the fix. Anything the server says is
+scrubbed of the key before it is kept, and read only where it has the expected type.
 Judging: `judge_auth` and `judge_model` are pure; the status/error -> code table is data
 (doctor.knowledge.api_errors).
 

@@ -19,7 +19,10 @@ from typing import Optional, Tuple
 class Deadline:
     """Arms a timer per phase (`arm`), shuts the watched socket down if it fires."""
 
-    def __init__(self) -> None:
+    def __init__(self, grace_s: float = 0.0) -> None:
+        # Fire `grace_s` after the bound: when a per-read timeout of the same length also
+        # applies, a silent peer is then reported by it (silence), and only a trickle by us.
+        self.grace_s = grace_s
         self._lock = threading.Lock()
         self._sock: Optional[socket.socket] = None
         self._timer: Optional[threading.Timer] = None
@@ -40,7 +43,7 @@ class Deadline:
             self._cancel()
             if self._expired is not None:
                 return
-            timer = threading.Timer(seconds, self._fire, args=(phase, seconds))
+            timer = threading.Timer(seconds + self.grace_s, self._fire, args=(phase, seconds))
             timer.daemon = True
             self._timer = timer
             timer.start()

@@ -141,7 +141,7 @@ def exchange(
     the failure and the phase it happened in are in the result. Raises Urllib3Unavailable."""
     urllib3 = import_urllib3()
     marks = Marks()
-    deadline = Deadline()
+    deadline = Deadline(grace_s=0.25)
     state: Dict[str, Any] = {"deadline": deadline}
     pool_manager = _pool_manager(urllib3, marks, state, timeout_s, ssl_context, proxy_url)
     shown_proxy = strip_userinfo(proxy_url) if proxy_url else None
