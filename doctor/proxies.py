@@ -167,6 +167,17 @@ def _normalize_port(port: Optional[str], scheme: str) -> Optional[int]:
     return None if number == _DEFAULT_PORTS.get(scheme) else number
 
 
+def port_problem(parsed: ParsedURL) -> Optional[str]:
+    """Why nothing can connect to the URL's port, or None.
+
+    httpx accepts any `int()`-able port (-1, 0, 99999); the connection then fails, for 99999 with
+    `OverflowError: port must be 0-65535` rather than a network error, and port 0 is refused.
+    """
+    if parsed.port is None or 1 <= parsed.port <= 65535:
+        return None
+    return f"has the port {parsed.port}, outside 1-65535"
+
+
 # --------------------------------------------------------------------------------------------
 # Step 1: what urllib.request.getproxies_environment() returns, with where each value came from.
 # --------------------------------------------------------------------------------------------
@@ -298,7 +309,7 @@ class ProxyProblem:
     variable: str
     message: str
     breaks_client: bool
-    kind: str  # "invalid", "unsupported_scheme", "missing_host", "no_proxy_entry"
+    kind: str  # "invalid", "unsupported_scheme", "missing_host", "invalid_port", "no_proxy_entry"
 
 
 @dataclass(frozen=True)
@@ -541,6 +552,9 @@ def _proxy_config(url: str, variable: str, mount: str, problems: List[ProxyProbl
     if not parsed.host:
         # Accepted by Proxy(); fails only when a request goes through it.
         problems.append(ProxyProblem(variable, f"{variable}={shown} has no host", False, "missing_host"))
+    bad_port = port_problem(parsed)
+    if bad_port:  # accepted by Proxy() too; every connection through it fails
+        problems.append(ProxyProblem(variable, f"{variable}={shown} {bad_port}", False, "invalid_port"))
     return ProxyConfig(url=url, variable=variable, mount=mount, scheme=parsed.scheme, host=parsed.host, port=parsed.port)
 
 

@@ -735,3 +735,47 @@ def test_declared_azure_api_type_prefers_the_azure_endpoint_over_openai_base_url
     assert resolve_endpoint(Settings(env=both)).source == "OPENAI_BASE_URL"  # OpenAI() reads this one
     declared = resolve_endpoint(Settings(env=dict(both, OPENAI_API_TYPE="azure")))
     assert (declared.source, declared.kind) == ("AZURE_OPENAI_ENDPOINT", "azure")  # AzureOpenAI() ignores OPENAI_BASE_URL
+
+
+# --------------------------------------------------------------------------------------------
+# ports nothing can connect to: found at the config step, never a crash in net.tcp
+# --------------------------------------------------------------------------------------------
+
+
+def _network_run(env: Dict[str, str], base_url: str) -> Dict[str, Dict[str, Any]]:
+    run = run_cli(["check", "--json", "--timeout", "1", "--base-url", base_url], env={"OPENAI_API_KEY": KEY, **env})
+    checks = {c["id"]: c for c in run.json["checks"]}
+    assert all(c["code"] != "check_crashed" for c in checks.values()), checks
+    assert run.exit_code == 1
+    return checks
+
+
+@pytest.mark.parametrize("port", ["99999", "65536", "0", "-1"])
+def test_a_base_url_port_outside_the_range_is_base_url_invalid(port: str) -> None:
+    checks = _network_run({}, f"http://127.0.0.1:{port}/v1")
+    base = checks["config.base_url"]
+    assert (base["status"], base["code"]) == ("fail", "base_url_invalid"), base
+    assert f"the port {port}, outside 1-65535" in base["summary"]
+    assert checks["net.tcp"]["status"] == "skip"  # not tried: port 0 used to mean "connect to port 80"
+
+
+@pytest.mark.parametrize("proxy", ["http://127.0.0.1:99999", "http://127.0.0.1:0", "http://127.0.0.1:-1"])
+def test_a_proxy_port_outside_the_range_is_proxy_invalid(proxy: str) -> None:
+    checks = _network_run({"HTTPS_PROXY": proxy}, "https://api.example.invalid/v1")
+    assert (checks["config.proxy"]["status"], checks["config.proxy"]["code"]) == ("fail", "proxy_invalid")
+    assert "outside 1-65535" in checks["config.proxy"]["summary"]
+    assert checks["net.tcp"]["status"] == "skip"
+
+
+def test_a_proxy_with_a_bad_port_that_does_not_apply_is_a_warning() -> None:
+    checks = _network_run({"HTTP_PROXY": "http://127.0.0.1:70000"}, "https://api.example.invalid/v1")
+    assert (checks["config.proxy"]["status"], checks["config.proxy"]["code"]) == ("warn", "proxy_invalid")
+
+
+def test_a_non_numeric_port_is_invalid_for_the_base_url_and_the_proxy() -> None:
+    checks = _network_run({}, "http://127.0.0.1:eighty/v1")
+    assert checks["config.base_url"]["code"] == "base_url_invalid"
+    assert "invalid port: 'eighty'" in checks["config.base_url"]["summary"]
+    checks = _network_run({"HTTPS_PROXY": "http://127.0.0.1:eighty"}, "https://api.example.invalid/v1")
+    assert (checks["config.proxy"]["status"], checks["config.proxy"]["code"]) == ("fail", "proxy_invalid")
+    assert "invalid port: 'eighty'" in checks["config.proxy"]["summary"]

@@ -214,3 +214,52 @@ def test_prestart_starts_nothing_when_unsure(monkeypatch) -> None:
     for argv in (["chat-doctor", "check", "--help"], ["chat-doctor", "smoke"], ["chat-doctor", "check", "--python", "/nope"]):
         interpreters.prestart(argv)
     assert interpreters._PRESTARTED == {}
+
+
+# A target that answers in the probe's format with values of the wrong types: whatever the
+# executable passed as --python prints must end in probe_failed, never in a crashed check.
+_WRONG_SHAPES = {
+    "too old, version a number": {"too_old": True, "python_version": 3, "version_info": "abc"},
+    "version a number": {"too_old": False, "interpreter": {"version": 3}},
+    "version_info of texts": {"too_old": False, "interpreter": {"version": "3.11.0", "version_info": ["3", "x"]}},
+    "ssl a list": {"too_old": False, "interpreter": {"version": "3.11.0"}, "ssl": [1, 2]},
+    "ssl version_info a text": {"too_old": False, "interpreter": {"version": "3.11.0"},
+                                "ssl": {"available": True, "version_info": "3.0"}},
+    "a distribution's version a number": {"too_old": False, "interpreter": {"version": "3.11.0"},
+                                          "distributions": [{"name": "openai", "version": 1}]},
+    "distributions of numbers": {"too_old": False, "interpreter": {"version": "3.11.0"}, "distributions": [1, 2]},
+    "cert_count a word": {"too_old": False, "interpreter": {"version": "3.11.0"}, "certifi": {"cert_count": "many"}},
+    "warnings not a list": {"too_old": False, "interpreter": {"version": "3.11.0"}, "urllib3": {"installed": True, "warnings": 5}},
+    "not_openssl_action a list": {"too_old": False, "interpreter": {"version": "3.11.0"},
+                                  "warnings": {"not_openssl_action": ["error"]}},
+}
+
+
+@pytest.mark.parametrize("answer", list(_WRONG_SHAPES.values()), ids=list(_WRONG_SHAPES))
+def test_a_probe_answer_of_the_wrong_shape_is_probe_failed(answer: dict, tmp_path: Path) -> None:
+    import json
+
+    from doctor.probe.interpreters import _MARK
+
+    (tmp_path / "answer.txt").write_text("\n" + _MARK + json.dumps(answer) + "\n")
+    script = _script(tmp_path, "python", f"cat {tmp_path / 'answer.txt'}\n")
+    run = run_cli(["check", "--offline", "--json", "--python", script])
+    result = _assert_probe_failed(run, "the target's probe answer has the wrong shape")
+    assert all(c["code"] != "check_crashed" for c in run.json["checks"])
+    assert " is " in result["summary"]  # names the field and what it was
+
+
+def test_a_probe_answer_that_is_a_list_is_not_the_probe_format(tmp_path: Path) -> None:
+    from doctor.probe.interpreters import _MARK
+
+    (tmp_path / "answer.txt").write_text("\n" + _MARK + '[{"too_old": false}]\n')
+    script = _script(tmp_path, "python", f"cat {tmp_path / 'answer.txt'}\n")
+    _assert_probe_failed(run_cli(["check", "--offline", "--json", "--python", script]), "not with chat-doctor's probe format")
+
+
+def test_a_probe_answer_nested_too_deep_is_garbled(tmp_path: Path) -> None:
+    from doctor.probe.interpreters import _MARK
+
+    (tmp_path / "answer.txt").write_text("\n" + _MARK + "[" * 200_000 + "]" * 200_000 + "\n")
+    script = _script(tmp_path, "python", f"cat {tmp_path / 'answer.txt'}\n")
+    _assert_probe_failed(run_cli(["check", "--offline", "--json", "--python", script]), "garbled")

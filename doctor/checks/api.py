@@ -2,8 +2,9 @@
 
 Gathering: the `models` fact sends one `GET {base_url}/models` with the key, the way the SDK
 would (same header, same proxy, same trust), over urllib3 (doctor.net.http): no retries, no
-redirects followed, `--timeout` on connect and read. On a 404 it also tries `{base_url}/v1/models`
-to suggest the fix. Anything the server says is scrubbed of the key before it is kept.
+redirects followed, the head and the body each within `--timeout` in total, at most 2 MB. On a
+404 it also tries `{base_url}/v1/models` to suggest the fix. Anything the server says is
+scrubbed of the key before it is kept, and read only where it has the expected type.
 Judging: `judge_auth` and `judge_model` are pure; the status/error -> code table is data
 (doctor.knowledge.api_errors).
 
@@ -188,7 +189,7 @@ def _fact_from(answer: Any, base: Dict[str, Any], redactor: Any) -> ModelsFact:
     if 200 <= answer.status < 300:
         entries = api_errors.is_model_list(answer.body)
         if entries is not None:
-            models = tuple((str(e["id"]), str(e.get("owned_by") or "")) for e in entries)
+            models = tuple((e["id"], e["owned_by"] if isinstance(e.get("owned_by"), str) else "") for e in entries)
     error = api_errors.parse_error(answer.body, answer.content_type)
     if error is not None:
         error = api_errors.ApiError(
@@ -347,7 +348,10 @@ _TRANSPORT_CODES = {
     ("connect", "refused"): "connection_refused", ("connect", "timeout"): "connect_timeout",
     ("proxy", "auth_required"): "proxy_auth_required", ("proxy", "refused"): "proxy_tunnel_refused",
     ("proxy", "timeout"): "proxy_unreachable",
+    ("proxy", "too_long"): "proxy_unreachable", ("proxy", "too_slow"): "proxy_unreachable",
     ("response", "timeout"): "read_timeout", ("body", "timeout"): "read_timeout",
+    ("response", "too_slow"): "read_timeout", ("body", "too_slow"): "read_timeout",
+    ("response", "too_long"): "response_too_long", ("body", "too_long"): "response_too_long",
 }
 
 
@@ -361,10 +365,16 @@ def _judge_transport_failure(fact: ModelsFact, data: Dict[str, Any], lines: List
     else:
         code = _TRANSPORT_CODES.get((phase, kind)) or ("connect_failed" if phase in ("dns", "connect") else "connection_closed")
     if code == "read_timeout":
-        summary = f"no answer from {fact.url} within the timeout (connected, request sent)"
+        summary = (f"{fact.url}: {fact.failure}" if kind == "too_slow"  # a trickle, not silence
+                   else f"no answer from {fact.url} within the timeout (connected, request sent)")
         fixes = [Fix("Retry with a longer timeout", "chat-doctor check --timeout 30"),
                  Fix("If it persists, check the server's load and any proxy in between")]
         return diagnose(AUTH, code, summary, details=lines, fixes=fixes, data=data)
+    if code == "response_too_long":
+        summary = f"{fact.url}: {fact.failure}; a model list is far smaller"
+        fixes = [Fix("Check that the base URL points at the API and not at a file or a stream"),
+                 Fix("If a proxy sits in between, check what it sends back")]
+        return diagnose(AUTH, code, summary, details=[*lines, *_server_says(fact)], fixes=fixes, data=data)
     return diagnose(AUTH, code, f"the request failed during {phase or 'the exchange'}: {fact.failure}", details=lines, data=data)
 
 

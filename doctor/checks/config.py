@@ -38,6 +38,7 @@ from doctor.proxies import (
     ProxyDecision,
     display_url,
     parse_url,
+    port_problem,
     resolve_proxy,
     socks_support_missing,
     stack_for,
@@ -612,7 +613,21 @@ def _invalid_url(url: str, variable: str) -> Optional[Finding]:
         )
     if not parsed.host:
         return bad(f"has no host: {shown}", "There is nothing to connect to; every request fails.")
+    bad_port = port_problem(parsed)
+    if bad_port:
+        return bad(f"{bad_port}: {shown}",
+                   "Nothing can connect to it: the SDK fails every request (`OverflowError: port must be 0-65535`, "
+                   "or a refused connection for port 0).",
+                   Fix("Use the port the server listens on", f"export {variable}={display_url(_with_port(url, 8000))}")
+                   if variable.isidentifier() else Fix("Pass the port the server listens on"))
     return None
+
+
+def _with_port(url: str, port: int) -> str:
+    scheme, _, rest = url.partition("://")
+    authority, slash, path = rest.partition("/")
+    host = authority.rsplit(":", 1)[0]
+    return f"{scheme}://{host}:{port}{slash}{path}"
 
 
 def _host_guess(url: str) -> str:

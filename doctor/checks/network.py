@@ -166,8 +166,14 @@ def gather_route(ctx: Context) -> Route:
         parts = urlsplit(base_url)
         scheme = parts.scheme.lower()
         host = parts.hostname or ""
-        port = parts.port or (443 if scheme == "https" else 80)
-    except ValueError as exc:
+        # The port as httpx reads it (urlsplit rejects "+80", which httpx takes as 80), and
+        # only one a connection can use: config.base_url reports the others.
+        parsed = proxies.parse_url(base_url)
+        problem = proxies.port_problem(parsed)
+        if problem:
+            raise ValueError(problem)
+        port = parsed.port if parsed.port is not None else (443 if scheme == "https" else 80)
+    except ValueError as exc:  # proxies.InvalidURL is a ValueError
         return Route(base_url, "", "", 0, problem=f"the base URL does not parse ({exc})")
     if scheme not in ("http", "https") or not host:
         return Route(base_url, scheme, host, port, problem="the base URL is not an http(s) URL with a host")

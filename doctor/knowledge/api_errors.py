@@ -6,7 +6,9 @@ table and billing codes (shared/facts/openai-api.md §3.1), the SDK's status -> 
 mapping (§1.7), and the shapes compatible servers use (vLLM, llama.cpp, Azure: §3.2).
 
 Pure: no I/O. `parse_error` reads the error body of any of those servers; `rate_limit_notes`
-turns the rate-limit headers into sentences.
+turns the rate-limit headers into sentences. A body is whatever the server sent: `load_json`
+never raises (deep nesting, numbers too long for int(), invalid UTF-8), and only values of the
+expected type are read from it.
 """
 
 from __future__ import annotations
@@ -96,10 +98,7 @@ def parse_error(body: bytes, content_type: str = "") -> Optional[ApiError]:
     Shapes: OpenAI `{"error": {"message", "type", "param", "code"}}`; vLLM's
     `{"error": "Unauthorized"}`; FastAPI/others `{"detail": "..."}` or `{"message": "..."}`.
     """
-    try:
-        document = json.loads(body.decode("utf-8", "replace")) if body.strip() else None
-    except ValueError:
-        return None
+    document = load_json(body)
     if not isinstance(document, Mapping):
         return None
     error = document.get("error", document)
@@ -109,7 +108,7 @@ def parse_error(body: bytes, content_type: str = "") -> Optional[ApiError]:
         return None
     message = error.get("message", error.get("detail"))
     if not isinstance(message, str):
-        message = json.dumps(message) if message is not None else None
+        message = _compact(message)
     known = ("message", "detail", "type", "code")
     if not any(name in error for name in known):
         return None
@@ -121,8 +120,36 @@ def parse_error(body: bytes, content_type: str = "") -> Optional[ApiError]:
     )
 
 
+def load_json(body: bytes, *, strict: bool = False) -> Any:
+    """The JSON document in `body`, or None when there is none (never raises).
+
+    RecursionError is the one to remember: `json.loads` of `[[[[...` 100,000 deep raises it,
+    not ValueError. Invalid UTF-8 is replaced (enough to read an error message), or with
+    `strict` makes the body no JSON at all, as for the SDK (httpx's `response.json()`).
+    """
+    if not body.strip():
+        return None
+    try:
+        return json.loads(body.decode("utf-8", "strict" if strict else "replace"))
+    except (ValueError, RecursionError):
+        return None
+
+
 def _text(value: Any) -> Optional[str]:
-    return None if value is None else str(value)
+    """A scalar as text (vLLM and llama.cpp send error codes as ints); None for anything else."""
+    if value is None or isinstance(value, (list, dict)):
+        return None
+    return str(value)
+
+
+def _compact(value: Any, limit: int = 300) -> Optional[str]:
+    """A non-string error message as short JSON text (FastAPI's `detail` list), bounded."""
+    if value is None:
+        return None
+    try:
+        return json.dumps(value)[:limit]
+    except (ValueError, TypeError, RecursionError):
+        return None
 
 
 def is_model_list(body: bytes) -> Optional[List[Mapping[str, Any]]]:
@@ -130,10 +157,7 @@ def is_model_list(body: bytes) -> Optional[List[Mapping[str, Any]]]:
 
     Ollama and some proxies omit `"object"`; an entry without a string `id` disqualifies.
     """
-    try:
-        document = json.loads(body.decode("utf-8", "replace"))
-    except ValueError:
-        return None
+    document = load_json(body, strict=True)
     if not isinstance(document, Mapping) or not isinstance(document.get("data"), list):
         return None
     if document.get("object", "list") != "list":

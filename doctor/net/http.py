@@ -8,6 +8,11 @@ timestamp DNS, TCP, CONNECT, TLS, request-sent and response-head exactly. The co
 resolves names through `doctor.net.resolve` (bounded: getaddrinfo itself has no timeout) and
 connects through `doctor.net.connect` (one budget over all addresses), so `--timeout` holds.
 
+Bounds (urllib3's timeouts are per read, so a server sending a byte a second would never trip
+them): a `doctor.net.deadline.Deadline` gives the CONNECT tunnel, the response head (from the
+request written) and the body (from the head) `timeout_s` each in total, and the body is read
+up to MAX_BODY_BYTES (after decoding), so every exchange ends in bounded time and memory.
+
 urllib3 is imported lazily and defensively: in chat-doctor's own interpreter it may fail to
 import (old OpenSSL) or warn (LibreSSL): the very bug chat-doctor diagnoses elsewhere. A
 failure becomes `Urllib3Unavailable` (a finding, not a crash) and the warning is silenced so it
@@ -25,12 +30,19 @@ from typing import Any, Dict, Mapping, Optional, Tuple
 from urllib.parse import urlsplit, urlunsplit
 
 from doctor.net.connect import ConnectError, connect
+from doctor.net.deadline import Deadline
 from doctor.net.resolve import ResolveError, resolve
 from doctor.net.timing import Marks
 from doctor.net.tls import TlsFailure, classify
 from doctor.net.tunnel import basic_proxy_authorization
 
 MAX_BODY_BYTES = 2 * 1024 * 1024
+# Small reads: urllib3 inflates a gzip/deflate body per read, so one read of N compressed bytes
+# can hold ~1000 N decoded bytes before the size check sees them.
+_READ_CHUNK = 16 * 1024
+# http.client's limits on a response head (100 header lines of 64 KB at most), reported as
+# "too long" instead of as a connection that closed.
+_HEAD_TOO_LONG = ("LineTooLong", "got more than 100 headers")
 _IMPORT_LOCK = threading.Lock()
 
 
@@ -77,7 +89,7 @@ def prefetch() -> None:
 @dataclass(frozen=True)
 class HttpFailure:
     phase: str  # dns, connect, proxy, tls, send, response, body
-    kind: str  # per phase: not_found/timeout/refused/auth_required/expired/.../closed
+    kind: str  # per phase: not_found/timeout/refused/auth_required/expired/.../closed/too_long/too_slow (past the deadline)
     message: str
     tls: Optional[TlsFailure] = None
 
@@ -129,7 +141,8 @@ def exchange(
     the failure and the phase it happened in are in the result. Raises Urllib3Unavailable."""
     urllib3 = import_urllib3()
     marks = Marks()
-    state: Dict[str, Any] = {}
+    deadline = Deadline(grace_s=0.25)
+    state: Dict[str, Any] = {"deadline": deadline}
     pool_manager = _pool_manager(urllib3, marks, state, timeout_s, ssl_context, proxy_url)
     shown_proxy = strip_userinfo(proxy_url) if proxy_url else None
     response = None
@@ -140,21 +153,33 @@ def exchange(
             preload_content=False, decode_content=True,
         )
         body, truncated = _read_body(response, marks, state)
+        failure = _deadline_failure(deadline)
+        if failure is None and truncated:
+            failure = HttpFailure("body", "too_long", f"the server kept sending past {MAX_BODY_BYTES // (1024 * 1024)} MB")
     except Exception as exc:  # noqa: BLE001  # every network failure becomes data
-        failure = state.get("failure") or _failure_from(exc, state)
-        if response is not None:
-            response.release_conn()
-        pool_manager.clear()
-        return HttpExchange(method, url, response.status if response is not None else None,
-                            getattr(response, "reason", "") or "" if response is not None else "",
-                            _headers(response) if response is not None else (), b"", False,
-                            marks.phases(), failure, shown_proxy)
-    marks.mark("end")
-    result = HttpExchange(method, url, response.status, response.reason or "", _headers(response), body,
-                          truncated, marks.phases(), None, shown_proxy)
-    response.release_conn()
+        failure = _deadline_failure(deadline) or state.get("failure") or _failure_from(exc, state)
+        body, truncated = b"", False
+    finally:
+        deadline.close()
+    if failure is None:
+        marks.mark("end")
+    result = HttpExchange(method, url, response.status if response is not None else None,
+                          (getattr(response, "reason", "") or "") if response is not None else "",
+                          _headers(response) if response is not None else (), body, truncated,
+                          marks.phases(), failure, shown_proxy)
+    if response is not None:
+        response.release_conn()
     pool_manager.clear()
     return result
+
+
+def _deadline_failure(deadline: Deadline) -> Optional[HttpFailure]:
+    expired = deadline.expired
+    if expired is None:
+        return None
+    phase, seconds = expired
+    what = {"proxy": "the proxy's answer to CONNECT", "response": "the response head", "body": "the body"}[phase]
+    return HttpFailure(phase, "too_slow", f"{what} did not arrive whole within {seconds:g} s (sent too slowly, or not at all)")
 
 
 def _read_body(response: Any, marks: Marks, state: Dict[str, Any]) -> Tuple[bytes, bool]:
@@ -162,12 +187,12 @@ def _read_body(response: Any, marks: Marks, state: Dict[str, Any]) -> Tuple[byte
     size = 0
     state["phase"] = "body"
     while size <= MAX_BODY_BYTES:
-        chunk = response.read(64 * 1024)
+        chunk = response.read(_READ_CHUNK)
         if not chunk:
             return b"".join(chunks), False
         chunks.append(chunk)
         size += len(chunk)
-    return b"".join(chunks)[:MAX_BODY_BYTES], True
+    return b"".join(chunks)[:MAX_BODY_BYTES], True  # the caller reports it: no truncated JSON is judged
 
 
 def _headers(response: Any) -> Tuple[Tuple[str, str], ...]:
@@ -190,6 +215,9 @@ def _failure_from(exc: BaseException, state: Dict[str, Any]) -> HttpFailure:
         if isinstance(item, ssl.SSLError):
             tls = classify(item)
             return HttpFailure("tls", tls.kind, tls.message, tls)
+    for item in chain:
+        if type(item).__name__ in _HEAD_TOO_LONG or str(item) in _HEAD_TOO_LONG:
+            return HttpFailure(phase, "too_long", f"the response head is too long ({item})")
     for item in chain:
         name = type(item).__name__
         if name in ("RemoteDisconnected", "IncompleteRead", "ConnectionResetError", "BrokenPipeError", "ProtocolError"):
@@ -241,19 +269,25 @@ def _pool_manager(urllib3: Any, marks: Marks, state: Dict[str, Any], timeout_s: 
                 note("connect", exc, exc.kind, exc.reason)
                 raise
             marks.mark("connect_end")
+            state["deadline"].watch(sock)
             state["address"] = str(address)
             state["phase"] = "tls" if isinstance(self, HTTPSConnection) else "send"
             return sock
 
         def _tunnel(self):  # type: ignore[no-untyped-def]
             state["phase"] = "proxy"
+            state["deadline"].arm(timeout_s, "proxy")
             try:
                 result = super()._tunnel()  # type: ignore[misc]
-            except OSError as exc:
+            except Exception as exc:
+                if not isinstance(exc, OSError):  # http.client's HTTPException: a head past its limits
+                    note("proxy", exc, "too_long", f"the proxy's answer to CONNECT is too long ({exc})")
+                    raise
                 text = str(exc)
                 kind = "auth_required" if " 407" in text else "timeout" if isinstance(exc, socket.timeout) else "refused"
                 note("proxy", exc, kind, text.replace("Tunnel connection failed: ", "the proxy answered CONNECT with "))
                 raise
+            state["deadline"].disarm()
             marks.mark("proxy_end")
             state["phase"] = "tls"
             return result
@@ -276,6 +310,7 @@ def _pool_manager(urllib3: Any, marks: Marks, state: Dict[str, Any], timeout_s: 
             result = super().request(*args, **kwargs)  # type: ignore[misc]
             marks.mark("sent")
             state["phase"] = "response"
+            state["deadline"].arm(timeout_s, "response")
             return result
 
         def getresponse(self, *args, **kwargs):  # type: ignore[no-untyped-def]
@@ -287,10 +322,13 @@ def _pool_manager(urllib3: Any, marks: Marks, state: Dict[str, Any], timeout_s: 
             except Exception as exc:
                 if type(exc).__name__ in ("ReadTimeoutError",):
                     note("response", exc, "timeout", "no response within the read timeout")
+                elif type(exc).__name__ in _HEAD_TOO_LONG or str(exc) in _HEAD_TOO_LONG:
+                    note("response", exc, "too_long", f"the response head is too long ({exc})")
                 elif type(exc).__name__ in ("RemoteDisconnected", "BadStatusLine", "ConnectionResetError", "ProtocolError"):
                     note("response", exc, "closed", "the server closed the connection without answering")
                 raise
             marks.mark("head")
+            state["deadline"].arm(timeout_s, "body")
             return response
 
     class TimedHTTPConnection(_Timed, HTTPConnection):

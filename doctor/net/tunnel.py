@@ -7,6 +7,7 @@ Written by hand (not http.client's private `_tunnel`) so the proxy's status, its
 from __future__ import annotations
 
 import base64
+import re
 import socket
 from dataclasses import dataclass
 from typing import Optional, Tuple
@@ -25,7 +26,8 @@ class TunnelResult:
 
 class TunnelError(OSError):
     """The proxy did not open the tunnel. `kind`: auth_required (407), refused (another status),
-    timeout, closed (hung up), or garbled (not an HTTP answer)."""
+    timeout (no whole answer within the time, however slowly it trickled), closed (hung up, even
+    mid-answer), garbled (not an HTTP answer) or too_long (a head past _MAX_HEAD)."""
 
     def __init__(self, kind: str, reason: str, elapsed_ms: float, status: Optional[int] = None,
                  challenge: Optional[str] = None) -> None:
@@ -64,7 +66,7 @@ def open_tunnel(
     sock.settimeout(timeout_s)
     try:
         sock.sendall(request)
-        head = _read_head(sock, started + timeout_s)
+        head, complete = _read_head(sock, started + timeout_s)
     except socket.timeout:
         raise TunnelError("timeout", f"the proxy did not answer CONNECT within {timeout_s:g} s", ms(now() - started)) from None
     except OSError as exc:
@@ -72,6 +74,10 @@ def open_tunnel(
     elapsed = ms(now() - started)
     if not head:
         raise TunnelError("closed", "the proxy closed the connection without answering CONNECT", elapsed)
+    if len(head) >= _MAX_HEAD:
+        raise TunnelError("too_long", f"the proxy's answer to CONNECT went past {_MAX_HEAD // 1024} KB without ending", elapsed)
+    if not complete:
+        raise TunnelError("closed", "the proxy closed the connection in the middle of its answer to CONNECT", elapsed)
     status, reason, headers = _parse_head(head)
     if status is None:
         raise TunnelError("garbled", "the proxy's answer to CONNECT is not HTTP", elapsed)
@@ -83,7 +89,11 @@ def open_tunnel(
     raise TunnelError("refused", f"{status} {reason}".strip(), elapsed, status)
 
 
-def _read_head(sock: socket.socket, deadline: float) -> bytes:
+def _read_head(sock: socket.socket, deadline: float) -> Tuple[bytes, bool]:
+    """(the head without its blank line, whether it ended); raises socket.timeout at `deadline`.
+
+    The socket's timeout is set to what is left before every read, so a proxy that trickles
+    its answer a byte at a time still ends at `deadline`."""
     buf = b""
     while b"\r\n\r\n" not in buf and len(buf) < _MAX_HEAD:
         remaining = deadline - now()
@@ -97,14 +107,15 @@ def _read_head(sock: socket.socket, deadline: float) -> bytes:
         if not chunk:
             break
         buf += chunk
-    return buf.split(b"\r\n\r\n", 1)[0]
+    return buf.split(b"\r\n\r\n", 1)[0], b"\r\n\r\n" in buf
 
 
 def _parse_head(head: bytes) -> Tuple[Optional[int], str, Tuple[Tuple[str, str], ...]]:
     text = head.decode("latin-1", "replace")
     first, _, rest = text.partition("\r\n")
     parts = first.split(" ", 2)
-    if len(parts) < 2 or not parts[0].startswith("HTTP/") or not parts[1].isdigit():
+    # Three ASCII digits: str.isdigit() also accepts "²00", which int() then refuses.
+    if len(parts) < 2 or not parts[0].startswith("HTTP/") or not re.fullmatch(r"[0-9]{3}", parts[1]):
         return None, "", ()
     headers = []
     for line in rest.split("\r\n"):

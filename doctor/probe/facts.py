@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Optional, Tuple
+from typing import Any, Dict, Mapping, Optional, Tuple
 
 
 class ProbeFailed(Exception):
@@ -176,154 +176,236 @@ class InterpreterFacts:
     # --- building from the probe's JSON --------------------------------------------------
 
     @classmethod
-    def from_probe(cls, answer: Mapping[str, Any], *, wall_ms: float = 0.0) -> "InterpreterFacts":
-        """Parse the probe's answer; raises ProbeFailed when it is not one."""
+    def from_probe(cls, answer: Any, *, wall_ms: float = 0.0) -> "InterpreterFacts":
+        """Parse the probe's answer; raises ProbeFailed (only) when it is not one.
+
+        The answer comes from another program (any executable can be passed as `--python`),
+        so every value is type-checked as it is read: `{"python_version": 3}` or a list where
+        a mapping belongs is a ProbeFailed naming the field, never a TypeError or ValueError.
+        """
         if not isinstance(answer, Mapping) or "too_old" not in answer:
             raise ProbeFailed("the target answered, but not with chat-doctor's probe format")
-        if answer.get("too_old"):
+        try:
+            return cls._from_answer(answer, wall_ms)
+        except _WrongShape as exc:
+            raise ProbeFailed(f"the target's probe answer has the wrong shape: {exc}") from None
+
+    @classmethod
+    def _from_answer(cls, answer: Mapping[str, Any], wall_ms: float) -> "InterpreterFacts":
+        top = _Raw(answer, "")
+        if top.flag("too_old"):
             return cls(
-                python_version=str(answer.get("python_version") or "unknown"),
-                implementation=str(answer.get("implementation") or ""),
-                executable=str(answer.get("executable") or ""),
-                version_info=tuple(int(x) for x in answer.get("version_info") or ()),
-                ssl=SslFacts(available=bool(answer.get("ssl_version")), version=answer.get("ssl_version")),
+                python_version=top.text("python_version") or "unknown",
+                implementation=top.text("implementation"),
+                executable=top.text("executable"),
+                version_info=top.ints("version_info"),
+                ssl=SslFacts(available=bool(top.opt_text("ssl_version")), version=top.opt_text("ssl_version")),
                 too_old=True,
                 wall_ms=wall_ms,
             )
         errors = {name: section["error"] for name, section in answer.items()
-                  if isinstance(section, Mapping) and "error" in section and name != "certifi"}
-        interp = _section(answer, "interpreter")
-        if not interp.get("version"):
+                  if isinstance(section, Mapping) and isinstance(section.get("error"), str) and name != "certifi"}
+        interp = top.section("interpreter")
+        if not interp.opt_text("version"):
             raise ProbeFailed("the probe ran but could not read the interpreter's version: "
                               + errors.get("interpreter", "no version in the answer"))
-        cfg = interp.get("pyvenv_cfg") or {}
-        warn = _section(answer, "warnings")
+        cfg = interp.section("pyvenv_cfg")
+        warn = top.section("warnings")
+        distributions = top.items("distributions")
         return cls(
-            python_version=str(interp["version"]),
-            implementation=str(interp.get("implementation") or ""),
-            executable=str(interp.get("executable") or ""),
-            version_info=tuple(int(x) for x in interp.get("version_info") or ()),
-            prefix=str(interp.get("prefix") or ""),
-            base_prefix=str(interp.get("base_prefix") or ""),
-            is_venv=bool(interp.get("is_venv")),
-            venv_home=cfg.get("home"),
-            sys_platform=str(interp.get("sys_platform") or ""),
-            machine=str(interp.get("machine") or ""),
-            mac_ver=str(interp.get("mac_ver") or ""),
-            user_site=interp.get("user_site"),
-            user_site_enabled=bool(interp.get("user_site_enabled")),
-            ssl=_ssl_facts(_section(answer, "ssl")),
-            marker_env={str(k): str(v) for k, v in _section(answer, "marker_env").items() if k != "error"},
-            distributions=tuple(_distribution(d) for d in _list(answer, "distributions") if d.get("name")),
-            certifi=_certifi(_section(answer, "certifi")),
-            ca_env=tuple(_ca_variable(v) for v in _list(answer, "ca_env")),
-            urllib3=_urllib3(_section(answer, "urllib3"), _list(answer, "distributions")),
-            warnoptions=tuple(str(w) for w in warn.get("warnoptions") or ()),
-            pythonwarnings=warn.get("PYTHONWARNINGS"),
-            not_openssl_action={str(k): str(v) for k, v in (warn.get("not_openssl_action") or {}).items()},
-            probe_ms=float(answer.get("probe_ms") or 0.0),
+            python_version=interp.text("version"),
+            implementation=interp.text("implementation"),
+            executable=interp.text("executable"),
+            version_info=interp.ints("version_info"),
+            prefix=interp.text("prefix"),
+            base_prefix=interp.text("base_prefix"),
+            is_venv=interp.flag("is_venv"),
+            venv_home=cfg.opt_text("home"),
+            sys_platform=interp.text("sys_platform"),
+            machine=interp.text("machine"),
+            mac_ver=interp.text("mac_ver"),
+            user_site=interp.opt_text("user_site"),
+            user_site_enabled=interp.flag("user_site_enabled"),
+            ssl=_ssl_facts(top.section("ssl")),
+            marker_env=top.section("marker_env").texts(skip=("error",)),
+            distributions=tuple(_distribution(d) for d in distributions if d.opt_text("name")),
+            certifi=_certifi(top.section("certifi")),
+            ca_env=tuple(_ca_variable(v) for v in top.items("ca_env")),
+            urllib3=_urllib3(top.section("urllib3"), distributions),
+            warnoptions=warn.strs("warnoptions"),
+            pythonwarnings=warn.opt_text("PYTHONWARNINGS"),
+            not_openssl_action=warn.section("not_openssl_action").texts(),
+            probe_ms=top.number("probe_ms"),
             wall_ms=wall_ms,
             section_errors=errors,
         )
 
 
-def _section(answer: Mapping[str, Any], name: str) -> Mapping[str, Any]:
-    value = answer.get(name)
-    return value if isinstance(value, Mapping) else {}
+class _WrongShape(ValueError):
+    """A value of the probe's answer is not of the type the probe writes there."""
 
 
-def _list(answer: Mapping[str, Any], name: str) -> list:
-    value = answer.get(name)
-    return [item for item in value if isinstance(item, Mapping)] if isinstance(value, list) else []
+class _Raw:
+    """One mapping of the probe's answer, read with type checks. Missing or null values get
+    the field's default; a value of another type raises _WrongShape naming its path."""
+
+    def __init__(self, raw: Mapping[str, Any], path: str) -> None:
+        self.raw, self.path = raw, path
+
+    def _get(self, key: str, types: Tuple[type, ...], what: str) -> Any:
+        value = self.raw.get(key)
+        # bool is an int subclass: {"cert_count": true} is as wrong as {"version": 3}
+        if value is None or (isinstance(value, types) and not (isinstance(value, bool) and bool not in types)):
+            return value
+        raise _WrongShape(f"{self.path}{key} is {_kind(value)}, not {what}")
+
+    def text(self, key: str) -> str:
+        return self._get(key, (str,), "text") or ""
+
+    def opt_text(self, key: str) -> Optional[str]:
+        return self._get(key, (str,), "text")
+
+    def flag(self, key: str, default: bool = False) -> bool:
+        value = self._get(key, (bool,), "true/false")
+        return default if value is None else value
+
+    def opt_flag(self, key: str) -> Optional[bool]:
+        return self._get(key, (bool,), "true/false")
+
+    def count(self, key: str) -> int:
+        return self._get(key, (int,), "a whole number") or 0
+
+    def opt_int(self, key: str) -> Optional[int]:
+        return self._get(key, (int,), "a whole number")
+
+    def number(self, key: str) -> float:
+        return float(self._get(key, (int, float), "a number") or 0.0)
+
+    def _list(self, key: str) -> list:
+        return self._get(key, (list,), "a list") or []
+
+    def ints(self, key: str) -> Tuple[int, ...]:
+        values = self._list(key)
+        if not all(isinstance(v, int) and not isinstance(v, bool) for v in values):
+            raise _WrongShape(f"{self.path}{key} is not a list of whole numbers")
+        return tuple(values)
+
+    def strs(self, key: str) -> Tuple[str, ...]:
+        values = self._list(key)
+        if not all(isinstance(v, str) for v in values):
+            raise _WrongShape(f"{self.path}{key} is not a list of texts")
+        return tuple(values)
+
+    def section(self, key: str) -> "_Raw":
+        return _Raw(self._get(key, (Mapping,), "a mapping") or {}, f"{self.path}{key}.")
+
+    def items(self, key: str) -> "list[_Raw]":
+        values = self._list(key)
+        if not all(isinstance(v, Mapping) for v in values):
+            raise _WrongShape(f"{self.path}{key} is not a list of mappings")
+        return [_Raw(v, f"{self.path}{key}[{i}].") for i, v in enumerate(values)]
+
+    def texts(self, skip: Tuple[str, ...] = ()) -> Dict[str, str]:
+        """The whole mapping as text -> text."""
+        out = {}
+        for key, value in self.raw.items():
+            if key in skip:
+                continue
+            if not isinstance(value, str):
+                raise _WrongShape(f"{self.path}{key} is {_kind(value)}, not text")
+            out[str(key)] = value
+        return out
 
 
-def _path_facts(raw: Mapping[str, Any]) -> PathFacts:
+def _kind(value: Any) -> str:
+    return {bool: "true/false", int: "a number", float: "a number", str: "text", list: "a list",
+            dict: "a mapping"}.get(type(value), type(value).__name__)
+
+
+def _path_facts(raw: _Raw) -> PathFacts:
     return PathFacts(
-        exists=bool(raw.get("exists")),
-        is_file=bool(raw.get("is_file")),
-        is_dir=bool(raw.get("is_dir")),
-        readable=bool(raw.get("readable")),
-        cert_count=int(raw.get("cert_count") or 0),
-        entries=int(raw.get("entries") or 0),
-        hashed_names=int(raw.get("hashed_names") or 0),
-        read_error=raw.get("read_error"),
+        exists=raw.flag("exists"),
+        is_file=raw.flag("is_file"),
+        is_dir=raw.flag("is_dir"),
+        readable=raw.flag("readable"),
+        cert_count=raw.count("cert_count"),
+        entries=raw.count("entries"),
+        hashed_names=raw.count("hashed_names"),
+        read_error=raw.opt_text("read_error"),
     )
 
 
-def _ssl_facts(raw: Mapping[str, Any]) -> SslFacts:
-    if not raw.get("available"):
-        return SslFacts(available=False, import_error=raw.get("import_error") or raw.get("error"))
-    paths = raw.get("verify_paths") or {}
+def _ssl_facts(raw: _Raw) -> SslFacts:
+    if not raw.flag("available"):
+        return SslFacts(available=False, import_error=raw.opt_text("import_error") or raw.opt_text("error"))
+    paths = raw.section("verify_paths")
     return SslFacts(
         available=True,
-        version=raw.get("version"),
-        version_info=tuple(int(x) for x in raw.get("version_info") or ()),
-        version_number=raw.get("version_number"),
-        has_sni=bool(raw.get("has_sni", True)),
-        has_tls13=bool(raw.get("has_tls13")),
+        version=raw.opt_text("version"),
+        version_info=raw.ints("version_info"),
+        version_number=raw.opt_int("version_number"),
+        has_sni=raw.flag("has_sni", True),
+        has_tls13=raw.flag("has_tls13"),
         verify_paths=VerifyPaths(
-            cafile=paths.get("cafile"),
-            capath=paths.get("capath"),
-            openssl_cafile=paths.get("openssl_cafile"),
-            openssl_capath=paths.get("openssl_capath"),
-            openssl_cafile_exists=bool(paths.get("openssl_cafile_exists")),
-            openssl_capath_exists=bool(paths.get("openssl_capath_exists")),
+            cafile=paths.opt_text("cafile"),
+            capath=paths.opt_text("capath"),
+            openssl_cafile=paths.opt_text("openssl_cafile"),
+            openssl_capath=paths.opt_text("openssl_capath"),
+            openssl_cafile_exists=paths.flag("openssl_cafile_exists"),
+            openssl_capath_exists=paths.flag("openssl_capath_exists"),
         ),
     )
 
 
-def _distribution(raw: Mapping[str, Any]) -> Distribution:
+def _distribution(raw: _Raw) -> Distribution:
     return Distribution(
-        name=str(raw["name"]),
-        version=str(raw.get("version") or "0"),
-        requires=tuple(str(r) for r in raw.get("requires") or ()),
-        location=str(raw.get("location") or ""),
+        name=raw.text("name"),
+        version=raw.text("version") or "0",
+        requires=raw.strs("requires"),
+        location=raw.text("location"),
     )
 
 
-def _certifi(raw: Mapping[str, Any]) -> CertifiFacts:
+def _certifi(raw: _Raw) -> CertifiFacts:
     return CertifiFacts(
-        installed=bool(raw.get("installed")),
-        version=raw.get("version"),
-        where=raw.get("where"),
+        installed=raw.flag("installed"),
+        version=raw.opt_text("version"),
+        where=raw.opt_text("where"),
         path=_path_facts(raw),
-        error=raw.get("error"),
+        error=raw.opt_text("error"),
     )
 
 
-def _ca_variable(raw: Mapping[str, Any]) -> CaVariable:
-    return CaVariable(
-        name=str(raw.get("name")), value=str(raw.get("value")), expected=str(raw.get("expected")), path=_path_facts(raw)
-    )
+def _ca_variable(raw: _Raw) -> CaVariable:
+    return CaVariable(name=raw.text("name"), value=raw.text("value"), expected=raw.text("expected"), path=_path_facts(raw))
 
 
-def _urllib3(raw: Mapping[str, Any], distributions: list) -> Urllib3Import:
-    if "error" in raw and "installed" not in raw:
-        return Urllib3Import(installed=False, error_message=raw["error"])
+def _urllib3(raw: _Raw, distributions: "list[_Raw]") -> Urllib3Import:
+    if "error" in raw.raw and "installed" not in raw.raw:
+        return Urllib3Import(installed=False, error_message=raw.opt_text("error"))
     # The imported module's own version first; its metadata when the import failed and the
     # source could not be read.
-    metadata_version = next((d.get("version") for d in distributions
-                             if normalize_name(str(d.get("name") or "")) == "urllib3"), None)
+    metadata_version = next((d.opt_text("version") for d in distributions
+                             if normalize_name(d.text("name")) == "urllib3"), None)
     return Urllib3Import(
-        installed=bool(raw.get("installed")),
-        version=raw.get("version") or raw.get("version_file") or metadata_version,
-        origin=raw.get("file") or raw.get("origin"),
-        attempted=bool(raw.get("attempted")),
-        ok=raw.get("ok"),
-        error_type=raw.get("error_type"),
-        error_message=raw.get("error_message"),
+        installed=raw.flag("installed"),
+        version=raw.opt_text("version") or raw.opt_text("version_file") or metadata_version,
+        origin=raw.opt_text("file") or raw.opt_text("origin"),
+        attempted=raw.flag("attempted"),
+        ok=raw.opt_flag("ok"),
+        error_type=raw.opt_text("error_type"),
+        error_message=raw.opt_text("error_message"),
         warnings=tuple(
             WarningRecord(
-                category=str(w.get("category")),
-                message=str(w.get("message")),
-                filename=str(w.get("filename") or ""),
-                lineno=int(w.get("lineno") or 0),
-                action=w.get("action"),
+                category=w.text("category"),
+                message=w.text("message"),
+                filename=w.text("filename"),
+                lineno=w.count("lineno"),
+                action=w.opt_text("action"),
             )
-            for w in raw.get("warnings") or ()
-            if isinstance(w, Mapping)
+            for w in raw.items("warnings")
         ),
-        stdout=str(raw.get("stdout") or ""),
-        stderr=str(raw.get("stderr") or ""),
-        preloaded=bool(raw.get("preloaded")),
+        stdout=raw.text("stdout"),
+        stderr=raw.text("stderr"),
+        preloaded=raw.flag("preloaded"),
     )

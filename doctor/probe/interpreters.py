@@ -285,7 +285,7 @@ def _parse_answer(python: str, proc: Any, raw_out: bytes, raw_err: bytes, wall_m
         raise ProbeFailed(f"{python} printed no probe answer (is it a Python?): {excerpt}", output=excerpt)
     try:
         answer = json.loads(answer_line[len(_MARK):])
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: JSON nested deeper than the parser goes
         raise ProbeFailed(f"{python} printed a garbled probe answer", output=_excerpt(answer_line)) from None
     return InterpreterFacts.from_probe(answer, wall_ms=round(wall_ms, 1))
 

@@ -137,3 +137,14 @@ register(
         "Run `chat-doctor smoke` to test the model with a real request.",
     ),
 )
+
+register(
+    Diagnosis(
+        "response_too_long", "api.auth", FAIL,
+        "The answer to `/models` went past chat-doctor's bound (a response head over http.client's limits of 100 header "
+        "lines, or a body over 2 MB): not a model list, which is a few kilobytes, but a file, a stream or a server that "
+        "never stops sending.",
+        "Check that the base URL points at the API root and not at a download or a stream; if a proxy sits in between, "
+        "check what it sends back.",
+    ),
+)
