@@ -29,6 +29,7 @@ from doctor.credentials import (
     find_credential,
 )
 from doctor.endpoint import EndpointConfig, azure_v1_api, is_loopback_host
+from doctor.knowledge.codes.config import WHITESPACE_CAUSES
 from doctor.knowledge.diagnoses import diagnose, ok
 from doctor.model import CheckResult, Fix, Status
 from doctor.proxies import (
@@ -196,7 +197,7 @@ def inspect_key(key: str, *, name: str = OPENAI_KEY_VAR, header: str = "Authoriz
             Finding(
                 "api_key_whitespace",
                 f"{name} {whitespace}",
-                (effect, "Typical causes: `echo key > file` or `$(cat file)` (newline), Windows line endings (CR), a stray space when pasting."),
+                (effect, WHITESPACE_CAUSES),
                 (
                     Fix(
                         "Strip all whitespace from the key",

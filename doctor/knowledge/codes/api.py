@@ -7,6 +7,10 @@ from __future__ import annotations
 
 from doctor.knowledge.diagnoses import ERROR, FAIL, OK, SKIP, WARN, Diagnosis, register  # noqa: F401
 
+# An HTTP error answered instead of the smoke test's stream is classified by the same table
+# (doctor/knowledge/api_errors.py) and fails stream.chat, whatever its severity on api.auth.
+STREAMED = (("stream.chat", FAIL),)
+
 register(
     # --- api.auth: refusals ------------------------------------------------------------
     Diagnosis(
@@ -15,6 +19,7 @@ register(
         "provider (an OpenAI key sent to Azure or the reverse).",
         "Create a new key at https://platform.openai.com/api-keys (or your provider's console) and export it; "
         "check `OPENAI_ORG_ID`/`OPENAI_PROJECT_ID` match the key.",
+        also=STREAMED,
     ),
     Diagnosis(
         "missing_scopes", "api.auth", WARN,
@@ -22,70 +27,83 @@ register(
         "chat, so the streamed smoke test decides.",
         "Run `chat-doctor smoke`; if chat fails too, give the key the needed permissions (Models: Read, Model capabilities: Write) "
         "at https://platform.openai.com/api-keys.",
+        also=STREAMED,
     ),
     Diagnosis(
         "ip_not_authorized", "api.auth", FAIL,
         "The organization or project has an IP allowlist and this machine's public IP is not on it (401 ip_not_authorized).",
         "Add this machine's egress IP to the allowlist (organization/project settings, 'IP allowlist'), or run from an allowed network.",
+        also=STREAMED,
     ),
     Diagnosis(
         "unsupported_region", "api.auth", FAIL,
         "The API refuses requests from this country, region or territory (403 unsupported_country_region_territory).",
         "See https://platform.openai.com/docs/supported-countries; a VPN exit in a supported region may be against the terms.",
+        also=STREAMED,
     ),
     Diagnosis(
         "permission_denied", "api.auth", FAIL,
         "The server understood the key but forbids this request (403): the key or project lacks access to this resource.",
         "Check the key's project, role and permissions in the provider's console.",
+        also=STREAMED,
     ),
     Diagnosis(
         "endpoint_not_found", "api.auth", FAIL,
         "The base URL answers, but `{base_url}/models` does not exist (404): usually a missing or extra `/v1`, or the "
         "URL of something else on that server.",
         "Use the API root as the base URL, e.g. `https://host/v1`; see the details for a URL that works.",
+        also=STREAMED,
     ),
     Diagnosis(
         "insufficient_quota", "api.auth", FAIL,
         "The account is out of credit or over its spend limit (429 with a billing code); retrying will not help.",
         "Add credits or raise the limit at https://platform.openai.com/settings/organization/billing.",
+        also=STREAMED,
     ),
     Diagnosis(
         "rate_limited", "api.auth", WARN,
         "The key works but is being rate limited right now (429); requests succeed again once the limit resets.",
         "Wait for the reset shown in the details, and back off on 429 in your code (the SDK retries 429 twice by default).",
+        also=STREAMED,
     ),
     Diagnosis(
         "server_error", "api.auth", FAIL,
         "The server failed while answering (5xx); the problem is on its side, not in this environment.",
         "Retry in a minute; check https://status.openai.com (or your server's logs) if it persists.",
+        also=STREAMED,
     ),
     Diagnosis(
         "overloaded", "api.auth", FAIL,
         "The server is overloaded or still starting (503, e.g. 'engine is currently overloaded' or a local server loading its model).",
         "Retry after a short wait; local servers answer once the model has loaded.",
+        also=STREAMED,
     ),
     Diagnosis(
         "api_bad_request", "api.auth", FAIL,
         "The server rejected the request as malformed (400), e.g. an unsupported `api-version` on Azure or a header it "
         "does not accept.",
         "Read the server's message in the details; on Azure, set `OPENAI_API_VERSION` to a supported version such as 2024-10-21.",
+        also=STREAMED,
     ),
     Diagnosis(
         "unexpected_status", "api.auth", FAIL,
         "The server answered `/models` with an HTTP status an OpenAI-compatible API does not use there.",
         "Check the base URL points at the API and not at another service; the details show the answer.",
+        also=STREAMED,
     ),
     Diagnosis(
         "not_openai_api", "api.auth", FAIL,
         "Something answered, but not an OpenAI-compatible API: an HTML page (captive portal, login page, proxy error, "
         "web UI) or JSON of another shape.",
         "Open the base URL in a browser to see what answers; log in to the network's portal, or fix the base URL.",
+        also=STREAMED,
     ),
     Diagnosis(
         "endpoint_redirects", "api.auth", FAIL,
         "The endpoint answered with a redirect. chat-doctor does not follow it with the key (a key must only go to the "
         "configured endpoint); the SDK would follow it without the key or fail.",
         "If the new location is the real API, use it as the base URL; if it is a login page, log in to the network first.",
+        also=STREAMED,
     ),
     Diagnosis(
         "read_timeout", "api.auth", FAIL,
@@ -121,6 +139,7 @@ register(
         "model_not_found", "api.model", FAIL,
         "The model is not among the models this key can use: a typo, a model the project has no access to, or a retired model.",
         "Use one of the listed models (`--model NAME`, or your code's `model=`); see the closest names in the details.",
+        also=STREAMED,
     ),
     Diagnosis(
         "model_unlisted", "api.model", WARN,

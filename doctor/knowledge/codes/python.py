@@ -47,6 +47,7 @@ register(
         "urllib3_ssl_import_error", "python.urllib3", FAIL,
         "`import urllib3` fails: urllib3 2.x refuses this TLS library (LibreSSL with 2.0.0-2.0.2, OpenSSL < 1.1.1 with any 2.x, or the LibreSSL warning under -W error).",
         "Use a Python built against OpenSSL 1.1.1+ and recreate the venv, or `<python> -m pip install \"urllib3<2\"`.",
+        also=(("python.urllib3", WARN),),
     ),
     Diagnosis(
         "urllib3_ssl_warning", "python.urllib3", WARN,
@@ -65,6 +66,7 @@ register(
         "ca_path_missing", "python.certs", FAIL,
         "A CA variable (SSL_CERT_FILE, SSL_CERT_DIR, REQUESTS_CA_BUNDLE, CURL_CA_BUNDLE, PIP_CERT) points at a missing or unreadable path, or a file without certificates.",
         "Point the variable at a readable PEM bundle (e.g. `python -m certifi` prints one) or unset it.",
+        also=(("python.certs", WARN),),
     ),
     Diagnosis(
         # fail: httpx and requests import certifi at start-up; a missing or empty bundle breaks them.

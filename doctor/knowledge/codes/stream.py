@@ -52,6 +52,7 @@ register(
         "The stream finished normally but carried no content at all.",
         "Check the model name and the prompt; for reasoning models raise `--max-tokens` so the answer "
         "fits after the reasoning.",
+        also=((CHECK, WARN),),
     ),
     Diagnosis(
         "stream_buffered", CHECK, WARN,
