@@ -22,7 +22,7 @@ from urllib.parse import quote, urlsplit, urlunsplit
 
 from doctor.checks.network import Route, tls_code
 from doctor.knowledge import api_errors
-from doctor.knowledge.diagnoses import diagnose, ok
+from doctor.knowledge.diagnoses import diagnose, fixes_for, ok
 from doctor.model import CheckResult, Fix, Status
 from doctor.runner import PASSING, Check, Context, FactProvider
 
@@ -350,7 +350,7 @@ def judge_auth(fact: ModelsFact, endpoint_kind: str, base_url: str) -> CheckResu
         summary = _STATUS_SUMMARIES[code].format(key=fact.key_shape, status=status)
     if fact.error is not None and fact.error.message and code not in ("rate_limited",):
         summary += f": {fact.error.message[:120]}"
-    return diagnose(AUTH, code, summary, details=details, fixes=fixes, data=data)
+    return diagnose(AUTH, code, summary, details=details, fixes=fixes or fixes_for(code, endpoint_kind), data=data)
 
 
 _TRANSPORT_CODES = {

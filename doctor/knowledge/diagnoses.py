@@ -130,5 +130,14 @@ def diagnose(
     )
 
 
+def fixes_for(code: str, endpoint_kind: str) -> tuple:
+    """The code's generic fix plus any advice for this kind of endpoint (codes/api.py KIND_FIXES);
+    () when there is no such advice, so that diagnose() uses the generic fix alone."""
+    from doctor.knowledge.codes.api import KIND_FIXES
+
+    extra = KIND_FIXES.get((code, endpoint_kind))
+    return (Fix(lookup(code).fix), Fix(extra)) if extra else ()
+
+
 def ok(check_id: str, summary: str, *, details: Iterable[str] = (), data: Optional[Mapping[str, Any]] = None) -> CheckResult:
     return CheckResult(id=check_id, status=Status.OK, summary=summary, details=tuple(details), data=dict(data or {}))

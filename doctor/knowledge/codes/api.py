@@ -11,6 +11,16 @@ from doctor.knowledge.diagnoses import ERROR, FAIL, OK, SKIP, WARN, Diagnosis, r
 # (doctor/knowledge/api_errors.py) and fails stream.chat, whatever its severity on api.auth.
 STREAMED = (("stream.chat", FAIL),)
 
+# Advice that fits only one kind of endpoint (doctor.endpoint kinds), added to a code's generic
+# fix where that kind is known: no OpenAI status page for a local server, no Azure api-version
+# for a gateway.
+KIND_FIXES = {
+    ("server_error", "openai"): "Check https://status.openai.com for an ongoing incident.",
+    ("overloaded", "openai"): "Check https://status.openai.com for an ongoing incident.",
+    ("server_error", "azure"): "Check the resource's health in the Azure portal (Resource health, Service health).",
+    ("api_bad_request", "azure"): "On Azure, set `OPENAI_API_VERSION` to a version your resource supports, such as 2024-10-21.",
+}
+
 register(
     # --- api.auth: refusals ------------------------------------------------------------
     Diagnosis(
@@ -51,7 +61,7 @@ register(
         "endpoint_not_found", "api.auth", FAIL,
         "The base URL answers, but `{base_url}/models` does not exist (404): usually a missing or extra `/v1`, or the "
         "URL of something else on that server.",
-        "Use the API root as the base URL, e.g. `https://host/v1`; see the details for a URL that works.",
+        "Use the API root as the base URL: usually up to and including `/v1`, e.g. `https://host/v1`.",
         also=STREAMED,
     ),
     Diagnosis(
@@ -63,13 +73,13 @@ register(
     Diagnosis(
         "rate_limited", "api.auth", WARN,
         "The key works but is being rate limited right now (429); requests succeed again once the limit resets.",
-        "Wait for the reset shown in the details, and back off on 429 in your code (the SDK retries 429 twice by default).",
+        "Wait for the limit to reset, and back off on 429 in your code (the SDK retries 429 twice by default).",
         also=STREAMED,
     ),
     Diagnosis(
         "server_error", "api.auth", FAIL,
         "The server failed while answering (5xx); the problem is on its side, not in this environment.",
-        "Retry in a minute; check https://status.openai.com (or your server's logs) if it persists.",
+        "Retry in a minute; if it persists, the server's logs (or its provider's status page) say why.",
         also=STREAMED,
     ),
     Diagnosis(
@@ -82,13 +92,14 @@ register(
         "api_bad_request", "api.auth", FAIL,
         "The server rejected the request as malformed (400), e.g. an unsupported `api-version` on Azure or a header it "
         "does not accept.",
-        "Read the server's message in the details; on Azure, set `OPENAI_API_VERSION` to a supported version such as 2024-10-21.",
+        "The server refused the request itself, not the key or the network: its message, when it sent one, says what it "
+        "objects to; with a gateway or proxy in front, its logs do.",
         also=STREAMED,
     ),
     Diagnosis(
         "unexpected_status", "api.auth", FAIL,
         "The server answered `/models` with an HTTP status an OpenAI-compatible API does not use there.",
-        "Check the base URL points at the API and not at another service; the details show the answer.",
+        "Check the base URL points at the API and not at another service (open it in a browser to see what answers).",
         also=STREAMED,
     ),
     Diagnosis(
@@ -138,7 +149,7 @@ register(
     Diagnosis(
         "model_not_found", "api.model", FAIL,
         "The model is not among the models this key can use: a typo, a model the project has no access to, or a retired model.",
-        "Use one of the listed models (`--model NAME`, or your code's `model=`); see the closest names in the details.",
+        "Use a model this key can use (`--model NAME`, or your code's `model=`); the server's `/models` list names them.",
         also=STREAMED,
     ),
     Diagnosis(

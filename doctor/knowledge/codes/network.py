@@ -105,7 +105,7 @@ register(
         "tls_hostname_mismatch", "net.tls", FAIL,
         "The certificate is valid but not for the host name in the base URL (a wrong host, an IP address instead of the "
         "name, or a proxy/load balancer presenting its own certificate).",
-        "Use the host name the certificate names (see the details) in the base URL, or fix the server's certificate.",
+        "Use the host name the certificate is issued for in the base URL, or fix the server's certificate.",
         also=ON_AUTH,
     ),
     Diagnosis(

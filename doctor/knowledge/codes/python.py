@@ -12,9 +12,10 @@ register(
         "Check the path given to `--python` (or `VIRTUAL_ENV`) and that `<python> -c 'print(1)'` works.",
     ),
     Diagnosis(
-        # fail: no openai release with a chat API runs on it, so nothing else can work.
+        # fail: no openai release with a chat API runs on it, so nothing else can work (2.7 and 3.6 alike).
         "python_too_old", "python.interpreter", FAIL,
-        "The target is older than Python 3.6: no openai SDK with a chat API runs on it at all.",
+        "The target cannot run any openai SDK with a chat API: Python 3.6 gets openai 0.10.5 at best (the chat API "
+        "arrived in 0.27.0, which needs 3.7.1) and older Pythons get none.",
         "Install a current Python (3.10 or newer, e.g. `uv python install 3.13`) and run your app with it.",
     ),
     Diagnosis(

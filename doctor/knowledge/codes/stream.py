@@ -84,8 +84,8 @@ register(
         "stream_connection_failed", CHECK, FAIL,
         "The chat request could not be sent: the connection was refused or reset, the name did not "
         "resolve, TLS failed, or the key has a character that cannot go in a header.",
-        "Run `chat-doctor check` for the network and TLS checks; check the base URL, proxy settings "
-        "and that the key has no stray whitespace.",
+        "Check the base URL, the proxy settings and that the key has no stray whitespace; the network and "
+        "TLS checks (net.dns, net.tcp, net.tls) show where the connection fails.",
     ),
     Diagnosis(
         "stream_timeout", CHECK, FAIL,
