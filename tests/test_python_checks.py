@@ -517,3 +517,34 @@ def test_check_offline_imports_no_heavy_module_in_chat_doctors_process(tmp_path:
     assert report["target"]["version"]  # the probe ran (in its own process)
     line = next(line for line in proc.stderr.splitlines() if line.startswith("HEAVY="))
     assert json.loads(line[len("HEAVY="):]) == []
+
+
+PYENV_SHIM = """#!/bin/sh
+cat >&2 <<'MSG'
+pyenv: python3.8: command not found
+
+The `python3.8' command exists in these Python versions:
+  3.8.18
+
+Note: See 'pyenv help global' for tips on allowing both
+      python2 and python3 to be found.
+MSG
+exit 127
+"""
+
+
+def test_a_failing_pyenv_shim_keeps_its_first_line(tmp_path: Path) -> None:
+    shim = tmp_path / "python3.8"
+    shim.write_text(PYENV_SHIM)
+    shim.chmod(0o755)
+    result = run_cli(["check", "--offline", "--json", "--python", str(shim)]).check("python.interpreter")
+    assert result["code"] == "probe_failed"
+    assert "pyenv: python3.8: command not found" in result["summary"]  # what failed...
+    assert "status 127" in result["summary"] and "python3 to be found." in result["summary"]  # ...and how it ended
+
+
+def test_a_long_probe_output_is_shortened_at_a_word_boundary() -> None:
+    from doctor.probe.interpreters import _excerpt
+
+    shortened = _excerpt("first " + "word " * 100)
+    assert shortened.endswith(" …") and shortened[:-2].endswith("word")
