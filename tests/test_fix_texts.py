@@ -71,3 +71,24 @@ def test_fixes_point_at_the_details_or_the_readme_only_where_they_are_shown() ->
         assert "readme" not in text, diagnosis.code
         # "the details" only for a crash, whose details (the traceback) every problem line shows.
         assert "details" not in text or diagnosis.code == "check_crashed", diagnosis.code
+
+
+def test_help_placeholders_are_words() -> None:
+    import re
+
+    from tests.helpers import run_subprocess
+
+    for command in ("check", "smoke", "demo", "mock-server"):
+        help_text = run_subprocess([command, "--help"], env={"COLUMNS": "200"}).stdout
+        assert not re.search(r"<[a-z]+>|\b(TEXT|FLOAT|INTEGER)\b", help_text), (command, help_text)
+
+
+def test_one_model_is_one_model() -> None:
+    from doctor.mock.server import MockOptions, MockServer
+
+    with MockServer(MockOptions(scenario="ok", models=("gpt-4o-mini",))) as server:
+        run = run_cli(["check", "--json", "--base-url", server.base_url, "--timeout", "3"],
+                      env={"OPENAI_API_KEY": CANARY_KEY})
+    for check_id in ("api.auth", "api.model"):
+        summary = run.check(check_id)["summary"]
+        assert "1 model" in summary and "1 models" not in summary, summary

@@ -403,7 +403,7 @@ def judge_model(fact: ModelsFact, model: str, endpoint_kind: str) -> CheckResult
     data: Dict[str, Any] = {"model": model, "model_count": len(ids), "tasks": tasks}
     summary_tasks = ", ".join(f"{len(v)} {k}" for k, v in tasks.items())
     if model in ids:
-        return ok(MODEL, f"{model} is available ({len(ids)} models: {summary_tasks})", data=data)
+        return ok(MODEL, f"{model} is available ({len(ids)} model{'s' if len(ids) != 1 else ''}: {summary_tasks})", data=data)
     close = difflib.get_close_matches(model, ids, n=3, cutoff=0.5)
     data["closest"] = close
     closest = f"; closest: {', '.join(close)}" if close else ""
