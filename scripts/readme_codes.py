@@ -3,6 +3,9 @@
     python scripts/readme_codes.py          # print the table
     python scripts/readme_codes.py --write  # replace it in README.md between the markers
 
+One row per code, with every (check, status) the registry declares for it (`Diagnosis.where`):
+the same pairs `diagnose()` enforces when a check reports the code.
+
 tests/test_readme.py fails when README.md and the registry disagree.
 """
 
@@ -19,11 +22,25 @@ def codes_table() -> str:
     sys.path.insert(0, str(ROOT))
     from doctor.knowledge.diagnoses import all_diagnoses
 
-    rows = ["| code | check | status | what it means | fix |", "| --- | --- | --- | --- | --- |"]
+    rows = ["| code | check: status | what it means | fix |", "| --- | --- | --- | --- |"]
     for d in sorted(all_diagnoses(), key=_report_order):
-        check = "any" if d.check == "*" else f"`{d.check}`"
-        rows.append(f"| `{d.code}` | {check} | {d.status.value} | {_cell(d.cause)} | {_cell(d.fix)} |")
+        rows.append(f"| `{d.code}` | {_where(d.where)} | {_cell(d.cause)} | {_cell(d.fix)} |")
     return "\n".join(rows)
+
+
+def _where(pairs) -> str:  # type: ignore[no-untyped-def]
+    """Every check the code appears on with its status there, the checks in the registry's order:
+    "`api.auth` warn; `stream.chat` fail", "`config.base_url` fail or warn", "any check: skip"."""
+    from doctor.checks import registry
+
+    order = [check.id for check in registry()[0]]
+    statuses: dict = {}
+    for check, status in sorted(pairs, key=lambda pair: order.index(pair[0]) if pair[0] in order else len(order)):
+        statuses.setdefault(check, []).append(status.value)
+    return "; ".join(
+        f"{'any check' if check == '*' else f'`{check}`'}{':' if check == '*' else ''} {' or '.join(values)}"
+        for check, values in statuses.items()
+    )
 
 
 _GROUP_ORDER = ("python", "packages", "config", "net", "api", "stream", "*")

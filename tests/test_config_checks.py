@@ -706,7 +706,8 @@ def test_socks_proxy_is_fine_when_the_target_has_socksio() -> None:
     # chat-doctor's own venv (the default target here) has no socksio.
     _, without = check_cli(env)
     assert without["config.proxy"]["code"] == "proxy_socks_unsupported"
-    assert without["config.proxy"]["fixes"][0]["command"] == f"{sys.executable} -m pip install socksio"
+    # pip cannot use the SOCKS proxy itself, so the fix runs it without one (tests/test_venv_fixes.py runs it).
+    assert without["config.proxy"]["fixes"][0]["command"] == f"env -u ALL_PROXY -u all_proxy {sys.executable} -m pip install socksio"
 
 
 @pytest.mark.slow

@@ -225,13 +225,21 @@ def test_an_unrelated_import_failure_is_not_blamed_on_tls() -> None:
     assert "--force-reinstall urllib3" in commands(result)
 
 
-def test_venv_fix_recreates_the_venv_with_its_packages() -> None:
+def test_venv_fix_builds_beside_the_old_venv_and_switches_after() -> None:
     facts = make_facts("3.9.6", LIBRESSL, "2.0.2", platform="darwin", is_venv=True, prefix="/Users/me/app/.venv")
     result = judge_urllib3(facts, "/Users/me/app/.venv/bin/python")
-    first = result.fixes[0].command or ""
-    assert first.startswith("brew install python@3.13 && /Users/me/app/.venv/bin/python -m pip freeze")
-    assert "python3.13 -m venv --clear /Users/me/app/.venv" in first
-    assert "-r requirements-freeze.txt" in first
+    install, rebuild = (f.command or "" for f in result.fixes[:2])
+    assert install == "brew install python@3.13"
+    assert rebuild.startswith("/Users/me/app/.venv/bin/python -m pip list --not-required")
+    assert "python3.13 -m venv /Users/me/app/.venv.new" in rebuild and "import openai" in rebuild
+    assert "--clear" not in rebuild and "sed 's/==.*//'" in rebuild  # names only: versions chosen anew
+    switch = next(f.command for f in result.fixes if (f.command or "").startswith("mv "))
+    assert switch.startswith("mv /Users/me/app/.venv /Users/me/app/.venv.old && ")
+    assert "OpenSSL" in result.fixes[0].text  # a TLS problem says so; a version problem does not
+    capped = judge_interpreter(make_facts("3.9.6", platform="darwin", is_venv=True, prefix="/Users/me/app/.venv"),
+                               target(), today=TODAY)
+    assert "Python 3.9 is the problem" in capped.fixes[0].text
+    assert not any("OpenSSL" in f.text for f in capped.fixes)
 
 
 # --- python.interpreter ------------------------------------------------------------------------
@@ -263,9 +271,11 @@ def test_openai_sdk_capped_names_the_release_pip_stops_at(version: str, stuck: s
     assert any("reached end of life" in d for d in result.details)  # every capped line is also EOL
 
 
-def test_python_36_is_capped_at_an_sdk_without_chat() -> None:
+def test_python_36_fails_like_27_its_only_openai_cannot_chat() -> None:
     result = judge_interpreter(make_facts("3.6.15"), target(), today=TODAY)
-    assert result.code == "openai_sdk_capped" and "openai 0.10.5" in result.summary and "no chat API" in result.summary
+    assert (result.status, result.code) == (Status.FAIL, "python_too_old")
+    assert "openai 0.10.5" in result.summary and "no chat API" in result.summary
+    assert not any("pip install openai" in (f.command or "") for f in result.fixes)
 
 
 def test_too_old_python() -> None:
@@ -386,11 +396,23 @@ def test_cli_python_eol() -> None:
     assert (result["status"], result["code"]) == ("warn", "python_eol")
 
 
-def test_cli_openai_sdk_capped_on_39_and_36() -> None:
+def test_cli_openai_sdk_capped_on_39() -> None:
     result = check(["--python", pyenv_python("3.9.18")])
     assert (result["status"], result["code"]) == ("warn", "openai_sdk_capped") and "2.48.0" in result["summary"]
-    result = check(["--python", pyenv_python("3.6.15")])
-    assert result["code"] == "openai_sdk_capped" and "0.10.5" in result["summary"]
+
+
+@pytest.mark.parametrize("version", ["3.6.15", "2.7.18"])
+def test_cli_python_36_is_a_hard_failure_like_27_with_no_pip_install_openai(version: str) -> None:
+    python = pyenv_python(version)
+    if not Path(python).exists():
+        pytest.skip(f"pyenv has no Python {version}")
+    run = run_cli(["check", "--offline", "--json", "--python", python])
+    interpreter = run.check("python.interpreter")
+    assert (interpreter["status"], interpreter["code"]) == ("fail", "python_too_old")
+    assert run.check("packages.openai")["status"] == "skip"  # nothing else is judged, as for 2.7
+    commands = [f["command"] or "" for c in run.json["checks"] for f in c["fixes"]]
+    assert not any("pip install" in command and "openai" in command for command in commands), commands
+    assert run.exit_code == 1
 
 
 @pytest.mark.slow
@@ -495,3 +517,34 @@ def test_check_offline_imports_no_heavy_module_in_chat_doctors_process(tmp_path:
     assert report["target"]["version"]  # the probe ran (in its own process)
     line = next(line for line in proc.stderr.splitlines() if line.startswith("HEAVY="))
     assert json.loads(line[len("HEAVY="):]) == []
+
+
+PYENV_SHIM = """#!/bin/sh
+cat >&2 <<'MSG'
+pyenv: python3.8: command not found
+
+The `python3.8' command exists in these Python versions:
+  3.8.18
+
+Note: See 'pyenv help global' for tips on allowing both
+      python2 and python3 to be found.
+MSG
+exit 127
+"""
+
+
+def test_a_failing_pyenv_shim_keeps_its_first_line(tmp_path: Path) -> None:
+    shim = tmp_path / "python3.8"
+    shim.write_text(PYENV_SHIM)
+    shim.chmod(0o755)
+    result = run_cli(["check", "--offline", "--json", "--python", str(shim)]).check("python.interpreter")
+    assert result["code"] == "probe_failed"
+    assert "pyenv: python3.8: command not found" in result["summary"]  # what failed...
+    assert "status 127" in result["summary"] and "python3 to be found." in result["summary"]  # ...and how it ended
+
+
+def test_a_long_probe_output_is_shortened_at_a_word_boundary() -> None:
+    from doctor.probe.interpreters import _excerpt
+
+    shortened = _excerpt("first " + "word " * 100)
+    assert shortened.endswith(" …") and shortened[:-2].endswith("word")

@@ -23,7 +23,7 @@ from urllib.parse import quote, urlsplit, urlunsplit
 
 from doctor.checks.network import Route, tls_code
 from doctor.knowledge import api_errors
-from doctor.knowledge.diagnoses import diagnose, ok
+from doctor.knowledge.diagnoses import diagnose, fixes_for, ok
 from doctor.model import CheckResult, Fix, Status
 from doctor.runner import PASSING, Check, Context, FactProvider
 
@@ -339,7 +339,7 @@ def judge_auth(fact: ModelsFact, endpoint_kind: str, base_url: str) -> CheckResu
         summary = _STATUS_SUMMARIES[code].format(key=fact.key_shape, status=status)
     if fact.error is not None and fact.error.message and code not in ("rate_limited",):
         summary += f": {fact.error.message[:120]}"
-    return diagnose(AUTH, code, summary, details=details, fixes=fixes, data=data)
+    return diagnose(AUTH, code, summary, details=details, fixes=fixes or fixes_for(code, endpoint_kind), data=data)
 
 
 _TRANSPORT_CODES = {
@@ -401,7 +401,7 @@ def judge_model(fact: ModelsFact, model: str, endpoint_kind: str) -> CheckResult
     data: Dict[str, Any] = {"model": model, "model_count": len(ids), "tasks": tasks}
     summary_tasks = ", ".join(f"{len(v)} {k}" for k, v in tasks.items())
     if model in ids:
-        return ok(MODEL, f"{model} is available ({len(ids)} models: {summary_tasks})", data=data)
+        return ok(MODEL, f"{model} is available ({len(ids)} model{'s' if len(ids) != 1 else ''}: {summary_tasks})", data=data)
     close = difflib.get_close_matches(model, ids, n=3, cutoff=0.5)
     data["closest"] = close
     closest = f"; closest: {', '.join(close)}" if close else ""

@@ -29,6 +29,7 @@ from doctor.credentials import (
     find_credential,
 )
 from doctor.endpoint import EndpointConfig, azure_v1_api
+from doctor.knowledge.codes.config import WHITESPACE_CAUSES
 from doctor.net.loopback import is_loopback_host
 from doctor.knowledge.diagnoses import diagnose, ok
 from doctor.model import CheckResult, Fix, Status
@@ -225,7 +226,7 @@ def inspect_key(key: str, *, name: str = OPENAI_KEY_VAR, header: str = "Authoriz
             Finding(
                 "api_key_whitespace",
                 f"{name} {whitespace}",
-                (effect, "Typical causes: `echo key > file` or `$(cat file)` (newline), Windows line endings (CR), a stray space when pasting."),
+                (effect, WHITESPACE_CAUSES),
                 (
                     Fix(
                         "Strip all whitespace from the key",
@@ -766,7 +767,11 @@ def judge_proxy(
                     "is needed is socksio (the httpx2[socks] extra)." if decision.stack != STACK_HTTPX
                     else f"What is needed is socksio (the {extra} extra).",
                 ),
-                (Fix("Install socksio into the target interpreter", f"{shlex.quote(python)} -m pip install socksio"),
+                (Fix("Install socksio into the target interpreter; pip itself cannot use a SOCKS proxy (it fails with "
+                     "'Missing dependencies for SOCKS support'), so it runs without one (if PyPI is reachable only "
+                     "through a proxy, give pip an http:// one with --proxy)",
+                     "env " + " ".join(f"-u {name}" for name in _socks_variables(socks))
+                     + f" {shlex.quote(python)} -m pip install socksio"),
                  Fix("Or use an http:// proxy instead of SOCKS")),
             ))
 
@@ -802,6 +807,16 @@ def judge_proxy(
         summary = "no proxy configured (only NO_PROXY is set)"
     data["problems"] = [p.message for p in decision.problems]
     return combine(PROXY, findings, summary, details=details, data=data)
+
+
+def _socks_variables(socks: Sequence[Any]) -> List[str]:
+    """The variables (both spellings) that hold a SOCKS proxy, to run pip without them."""
+    names: List[str] = []
+    for proxy in socks:
+        for name in (proxy.variable.upper(), proxy.variable.lower()):
+            if name not in names:
+                names.append(name)
+    return names
 
 
 def _ineffective_no_proxy(decision: ProxyDecision, host: str, variable: str) -> List[Finding]:

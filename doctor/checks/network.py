@@ -652,7 +652,7 @@ def judge_tls(fact: TlsFact, dns: DnsFact, *, host_for_fix: Optional[str] = None
     if sdk.ok and default.ok:
         days = cert.days_left() if cert is not None else None
         until = f", valid until {cert.not_after[:10]}" if cert is not None and cert.not_after else ""
-        left = f" ({days} days left)" if days is not None else ""
+        left = f" ({days} day{'s' if days != 1 else ''} left)" if days is not None else ""
         summary = f"{sdk.protocol}, certificate for {fact.server_hostname} trusted{until}{left}"
         return ok(TLS, summary, details=[*details, *trust_lines], data=data)
     if sdk.ok and not default.ok:

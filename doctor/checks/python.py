@@ -80,38 +80,86 @@ def q(path: str) -> str:
     return shlex.quote(path)
 
 
-def interpreter_fixes(facts: InterpreterFacts, python: str) -> List[Fix]:
-    """Install a Python built against a current OpenSSL, then recreate the environment.
+# Why another interpreter is advised, for the fix texts: the Python version itself, or its TLS library.
+FOR_VERSION = "version"
+FOR_TLS = "tls"
 
-    A venv is bound to its base interpreter (pyvenv.cfg `home`, console-script shebangs),
-    so changing interpreter means recreating it; `pip freeze` carries the packages over.
+
+def interpreter_fixes(facts: InterpreterFacts, python: str, why: str = FOR_TLS) -> List[Fix]:
+    """Install a newer Python (built against a current OpenSSL where that is the problem), then
+    move the environment to it without breaking anything on the way.
+
+    A venv is bound to its base interpreter (pyvenv.cfg `home`, console-script shebangs), so a
+    new interpreter means a new environment. It is built *beside* the old one and checked
+    before anything is touched: `python -m venv --clear` on the old one, then installing its
+    `pip freeze`, would empty it first and then fail on the new Python (pins chosen for 3.9,
+    such as typer/click, do not resolve on 3.13) and pin the very openai it means to upgrade.
+    So only the names of the top-level packages are carried over (`pip list --not-required`,
+    versions stripped: pip picks releases for the new Python); editable installs are left out
+    (reinstall them with `pip install -e`). Only once the new environment imports openai does
+    the second step move the old one aside (kept as `<venv>.old`) and build the same set, from
+    the new one's own `pip freeze`, at the original path: a venv cannot simply be renamed,
+    since its scripts hold their own path.
     """
     version = pythons.RECOMMENDED_PYTHON
-    if facts.is_venv and facts.prefix:
-        venv = facts.prefix
-        recreate = (f"{q(python)} -m pip freeze > requirements-freeze.txt && "
-                    "{new} -m venv --clear " + q(venv) + " && "
-                    f"{q(venv + '/bin/python')} -m pip install -r requirements-freeze.txt")
-        where = f"then recreate the virtual environment {venv} with it (its scripts point at the old interpreter)"
-    else:
-        recreate = "{new} -m venv .venv && .venv/bin/python -m pip install openai"
-        where = "then create a virtual environment for your project with it"
-    fixes: List[Fix] = []
+    tls = why == FOR_TLS
+    channels: List[Tuple[str, Optional[str], str]] = []  # (how, install command, the new interpreter)
     if facts.sys_platform == "darwin":
-        fixes.append(Fix(f"Install Python {version} from Homebrew (built against Homebrew's OpenSSL), {where}",
-                         f"brew install python@{version} && " + recreate.format(new=f"python{version}")))
-        fixes.append(Fix(f"Or install Python {version} with uv (bundles OpenSSL 3), {where}",
-                         f"uv python install {version} && " + recreate.format(new=f'"$(uv python find {version})"')))
-        fixes.append(Fix(f"Or use the python.org installer (https://www.python.org/downloads/macos/), run its "
-                         f"\"Install Certificates.command\", {where}",
-                         recreate.format(new=f"/usr/local/bin/python{version}")))
+        channels.append((f"Install Python {version} from Homebrew" + (" (built against Homebrew's OpenSSL)" if tls else ""),
+                         f"brew install python@{version}", f"python{version}"))
+        channels.append((f"Or install Python {version} with uv" + (" (it bundles OpenSSL 3)" if tls else ""),
+                         f"uv python install {version}", f'"$(uv python find {version})"'))
+        channels.append((f"Or use the python.org installer (https://www.python.org/downloads/macos/) and run its "
+                         f"\"Install Certificates.command\"", None, f"/usr/local/bin/python{version}"))
     else:
-        fixes.append(Fix(f"Install Python {version} with uv (a standalone build with OpenSSL 3), {where}",
-                         f"uv python install {version} && " + recreate.format(new=f'"$(uv python find {version})"')))
-        fixes.append(Fix(f"Or build it with pyenv against OpenSSL 1.1.1+ (on CentOS 7 / Amazon Linux 2 first "
-                         f"`yum install openssl11-devel`), {where}",
-                         f"pyenv install {version} && " + recreate.format(new=f'"$(pyenv prefix {version})/bin/python"')))
+        channels.append((f"Install Python {version} with uv" + (" (a standalone build with OpenSSL 3)" if tls else ""),
+                         f"uv python install {version}", f'"$(uv python find {version})"'))
+        channels.append((f"Or build it with pyenv" + (" against OpenSSL 1.1.1+ (on CentOS 7 / Amazon Linux 2 first "
+                                                        "`yum install openssl11-devel`)" if tls else ""),
+                         f"pyenv install {version}", f'"$(pyenv prefix {version})/bin/python"'))
+    if why == FOR_VERSION:
+        minor = f"{facts.minor[0]}.{facts.minor[1]}"
+        first, *rest = channels
+        channels = [(f"Python {minor} is the problem (the current openai needs 3.10+): {first[0][0].lower()}{first[0][1:]}",
+                     *first[1:]), *rest]
+    fixes: List[Fix] = []
+    venv = facts.prefix if facts.is_venv and facts.prefix else None
+    for how, install, new in channels:
+        # The install is its own step: the environment commands below it are the same whichever
+        # way the interpreter came, and they are what the test suite runs for real.
+        if install:
+            fixes.append(Fix(how, install))
+        if venv is None:
+            fixes.append(Fix(("Then" if install else f"{how}, then") + " create a virtual environment for your "
+                             "project with it and install openai there",
+                             f"{new} -m venv .venv && .venv/bin/python -m pip install openai"))
+        else:
+            fixes.append(Fix(("Then" if install else f"{how}, then") + f" build a new environment beside {venv} "
+                             f"with its top-level packages (versions chosen anew for Python {version}) and check that "
+                             f"openai imports there; {venv} itself is not touched",
+                             rebuild_beside(python, venv, new)))
+    if venv is not None:
+        fixes.append(Fix(f"Once the new environment imports openai, switch: {venv} is kept as {venv}.old and "
+                         f"rebuilt in place with the tested package set", switch_to_rebuilt(venv)))
     return fixes
+
+
+def rebuild_beside(python: str, venv: str, new: str) -> str:
+    """Build `<venv>.new` with `new`, the top-level packages of `venv` (names only) and openai, then
+    verify it imports openai and record its exact versions in `<venv>.new.txt`."""
+    fresh = venv + ".new"
+    wanted = venv + ".packages.txt"
+    return (f"{q(python)} -m pip list --not-required --exclude-editable --format=freeze | sed 's/==.*//' > {q(wanted)} && "
+            f"{new} -m venv {q(fresh)} && {q(fresh + '/bin/python')} -m pip install -r {q(wanted)} openai && "
+            f"{q(fresh + '/bin/python')} -c 'import openai; print(\"openai\", openai.__version__)' && "
+            f"{q(fresh + '/bin/python')} -m pip freeze > {q(fresh + '.txt')}")
+
+
+def switch_to_rebuilt(venv: str) -> str:
+    """Move `venv` aside to `<venv>.old`, rebuild it in place from the tested `<venv>.new`."""
+    fresh = venv + ".new"
+    return (f"mv {q(venv)} {q(venv + '.old')} && {q(fresh + '/bin/python')} -m venv {q(venv)} && "
+            f"{q(venv + '/bin/python')} -m pip install -r {q(fresh + '.txt')} && rm -rf {q(fresh)}")
 
 
 # --- python.interpreter ------------------------------------------------------------------------
@@ -170,10 +218,14 @@ def judge_interpreter(facts: InterpreterFacts, target: Target, *, today: datetim
         details.append(f"user site-packages (also searched): {facts.user_site}")
     if facts.section_errors:
         details.extend(f"probe section {name!s} failed: {error}" for name, error in facts.section_errors.items())
-    if facts.too_old:
+    if facts.too_old or (cap is not None and not cap.has_chat):
+        # 2.7 and 3.6 alike: no openai with a chat API installs there, so nothing else matters
+        # (and `pip install openai` would only bring a release that cannot chat).
+        gets = (f"pip gives it openai {cap.version} at best, which has no chat API" + (f" ({cap.note})" if cap.note else "")
+                if cap is not None and cap.version != "none" else "no openai release with a chat API supports it")
         return diagnose(
             INTERPRETER, "python_too_old",
-            f"{name} at {target.python} is too old to run the openai SDK at all (nothing with a chat API supports < 3.6; current openai needs 3.10+)",
+            f"{name} at {target.python} is too old for the openai SDK: {gets}; current openai needs 3.10+",
             details=details + [f"end of life since {eol.isoformat()}" if eol else "end of life"],
             fixes=[Fix(f"Install a current Python (e.g. {pythons.RECOMMENDED_PYTHON}) and run your app with it",
                        f"uv python install {pythons.RECOMMENDED_PYTHON}")],
@@ -190,12 +242,12 @@ def judge_interpreter(facts: InterpreterFacts, target: Target, *, today: datetim
             "openai_sdk_capped", Status.WARN,
             f"{name} cannot get the current openai SDK (3.x needs Python 3.10+): {stuck}",
             details=(eol_text,) if eol_text else (),
-            fixes=tuple(interpreter_fixes(facts, target.python)),
+            fixes=tuple(interpreter_fixes(facts, target.python, FOR_VERSION)),
         ))
     elif past_eol:
         findings.append(Finding(
             "python_eol", Status.WARN, f"{name}: {eol_text}; it gets no security fixes any more",
-            fixes=tuple(interpreter_fixes(facts, target.python)),
+            fixes=tuple(interpreter_fixes(facts, target.python, FOR_VERSION)),
         ))
     data["eol"] = past_eol
     result = combine(INTERPRETER, findings, details=details, data=data)

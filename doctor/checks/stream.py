@@ -201,7 +201,10 @@ def check_stream_chat(ctx: Context):  # type: ignore[no-untyped-def]
     from doctor.stream.analysis import judge
 
     _wait_for_earlier_checks(ctx)
-    return judge(ctx.fact("smoke"))
+    from doctor.checks import registry
+
+    beside = [check.id for check in registry()[0] if check.id != CHECK_ID and ctx.result(check.id) is not None]
+    return judge(ctx.fact("smoke"), beside=beside)
 
 
 CHECKS: Tuple[Check, ...] = (

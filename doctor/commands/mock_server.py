@@ -22,10 +22,10 @@ MAX_DELAY_MS = 3_600_000
 
 def command(
     scenario: Annotated[
-        str, typer.Option("--scenario", "-s", help="How the endpoint behaves (see --list-scenarios).")
+        str, typer.Option("--scenario", "-s", metavar="NAME", help="How the endpoint behaves (see --list-scenarios).")
     ] = "ok",
-    host: Annotated[str, typer.Option(help="Address to bind. Loopback by default.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port to bind; 0 picks a free one.", min=0, max=65535)] = 0,
+    host: Annotated[str, typer.Option(metavar="HOST", help="Address to bind. Loopback by default.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(metavar="PORT", help="Port to bind; 0 picks a free one.", min=0, max=65535)] = 0,
     tls_cert: Annotated[
         Optional[Path], typer.Option("--tls-cert", metavar="FILE", help="Serve HTTPS with this PEM certificate (chain).")
     ] = None,
@@ -52,7 +52,7 @@ def command(
         Optional[str], typer.Option("--require-key", metavar="KEY",
                                     help="Accept only this key; any other gets 401 invalid_api_key.")
     ] = None,
-    reply: Annotated[Optional[str], typer.Option(help="The assistant's reply text.")] = None,
+    reply: Annotated[Optional[str], typer.Option(metavar="WORDS", help="The assistant's reply text.")] = None,
     redirect_to: Annotated[
         Optional[str], typer.Option("--redirect-to", metavar="URL", help="Location for the 'redirect' scenario.")
     ] = None,

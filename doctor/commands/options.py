@@ -40,7 +40,7 @@ BaseUrlOpt = Annotated[
     typer.Option("--base-url", metavar="URL", help="API base URL. Default: $OPENAI_BASE_URL, else https://api.openai.com/v1."),
 ]
 ModelOpt = Annotated[
-    Optional[str], typer.Option("--model", "-m", help="Chat model (Azure: the deployment). Default: gpt-4o-mini.")
+    Optional[str], typer.Option("--model", "-m", metavar="NAME", help="Chat model (Azure: the deployment). Default: gpt-4o-mini.")
 ]
 TimeoutOpt = Annotated[
     float,
@@ -71,7 +71,7 @@ SmokeFlagOpt = Annotated[
     bool, typer.Option("--smoke", help="Also run the streamed chat smoke test (stream.chat) and time it.")
 ]
 PromptOpt = Annotated[
-    Optional[str], typer.Option("--prompt", metavar="TEXT", help="The user message of the smoke test.")
+    Optional[str], typer.Option("--prompt", metavar="WORDS", help="The user message of the smoke test.")
 ]
 MaxTokensOpt = Annotated[
     int, typer.Option("--max-tokens", metavar="N", min=1, help="Cap on the reply's tokens.")

@@ -55,7 +55,7 @@ class OpenaiCap:
 OPENAI_CAPS: Dict[Minor, OpenaiCap] = {
     # openai 0.10.5 (sdist, python_requires >=3.6) predates chat completions (added in 0.27.0,
     # which needs >=3.7.1): verified by downloading it and grepping for ChatCompletion.
-    (3, 6): OpenaiCap("0.10.5", has_chat=False, note="it predates the chat API (openai.ChatCompletion arrived in 0.27.0)"),
+    (3, 6): OpenaiCap("0.10.5", has_chat=False, note="openai.ChatCompletion arrived in 0.27.0, which needs Python 3.7.1"),
     (3, 7): OpenaiCap("1.53.1", has_chat=True),
     (3, 8): OpenaiCap("2.7.1", has_chat=True),
     (3, 9): OpenaiCap("2.48.0", has_chat=True),

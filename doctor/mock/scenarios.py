@@ -279,8 +279,11 @@ _SCENARIO_LIST: Tuple[Scenario, ...] = (
     ),
     Scenario(
         "slow",
-        "Every response head arrives only after --slow-delay ms (default 3000), then behaves as ok.",
+        "Every response head arrives only after --slow-delay ms (default 3000); a stream then goes on at the normal pace "
+        "(--token-interval, default 30 ms).",
         delay_headers=True,
+        # Paced like a model by default, so a late but streamed reply does not read as buffered.
+        stream=StreamBehaviour(default_token_interval_ms=30),
     ),
     # --- models ---
     Scenario(

@@ -323,8 +323,12 @@ class _Responder:
     def respond(self, req: Incoming) -> AnyReply:
         reply = self._respond(req)
         if self.scenario.delay_headers:
-            slow_until = req.received + self.options.slow_delay_ms / 1000
-            reply = replace(reply, not_before=max(reply.not_before, slow_until))
+            delay = self.options.slow_delay_ms / 1000
+            reply = replace(reply, not_before=max(reply.not_before, req.received + delay))
+            if isinstance(reply, StreamReply):
+                # The head is late, then the stream keeps its normal pace: every event moves
+                # with it (left where it was, all of them would be overdue and sent at once).
+                reply = replace(reply, steps=tuple(replace(step, due=step.due + delay) for step in reply.steps))
         return reply
 
     def _respond(self, req: Incoming) -> AnyReply:

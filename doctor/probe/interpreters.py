@@ -305,7 +305,13 @@ def _kill_group(proc: "subprocess.Popen[bytes]", signal: Any) -> None:
 
 
 def _excerpt(text: str, limit: int = 300) -> str:
-    """The last meaningful lines of an output, for a one-line reason."""
+    """A one-line summary of an output: its first line (what failed: a pyenv shim's "pyenv:
+    python3.8: command not found") and its last two (how it ended: a traceback's exception),
+    shortened at a word boundary, never mid-word."""
     lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
-    tail = " | ".join(lines[-3:])
-    return tail if len(tail) <= limit else "…" + tail[-limit:]
+    picked = lines if len(lines) <= 3 else [lines[0], "…", *lines[-2:]]
+    joined = " | ".join(picked)
+    if len(joined) <= limit:
+        return joined
+    cut = joined[:limit].rsplit(" ", 1)[0]
+    return cut + " …"

@@ -7,6 +7,8 @@ only renders: it never runs a check.
 
 from __future__ import annotations
 
+import os
+import re
 from typing import TYPE_CHECKING, Callable, Dict, Optional, Tuple
 
 from doctor.model import CheckResult, Report, Status
@@ -40,8 +42,12 @@ def _verbose_extras() -> Dict[str, VerboseExtra]:
 def make_console(*, stderr: bool = False) -> "Console":
     from rich.console import Console
 
+    # NO_COLOR (https://no-color.org: set and not empty) means no escape codes at all. rich's own
+    # no_color only drops colours and keeps bold and dim, and a terminal still gets the
+    # spinner's cursor codes: so the console is treated as what NO_COLOR asks for, plain text.
+    plain = {"force_terminal": False, "color_system": None, "no_color": True} if os.environ.get("NO_COLOR") else {}
     # highlight=False: rich would otherwise colour numbers and paths inside our sentences.
-    console = Console(stderr=stderr, highlight=False)
+    console = Console(stderr=stderr, highlight=False, **plain)  # type: ignore[arg-type]
     # Off a terminal (CI logs, pipes) a line stays one line, so it can be grepped; rich would
     # otherwise wrap at an assumed 80 columns.
     console.soft_wrap = not console.is_terminal
@@ -94,7 +100,16 @@ class ConsoleRenderer:
         self._line(f"     [cyan]{arrow}[/cyan] {escape(text)}")
         if command:
             for line in command.splitlines():
-                self._line(f"         [bold]{escape(line)}[/bold]")
+                self._command(f"         {line}")
+
+    def _command(self, line: str) -> None:
+        """A command to paste, printed whole on its own line at any width: no wrapping or folding
+        (a newline inside it would run half a command when pasted), and no markup, emoji codes or
+        style, so what is copied is exactly what is shown. The terminal may still show a long
+        line over several rows, but it copies as one line."""
+        from doctor.render.inert import inert
+
+        self.console.print(inert(line), markup=False, emoji=False, highlight=False, soft_wrap=True)
 
     def footer(self, report: Report, elapsed_s: Optional[float] = None) -> None:
         counts = report.summary
@@ -116,11 +131,21 @@ class ConsoleRenderer:
 
         # Markup itself has no control characters: whatever has one came from a server or the
         # environment, and is shown escaped rather than interpreted by the terminal.
-        markup = inert(markup)
+        markup = inert(terminal_text(markup))  # no Markdown backticks on a terminal (the JSON keeps them)
         if self.console.soft_wrap:  # off a terminal: never wrap or crop (see make_console)
             self.console.print(markup, style=style)
         else:
             self.console.print(markup, style=style, overflow="fold")
+
+
+# `code` spans of the registry's texts (doctor/knowledge/codes): Markdown for the README, plain
+# on a terminal. Only paired backticks on one line, so a lone one (`pyenv: ...') is kept.
+_CODE_SPAN = re.compile(r"`([^`\n]+)`")
+
+
+def terminal_text(text: str) -> str:
+    """A sentence as shown on a terminal: Markdown code spans lose their backticks."""
+    return _CODE_SPAN.sub(r"\1", text)
 
 
 def _ms(ms: float) -> str:

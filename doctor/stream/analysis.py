@@ -20,7 +20,7 @@ own parsing is not counted.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Collection, Dict, List, Optional, Sequence, Tuple
 
 from doctor.model import CheckResult, Fix, Status
 from doctor.stream import trace as t
@@ -243,8 +243,9 @@ def _stream_problem(trace: t.StreamTrace, failure: t.StreamFailure) -> RunProble
 
 def _failure_details(failure: t.StreamFailure) -> Tuple[str, ...]:
     lines = [f"{failure.exception}" + (f" (HTTP {failure.status})" if failure.status else "")]
-    if failure.code or failure.type:
-        lines.append(f"error code: {failure.code}, type: {failure.type}")
+    tags = [f"{name}: {value}" for name, value in (("error code", failure.code), ("type", failure.type)) if value]
+    if tags:  # only what the server sent: never "error code: None"
+        lines.append(", ".join(tags))
     if failure.cause:
         lines.append(f"cause: {failure.cause}")
     if failure.retry_after:
@@ -341,9 +342,11 @@ def _run_dict(trace: t.StreamTrace, m: RunMetrics) -> Dict[str, Any]:
 # --- the verdict -------------------------------------------------------------------------------
 
 
-def judge(summary: SmokeSummary) -> CheckResult:
+def judge(summary: SmokeSummary, *, beside: Collection[str] = ()) -> CheckResult:
     """The `stream.chat` result: the first failed run's problem, else the TTFT threshold, else
     buffering (a warning), else ok. Details always carry the timings (shown with -v or on a problem).
+    `beside`: the other checks of this report, so that a fix points at them rather than at a
+    command the user is already running.
     """
     from doctor.knowledge.diagnoses import diagnose, ok
 
@@ -357,7 +360,8 @@ def judge(summary: SmokeSummary) -> CheckResult:
         prefix = f"run {index + 1}/{n}: " if n > 1 else ""
         return diagnose(
             CHECK_ID, problem.code, prefix + problem.summary,
-            status=problem.status, details=[*problem.details, *details], fixes=_fixes(problem.code), data=data,
+            status=problem.status, details=[*problem.details, *details], data=data,
+            fixes=_fixes(problem.code) or _request_fixes(problem.code, summary.traces[index].endpoint_kind, beside),
         )
     ttft = summary.ttft
     headline = headline_of(summary)
@@ -469,6 +473,23 @@ def _fixes(code: str) -> Tuple[Fix, ...]:
     if code == "stream_buffered":
         return _BUFFER_FIXES
     return ()
+
+
+def _request_fixes(code: str, kind: str, beside: Collection[str]) -> Tuple[Fix, ...]:
+    """Fixes for a request that got no stream, fitting the endpoint and the command being run."""
+    from doctor.knowledge.diagnoses import fixes_for
+
+    if code == "stream_connection_failed":
+        where = (Fix("The net.dns, net.tcp and net.tls results above show where the connection fails")
+                 if "net.tcp" in beside else Fix("See where the connection fails with the network and TLS checks",
+                                                 "chat-doctor check"))
+        return (where, Fix("Check the base URL, the proxy settings and that the key has no stray whitespace"))
+    if code == "missing_scopes":
+        return (Fix("The key is restricted: give it the permissions chat needs (Model capabilities: Write) in the "
+                    "provider's console" + (" (https://platform.openai.com/api-keys)" if kind == "openai" else "")),)
+    if code == "model_not_found" and "api.model" not in beside:
+        return (Fix("Use a model this key can use (`--model NAME`); see which ones the server lists", "chat-doctor check"),)
+    return fixes_for(code, kind)
 
 
 def _ms(ms: Optional[float]) -> str:

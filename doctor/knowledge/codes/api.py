@@ -7,6 +7,20 @@ from __future__ import annotations
 
 from doctor.knowledge.diagnoses import ERROR, FAIL, OK, SKIP, WARN, Diagnosis, register  # noqa: F401
 
+# An HTTP error answered instead of the smoke test's stream is classified by the same table
+# (doctor/knowledge/api_errors.py) and fails stream.chat, whatever its severity on api.auth.
+STREAMED = (("stream.chat", FAIL),)
+
+# Advice that fits only one kind of endpoint (doctor.endpoint kinds), added to a code's generic
+# fix where that kind is known: no OpenAI status page for a local server, no Azure api-version
+# for a gateway.
+KIND_FIXES = {
+    ("server_error", "openai"): "Check https://status.openai.com for an ongoing incident.",
+    ("overloaded", "openai"): "Check https://status.openai.com for an ongoing incident.",
+    ("server_error", "azure"): "Check the resource's health in the Azure portal (Resource health, Service health).",
+    ("api_bad_request", "azure"): "On Azure, set `OPENAI_API_VERSION` to a version your resource supports, such as 2024-10-21.",
+}
+
 register(
     # --- api.auth: refusals ------------------------------------------------------------
     Diagnosis(
@@ -15,6 +29,7 @@ register(
         "provider (an OpenAI key sent to Azure or the reverse).",
         "Create a new key at https://platform.openai.com/api-keys (or your provider's console) and export it; "
         "check `OPENAI_ORG_ID`/`OPENAI_PROJECT_ID` match the key.",
+        also=STREAMED,
     ),
     Diagnosis(
         "missing_scopes", "api.auth", WARN,
@@ -22,70 +37,84 @@ register(
         "chat, so the streamed smoke test decides.",
         "Run `chat-doctor smoke`; if chat fails too, give the key the needed permissions (Models: Read, Model capabilities: Write) "
         "at https://platform.openai.com/api-keys.",
+        also=STREAMED,
     ),
     Diagnosis(
         "ip_not_authorized", "api.auth", FAIL,
         "The organization or project has an IP allowlist and this machine's public IP is not on it (401 ip_not_authorized).",
         "Add this machine's egress IP to the allowlist (organization/project settings, 'IP allowlist'), or run from an allowed network.",
+        also=STREAMED,
     ),
     Diagnosis(
         "unsupported_region", "api.auth", FAIL,
         "The API refuses requests from this country, region or territory (403 unsupported_country_region_territory).",
         "See https://platform.openai.com/docs/supported-countries; a VPN exit in a supported region may be against the terms.",
+        also=STREAMED,
     ),
     Diagnosis(
         "permission_denied", "api.auth", FAIL,
         "The server understood the key but forbids this request (403): the key or project lacks access to this resource.",
         "Check the key's project, role and permissions in the provider's console.",
+        also=STREAMED,
     ),
     Diagnosis(
         "endpoint_not_found", "api.auth", FAIL,
         "The base URL answers, but `{base_url}/models` does not exist (404): usually a missing or extra `/v1`, or the "
         "URL of something else on that server.",
-        "Use the API root as the base URL, e.g. `https://host/v1`; see the details for a URL that works.",
+        "Use the API root as the base URL: usually up to and including `/v1`, e.g. `https://host/v1`.",
+        also=STREAMED,
     ),
     Diagnosis(
         "insufficient_quota", "api.auth", FAIL,
         "The account is out of credit or over its spend limit (429 with a billing code); retrying will not help.",
         "Add credits or raise the limit at https://platform.openai.com/settings/organization/billing.",
+        also=STREAMED,
     ),
     Diagnosis(
         "rate_limited", "api.auth", WARN,
         "The key works but is being rate limited right now (429); requests succeed again once the limit resets.",
-        "Wait for the reset shown in the details, and back off on 429 in your code (the SDK retries 429 twice by default).",
+        "Wait for the limit to reset, and back off on 429 in your code (the SDK retries 429 twice by default).",
+        also=STREAMED,
     ),
     Diagnosis(
         "server_error", "api.auth", FAIL,
         "The server failed while answering (5xx); the problem is on its side, not in this environment.",
-        "Retry in a minute; check https://status.openai.com (or your server's logs) if it persists.",
+        "Retry in a minute; if it persists, the server's logs (or its provider's status page) say why.",
+        also=STREAMED,
     ),
     Diagnosis(
         "overloaded", "api.auth", FAIL,
         "The server is overloaded or still starting (503, e.g. 'engine is currently overloaded' or a local server loading its model).",
         "Retry after a short wait; local servers answer once the model has loaded.",
+        also=STREAMED,
     ),
     Diagnosis(
         "api_bad_request", "api.auth", FAIL,
         "The server rejected the request as malformed (400), e.g. an unsupported `api-version` on Azure or a header it "
         "does not accept.",
-        "Read the server's message in the details; on Azure, set `OPENAI_API_VERSION` to a supported version such as 2024-10-21.",
+        "The server refused the request itself, not the key or the network: its message, when it sent one, says what it "
+        "objects to; with a gateway or proxy in front, its logs do.",
+        also=STREAMED,
     ),
     Diagnosis(
         "unexpected_status", "api.auth", FAIL,
         "The server answered `/models` with an HTTP status an OpenAI-compatible API does not use there.",
-        "Check the base URL points at the API and not at another service; the details show the answer.",
+        "Check the base URL points at the API and not at another service (open it in a browser to see what answers).",
+        also=STREAMED,
     ),
     Diagnosis(
         "not_openai_api", "api.auth", FAIL,
         "Something answered, but not an OpenAI-compatible API: an HTML page (captive portal, login page, proxy error, "
         "web UI) or JSON of another shape.",
         "Open the base URL in a browser to see what answers; log in to the network's portal, or fix the base URL.",
+        also=STREAMED,
     ),
     Diagnosis(
         "endpoint_redirects", "api.auth", FAIL,
         "The endpoint answered with a redirect. chat-doctor does not follow it with the key (a key must only go to the "
         "configured endpoint); the SDK would follow it without the key or fail.",
         "If the new location is the real API, use it as the base URL; if it is a login page, log in to the network first.",
+        also=STREAMED,
     ),
     Diagnosis(
         "read_timeout", "api.auth", FAIL,
@@ -105,6 +134,7 @@ register(
         "not, so chat-doctor did not send it (the smoke test, `stream.chat`, then fails: it proved nothing).",
         "Use `https://`, exempt this machine from the proxy (`NO_PROXY=localhost,127.0.0.1,::1`), or pass "
         "`--allow-insecure` if the network is yours and you accept the risk.",
+        also=STREAMED,
     ),
     Diagnosis(
         "no_api_key", "api.auth", SKIP,
@@ -122,7 +152,8 @@ register(
     Diagnosis(
         "model_not_found", "api.model", FAIL,
         "The model is not among the models this key can use: a typo, a model the project has no access to, or a retired model.",
-        "Use one of the listed models (`--model NAME`, or your code's `model=`); see the closest names in the details.",
+        "Use a model this key can use (`--model NAME`, or your code's `model=`); the server's `/models` list names them.",
+        also=STREAMED,
     ),
     Diagnosis(
         "model_unlisted", "api.model", WARN,

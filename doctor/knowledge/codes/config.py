@@ -10,6 +10,14 @@ from __future__ import annotations
 
 from doctor.knowledge.diagnoses import ERROR, FAIL, OK, SKIP, WARN, Diagnosis, register  # noqa: F401
 
+# How whitespace really gets into a key, for the api_key_whitespace details. Not `$(cat file)`:
+# command substitution strips trailing newlines, so it is the cure, not a cause.
+WHITESPACE_CAUSES = (
+    "Typical causes: a key pasted with the line break after it (into a quoted `export`, a CI secret or a "
+    "`.env` line), a secret file read whole (`echo key > file` then Kubernetes/Docker secrets, or Python's "
+    "`open(file).read()`), a `.env` file with Windows line endings (CR), a stray space when pasting."
+)
+
 register(
     # --- config.api_key --------------------------------------------------------------
     Diagnosis(
@@ -25,8 +33,9 @@ register(
     ),
     Diagnosis(
         "api_key_whitespace", "config.api_key", FAIL,
-        "The key has whitespace around or inside it (often a newline from `echo`/a file, or CR from Windows); "
-        "the SDK then fails with the misleading `APIConnectionError: Connection error.` or the server answers 401.",
+        "The key has whitespace around or inside it (a line break copied with it, a file read whole, a `.env` file with "
+        "Windows line endings); the SDK then fails with the misleading `APIConnectionError: Connection error.` or the "
+        "server answers 401.",
         "Strip the whitespace: `export OPENAI_API_KEY=\"$(printf %s \"$OPENAI_API_KEY\" | tr -d '[:space:]')\"`.",
     ),
     Diagnosis(
@@ -77,6 +86,7 @@ register(
         "base_url_insecure", "config.base_url", FAIL,
         "The base URL uses plain `http://` to a host that is not this machine, so the API key would travel in clear text.",
         "Use `https://`; if the server is yours on a trusted network, pass `--allow-insecure` to accept the risk.",
+        also=(("config.base_url", WARN),),
     ),
     Diagnosis(
         "base_url_no_version", "config.base_url", WARN,
@@ -102,6 +112,7 @@ register(
         "A proxy variable is malformed (does not parse, unsupported scheme, no host) or a NO_PROXY entry is one the "
         "HTTP library rejects; httpx/httpx2 build every proxy when the client is created, so the SDK fails for all URLs.",
         "Fix or unset the variable, e.g. `export HTTPS_PROXY=http://proxy.example.com:3128`.",
+        also=(("config.proxy", WARN),),
     ),
     Diagnosis(
         "proxy_socks_unsupported", "config.proxy", FAIL,

@@ -12,9 +12,10 @@ register(
         "Check the path given to `--python` (or `VIRTUAL_ENV`) and that `<python> -c 'print(1)'` works.",
     ),
     Diagnosis(
-        # fail: no openai release with a chat API runs on it, so nothing else can work.
+        # fail: no openai release with a chat API runs on it, so nothing else can work (2.7 and 3.6 alike).
         "python_too_old", "python.interpreter", FAIL,
-        "The target is older than Python 3.6: no openai SDK with a chat API runs on it at all.",
+        "The target cannot run any openai SDK with a chat API: Python 3.6 gets openai 0.10.5 at best (the chat API "
+        "arrived in 0.27.0, which needs 3.7.1) and older Pythons get none.",
         "Install a current Python (3.10 or newer, e.g. `uv python install 3.13`) and run your app with it.",
     ),
     Diagnosis(
@@ -47,6 +48,7 @@ register(
         "urllib3_ssl_import_error", "python.urllib3", FAIL,
         "`import urllib3` fails: urllib3 2.x refuses this TLS library (LibreSSL with 2.0.0-2.0.2, OpenSSL < 1.1.1 with any 2.x, or the LibreSSL warning under -W error).",
         "Use a Python built against OpenSSL 1.1.1+ and recreate the venv, or `<python> -m pip install \"urllib3<2\"`.",
+        also=(("python.urllib3", WARN),),
     ),
     Diagnosis(
         "urllib3_ssl_warning", "python.urllib3", WARN,
@@ -65,6 +67,7 @@ register(
         "ca_path_missing", "python.certs", FAIL,
         "A CA variable (SSL_CERT_FILE, SSL_CERT_DIR, REQUESTS_CA_BUNDLE, CURL_CA_BUNDLE, PIP_CERT) points at a missing or unreadable path, or a file without certificates.",
         "Point the variable at a readable PEM bundle (e.g. `python -m certifi` prints one) or unset it.",
+        also=(("python.certs", WARN),),
     ),
     Diagnosis(
         # fail: httpx and requests import certifi at start-up; a missing or empty bundle breaks them.

@@ -52,6 +52,7 @@ register(
         "The stream finished normally but carried no content at all.",
         "Check the model name and the prompt; for reasoning models raise `--max-tokens` so the answer "
         "fits after the reasoning.",
+        also=((CHECK, WARN),),
     ),
     Diagnosis(
         "stream_buffered", CHECK, WARN,
@@ -83,8 +84,8 @@ register(
         "stream_connection_failed", CHECK, FAIL,
         "The chat request could not be sent: the connection was refused or reset, the name did not "
         "resolve, TLS failed, or the key has a character that cannot go in a header.",
-        "Run `chat-doctor check` for the network and TLS checks; check the base URL, proxy settings "
-        "and that the key has no stray whitespace.",
+        "Check the base URL, the proxy settings and that the key has no stray whitespace; the network and "
+        "TLS checks (net.dns, net.tcp, net.tls) show where the connection fails.",
     ),
     Diagnosis(
         "stream_timeout", CHECK, FAIL,
