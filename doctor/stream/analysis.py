@@ -223,7 +223,7 @@ def _limit_problem(when: str, failure: t.StreamFailure, details: Tuple[str, ...]
     return RunProblem("stream_too_long", f"stopped reading {when}: {failure.message}", details, limit=limit)
 
 
-def _socks_problem(failure: t.StreamFailure, details: Tuple[str, ...]) -> RunProblem:
+def _socks_problem(failure: t.StreamFailure) -> RunProblem:
     return RunProblem(
         "proxy_socks_unsupported",
         "a SOCKS proxy is configured, but the HTTP library of the openai SDK has no SOCKS support here (socksio)",
@@ -237,7 +237,7 @@ def _request_problem(failure: t.StreamFailure, kind: str) -> RunProblem:
         return _limit_problem("before the stream began", failure, details)
     if failure.kind == t.ERR_SETUP:
         if "socks" in failure.message.lower():
-            return _socks_problem(failure, details)
+            return _socks_problem(failure)
         code = "stream_sdk_unavailable" if failure.exception in ("ImportError", "ModuleNotFoundError") else "stream_client_setup"
         return RunProblem(code, f"could not create the openai client: {failure.message}", details)
     if failure.kind == t.ERR_STATUS and failure.status is not None:

@@ -64,6 +64,7 @@ class RequestGuard:
         self.headers_in: Optional[float] = None
         self.last_progress: Optional[float] = None
         self.tripped: Optional[t.StreamLimit] = None
+        self.installed = False
         self._done = threading.Event()
         self._thread = threading.Thread(target=self._watch, name="chat-doctor-stream-guard", daemon=True)
 
@@ -126,6 +127,7 @@ class RequestGuard:
 
     def install(self, response: Any) -> None:
         """Wrap the response's byte streams (the raw reads and the decoded bytes)."""
+        self.installed = True
         library = sys.modules.get(type(response).__module__.split(".")[0])
         base = getattr(library, "SyncByteStream", None)
         inner = getattr(response, "stream", None)

@@ -11,8 +11,9 @@ How each time is taken (time.perf_counter, milliseconds from just before `create
   `trace` request extension, attached by an httpx event hook. It fires `connect_tcp.*` only
   when the pool opens a new connection, which is how a reused keep-alive connection is told
   apart from a new one (no guess from timings).
-- each chunk: the response's byte stream is wrapped so every network read is timestamped as
-  it returns; a chunk's wire time is the read that completed it, taken before the SDK parses
+- each chunk: the response's byte stream is wrapped (doctor.stream.guard, which also enforces
+  the request's time and byte budget there) so every network read is timestamped as it
+  returns; a chunk's wire time is the read that completed it, taken before the SDK parses
   anything. The time the SDK hands the parsed chunk over is kept too, so its per-chunk cost is
   measured rather than hidden (doctor.stream.analysis reports the median).
 
@@ -256,8 +257,9 @@ class SdkSession:
         returned = time.perf_counter()
         response = stream.response
         headers_at = probe.headers_in if probe.headers_in is not None else returned
-        if guard.headers_in is None:
-            guard.headers_in = headers_at  # no response hook ran: the guard still needs the start
+        if not guard.installed:  # no response hook ran (an SDK without DefaultHttpxClient): late, but bounded
+            guard.headers_in = headers_at
+            guard.install(response)
 
         chunks: List[t.Chunk] = []
         text: List[str] = []
