@@ -24,6 +24,8 @@ from doctor.settings import Settings
 # whole check (several steps in a row, the probe's own limit), so nothing hangs in CI.
 _STEPS_PER_CHECK = 3
 _DEADLINE_SLACK_S = 5.0
+# Importing the openai SDK and warming it up, on a cold and slow machine.
+_SDK_SETUP_S = 20.0
 
 
 @dataclass(frozen=True)
@@ -56,8 +58,7 @@ def run(
     selected = [c for c in checks if groups is None or c.id.split(".", 1)[0] in groups or c.id in groups]
     ctx = Context(the_plan.settings, providers, plan=the_plan, redactor=_redactor(the_plan), live=live)
     settings = the_plan.settings
-    smoke_budget = settings.timeout_s * max(1, settings.smoke.runs if settings.smoke else 0) * 3
-    deadline = settings.timeout_s * _STEPS_PER_CHECK + _DEADLINE_SLACK_S + smoke_budget
+    deadline = deadline_s(settings)
     results = []
     for result in run_checks(selected, ctx, deadline_s=deadline):
         results.append(result)
@@ -70,6 +71,22 @@ def run(
         smoke=ctx.redactor.scrub(_smoke_summary(ctx)),
         strict=settings.strict,
     )
+
+
+def deadline_s(settings: Settings) -> float:
+    """The backstop for every check, from the start of the run: derived from the same bounds the
+    checks enforce themselves, so it only fires if one of them failed to.
+
+    The smoke test waits for the checks printed before it (each within the per-check bound),
+    sets the SDK up, then runs its requests, each within its own budget (doctor.stream.budget).
+    """
+    from doctor.stream.budget import smoke_bound_s
+
+    checks = settings.timeout_s * _STEPS_PER_CHECK + _DEADLINE_SLACK_S
+    smoke = settings.smoke
+    if smoke is None:
+        return checks + settings.timeout_s * _STEPS_PER_CHECK
+    return checks + _SDK_SETUP_S + smoke_bound_s(settings.timeout_s, smoke.max_tokens, smoke.runs)
 
 
 def _redactor(the_plan: Plan) -> Redactor:

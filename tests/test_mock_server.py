@@ -487,6 +487,92 @@ def test_reasoning_tokens_come_before_content() -> None:
     assert chunks[-1]["usage"]["completion_tokens_details"]["reasoning_tokens"] == kinds.count("reasoning_content")
 
 
+# --- token limits, odd values, answers that never end -----------------------------------------
+
+
+@pytest.mark.parametrize("field_name, tokens", [("max_tokens", 3), ("max_completion_tokens", 2000)])
+def test_max_tokens_only_honours_one_field(field_name: str, tokens: int) -> None:
+    with running("max_tokens_only") as server:
+        chunks = post_chat(server, chat_body(stream=True, **{field_name: 3})).json_chunks()
+    content = [c for c in chunks if c["choices"] and c["choices"][0]["delta"].get("content")]
+    assert len(content) == tokens
+    assert chunks[-1]["choices"][0]["finish_reason"] == ("length" if tokens == 3 else "stop")
+
+
+def test_no_limits_ignores_both_fields() -> None:
+    with running("no_limits") as server:
+        chunks = post_chat(server, chat_body(stream=True, max_tokens=3, max_completion_tokens=3)).json_chunks()
+    assert sum(1 for c in chunks if c["choices"] and c["choices"][0]["delta"].get("content")) == 2000
+
+
+def test_odd_values_have_the_wrong_types() -> None:
+    with running("odd_usage") as server:
+        usage = post_chat(server, chat_body(stream=True, stream_options={"include_usage": True})).json_chunks()[-1]
+    with running("odd_content") as server:
+        chunks = post_chat(server, chat_body(stream=True)).json_chunks()
+    assert usage["usage"]["completion_tokens"] == "many"
+    assert [c["choices"][0]["delta"]["content"] for c in chunks[1:-1]] == [5] * len(REPLY_TOKENS)
+
+
+HOSTILE_SCENARIOS = ("slowloris", "keepalive_forever", "endless", "empty_events", "endless_line", "gzip_bomb")
+
+
+def read_for(server: MockServer, seconds: float) -> Tuple[bytes, bool]:
+    """(every byte a streamed chat request got in `seconds`, whether the server closed first)."""
+    with socket.create_connection(("127.0.0.1", server.port), timeout=5) as sock:
+        send_request(sock, "POST", CHAT_PATH, chat_body(stream=True, max_tokens=4))
+        got: List[bytes] = []
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            sock.settimeout(max(0.01, deadline - time.monotonic()))
+            try:
+                piece = sock.recv(1 << 20)
+            except socket.timeout:
+                break
+            if not piece:
+                return b"".join(got), True
+            got.append(piece)
+        return b"".join(got), False
+
+
+def test_slowloris_sends_its_head_a_byte_a_second() -> None:
+    with running("slowloris") as server:
+        got, closed = read_for(server, 2.5)
+    assert got in (b"HTT", b"HT") and not closed
+
+
+@pytest.mark.parametrize("scenario, seconds, what", [
+    ("keepalive_forever", 1.0, b": keep-alive\n\n"),
+    ("endless", 1.0, b'"content":"'),
+    ("empty_events", 1.0, b'"delta":{}'),
+    ("endless_line", 0.5, b"a" * 65536),
+])
+def test_endless_scenarios_keep_sending(scenario: str, seconds: float, what: bytes) -> None:
+    with running(scenario) as server:
+        got, closed = read_for(server, seconds)
+    assert got.startswith(b"HTTP/1.1 200") and not closed
+    assert got.count(what) >= (4 if scenario != "endless_line" else 2), got[-300:]
+    assert b"finish_reason\":\"" not in got and b"[DONE]" not in got
+
+
+def test_gzip_bomb_is_a_megabyte_that_inflates_to_a_gibibyte_line() -> None:
+    import zlib
+
+    with running("gzip_bomb") as server:
+        got, closed = read_for(server, 5)
+    head, _, body = got.partition(b"\r\n\r\n")
+    assert b"content-encoding: gzip" in head and closed
+    assert len(body) < 2 * 1024 * 1024
+    inflater, size = zlib.decompressobj(31), 0
+    first = inflater.decompress(body, 64)
+    rest = inflater.unconsumed_tail
+    while rest:
+        size += len(inflater.decompress(rest, 1 << 24))
+        rest = inflater.unconsumed_tail
+    assert first.startswith(b"data: {") and inflater.eof  # a valid gzip member, CRC checked
+    assert size + len(first) > 1024 ** 3 and b"\n" not in first
+
+
 def test_streaming_scenarios_leave_non_streamed_chat_alone() -> None:
     for name in ("cut", "stall", "errevent", "badjson", "ping"):
         with running(name) as server:
@@ -507,7 +593,8 @@ def test_every_scenario_is_described_and_covered_here() -> None:
     covered = {case[0] for case in ERROR_CASES} | {
         "ok", "model404", "anymodel", "reject_stream_options", "reject_max_completion_tokens", "html",
         "redirect", "slow", "ping", "buffered", "cut", "nofinish", "stall", "badjson", "errevent",
-        "json_instead_of_sse", "azure_filter_chunk", "reasoning", "echo_key"}
+        "json_instead_of_sse", "azure_filter_chunk", "reasoning", "echo_key", "max_tokens_only", "no_limits",
+        "odd_usage", "odd_content", *HOSTILE_SCENARIOS}
     assert set(SCENARIOS) == covered
     assert all(s.description and "\n" not in s.description for s in SCENARIOS.values())
 

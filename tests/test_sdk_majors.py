@@ -111,6 +111,13 @@ def test_streams_and_times_with_this_major(sdk_venv: Dict[str, Any]) -> None:
         ("json_instead_of_sse", [], "stream_not_sse"),  # zero chunks, silently
         ("buffered", [], "stream_buffered"),
         ("reject_stream_options", [], None),  # BadRequestError, then a retry without the field
+        # The bounds of doctor/stream/budget.py, enforced in each major's byte stream:
+        ("slowloris", ["--timeout", "1"], "stream_timeout"),  # the watchdog cuts the trickling head
+        ("keepalive_forever", ["--timeout", "1"], "stream_stalled"),  # bytes, never an event
+        ("endless_line", [], "stream_too_long"),  # the SSE decoder never gets the 1 MiB line
+        ("gzip_bomb", [], "stream_too_long"),  # counted after httpx/httpx2 inflate it
+        ("no_limits", ["--max-tokens", "4"], "max_tokens_ignored"),
+        ("odd_content", [], "stream_malformed"),  # the SDK does not validate chunk types
     ],
 )
 def test_each_diagnosis_with_this_major(sdk_venv: Dict[str, Any], scenario: str, args: list, code: str) -> None:

@@ -346,3 +346,69 @@ def test_inspect_chunk_reads_real_sdk_objects() -> None:
     assert inspect_chunk(finish) == (t.EMPTY, "", "stop", None)
     assert inspect_chunk(usage) == (t.NO_CHOICES, "", None, 7)
     assert inspect_chunk(azure) == (t.NO_CHOICES, "", None, None)
+
+
+def test_inspect_chunk_refuses_values_of_the_wrong_type() -> None:
+    """The SDK builds chunks without validation (construct), so odd types arrive as they are."""
+    types = pytest.importorskip("openai.types.chat")
+    from doctor.stream.sdk import OddChunk, inspect_chunk
+
+    def unvalidated(choices, **extra):  # type: ignore[no-untyped-def]
+        from openai._models import construct_type
+
+        body = {"id": "c", "object": "chat.completion.chunk", "created": 0, "model": "m", "choices": choices, **extra}
+        return construct_type(type_=types.ChatCompletionChunk, value=body)
+
+    many = unvalidated([], usage={"prompt_tokens": 3, "completion_tokens": "many", "total_tokens": 10})
+    five = unvalidated([{"index": 0, "delta": {"content": 5}, "finish_reason": None}])
+    finish = unvalidated([{"index": 0, "delta": {}, "finish_reason": ["stop"]}])
+    negative = unvalidated([], usage={"prompt_tokens": 3, "completion_tokens": -1, "total_tokens": 2})
+    for odd, words in ((many, "usage.completion_tokens is 'many' (a string), not a count"),
+                       (five, "content is 5 (a number), not text"), (finish, "finish_reason is ['stop'] (a list)"),
+                       (negative, "completion_tokens is -1")):
+        with pytest.raises(OddChunk, match=words.replace("(", r"\(").replace(")", r"\)").replace("[", r"\[")):
+            inspect_chunk(odd)
+
+
+# --- an ignored token limit ---------------------------------------------------------------------
+
+
+def overran(trace: t.StreamTrace, observed: int = 33) -> t.StreamTrace:
+    limit = t.StreamLimit(t.LIMIT_TOKENS, 32, observed, "token chunks")
+    return t.StreamTrace(**{**trace.__dict__, "overrun": limit, "finish_reason": None,
+                            "max_tokens": 8, "limit_field": "max_tokens"})
+
+
+def test_an_ignored_limit_warns_and_keeps_the_runs_timings() -> None:
+    s = summary(overran(streamed(first_token_ms=100.0, tokens=33)), streamed(first_token_ms=200.0))
+    result = analysis.judge(s)
+    assert (result.code, result.status) == ("max_tokens_ignored", Status.WARN)
+    assert "run 1/2: the server ignored the token limit: asked for 8 tokens (`max_tokens`)" in result.summary
+    assert result.data["limit"] == {"kind": "tokens", "bound": 32, "observed": 33, "unit": "token chunks"}
+    assert s.ttft == {"min": 100.0, "p50": 150.0, "p90": 190.0, "max": 200.0}  # the cut run still counts
+    assert s.metrics[0].problem is None  # no finish_reason, yet not "interrupted": chat-doctor stopped it
+
+
+def test_a_failure_outranks_an_ignored_limit_which_outranks_buffering() -> None:
+    cut = streamed(finish=None)
+    assert analysis.judge(summary(overran(streamed()), cut)).code == "stream_interrupted"
+    buffered = streamed(first_token_ms=400.0, interval_ms=0.01, tokens=20, role_ms=None)
+    assert analysis.judge(summary(buffered)).code == "stream_buffered"
+    assert analysis.judge(summary(buffered, overran(streamed()))).code == "max_tokens_ignored"
+
+
+@pytest.mark.parametrize("kind, code", [(t.LIMIT_HEADERS, "stream_timeout"), (t.LIMIT_STALL, "stream_stalled"),
+                                        (t.LIMIT_RUN_TIME, "stream_too_long"), (t.LIMIT_EVENT_BYTES, "stream_too_long"),
+                                        (t.LIMIT_REPLY_BYTES, "stream_too_long"), (t.LIMIT_EVENTS, "stream_too_long")])
+def test_each_bound_has_its_code_and_figures(kind: str, code: str) -> None:
+    from doctor.stream.sdk import describe_limit
+
+    limit = t.StreamLimit(kind, 3.0, 3.2, "s")
+    phase = t.PHASE_REQUEST if kind == t.LIMIT_HEADERS else t.PHASE_STREAM
+    failure = t.StreamFailure(kind=t.ERR_LIMIT, phase=phase, message=describe_limit(limit),
+                              exception="LimitReached", limit=limit)
+    trace = t.StreamTrace(model="m", sdk=SDK, failure=failure, status=200, content_type="text/event-stream",
+                          headers_ms=1.0 if phase == t.PHASE_STREAM else None, end_ms=3200.0)
+    result = analysis.judge(summary(trace))
+    assert (result.code, result.status) == (code, Status.FAIL)
+    assert "3.2 s (the limit is 3.0 s)" in result.summary and result.data["limit"]["kind"] == kind

@@ -129,6 +129,11 @@ class StreamBehaviour:
     azure_filters: bool = False  # Azure's prompt_filter_results chunk first, content_filter_results after
     reasoning: bool = False  # delta.reasoning_content tokens before the content tokens
     echo_key: bool = False  # the reply is the caller's own key, streamed 5 characters a chunk
+    # The token-limit fields the server obeys; a request without any of them gets `runaway_tokens`
+    # tokens when that is set (the reply text over and over), else the whole reply.
+    honoured_limits: Tuple[str, ...] = ("max_completion_tokens", "max_tokens")
+    runaway_tokens: int = 0
+    odd: Optional[str] = None  # "usage": completion_tokens "many"; "content": delta.content 5
     # Used when the corresponding MockOptions value is 0, so the scenario shows its effect by default.
     default_first_token_delay_ms: int = 0
     default_token_interval_ms: int = 0
@@ -148,6 +153,8 @@ class Scenario:
     accept_any_model: bool = False
     requires_key: bool = True
     openai_headers: bool = True  # x-request-id, openai-*, x-ratelimit-* (local servers send none)
+    # A doctor.mock.hostile writer that answers streamed chats instead (endless or huge answers).
+    hostile: Optional[str] = None
 
 
 def _rate_limit_headers() -> Tuple[Tuple[str, str], ...]:
@@ -391,6 +398,38 @@ _SCENARIO_LIST: Tuple[Scenario, ...] = (
         "Stream replies with the caller's own API key, 5 characters a chunk (a hostile or broken server).",
         stream=StreamBehaviour(echo_key=True),
     ),
+    # --- token limits and odd values ---
+    Scenario(
+        "max_tokens_only",
+        "Honours max_tokens but ignores max_completion_tokens (then streams 2000 tokens), like llama-cpp-python.",
+        stream=StreamBehaviour(honoured_limits=("max_tokens",), runaway_tokens=2000),
+    ),
+    Scenario(
+        "no_limits",
+        "Ignores every token limit: each streamed reply is 2000 tokens long.",
+        stream=StreamBehaviour(honoured_limits=(), runaway_tokens=2000),
+    ),
+    Scenario(
+        "odd_usage",
+        "Stream whose usage chunk says completion_tokens: \"many\".",
+        stream=StreamBehaviour(odd="usage"),
+    ),
+    Scenario(
+        "odd_content",
+        "Stream whose content deltas are numbers (content: 5), not text.",
+        stream=StreamBehaviour(odd="content"),
+    ),
+    # --- hostile: answers that never end (doctor/mock/hostile.py) ---
+    Scenario("slowloris", "Streamed chat: the response head trickles in one byte a second, forever.",
+             hostile="slowloris"),
+    Scenario("keepalive_forever", "Streamed chat: the role chunk, then ': keep-alive' comments forever.",
+             hostile="keepalive"),
+    Scenario("endless", "Streamed chat: content tokens forever, whatever the token limit.", hostile="endless"),
+    Scenario("empty_events", "Streamed chat: chunks with an empty delta forever, never a token or an end.",
+             hostile="empty_events"),
+    Scenario("endless_line", "Streamed chat: one data: line that never ends.", hostile="endless_line"),
+    Scenario("gzip_bomb", "Streamed chat: Content-Encoding gzip, 1 MB on the wire, 1 GiB inflated (one line).",
+             hostile="gzip_bomb"),
 )
 
 SCENARIOS: Mapping[str, Scenario] = {s.name: s for s in _SCENARIO_LIST}

@@ -31,7 +31,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 from urllib.parse import parse_qs, quote, urlsplit
 
-from doctor.mock import wire
+from doctor.mock import hostile, wire
 from doctor.net.loopback import is_loopback_host
 from doctor.mock.scenarios import (
     CHAT,
@@ -141,7 +141,17 @@ class StreamReply:
     status: int = 200
 
 
-AnyReply = Union[Reply, StreamReply]
+@dataclass(frozen=True)
+class HostileReply:
+    """A streamed chat answered by a doctor.mock.hostile writer, which owns the connection."""
+
+    writer: str
+    model: str
+    status: int = 200
+    not_before: float = 0.0
+
+
+AnyReply = Union[Reply, StreamReply, HostileReply]
 
 
 @dataclass(frozen=True)
@@ -480,6 +490,8 @@ class _Responder:
         refusal = self._chat_request_refusal(req, route, body)
         if refusal is not None:
             return refusal
+        if self.scenario.hostile and body.get("stream") is True:
+            return HostileReply(self.scenario.hostile, _requested_model(route, body))
         plan = self._chat_plan(req, route, body)
         behaviour = self.scenario.stream
         if body.get("stream") is True and behaviour.sse:
@@ -543,7 +555,9 @@ class _Responder:
         if behaviour.echo_key:
             key = presented_key(req.headers, route.flavour) or ""
             content = ["Your key: ", *(key[i : i + 5] for i in range(0, len(key), 5)), " (echoed)."]
-        limit = _max_tokens(body)
+        limit = _max_tokens(body, behaviour.honoured_limits)
+        if limit is None and behaviour.runaway_tokens:
+            content = [content[i % len(content)] for i in range(behaviour.runaway_tokens)]
         finish_reason = "length" if limit is not None and limit < len(content) else "stop"
         if limit is not None:
             content = content[:limit]
@@ -575,11 +589,12 @@ class _Responder:
         if behaviour.content_tokens is not None:
             tokens = _first_content_tokens(tokens, behaviour.content_tokens)
         for index, (kind, text) in enumerate(tokens):
-            steps.append(Step(plan.due(index), wire.sse_data(wire.chunk(meta, {kind: text}))))
+            value: Any = 5 if behaviour.odd == "content" else text  # a number where text belongs
+            steps.append(Step(plan.due(index), wire.sse_data(wire.chunk(meta, {kind: value}))))
             if behaviour.bad_json_after_tokens == index + 1:
                 steps.append(Step(plan.due(index), _BAD_JSON_EVENT))
         last_due = plan.due(len(tokens) - 1) if tokens else start
-        steps += [Step(last_due, payload) for payload in _ending_events(behaviour.ending, meta, plan)]
+        steps += [Step(last_due, payload) for payload in _ending_events(behaviour.ending, meta, plan, behaviour.odd)]
         return StreamReply(
             headers=self._headers(req, route.flavour, "text/event-stream; charset=utf-8",
                                   (("cache-control", "no-cache"),)),
@@ -607,8 +622,8 @@ def _requested_model(route: Route, body: Any) -> str:
     return model if isinstance(model, str) and model else "gpt-4o-mini"
 
 
-def _max_tokens(body: Mapping[str, Any]) -> Optional[int]:
-    for name in ("max_completion_tokens", "max_tokens"):
+def _max_tokens(body: Mapping[str, Any], honoured: Sequence[str]) -> Optional[int]:
+    for name in honoured:
         value = body.get(name)
         if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
             return value
@@ -636,11 +651,14 @@ def _first_content_tokens(tokens: Sequence[Tuple[str, str]], count: int) -> Tupl
     return tuple(kept)
 
 
-def _ending_events(ending: Ending, meta: wire.CompletionMeta, plan: _ChatPlan) -> List[bytes]:
+def _ending_events(ending: Ending, meta: wire.CompletionMeta, plan: _ChatPlan, odd: Optional[str] = None) -> List[bytes]:
     if ending is Ending.DONE:
         events = [wire.sse_data(wire.chunk(meta, {}, plan.finish_reason))]
         if plan.include_usage:
-            events.append(wire.sse_data(wire.usage_chunk(meta, plan.usage())))
+            usage = plan.usage()
+            if odd == "usage":
+                usage["completion_tokens"] = "many"
+            events.append(wire.sse_data(wire.usage_chunk(meta, usage)))
         return events + [wire.SSE_DONE]
     if ending is Ending.ERROR_EVENT:
         return [wire.sse_data(_MID_STREAM_ERROR), wire.SSE_DONE]
@@ -686,7 +704,10 @@ class _Handler(BaseHTTPRequestHandler):
         req = self._incoming(raw_body, received)
         reply = self.server.mock._answer(req, self.connection_id)
         try:
-            if isinstance(reply, StreamReply):
+            if isinstance(reply, HostileReply):
+                self.close_connection = True
+                hostile.serve(reply.writer, self.wfile.write, self.server.mock._stopping, reply.model)
+            elif isinstance(reply, StreamReply):
                 self._write_stream(reply, received)
             else:
                 self._write_reply(reply, received)

@@ -98,6 +98,7 @@ class RunProblem:
     summary: str
     details: Tuple[str, ...] = ()
     status: Optional[Status] = None  # None: the code's registered severity
+    limit: Optional[t.StreamLimit] = None  # the bound that stopped the request, with figures
 
 
 @dataclass(frozen=True)
@@ -171,6 +172,8 @@ def diagnose_run(trace: t.StreamTrace) -> Optional[RunProblem]:
         return RunProblem("stream_not_sse", f"asked for a stream, got `{ctype}` instead (HTTP {trace.status})", details)
     if failure is not None:
         return _stream_problem(trace, failure)
+    if trace.overrun is not None:
+        return None  # chat-doctor stopped reading on purpose: judged apart (max_tokens_ignored)
     if trace.finish_reason is None:
         got = f"{trace.count(t.CONTENT)} content chunks" if trace.chunks else "nothing"
         return RunProblem(
@@ -207,13 +210,38 @@ def http_error_code(failure: t.StreamFailure, kind: str) -> Tuple[str, Optional[
     return diagnosis_for(status, ApiError(message=failure.message, type=failure.type, code=failure.code), kind)
 
 
+def _limit_problem(when: str, failure: t.StreamFailure, details: Tuple[str, ...]) -> RunProblem:
+    """A bound of doctor.stream.budget stopped the request: which one, with the figures."""
+    limit = failure.limit
+    assert limit is not None
+    details = (f"stopped by chat-doctor's {limit.kind.replace('_', ' ')} bound (README: \"Time and memory\")",
+               *details[1:])
+    if limit.kind == t.LIMIT_HEADERS:
+        return RunProblem("stream_timeout", f"the response never began: {failure.message}", details, limit=limit)
+    if limit.kind == t.LIMIT_STALL:
+        return RunProblem("stream_stalled", f"the stream stalled {when}: {failure.message}", details, limit=limit)
+    return RunProblem("stream_too_long", f"stopped reading {when}: {failure.message}", details, limit=limit)
+
+
+def _socks_problem(failure: t.StreamFailure) -> RunProblem:
+    return RunProblem(
+        "proxy_socks_unsupported",
+        "a SOCKS proxy is configured, but the HTTP library of the openai SDK has no SOCKS support here (socksio)",
+        (f"{failure.exception}: {failure.message}",), status=Status.FAIL,
+    )
+
+
 def _request_problem(failure: t.StreamFailure, kind: str) -> RunProblem:
     details = _failure_details(failure)
     if failure.kind == t.ERR_WITHHELD:
         # FAIL, not api.auth's skip: a smoke test was asked for and proved nothing.
         return RunProblem("key_withheld_insecure", f"the key was not sent: {failure.message}",
                           ("nothing was sent and no connection was opened, not even to the proxy",), status=Status.FAIL)
+    if failure.kind == t.ERR_LIMIT:
+        return _limit_problem("before the stream began", failure, details)
     if failure.kind == t.ERR_SETUP:
+        if "socks" in failure.message.lower():
+            return _socks_problem(failure)
         code = "stream_sdk_unavailable" if failure.exception in ("ImportError", "ModuleNotFoundError") else "stream_client_setup"
         return RunProblem(code, f"could not create the openai client: {failure.message}", details)
     if failure.kind == t.ERR_STATUS and failure.status is not None:
@@ -232,10 +260,12 @@ def _request_problem(failure: t.StreamFailure, kind: str) -> RunProblem:
 def _stream_problem(trace: t.StreamTrace, failure: t.StreamFailure) -> RunProblem:
     details = _failure_details(failure)
     after = f"after {trace.count(t.CONTENT)} content chunks"
+    if failure.kind == t.ERR_LIMIT:
+        return _limit_problem(after, failure, details)
     if failure.kind == t.ERR_EVENT:
         return RunProblem("stream_error_event", f"in-band error event {after}: {failure.message}", details)
     if failure.kind == t.ERR_MALFORMED:
-        return RunProblem("stream_malformed", f"a chunk that is not valid JSON {after}", details)
+        return RunProblem("stream_malformed", f"a malformed chunk {after}: {failure.message}", details)
     if failure.kind == t.ERR_TIMEOUT:
         return RunProblem("stream_stalled", f"the stream stalled {after}: no data within the read timeout", details)
     return RunProblem("stream_interrupted", f"the connection was cut {after}", details)
@@ -335,6 +365,8 @@ def _run_dict(trace: t.StreamTrace, m: RunMetrics) -> Dict[str, Any]:
         "connection": trace.connection,
         "connect_ms": _r(trace.connect_ms),
         "fallbacks": list(trace.fallbacks),
+        "limit_field": trace.limit_field,
+        "overrun": trace.overrun.to_dict() if trace.overrun else None,
         "error": {"code": m.problem.code, "message": m.problem.summary} if m.problem else None,
     }
 
@@ -344,9 +376,9 @@ def _run_dict(trace: t.StreamTrace, m: RunMetrics) -> Dict[str, Any]:
 
 def judge(summary: SmokeSummary, *, beside: Collection[str] = ()) -> CheckResult:
     """The `stream.chat` result: the first failed run's problem, else the TTFT threshold, else
-    buffering (a warning), else ok. Details always carry the timings (shown with -v or on a problem).
-    `beside`: the other checks of this report, so that a fix points at them rather than at a
-    command the user is already running.
+    an ignored token limit, else buffering (both warnings), else ok. Details always carry the
+    timings (shown with -v or on a problem). `beside`: the other checks of this report, so that
+    a fix points at them rather than at a command the user is already running.
     """
     from doctor.knowledge.diagnoses import diagnose, ok
 
@@ -358,10 +390,13 @@ def judge(summary: SmokeSummary, *, beside: Collection[str] = ()) -> CheckResult
         if problem is None:
             continue
         prefix = f"run {index + 1}/{n}: " if n > 1 else ""
+        if problem.limit is not None:
+            data = dict(data, limit=problem.limit.to_dict())
         return diagnose(
             CHECK_ID, problem.code, prefix + problem.summary,
             status=problem.status, details=[*problem.details, *details], data=data,
-            fixes=_fixes(problem.code) or _request_fixes(problem.code, summary.traces[index].endpoint_kind, beside),
+            fixes=_fixes(problem.code, summary)
+            or _request_fixes(problem.code, summary.traces[index].endpoint_kind, beside),
         )
     ttft = summary.ttft
     headline = headline_of(summary)
@@ -374,6 +409,19 @@ def judge(summary: SmokeSummary, *, beside: Collection[str] = ()) -> CheckResult
             fixes=[Fix("See which phase takes the time (headers = server queueing and network; "
                        "first token after headers = the model's prefill); raise --max-ttft if the limit is too strict.")],
         )
+    ignored = [(i, tr) for i, tr in enumerate(summary.traces) if tr.overrun is not None]
+    if ignored:
+        index, trace = ignored[0]
+        prefix = f"run {index + 1}/{n}: " if n > 1 else ""
+        limit = trace.overrun
+        assert limit is not None
+        return diagnose(
+            CHECK_ID, "max_tokens_ignored",
+            f"{prefix}the server ignored the token limit: asked for {trace.max_tokens} tokens "
+            f"(`{trace.limit_field}`), stopped reading at {limit.observed:.0f} {limit.unit} (bound {limit.bound:.0f})",
+            details=[headline, *details, *_overrun_lines(summary, ignored)],
+            data=dict(data, limit=limit.to_dict(), limit_field=trace.limit_field),
+        )
     buffered = [(i, m) for i, m in enumerate(summary.metrics) if m.buffered]
     if buffered:
         index, metrics = buffered[0]
@@ -381,7 +429,7 @@ def judge(summary: SmokeSummary, *, beside: Collection[str] = ()) -> CheckResult
         return diagnose(
             CHECK_ID, "stream_buffered",
             f"{prefix}the reply arrived all at once, not streamed ({metrics.buffering.reason})",
-            details=[headline, *details], fixes=_fixes("stream_buffered"), data=data,
+            details=[headline, *details], fixes=_BUFFER_FIXES, data=data,
         )
     return ok(CHECK_ID, headline, details=details, data=data)
 
@@ -468,10 +516,20 @@ _BUFFER_FIXES = (
 )
 
 
-def _fixes(code: str) -> Tuple[Fix, ...]:
+def _overrun_lines(summary: SmokeSummary, ignored: Sequence[Tuple[int, t.StreamTrace]]) -> List[str]:
+    n = len(summary.traces)
+    lines = [f"the limit went as `{ignored[0][1].limit_field}`"
+             + (f"; {len(ignored)} of {n} runs overran it" if n > 1 else "")
+             + "; chat-doctor closed the stream there and kept the timings up to that point"]
+    return lines
+
+
+def _fixes(code: str, summary: SmokeSummary) -> Tuple[Fix, ...]:
     """Concrete fixes where there are some; else () and diagnose() uses the registered text."""
     if code == "stream_buffered":
         return _BUFFER_FIXES
+    if code == "proxy_socks_unsupported":
+        return _socks_fixes(summary.sdk)
     return ()
 
 
@@ -490,6 +548,20 @@ def _request_fixes(code: str, kind: str, beside: Collection[str]) -> Tuple[Fix, 
     if code == "model_not_found" and "api.model" not in beside:
         return (Fix("Use a model this key can use (`--model NAME`); see which ones the server lists", "chat-doctor check"),)
     return fixes_for(code, kind)
+
+
+def _socks_fixes(sdk: str) -> Tuple[Fix, ...]:
+    """The SOCKS extra of the HTTP library the installed SDK uses: httpx2 for openai 3.x, httpx before."""
+    import shlex
+    import sys
+
+    major = sdk.split(" ", 1)[-1].split(".", 1)[0]
+    extra = "httpx2[socks]" if major.isdigit() and int(major) >= 3 else "httpx[socks]"
+    return (
+        Fix(f"Install SOCKS support for {sdk} into the interpreter the smoke test runs in",
+            f"{shlex.quote(sys.executable)} -m pip install {shlex.quote(extra)}"),
+        Fix("Or use an http:// proxy instead of SOCKS"),
+    )
 
 
 def _ms(ms: Optional[float]) -> str:

@@ -11,8 +11,9 @@ How each time is taken (time.perf_counter, milliseconds from just before `create
   `trace` request extension, attached by an httpx event hook. It fires `connect_tcp.*` only
   when the pool opens a new connection, which is how a reused keep-alive connection is told
   apart from a new one (no guess from timings).
-- each chunk: the response's byte stream is wrapped so every network read is timestamped as
-  it returns; a chunk's wire time is the read that completed it, taken before the SDK parses
+- each chunk: the response's byte stream is wrapped (doctor.stream.guard, which also enforces
+  the request's time and byte budget there) so every network read is timestamped as it
+  returns; a chunk's wire time is the read that completed it, taken before the SDK parses
   anything. The time the SDK hands the parsed chunk over is kept too, so its per-chunk cost is
   measured rather than hidden (doctor.stream.analysis reports the median).
 
@@ -29,14 +30,36 @@ from typing import Any, Callable, List, Optional, Tuple
 from urllib.parse import urlsplit
 
 from doctor.stream import trace as t
+from doctor.stream.budget import MAX_ATTEMPTS, REPLY_BYTES, TOTAL_BYTES, Budget
+from doctor.stream.guard import LimitReached, RequestGuard, shut_down
 
 TextSink = Callable[[str], None]
 
-# A 400/422 mentioning one of these request fields gets one retry without it: older Azure
-# api-versions and several compatible servers reject `stream_options`; some only know
-# `max_tokens`. (Kept small and explicit: chat-doctor never retries anything else.)
+# A 400/422 naming a request field chat-doctor sent gets one retry without it (or, for the token
+# limit, with the other name): older Azure api-versions and several compatible servers reject
+# `stream_options`; some servers know only `max_tokens`, o-series models only
+# `max_completion_tokens`. (Kept small and explicit: chat-doctor never retries anything else.)
 STREAM_OPTIONS = "stream_options"
 MAX_COMPLETION_TOKENS = "max_completion_tokens"
+MAX_TOKENS = "max_tokens"
+_OTHER_LIMIT_FIELD = {MAX_COMPLETION_TOKENS: MAX_TOKENS, MAX_TOKENS: MAX_COMPLETION_TOKENS}
+# Azure added max_completion_tokens (deprecating max_tokens) in api-version 2024-09-01-preview.
+AZURE_MAX_COMPLETION_TOKENS_SINCE = "2024-09-01"
+
+
+def limit_field_for(kind: str, api_version: Optional[str] = None) -> str:
+    """The request field that bounds the reply on this kind of endpoint.
+
+    OpenAI: `max_completion_tokens` (`max_tokens` is deprecated there and refused by o-series
+    models). Compatible servers: `max_tokens`, the one they all know (llama-cpp-python's server,
+    for one, ignores `max_completion_tokens`). Azure: by api-version; none (the /openai/v1 API)
+    is the new API.
+    """
+    if kind == "compatible":
+        return MAX_TOKENS
+    if kind == "azure" and api_version and api_version[:10] < AZURE_MAX_COMPLETION_TOKENS_SINCE:
+        return MAX_TOKENS
+    return MAX_COMPLETION_TOKENS
 
 
 @dataclass(frozen=True)
@@ -45,7 +68,7 @@ class StreamRequest:
     prompt: str
     max_tokens: int
     include_usage: bool = True
-    use_max_completion_tokens: bool = True
+    limit_field: Optional[str] = None  # None: the endpoint kind's own (limit_field_for)
 
     def params(self) -> dict:
         params: dict = {
@@ -55,10 +78,7 @@ class StreamRequest:
         }
         if self.include_usage:
             params["stream_options"] = {"include_usage": True}
-        if self.use_max_completion_tokens:
-            params["max_completion_tokens"] = self.max_tokens
-        else:
-            params["max_tokens"] = self.max_tokens
+        params[self.limit_field or MAX_COMPLETION_TOKENS] = self.max_tokens
         return params
 
 
@@ -94,29 +114,53 @@ def sdk_version() -> str:
 
 
 class _ConnectionProbe:
-    """Receives httpcore trace events for the request in flight (see the module docstring)."""
+    """Receives httpcore trace events for the request in flight (see the module docstring), and
+    hands the request's guard (doctor.stream.guard) what it needs: when the connection and the
+    headers were made, the socket to shut down, and the response to wrap.
+    """
 
     def __init__(self) -> None:
+        self.socket: Any = None  # kept across requests: a reused connection has no connect event
+        self.guard: Optional[RequestGuard] = None
         self.reset()
 
-    def reset(self) -> None:
+    def reset(self, guard: Optional[RequestGuard] = None) -> None:
         self.events = 0
         self.connect_started: Optional[float] = None
         self.connected: Optional[float] = None
         self.headers_in: Optional[float] = None
+        self.guard = guard
 
     def attach(self, request: Any) -> None:
         request.extensions["trace"] = self._on_event
 
+    def on_response(self, response: Any) -> None:
+        """The client's response hook: the headers are in and no body byte has been read yet."""
+        guard = self.guard
+        if guard is not None:
+            guard.headers_in = guard.headers_in or time.perf_counter()
+            guard.install(response)
+
+    def kill(self) -> None:
+        shut_down(self.socket)
+
     def _on_event(self, name: str, info: Any) -> None:
         now = time.perf_counter()
         self.events += 1
+        guard = self.guard
         if name.endswith("connect_tcp.started"):
             self.connect_started = now
         elif name.endswith(("connect_tcp.complete", "start_tls.complete")):
             self.connected = now
+            stream = info.get("return_value") if isinstance(info, dict) else None
+            get = getattr(stream, "get_extra_info", None)
+            self.socket = get("socket") if get is not None else None
+            if guard is not None:
+                guard.connected = now
         elif name.endswith("receive_response_headers.complete"):
             self.headers_in = now
+            if guard is not None:
+                guard.headers_in = now
 
     def connection(self) -> Optional[str]:
         if not self.events:
@@ -143,6 +187,9 @@ class SdkSession:
         self.sdk = f"openai {getattr(openai, '__version__', '?')}"
         self._probe = _ConnectionProbe()
         self._kind = config.kind
+        self._api_version = config.api_version
+        self._timeout_s = config.timeout_s
+        self._decoded_total = 0  # decoded body bytes of every run so far (budget.TOTAL_BYTES)
         try:
             self._client = _build_client(openai, config, self._probe)
         except Exception as exc:  # noqa: BLE001  # OpenAIError (no key), ValueError (Azure), TypeError
@@ -159,55 +206,80 @@ class SdkSession:
         """One measured streamed request; returns its trace and the request shape the server
         accepted (use it for the next run). Never raises for what the server or network does.
         """
+        if request.limit_field is None:
+            request = replace(request, limit_field=limit_field_for(self._kind, self._api_version))
         fallbacks: List[str] = []
-        for _ in range(3):
+        tried = {request.limit_field}
+        for _ in range(MAX_ATTEMPTS):
             trace, rejected = self._once(request, on_text)
             if rejected == STREAM_OPTIONS and request.include_usage:
                 request = replace(request, include_usage=False)
-            elif rejected == MAX_COMPLETION_TOKENS and request.use_max_completion_tokens:
-                request = replace(request, use_max_completion_tokens=False)
+            elif rejected is not None and rejected == request.limit_field and _OTHER_LIMIT_FIELD[rejected] not in tried:
+                request = replace(request, limit_field=_OTHER_LIMIT_FIELD[rejected])
+                tried.add(request.limit_field)
             else:
                 return replace(trace, fallbacks=tuple(fallbacks)), request
             fallbacks.append(rejected)
         return replace(trace, fallbacks=tuple(fallbacks)), request
 
     def _once(self, request: StreamRequest, on_text: Optional[TextSink]) -> Tuple[t.StreamTrace, Optional[str]]:
-        openai = self._openai
-        base = t.StreamTrace(
-            model=request.model, sdk=self.sdk, usage_requested=request.include_usage, endpoint_kind=self._kind
-        )
-        params = request.params()
-        probe = self._probe
-        probe.reset()
+        """One HTTP request under its budget (doctor.stream.budget), enforced by a RequestGuard."""
+        budget = Budget(self._timeout_s, request.max_tokens)
+        left = TOTAL_BYTES - self._decoded_total
+        reply_bytes, bytes_kind = (REPLY_BYTES, t.LIMIT_REPLY_BYTES) if left > REPLY_BYTES else (left, t.LIMIT_TOTAL_BYTES)
         t0 = time.perf_counter()
+        guard = RequestGuard(budget, t0, reply_bytes=reply_bytes, reply_bytes_kind=bytes_kind, kill=self._probe.kill)
+        self._probe.reset(guard)
+        guard.start()
         try:
-            stream = self._client.chat.completions.create(**params)
+            return self._attempt(request, on_text, guard)
+        finally:
+            guard.finish()
+            self._probe.guard = None
+            self._decoded_total += guard.decoded
+
+    def _attempt(self, request: StreamRequest, on_text: Optional[TextSink],
+                 guard: RequestGuard) -> Tuple[t.StreamTrace, Optional[str]]:
+        openai = self._openai
+        t0, budget = guard.t0, guard.budget
+        base = t.StreamTrace(
+            model=request.model, sdk=self.sdk, usage_requested=request.include_usage, endpoint_kind=self._kind,
+            limit_field=request.limit_field, max_tokens=request.max_tokens,
+        )
+        probe = self._probe
+        try:
+            stream = self._client.chat.completions.create(**request.params())
         except Exception as exc:  # noqa: BLE001  # classified below; never a traceback
             end = time.perf_counter()
-            failure = classify(exc, openai, t.PHASE_REQUEST)
-            rejected = _rejected_field(exc, openai)
+            failure = _failure(exc, openai, t.PHASE_REQUEST, guard)
+            rejected = None if failure.kind == t.ERR_LIMIT else _rejected_field(exc, openai, request)
             return replace(
-                base, status=failure.status, failure=failure, end_ms=_ms(end, t0),
+                base, status=failure.status, failure=failure, end_ms=_ms(end, t0), reads=_times(guard.reads, t0),
                 connection=probe.connection(), connect_ms=probe.connect_ms(),
                 request_id=_header(getattr(exc, "response", None), "x-request-id", "apim-request-id"),
             ), rejected
         returned = time.perf_counter()
         response = stream.response
         headers_at = probe.headers_in if probe.headers_in is not None else returned
-        reads: List[float] = []
-        _time_body_reads(response, reads)
+        if not guard.installed:  # no response hook ran (an SDK without DefaultHttpxClient): late, but bounded
+            guard.headers_in = headers_at
+            guard.install(response)
 
         chunks: List[t.Chunk] = []
         text: List[str] = []
         finish: Optional[str] = None
         completion_tokens: Optional[int] = None
         failure: Optional[t.StreamFailure] = None
+        overrun: Optional[t.StreamLimit] = None
+        tokens = chars = 0
+        reads = guard.reads
         asked = time.perf_counter()  # when this loop last asked the SDK for the next chunk
         try:
             for chunk in stream:
                 now = time.perf_counter()
+                guard.progress(now)
                 wire = reads[-1] if reads else now
-                kind, content, chunk_finish, tokens = inspect_chunk(chunk)
+                kind, content, chunk_finish, usage_tokens = inspect_chunk(chunk)
                 chunks.append(t.Chunk(
                     wire_ms=_ms(wire, t0), yield_ms=_ms(now, t0), kind=kind, chars=len(content),
                     # Time spent waiting for the network, not parsing or printing: ~0 when the
@@ -216,15 +288,23 @@ class SdkSession:
                 ))
                 if chunk_finish:
                     finish = chunk_finish
-                if tokens is not None:
-                    completion_tokens = tokens
+                if usage_tokens is not None:
+                    completion_tokens = usage_tokens
+                if kind in t.TOKEN_KINDS:
+                    tokens += 1
+                    chars += len(content)
                 if content and kind == t.CONTENT:
                     text.append(content)
                     if on_text is not None:
                         on_text(content)
+                overrun = _overrun(budget, tokens, chars, completion_tokens)
+                if overrun is not None:
+                    break  # the reply ignored the limit: its timings so far are kept
+                if len(chunks) > budget.event_bound:
+                    raise LimitReached(t.StreamLimit(t.LIMIT_EVENTS, budget.event_bound, len(chunks), "chunks"))
                 asked = time.perf_counter()
         except Exception as exc:  # noqa: BLE001  # the stream's failure is the finding
-            failure = classify(exc, openai, t.PHASE_STREAM)
+            failure = _failure(exc, openai, t.PHASE_STREAM, guard)
         finally:
             _close_quietly(stream)
         end = time.perf_counter()
@@ -236,14 +316,62 @@ class SdkSession:
             headers_ms=_ms(headers_at, t0),
             end_ms=_ms(end, t0),
             chunks=tuple(chunks),
-            reads=tuple(_ms(r, t0) for r in reads),
+            reads=_times(reads, t0),
             finish_reason=finish,
             completion_tokens=completion_tokens,
             text="".join(text),
             failure=failure,
+            overrun=overrun,
             connection=probe.connection(),
             connect_ms=probe.connect_ms(),
         ), None
+
+
+def _overrun(budget: Budget, tokens: int, chars: int, usage_tokens: Optional[int]) -> Optional[t.StreamLimit]:
+    """The reply is clearly longer than max_tokens allows (budget.token_bound), or None."""
+    if usage_tokens is not None and usage_tokens > budget.token_bound:
+        return t.StreamLimit(t.LIMIT_TOKENS, budget.token_bound, usage_tokens, "tokens")
+    if tokens > budget.token_bound:
+        return t.StreamLimit(t.LIMIT_TOKENS, budget.token_bound, tokens, "token chunks")
+    if chars > budget.char_bound:
+        return t.StreamLimit(t.LIMIT_TOKENS, budget.char_bound, chars, "characters")
+    return None
+
+
+def _failure(exc: BaseException, openai: Any, phase: str, guard: RequestGuard) -> t.StreamFailure:
+    """What stopped the request: a bound the guard enforced (whatever the SDK made of the cut
+    connection), else the SDK's exception."""
+    limit = exc.limit if isinstance(exc, LimitReached) else guard.tripped
+    if limit is None:
+        return classify(exc, openai, phase)
+    return t.StreamFailure(kind=t.ERR_LIMIT, phase=phase, message=describe_limit(limit),
+                           exception=type(exc).__name__, limit=limit)
+
+
+def describe_limit(limit: t.StreamLimit) -> str:
+    """The figures, in words: "no new event for 3.0 s (the limit is 3 s)"."""
+    def amount(value: float) -> str:
+        if limit.unit == "s":
+            return f"{value:.1f} s"
+        if limit.unit == "bytes":
+            return f"{value / (1024 * 1024):.1f} MiB" if value >= 1024 * 1024 else f"{value:.0f} bytes"
+        return f"{value:.0f} {limit.unit}"
+
+    what = {
+        t.LIMIT_HEADERS: "the response headers were still incomplete after",
+        t.LIMIT_STALL: "no new event for",
+        t.LIMIT_RUN_TIME: "the server was still sending after",
+        t.LIMIT_EVENT_BYTES: "one event (a line that never ends) reached",
+        t.LIMIT_REPLY_BYTES: "the reply reached",
+        t.LIMIT_TOTAL_BYTES: "the runs together reached",
+        t.LIMIT_EVENTS: "the reply reached",
+        t.LIMIT_TOKENS: "the reply reached",
+    }.get(limit.kind, "reached")
+    return f"{what} {amount(limit.observed)} (the limit is {amount(limit.bound)})"
+
+
+def _times(reads: List[float], t0: float) -> Tuple[float, ...]:
+    return tuple(_ms(r, t0) for r in reads)
 
 
 def _ms(moment: float, t0: float) -> float:
@@ -323,7 +451,7 @@ def _build_client(openai: Any, config: ClientConfig, probe: _ConnectionProbe) ->
     # off: the proxy and the CA material come from the checks' own facts (ClientConfig), never
     # from this process's environment, which need not be the one that was checked.
     options: dict = dict(timeout=config.timeout_s, follow_redirects=False, trust_env=False,
-                         event_hooks={"request": [probe.attach]})
+                         event_hooks={"request": [probe.attach], "response": [probe.on_response]})
     if config.verify is not None:
         options["verify"] = config.verify
     if config.proxy_url:
@@ -358,30 +486,8 @@ def _proxy_parameter(openai: Any) -> str:
     return "proxy" if "proxy" in parameters or "proxies" not in parameters else "proxies"
 
 
-def _time_body_reads(response: Any, reads: List[float]) -> None:
-    """Timestamp every network read of the body, before any SSE or JSON parsing.
-
-    The response's `stream` attribute is the byte stream the SDK's SSE decoder pulls from
-    (httpx and httpx2 alike); it is replaced, before iteration starts, by a subclass of that
-    library's own SyncByteStream that records the time each read returns.
-    """
-    library = sys.modules.get(type(response).__module__.split(".")[0])
-    base = getattr(library, "SyncByteStream", None)
-    inner = getattr(response, "stream", None)
-    if base is None or inner is None:
-        return  # unknown HTTP library: chunk times fall back to the SDK's yield times
-
-    class _TimedStream(base):  # type: ignore[misc,valid-type]
-        def __iter__(self):  # type: ignore[no-untyped-def]
-            clock = time.perf_counter
-            for part in inner:
-                reads.append(clock())
-                yield part
-
-        def close(self) -> None:
-            inner.close()
-
-    response.stream = _TimedStream()
+class OddChunk(ValueError):
+    """A chunk that parsed as JSON but holds a value of the wrong type (reported as malformed)."""
 
 
 def inspect_chunk(chunk: Any) -> Tuple[str, str, Optional[str], Optional[int]]:
@@ -389,23 +495,30 @@ def inspect_chunk(chunk: Any) -> Tuple[str, str, Optional[str], Optional[int]]:
 
     Attribute access only (pydantic v1 and v2 both expose unknown fields such as
     `reasoning_content` as attributes), and every field may be missing: Azure's first chunk
-    has `choices: []`, the usage chunk has no choices, local servers omit fields.
+    has `choices: []`, the usage chunk has no choices, local servers omit fields. The SDK does
+    not validate chunks, so a value of the wrong type (`"completion_tokens": "many"`,
+    `"content": 5`) arrives as is: that raises OddChunk, never a TypeError later.
     """
     usage = getattr(chunk, "usage", None)
     tokens = getattr(usage, "completion_tokens", None) if usage is not None else None
+    if tokens is not None and (isinstance(tokens, bool) or not isinstance(tokens, int) or tokens < 0):
+        raise OddChunk(f"usage.completion_tokens is {_shape(tokens)}, not a count")
     choices = getattr(chunk, "choices", None) or []
+    if not isinstance(choices, (list, tuple)):
+        raise OddChunk(f"choices is {_shape(choices)}, not a list")
     if not choices:
         return t.NO_CHOICES, "", None, tokens
     choice = choices[0]
-    finish = getattr(choice, "finish_reason", None)
+    finish = _text_field(choice, "finish_reason")
     delta = getattr(choice, "delta", None)
     if delta is None:
         return t.EMPTY, "", finish, tokens
-    content = getattr(delta, "content", None) or getattr(delta, "refusal", None) or ""
+    content = _text_field(delta, "content") or _text_field(delta, "refusal") or ""
     if content:
         return t.CONTENT, content, finish, tokens
     if getattr(delta, "tool_calls", None):
         return t.CONTENT, "", finish, tokens
+    # Lenient here: servers differ on the shape of reasoning (text, or an object); any counts.
     reasoning = getattr(delta, "reasoning_content", None) or getattr(delta, "reasoning", None)
     if reasoning:
         return t.REASONING, str(reasoning), finish, tokens
@@ -414,11 +527,28 @@ def inspect_chunk(chunk: Any) -> Tuple[str, str, Optional[str], Optional[int]]:
     return t.EMPTY, "", finish, tokens
 
 
+def _text_field(obj: Any, name: str) -> Optional[str]:
+    value = getattr(obj, name, None)
+    if value is not None and not isinstance(value, str):
+        raise OddChunk(f"{name} is {_shape(value)}, not text")
+    return value
+
+
+def _shape(value: Any) -> str:
+    """A short description of a value a server sent, never the whole of it."""
+    kind = {bool: "a boolean", int: "a number", float: "a number", str: "a string", list: "a list",
+            dict: "an object"}.get(type(value), type(value).__name__)
+    shown = repr(value)
+    return f"{shown if len(shown) <= 24 else shown[:23] + '…'} ({kind})"
+
+
 def classify(exc: BaseException, openai: Any, phase: str) -> t.StreamFailure:
     """The SDK's exception as plain data. Attributes, never `str(e)`: its format changed
     between majors (3.4+ prints the message, earlier ones the whole body).
     """
     name = type(exc).__name__
+    if isinstance(exc, OddChunk):
+        return t.StreamFailure(kind=t.ERR_MALFORMED, phase=phase, message=str(exc), exception="a value of the wrong type")
     if isinstance(exc, openai.APIStatusError):
         response = getattr(exc, "response", None)
         return t.StreamFailure(
@@ -461,12 +591,13 @@ def _setup_failure(exc: BaseException) -> t.StreamFailure:
     return t.StreamFailure(kind=t.ERR_SETUP, phase=t.PHASE_SETUP, message=_short(str(exc)), exception=type(exc).__name__)
 
 
-def _rejected_field(exc: BaseException, openai: Any) -> Optional[str]:
-    """STREAM_OPTIONS or MAX_COMPLETION_TOKENS when a 400/422 names that request field."""
+def _rejected_field(exc: BaseException, openai: Any, request: StreamRequest) -> Optional[str]:
+    """STREAM_OPTIONS or the token-limit field when a 400/422 names that field and it was sent."""
     if not isinstance(exc, openai.APIStatusError) or getattr(exc, "status_code", None) not in (400, 422):
         return None
     text = " ".join(str(part) for part in (getattr(exc, "message", ""), getattr(exc, "param", ""), getattr(exc, "body", "")))
-    for field in (STREAM_OPTIONS, MAX_COMPLETION_TOKENS):
+    sent = ((STREAM_OPTIONS,) if request.include_usage else ()) + ((request.limit_field,) if request.limit_field else ())
+    for field in sent:
         if field in text:
             return field
     return None

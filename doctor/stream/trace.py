@@ -33,7 +33,32 @@ ERR_EVENT = "error_event"  # in-band data: {"error": ...} (plain APIError)
 ERR_MALFORMED = "malformed"  # a data: line that is not JSON
 ERR_SETUP = "setup"  # the client could not be built (missing key, Azure api_version, ...)
 ERR_WITHHELD = "withheld"  # the key may not travel this route (doctor.net.keyroute): nothing was attempted
+ERR_LIMIT = "limit"  # chat-doctor stopped the request at one of its bounds (doctor.stream.budget)
 ERR_OTHER = "other"  # anything else the SDK raised
+
+
+# Which bound stopped a request (StreamLimit.kind).
+LIMIT_HEADERS = "headers"  # the response head did not complete within T of connecting
+LIMIT_STALL = "stall"  # no new event within T (silence, keep-alives, a line that never ends)
+LIMIT_RUN_TIME = "run_time"  # the whole run went past Budget.run_s
+LIMIT_EVENT_BYTES = "event_bytes"  # one SSE event (a line that never ends) past EVENT_BYTES
+LIMIT_REPLY_BYTES = "reply_bytes"  # one reply past REPLY_BYTES decoded
+LIMIT_TOTAL_BYTES = "total_bytes"  # all runs together past TOTAL_BYTES decoded
+LIMIT_EVENTS = "events"  # more chunks than any reply of the asked size has
+LIMIT_TOKENS = "tokens"  # more tokens (or text) than max_tokens allows: the limit was ignored
+
+
+@dataclass(frozen=True)
+class StreamLimit:
+    """A bound that was reached, with the figures: `observed` went past `bound` (in `unit`)."""
+
+    kind: str  # one of LIMIT_*
+    bound: float
+    observed: float
+    unit: str  # "s", "bytes", "chunks", "tokens"
+
+    def to_dict(self) -> dict:
+        return {"kind": self.kind, "bound": round(self.bound, 3), "observed": round(self.observed, 3), "unit": self.unit}
 
 
 @dataclass(frozen=True)
@@ -59,6 +84,7 @@ class StreamFailure:
     cause: Optional[str] = None  # "ConnectError: [Errno 111] Connection refused"
     retry_after: Optional[str] = None
     location: Optional[str] = None  # where a redirect points (not followed)
+    limit: Optional[StreamLimit] = None  # with ERR_LIMIT: which bound, and the figures
 
 
 @dataclass(frozen=True)
@@ -81,6 +107,9 @@ class StreamTrace:
     connection: Optional[str] = None
     connect_ms: Optional[float] = None  # TCP (+TLS) set-up time of a new connection
     fallbacks: Tuple[str, ...] = ()  # request fields dropped after the server rejected them
+    limit_field: Optional[str] = None  # "max_completion_tokens" or "max_tokens": how the limit was sent
+    max_tokens: Optional[int] = None  # the limit asked for
+    overrun: Optional[StreamLimit] = None  # reading stopped: the reply ignored max_tokens (LIMIT_TOKENS)
     usage_requested: bool = True
     endpoint_kind: str = "openai"  # "openai", "azure" or "compatible" (some HTTP errors differ on Azure)
     extra: Tuple[Tuple[str, str], ...] = field(default_factory=tuple)  # free notes, e.g. ("sdk_parse", "...")

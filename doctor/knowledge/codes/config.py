@@ -119,6 +119,7 @@ register(
         "A SOCKS proxy is configured but the target interpreter lacks `socksio`, so creating the openai client raises "
         "`ImportError: Using SOCKS proxy, but the 'socksio' package is not installed`.",
         "Install it into the target interpreter: `python -m pip install socksio` (the `httpx2[socks]`/`httpx[socks]` extra).",
+        also=(("stream.chat", FAIL),),  # the smoke test's own SDK cannot build its client either
     ),
     Diagnosis(
         "proxy_for_loopback", "config.proxy", WARN,

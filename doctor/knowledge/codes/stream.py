@@ -30,13 +30,15 @@ register(
     ),
     Diagnosis(
         "stream_stalled", CHECK, FAIL,
-        "The stream began but then no data arrived for longer than the read timeout.",
+        "The stream began but then no new event arrived for longer than `--timeout`: silence, or only "
+        "keep-alive comments, or a line that never ends.",
         "Check the server's load and logs; a proxy that holds data back can also cause this. Raise "
         "`--timeout` if the model is legitimately slow between tokens.",
     ),
     Diagnosis(
         "stream_malformed", CHECK, FAIL,
-        "A `data:` line of the stream was not valid JSON, so the SDK stopped with a decode error.",
+        "A chunk of the stream was not valid JSON, or held a value of the wrong type (a `content` that "
+        "is not text, a `completion_tokens` that is not a number).",
         "Something between the client and the server rewrites or splits the stream, or the server "
         "is not OpenAI-compatible; test the server directly, bypassing proxies.",
     ),
@@ -60,6 +62,22 @@ register(
         "buffers the event stream, so users will see no streaming.",
         "Turn off response buffering for the API path (nginx: `proxy_buffering off;` or the upstream "
         "header `X-Accel-Buffering: no`), and disable compression of `text/event-stream`.",
+    ),
+    Diagnosis(
+        "stream_too_long", CHECK, FAIL,
+        "The server kept sending past a bound of the smoke test, so chat-doctor stopped reading: a run "
+        "longer than 3x `--timeout` plus a quarter second per token asked for, one event over 1 MiB (a "
+        "line that never ends), or a reply over 16 MiB decoded (a compressed bomb); the figures say which.",
+        "Test the server directly (bypassing proxies) and read its logs; if the model is just slow, raise "
+        "`--timeout` or lower `--max-tokens`.",
+    ),
+    Diagnosis(
+        "max_tokens_ignored", CHECK, WARN,
+        "The reply ran well past the token limit the smoke test sent (more than twice `--max-tokens` "
+        "plus 16), so chat-doctor stopped reading; the timings up to there are kept.",
+        "Your app cannot rely on this server to bound replies: find which limit field it honours "
+        "(`max_tokens` or `max_completion_tokens`) or its own output cap (llama.cpp `--n-predict`), "
+        "and set it.",
     ),
     Diagnosis(
         "ttft_over_limit", CHECK, FAIL,
@@ -89,7 +107,8 @@ register(
     ),
     Diagnosis(
         "stream_timeout", CHECK, FAIL,
-        "No response headers arrived within the timeout, so the stream never began.",
+        "The response headers did not arrive (or did not finish arriving) within `--timeout` of "
+        "connecting, so the stream never began.",
         "Check the server is up and not overloaded; raise `--timeout` for slow local models.",
     ),
 )

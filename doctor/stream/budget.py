@@ -1,0 +1,89 @@
+"""How long and how much one streamed request may take: plain numbers, no I/O.
+
+The README ("The streamed smoke test", "Time and memory") states these; doctor.stream.guard
+enforces the time and byte limits at the network reads, doctor.stream.sdk the token bound, and
+doctor.session derives the whole run's backstop deadline from `smoke_bound_s`, so that deadline
+only ever fires if one of these failed to.
+
+With T = --timeout:
+
+- the connection within T (the HTTP library's own connect timeout), then the response headers
+  within T of it (a server sending its headers one byte a second is cut off there);
+- after the headers, a new event at least every T: keep-alive comments, or a line that never
+  ends, are bytes but not progress, so they stall the stream as silence does;
+- a whole run (request sent to end of stream) within `run_s`: room for the three waits above
+  and then at least 4 tokens a second for the tokens asked for;
+- the reply no longer than `token_bound` tokens: a server that honours max_tokens sends at most
+  that many, one or more per chunk, so twice the limit plus some slack is a server that ignores
+  it (read no further, keep the timings, warn);
+- decoded bytes (after gzip): one event under EVENT_BYTES, one reply under REPLY_BYTES, all runs
+  together under TOTAL_BYTES, so nothing a server sends can grow memory without bound.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+KIB = 1024
+MIB = 1024 * KIB
+
+# A chat chunk is a few hundred bytes; even a large tool-call delta is far below this.
+EVENT_BYTES = 1 * MIB
+# The smoke reply is a few kilobytes; this leaves room for huge max_tokens and padded chunks.
+REPLY_BYTES = 16 * MIB
+TOTAL_BYTES = 64 * MIB
+
+# Decode rate a healthy server keeps up at the very least (tokens per second), for `run_s`.
+MIN_TOKENS_PER_S = 4.0
+# A request that the server rejected (400 naming a field) is retried once per field: two retries.
+MAX_ATTEMPTS = 3
+# Chunks that carry no token (role, empty deltas, filter results) beyond this many per token
+# allowed are not a reply any more.
+EVENTS_PER_TOKEN = 4
+MIN_EVENTS = 256
+
+
+@dataclass(frozen=True)
+class Budget:
+    """The limits of one streamed request, from --timeout and --max-tokens."""
+
+    timeout_s: float
+    max_tokens: int
+
+    @property
+    def headers_s(self) -> float:
+        return self.timeout_s
+
+    @property
+    def stall_s(self) -> float:
+        return self.timeout_s
+
+    @property
+    def run_s(self) -> float:
+        return 3 * self.timeout_s + self.max_tokens / MIN_TOKENS_PER_S
+
+    @property
+    def token_bound(self) -> int:
+        return 2 * self.max_tokens + 16
+
+    @property
+    def char_bound(self) -> int:
+        # No tokenizer's tokens average 32 characters; a reply longer than this ignored the limit.
+        return 32 * self.token_bound
+
+    @property
+    def event_bound(self) -> int:
+        return max(MIN_EVENTS, EVENTS_PER_TOKEN * self.token_bound)
+
+    @property
+    def attempt_s(self) -> float:
+        """One run with its retries: the retries are refusals, each bounded like a reply's head."""
+        return self.run_s + (MAX_ATTEMPTS - 1) * (self.timeout_s + self.headers_s + self.stall_s)
+
+    def overran(self, tokens: int, chars: int) -> bool:
+        return tokens > self.token_bound or chars > self.char_bound
+
+
+def smoke_bound_s(timeout_s: float, max_tokens: int, runs: int) -> float:
+    """The longest the smoke test's requests can take, all runs together."""
+    return max(1, runs) * Budget(timeout_s, max_tokens).attempt_s
