@@ -89,6 +89,10 @@ class Context:
             return None
         return future.result()
 
+    def unfinished(self) -> Tuple[str, ...]:
+        """The checks of this run that have no result yet, in declared order."""
+        return tuple(check_id for check_id, future in list(self._results.items()) if not future.done())
+
     def result(self, check_id: str, timeout: Optional[float] = None) -> Optional[CheckResult]:
         """The result of another check of this run (waits for it); None if it is not running."""
         future = self._results.get(check_id)
@@ -100,14 +104,20 @@ def run_checks(
     ctx: Context,
     *,
     deadline_s: float,
+    on_progress: Optional[Callable[[Tuple[str, ...]], None]] = None,
 ) -> Iterator[CheckResult]:
     """Start every check at once; yield results in the order of `checks`.
 
-    `deadline_s` bounds each check from the moment the run starts.
+    `deadline_s` bounds each check from the moment the run starts. `on_progress` receives the
+    checks still unfinished each time one finishes, in whatever order they finish (the
+    results themselves are yielded in declared order).
     """
     started = time.monotonic()
     for check in checks:
         ctx._results[check.id] = Future()
+    if on_progress is not None:
+        for check in checks:
+            ctx._results[check.id].add_done_callback(lambda _: on_progress(ctx.unfinished()))
     for check in checks:
         thread = threading.Thread(target=_run_one, args=(check, ctx), name=f"check {check.id}", daemon=True)
         thread.start()

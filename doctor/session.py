@@ -9,7 +9,7 @@ and return the report.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, Collection, Optional
+from typing import Callable, Collection, Optional, Tuple
 
 from doctor import __version__
 from doctor.credentials import secrets_in
@@ -48,10 +48,12 @@ def run(
     groups: Optional[Collection[str]] = None,
     on_result: Callable[[CheckResult], None] = lambda result: None,
     live: Optional[Callable[[str], None]] = None,
+    on_progress: Optional[Callable[[Tuple[str, ...]], None]] = None,
 ) -> Report:
     """Run the checks of `groups` (all when None) and return the report.
 
-    `live` receives text a check wants seen as it happens (see `Context.live`)."""
+    `live` receives text a check wants seen as it happens (see `Context.live`); `on_progress`
+    the checks still unfinished whenever one finishes (the spinner names them)."""
     from doctor.checks import registry
 
     checks, providers = registry()
@@ -60,7 +62,7 @@ def run(
     settings = the_plan.settings
     deadline = deadline_s(settings)
     results = []
-    for result in run_checks(selected, ctx, deadline_s=deadline):
+    for result in run_checks(selected, ctx, deadline_s=deadline, on_progress=on_progress):
         results.append(result)
         on_result(result)
     return Report(

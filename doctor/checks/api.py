@@ -25,6 +25,7 @@ from doctor.checks.network import Route, tls_code
 from doctor.knowledge import api_errors
 from doctor.knowledge.diagnoses import diagnose, fixes_for, ok
 from doctor.model import CheckResult, Fix, Status
+from doctor.words import shorten
 from doctor.runner import PASSING, Check, Context, FactProvider
 
 AUTH, MODEL = "api.auth", "api.model"
@@ -183,7 +184,7 @@ def _fact_from(answer: Any, base: Dict[str, Any], redactor: Any) -> ModelsFact:
     if answer.status is None:
         return fact
     text = answer.text(64 * 1024)
-    excerpt = redactor.text(re.sub(r"\s+", " ", text).strip())[:_EXCERPT]
+    excerpt = shorten(redactor.text(text), _EXCERPT)
     title = re.search(r"<title[^>]*>(.*?)</title>", text, re.IGNORECASE | re.DOTALL)
     models = None
     if 200 <= answer.status < 300:
@@ -201,7 +202,7 @@ def _fact_from(answer: Any, base: Dict[str, Any], redactor: Any) -> ModelsFact:
     location = answer.header("location")
     return _replace(
         fact, models=models, error=error, excerpt=excerpt,
-        html_title=redactor.text(re.sub(r"\s+", " ", title.group(1)).strip())[:120] if title else None,
+        html_title=shorten(redactor.text(title.group(1)), 120) if title else None,
         location=redactor.text(location) if location else None,
     )
 
@@ -262,11 +263,11 @@ def _context_lines(fact: ModelsFact) -> List[str]:
 def _server_says(fact: ModelsFact) -> List[str]:
     if fact.error is not None and fact.error.message:
         tags = ", ".join(f"{k}={v}" for k, v in (("type", fact.error.type), ("code", fact.error.code)) if v)
-        return [f"server says: {fact.error.message[:_EXCERPT]}" + (f" ({tags})" if tags else "")]
+        return [f"server says: {shorten(fact.error.message, _EXCERPT)}" + (f" ({tags})" if tags else "")]
     if fact.html_title:
         return [f"the answer is an HTML page titled {fact.html_title!r}"]
     if fact.excerpt:
-        return [f"the answer starts: {fact.excerpt[:160]}"]
+        return [f"the answer starts: {shorten(fact.excerpt, 160)}"]
     return []
 
 
@@ -338,7 +339,7 @@ def judge_auth(fact: ModelsFact, endpoint_kind: str, base_url: str) -> CheckResu
     elif code in _STATUS_SUMMARIES:
         summary = _STATUS_SUMMARIES[code].format(key=fact.key_shape, status=status)
     if fact.error is not None and fact.error.message and code not in ("rate_limited",):
-        summary += f": {fact.error.message[:120]}"
+        summary += f": {shorten(fact.error.message, 120)}"
     return diagnose(AUTH, code, summary, details=details, fixes=fixes or fixes_for(code, endpoint_kind), data=data)
 
 

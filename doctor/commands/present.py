@@ -9,7 +9,7 @@ from __future__ import annotations
 import sys
 import threading
 import time
-from typing import Any, Collection, Optional
+from typing import Any, Collection, Optional, Tuple
 
 import typer
 
@@ -57,10 +57,15 @@ def run_and_present(settings: Settings, *, as_json: bool, groups: Optional[Colle
             with _output_lock:
                 if renderer is not None:
                     renderer.result(result)
-                if live is None or not live.started:
-                    spin.update(f"checked {result.id}…")
 
-        report = session.run(the_plan, groups=groups, on_result=on_result, live=live)
+        def on_progress(unfinished: Tuple[str, ...]) -> None:
+            # Called from the check threads as each finishes: the spinner names what is still
+            # running (not what just ended), and goes quiet once the reply streams.
+            with _output_lock:
+                if live is None or not live.started:
+                    spin.update(spinner_text(unfinished))
+
+        report = session.run(the_plan, groups=groups, on_result=on_result, live=live, on_progress=on_progress)
     if renderer is not None:
         renderer.footer(report, time.monotonic() - started)
     else:
@@ -83,6 +88,15 @@ def _fit_encoding(document: str, stream: Any) -> str:
         import re
 
         return re.sub(r"[^\x00-\x7f]", lambda match: json.dumps(match.group(0))[1:-1], document)
+
+
+def spinner_text(unfinished: Tuple[str, ...], limit: int = 3) -> str:
+    """'checking net.tls, api.auth…': the checks still running, the first few by name."""
+    if not unfinished:
+        return "finishing…"
+    named = ", ".join(unfinished[:limit])
+    more = f" and {len(unfinished) - limit} more" if len(unfinished) > limit else ""
+    return f"checking {named}{more}…"
 
 
 # Result lines (main thread) and streamed text (the smoke check's thread) never interleave mid-line.

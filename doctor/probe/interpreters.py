@@ -310,8 +310,6 @@ def _excerpt(text: str, limit: int = 300) -> str:
     shortened at a word boundary, never mid-word."""
     lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
     picked = lines if len(lines) <= 3 else [lines[0], "…", *lines[-2:]]
-    joined = " | ".join(picked)
-    if len(joined) <= limit:
-        return joined
-    cut = joined[:limit].rsplit(" ", 1)[0]
-    return cut + " …"
+    from doctor.words import shorten
+
+    return shorten(" | ".join(picked), limit)

@@ -214,7 +214,7 @@ def _limit_problem(when: str, failure: t.StreamFailure, details: Tuple[str, ...]
     """A bound of doctor.stream.budget stopped the request: which one, with the figures."""
     limit = failure.limit
     assert limit is not None
-    details = (f"stopped by chat-doctor's {limit.kind.replace('_', ' ')} bound (README: \"Time and memory\")",
+    details = (f"stopped by chat-doctor's {limit.kind.replace('_', ' ')} bound",
                *details[1:])
     if limit.kind == t.LIMIT_HEADERS:
         return RunProblem("stream_timeout", f"the response never began: {failure.message}", details, limit=limit)
@@ -474,7 +474,8 @@ def timing_lines(summary: SmokeSummary) -> List[str]:
         lines.append(unjudged[0] if n == 1 else f"streaming not judged in {len(unjudged)} of {n} runs: {unjudged[0]}")
     fallbacks = sorted({f for tr in summary.traces for f in tr.fallbacks})
     if fallbacks:
-        lines.append("the server rejected " + " and ".join(fallbacks) + "; retried without (see README)")
+        lines.append("the server rejected " + " and ".join(fallbacks) + "; retried once without "
+                     + ("them" if len(fallbacks) > 1 else "it"))
     warm = f" (warmed up in-process first: {_ms(summary.warmup_ms)}, not timed)" if summary.warmup_ms is not None else ""
     lines.append(f"model {summary.model} at {summary.base_url}, {summary.sdk}{warm}")
     return lines

@@ -645,5 +645,6 @@ def _opt_str(value: Any) -> Optional[str]:
 
 
 def _short(text: str, limit: int = 300) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    from doctor.words import shorten
+
+    return shorten(text, limit)

@@ -1,0 +1,20 @@
+"""Shortening text for a one-line summary without cutting a word or a URL in half.
+
+Server messages, probe output and excerpts are shortened before they go into a summary or a
+detail line. A cut in the middle of a word reads as a typo, and a cut in the middle of a URL
+gives the user a link that does not work, so text is cut at the last blank before the limit
+(a URL holds no blank, so it is kept whole or left out), and " …" says that something was.
+"""
+
+from __future__ import annotations
+
+
+def shorten(text: str, limit: int = 300) -> str:
+    """`text` on one line, at most about `limit` characters, cut only between words."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[: limit + 1].rsplit(" ", 1)[0] if " " in text[: limit + 1] else ""
+    if not cut:  # one word longer than the limit (a token, a blob): nothing better to do
+        return text[: max(1, limit - 1)] + "…"
+    return cut.rstrip(",;:") + " …"

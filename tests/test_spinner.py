@@ -1,0 +1,32 @@
+"""The spinner names the checks still running, not the last one finished (on a real pty)."""
+
+from __future__ import annotations
+
+import re
+
+from doctor.commands.present import spinner_text
+from doctor.mock.server import MockOptions, MockServer
+from tests.helpers import CANARY_KEY
+from tests.test_console import run_on_pty
+
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+
+
+def test_spinner_text_names_what_is_unfinished() -> None:
+    assert spinner_text(("api.auth",)) == "checking api.auth…"
+    assert spinner_text(("net.tls", "api.auth", "api.model", "stream.chat")) == \
+        "checking net.tls, api.auth, api.model and 1 more…"
+    assert spinner_text(()) == "finishing…"
+
+
+def test_the_spinner_names_the_check_that_is_still_running() -> None:
+    # The `slow` endpoint holds its answers for 2 s: api.auth (GET /models) is the check left
+    # running while every other check has finished or waits for it.
+    with MockServer(MockOptions(scenario="slow", slow_delay_ms=2000)) as server:
+        raw = run_on_pty(["check", "--timeout", "5"],
+                         {"OPENAI_API_KEY": CANARY_KEY, "OPENAI_BASE_URL": server.base_url}, 100)
+    screen = _ANSI.sub("", raw.decode("utf-8", "replace"))
+    frames = [line for part in screen.split("\n") for line in part.split("\r") if "checking" in line]
+    assert any("checking api.auth" in frame for frame in frames), frames[-5:]
+    assert "checked " not in screen
+    assert CANARY_KEY[:20] not in screen
