@@ -18,7 +18,7 @@ import shlex
 import sys
 import unicodedata
 from dataclasses import dataclass
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from doctor.credentials import (
     AZURE_KEY_VAR,
@@ -158,13 +158,10 @@ def inspect_key(key: str, *, name: str = OPENAI_KEY_VAR, header: str = "Authoriz
 
     non_ascii = [(i, ch) for i, ch in enumerate(key) if ord(ch) > 127]
     if non_ascii:
-        described = [f"{_char_name(ch)} at position {i + 1}" for i, ch in non_ascii[:3]]
-        more = f" and {len(non_ascii) - 3} more" if len(non_ascii) > 3 else ""
         findings.append(
             Finding(
                 "api_key_non_ascii",
-                f"{name} contains {len(non_ascii)} non-ASCII character{'s' if len(non_ascii) > 1 else ''}: "
-                f"{', '.join(described)}{more} (of {length})",
+                f"{name} contains {_positions(non_ascii, 'non-ASCII character', _char_name)} (of {length})",
                 (
                     "The SDK encodes headers as ASCII, so every request raises a raw UnicodeEncodeError "
                     "('ascii' codec can't encode character ...), not an openai exception.",
@@ -184,13 +181,10 @@ def inspect_key(key: str, *, name: str = OPENAI_KEY_VAR, header: str = "Authoriz
     # (verified with openai 3.57.0 / httpx2 2.16.2 against the local mock server).
     controls = [(i, ch) for i, ch in enumerate(key) if ch in _CONTROL_CHARS]
     if controls:
-        described = [f"{_control_name(ch)} at position {i + 1}" for i, ch in controls[:3]]
-        more = f" and {len(controls) - 3} more" if len(controls) > 3 else ""
         findings.append(
             Finding(
                 "api_key_control_characters",
-                f"{name} contains {len(controls)} control character{'s' if len(controls) > 1 else ''}: "
-                f"{', '.join(described)}{more} (of {length})",
+                f"{name} contains {_positions(controls, 'control character', _control_name)} (of {length})",
                 (
                     "The SDK's HTTP library sends it as is (it refuses only NUL, CR and LF, as "
                     "`APIConnectionError: Connection error.`), so the server gets a different key and answers 401, "
@@ -289,6 +283,13 @@ _KEEP_PRINTABLE_ASCII = "export OPENAI_API_KEY=\"$(printf %s \"$OPENAI_API_KEY\"
 # ASCII control characters that are not the whitespace `_describe_whitespace` reports.
 _CONTROL_CHARS = frozenset(chr(c) for c in (*range(0x00, 0x09), *range(0x0E, 0x20), 0x7F))
 _CONTROL_NAMES = {"\x00": "NUL", "\x1b": "ESC", "\x7f": "DEL"}
+
+
+def _positions(found: Sequence[Tuple[int, str]], what: str, name_of: Callable[[str], str]) -> str:
+    """'2 control characters: ESC (0x1B) at position 12, DEL (0x7F) at position 43' (three at most)."""
+    described = [f"{name_of(ch)} at position {i + 1}" for i, ch in found[:3]]
+    more = f" and {len(found) - 3} more" if len(found) > 3 else ""
+    return f"{len(found)} {what}{'s' if len(found) > 1 else ''}: {', '.join(described)}{more}"
 
 
 def _control_name(ch: str) -> str:
