@@ -217,12 +217,12 @@ _URL_PASSWORD = re.compile(r"://[^/?#@:]*:([^/?#]*)@")
 
 
 def secrets_in(env: Mapping[str, str], cwd: Optional[Path] = None, extra_urls: Tuple[str, ...] = ()) -> Tuple[str, ...]:
-    """Keys and tokens from the environment and `cwd/.env`, and passwords and credential-looking
-    query values (`?api-key=...`) inside URLs.
+    """Keys and tokens from the environment and `cwd/.env`, and the secrets inside URLs
+    (`url_secrets`).
 
     The runner scrubs all of them from every result, whichever check could have echoed them.
     """
-    from doctor.redact import SECRET_ENV_VARS, url_credentials
+    from doctor.redact import SECRET_ENV_VARS
 
     found = [env.get(name, "") for name in SECRET_ENV_VARS]
     if cwd is not None:
@@ -230,11 +230,20 @@ def secrets_in(env: Mapping[str, str], cwd: Optional[Path] = None, extra_urls: T
         if path.is_file():
             values, _ = read_dotenv(path)
             found += [values.get(name, "") for name in SECRET_ENV_VARS]
+    found += url_secrets(env, extra_urls)
+    return tuple(value for value in found if value)
+
+
+def url_secrets(env: Mapping[str, str], extra_urls: Tuple[str, ...] = ()) -> Tuple[str, ...]:
+    """Passwords inside proxy and base URLs, and credential-looking query values (`?api-key=...`),
+    as written and percent-decoded."""
+    from doctor.redact import url_credentials
+
+    found = []
     for url in (*(env.get(name, "") for name in _URL_VARS), *extra_urls):
         match = _URL_PASSWORD.search(url or "")
-        if match:
-            found += [match.group(1), unquote_safely(match.group(1))]
-        for value in url_credentials(url or ""):
+        values = ([match.group(1)] if match else []) + list(url_credentials(url or ""))
+        for value in values:
             found += [value, unquote_safely(value)]
     return tuple(value for value in found if value)
 

@@ -163,7 +163,8 @@ def _normalize_port(port: Optional[str], scheme: str) -> Optional[int]:
     try:
         number = int(port)
     except ValueError:
-        raise InvalidURL(f"invalid port: {port!r}") from None
+        # Not quoted: after a missing `@` the "port" is the rest of user:password:host:port.
+        raise InvalidURL("invalid port (not a number)") from None
     return None if number == _DEFAULT_PORTS.get(scheme) else number
 
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 import dataclasses
 import enum
 import re
+import unicodedata
 from typing import Any, FrozenSet, Iterable, List, Mapping, Tuple
 
 # Variables whose values are secrets wherever they appear.
@@ -29,6 +30,9 @@ SECRET_ENV_VARS: Tuple[str, ...] = ("OPENAI_API_KEY", "AZURE_OPENAI_API_KEY", "O
 RUN = 12
 # Shorter values are not secrets worth hiding (and hiding them mangles ordinary words).
 MIN_SECRET = 8
+# A URL password shorter than this is not scrubbed from free text (it would hit common words);
+# URLs themselves always show it as `***` (display_url).
+MIN_PASSWORD = 4
 # Values people give local servers, which accept any key: shown as themselves, never scrubbed.
 PLACEHOLDER_KEYS: FrozenSet[str] = frozenset({
     "local", "ollama", "lm-studio", "lmstudio", "llama", "vllm", "empty", "none", "null", "dummy", "test",
@@ -70,9 +74,12 @@ def key_shape(key: str) -> str:
 class Redactor:
     """Replaces any occurrence of a secret, or a run of `RUN` characters of one, with its shape."""
 
-    def __init__(self, secrets: Iterable[str] = ()) -> None:
+    def __init__(self, secrets: Iterable[str] = (), *, passwords: Iterable[str] = ()) -> None:
         cleaned = {_clean(s) for s in secrets if s}
-        self._secrets = tuple(sorted((s for s in cleaned if is_secret(s)), key=len, reverse=True))
+        # Passwords (from proxy and base URLs) are hidden whatever they look like: the short and
+        # placeholder exemption is for API keys, which local servers are given as `local`.
+        chosen = {s for s in cleaned if is_secret(s)} | {p for p in passwords if len(p) >= MIN_PASSWORD}
+        self._secrets = tuple(sorted(chosen, key=len, reverse=True))
         self._grams = frozenset(
             secret[i : i + RUN] for secret in self._secrets for i in range(len(secret) - RUN + 1)
         )
@@ -90,21 +97,25 @@ class Redactor:
             return value
         for secret in self._secrets:
             if secret in value:
-                value = value.replace(secret, key_shape(secret))
+                # A short password is not shown "as itself" the way a placeholder key is.
+                value = value.replace(secret, key_shape(secret) if is_secret(secret) else "***")
         value = self._scrub_runs(value)
         return _TOKENISH.sub(self._scrub_fragment, value)
 
     def run_spans(self, value: str) -> List[Tuple[int, int]]:
-        """Maximal [start, end) spans of `value` covered by RUN-long pieces of a secret."""
+        """Maximal [start, end) spans of `value` covered by RUN-long pieces of a secret, read
+        with invisible characters skipped (a key with a zero-width space or a NUL between every
+        character still reads as the key on screen)."""
+        skeleton, keep = _visible(value)
         spans: List[Tuple[int, int]] = []
         grams = self._grams
-        for i in range(len(value) - RUN + 1):
-            if value[i : i + RUN] in grams:
+        for i in range(len(skeleton) - RUN + 1):
+            if skeleton[i : i + RUN] in grams:
                 if spans and i <= spans[-1][1]:
                     spans[-1] = (spans[-1][0], i + RUN)
                 else:
                     spans.append((i, i + RUN))
-        return spans
+        return [(keep[start], keep[end - 1] + 1) for start, end in spans]
 
     def _scrub_runs(self, value: str) -> str:
         if not self._grams or len(value) < RUN:
@@ -119,26 +130,32 @@ class Redactor:
         parts.append(value[last:])
         return "".join(parts)
 
+    def safe_cut(self, value: str) -> int:
+        """Where text that is still arriving may be cut: everything before is safe to show now,
+        everything after could still turn into a secret's run once more text arrives (the
+        longest visible suffix that is a piece of some secret, and no run cut in two)."""
+        if not self._secrets:
+            return len(value)
+        skeleton, keep = _visible(value)
+        longest = 0
+        for secret in self._secrets:
+            n = longest + 1
+            # A suffix that is a piece of the secret has every shorter suffix a piece too.
+            while n <= min(len(skeleton), len(secret)) and skeleton[-n:] in secret:
+                longest = n
+                n += 1
+        cut = keep[len(skeleton) - longest] if longest else len(value)
+        for start, end in self.run_spans(value):
+            if start < cut < end:
+                cut = start
+        return cut
+
     def _scrub_fragment(self, match: "re.Match[str]") -> str:
         token = match.group(0)
         for secret in self._secrets:
             if len(secret) >= _MIN_FRAGMENT and token in secret:
                 return _REDACTED
         return token
-
-    def pending_tail(self, value: str) -> int:
-        """How many trailing characters of `value` could still turn into a secret's run once
-        more text arrives: the longest suffix that is a piece of some secret."""
-        if not self._secrets:
-            return 0
-        longest = 0
-        for secret in self._secrets:
-            n = longest + 1
-            # A suffix that is a piece of the secret has every shorter suffix a piece too.
-            while n <= min(len(value), len(secret)) and value[-n:] in secret:
-                longest = n
-                n += 1
-        return longest
 
     def scrub(self, obj: Any) -> Any:
         """Scrub strings anywhere inside dicts, lists, tuples and frozen dataclasses."""
@@ -159,6 +176,19 @@ class Redactor:
         return obj
 
 
+def _invisible(char: str) -> bool:
+    return unicodedata.category(char) in ("Cc", "Cf")
+
+
+def _visible(value: str) -> Tuple[str, List[int]]:
+    """`value` without its invisible characters (controls, zero-width and other format
+    characters), and the index in `value` of each character kept."""
+    if value.isascii() and value.isprintable():
+        return value, list(range(len(value)))
+    keep = [i for i, char in enumerate(value) if not _invisible(char)]
+    return "".join(value[i] for i in keep), keep
+
+
 class StreamRedactor:
     """`Redactor` for text that arrives in pieces: a key split across chunks (even 5 characters
     at a time) is caught, while ordinary text is held back only as long as its end could still
@@ -175,12 +205,7 @@ class StreamRedactor:
         if not self._redactor:
             return piece
         text = self._pending + piece
-        cut = len(text) - self._redactor.pending_tail(text)
-        # Never cut through a run that is already long enough to be scrubbed: emitting half of
-        # it now and half later would scrub each half as too short.
-        for start, end in self._redactor.run_spans(text):
-            if start < cut < end:
-                cut = start
+        cut = self._redactor.safe_cut(text)
         self._pending = text[cut:]
         return self._redactor.text(text[:cut])
 
@@ -255,6 +280,10 @@ def display_url(value: str) -> str:
     at = value.rfind("@", start, end)
     if at >= 0:
         value = value[:start] + "***" + value[at:]
+    elif value.count(":", start, end) >= 2 and not value.startswith("[", start):
+        # user:password:host:port with the `@` forgotten: where the password ends is unknowable,
+        # so the whole authority is hidden.
+        value = value[:start] + "***" + value[end:]
     fragment_at = value.find("#")
     head, fragment = (value[:fragment_at], value[fragment_at + 1 :]) if fragment_at >= 0 else (value, None)
     query_at = head.find("?")

@@ -274,3 +274,16 @@ def test_streamed_tokens_and_echoed_model_names_are_inert() -> None:
                              env={"OPENAI_API_KEY": CANARY_KEY, "OPENAI_BASE_URL": server.base_url})
         assert_inert(run)
         assert "gpt\\x1b[2J-evil" in run.stdout
+
+
+@pytest.mark.parametrize("between", ["\u200b", "\x00", "\u2060"])
+def test_a_key_interleaved_with_invisible_characters_is_scrubbed(between: str) -> None:
+    # On screen the invisible characters vanish and the key reads whole: runs are matched with
+    # them skipped, and what remains is shown escaped.
+    reply = "leaked: " + between.join(CANARY_KEY) + " done"
+    with MockServer(MockOptions(reply=reply)) as server:
+        run = run_subprocess(["smoke", "--timeout", "5"],
+                             env={"OPENAI_API_KEY": CANARY_KEY, "OPENAI_BASE_URL": server.base_url})
+    visible = Run(run.exit_code, *(s.replace(between, "").replace(repr(between)[1:-1], "") for s in (run.stdout, run.stderr)))
+    assert_no_leak(visible)
+    assert "leaked: [redacted]" in run.stdout

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import difflib
 import re
+import shlex
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Mapping, Optional, Tuple
 from urllib.parse import quote, urlsplit, urlunsplit
@@ -407,11 +408,13 @@ def judge_model(fact: ModelsFact, model: str, endpoint_kind: str) -> CheckResult
     data["closest"] = close
     closest = f"; closest: {', '.join(close)}" if close else ""
     details = [f"the server lists {len(ids)} model{'s' if len(ids) != 1 else ''}: {summary_tasks}"]
-    fixes = [Fix(f"Use a listed model, e.g. {close[0]}", f"chat-doctor check --model {close[0]}")] if close else []
+    # Model ids come from the server: shell-quoted, so a hostile id cannot become a command.
+    fixes = [Fix(f"Use a listed model, e.g. {close[0]}", f"chat-doctor check --model {shlex.quote(close[0])}")] if close else []
     chat = tasks.get("chat", [])
     if endpoint_kind == "openai":
         if not close and chat:
-            fixes.append(Fix(f"Use a chat model the key can reach, e.g. {chat[0]}", f"chat-doctor check --model {chat[0]}"))
+            fixes.append(Fix(f"Use a chat model the key can reach, e.g. {chat[0]}",
+                             f"chat-doctor check --model {shlex.quote(chat[0])}"))
         return diagnose(MODEL, "model_not_found", f"{model} is not available to this key{closest}",
                         details=details, fixes=fixes, data=data)
     if endpoint_kind == "azure":
@@ -421,7 +424,7 @@ def judge_model(fact: ModelsFact, model: str, endpoint_kind: str) -> CheckResult
     else:
         reason = "OpenAI-compatible servers may serve names they do not list"
     details.append(f"{reason}; the streamed smoke test decides")
-    fixes.append(Fix("Let a real request decide", f"chat-doctor smoke --model {model}"))
+    fixes.append(Fix("Let a real request decide", f"chat-doctor smoke --model {shlex.quote(model)}"))
     return diagnose(MODEL, "model_unlisted", f"{model} is not in the server's list{closest}; it may still work",
                     details=details, fixes=fixes, data=data)
 

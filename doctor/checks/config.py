@@ -17,6 +17,7 @@ import re
 import shlex
 import sys
 import unicodedata
+from urllib.parse import urlsplit, urlunsplit
 from dataclasses import dataclass
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
@@ -438,7 +439,7 @@ def _judge_missing_key(
             "AzureOpenAI() raises `OpenAIError: Missing credentials. Please pass one of api_key, azure_ad_token, "
             "azure_ad_token_provider, or the AZURE_OPENAI_API_KEY or AZURE_OPENAI_AD_TOKEN environment variables.`"
         )
-        fixes = [Fix("Export the key from the Azure portal (resource → Keys and Endpoint)", f"export {AZURE_KEY_VAR}=<your Azure OpenAI key>")]
+        fixes = [Fix("Copy the key from the Azure portal (resource → Keys and Endpoint) and paste it at the silent prompt", _read_key_command(AZURE_KEY_VAR))]
         if OPENAI_KEY_VAR in lookup.others:
             missing_details.append("OPENAI_API_KEY is set, but AzureOpenAI never reads it.")
             fixes.insert(0, Fix("If OPENAI_API_KEY holds your Azure key, copy it", f'export {AZURE_KEY_VAR}="$OPENAI_API_KEY"'))
@@ -454,7 +455,7 @@ def _judge_missing_key(
                 "`TypeError: Could not resolve authentication method`; admin keys are for the Admin API only."
             )
         if endpoint.kind == "openai":
-            fixes = [Fix("Create a key at https://platform.openai.com/api-keys and export it", "export OPENAI_API_KEY=<your key>")]
+            fixes = [Fix("Create a key at https://platform.openai.com/api-keys and paste it at the silent prompt", _read_key_command(OPENAI_KEY_VAR))]
         else:
             local = " (this one is local)" if endpoint.is_loopback else ""
             missing_details.append(
@@ -463,7 +464,7 @@ def _judge_missing_key(
             )
             fixes = [
                 Fix("If the server ignores keys, any placeholder works", "export OPENAI_API_KEY=placeholder"),
-                Fix("If the server checks keys, export the one it was started with", "export OPENAI_API_KEY=<the server's key>"),
+                Fix("If the server checks keys, paste the one it was started with at the silent prompt", _read_key_command(OPENAI_KEY_VAR)),
             ]
         if AZURE_KEY_VAR in lookup.others:
             missing_details.append(
@@ -506,7 +507,7 @@ def judge_base_url(endpoint: EndpointConfig, *, allow_insecure: bool = False) ->
              "missing an 'http://' or 'https://' protocol).",),
             (Fix("Unset it to use https://api.openai.com/v1", "unset OPENAI_BASE_URL") if endpoint.source == "OPENAI_BASE_URL"
              else Fix("Pass a full URL, e.g. --base-url https://api.openai.com/v1"),
-             Fix("Or set your server's full URL", f"export {variable}=http://localhost:8000/v1")),
+             _url_fix("Or set your server's full URL", variable, "http://localhost:8000/v1")),
         )], "", data=data)
 
     findings: List[Finding] = []
@@ -525,6 +526,16 @@ def judge_base_url(endpoint: EndpointConfig, *, allow_insecure: bool = False) ->
             (Fix("Remove user:password@ from the URL and use the API key instead"),),
         ))
 
+    if urlsplit(url).query and endpoint.kind != "azure":
+        findings.append(Finding(
+            "base_url_invalid",
+            f"{variable} has a query string ({shown})",
+            ("The SDK appends every endpoint after the whole URL, query included (verified with openai 3.57.0: "
+             "`…/v1?x=1` requests `…/v1/?x=1models`), so no request reaches the API.",),
+            (_url_fix("Drop the query from the base URL; pass query parameters with the client's `default_query=`",
+                      variable, urlunsplit(urlsplit(url)._replace(query="", fragment=""))),),
+        ))
+
     loopback = is_loopback_host(parsed.host)
     if parsed.scheme == "http" and not loopback:
         findings.append(Finding(
@@ -534,7 +545,7 @@ def judge_base_url(endpoint: EndpointConfig, *, allow_insecure: bool = False) ->
             ("Anyone on the network path can read the key from the Authorization header.",)
             + (("--allow-insecure was given, so this is a warning instead of a failure.",) if allow_insecure else
                ("chat-doctor refuses to send the key there unless you pass --allow-insecure.",)),
-            (Fix("Use https:// if the server supports it", f"export {variable}={_with_scheme(url, 'https')}"),
+            (_url_fix("Use https:// if the server supports it", variable, _with_scheme(url, "https")),
              Fix("If this is your own server on a trusted network, accept the risk explicitly: chat-doctor check --allow-insecure")),
             status=Status.WARN if allow_insecure else None,
         ))
@@ -542,25 +553,24 @@ def judge_base_url(endpoint: EndpointConfig, *, allow_insecure: bool = False) ->
     path = parsed.path.rstrip("/")
     if path.endswith(_ENDPOINT_SUFFIXES):
         suffix = next(s for s in _ENDPOINT_SUFFIXES if path.endswith(s))
-        trimmed = url.rstrip("/")[: -len(suffix)] if url.rstrip("/").endswith(suffix) else url
+        trimmed = _with_path(url, path[: -len(suffix)])
         findings.append(Finding(
             "base_url_endpoint_path",
             f"{shown} ends with the endpoint path {suffix}",
             (f"The SDK appends the endpoint itself, so chat requests go to {path}/chat/completions and get 404.",),
-            (Fix("Cut the URL after the version segment", f"export {variable}={display_url(trimmed)}"),),
+            (_url_fix("Cut the URL after the version segment", variable, trimmed),),
         ))
 
     if endpoint.kind == "azure":
         findings.extend(_azure_findings(endpoint, parsed.path))
     elif not any(_VERSION_SEGMENT.match(segment) for segment in parsed.path.split("/")):
-        base = url.rstrip("/")
         findings.append(Finding(
             "base_url_no_version",
             f"{shown} has no /v1-style version segment",
             ("The SDK appends /chat/completions and /models directly to the base URL; vLLM, llama.cpp, Ollama, "
              "LM Studio and api.openai.com serve them under /v1 and answer 404 otherwise.",
              "Some providers serve the API at the root (e.g. Perplexity); ignore this warning for those."),
-            (Fix("Append /v1", f"export {variable}={display_url(base)}/v1"),),
+            (_url_fix("Append /v1", variable, _with_path(url, parsed.path.rstrip("/") + "/v1")),),
         ))
 
     summary = f"{shown} {where}"
@@ -578,7 +588,7 @@ def _invalid_url(url: str, variable: str) -> Optional[Finding]:
             "base_url_invalid",
             f"{variable} {reason}",
             (effect,),
-            fixes or (Fix("Set a full URL", f"export {variable}=https://api.openai.com/v1"),),
+            fixes or (_url_fix("Set a full URL", variable, "https://api.openai.com/v1"),),
         )
 
     shown = display_url(url)
@@ -601,7 +611,7 @@ def _invalid_url(url: str, variable: str) -> Optional[Finding]:
             f"has no scheme: {shown}",
             "The SDK fails every request with `APIConnectionError: Connection error.` (cause: UnsupportedProtocol: "
             "Request URL is missing an 'http://' or 'https://' protocol).",
-            Fix("Add the scheme", f"export {variable}={display_url(guess)}"),
+            _url_fix("Add the scheme", variable, guess),
         )
     try:
         parsed = parse_url(url)
@@ -611,7 +621,7 @@ def _invalid_url(url: str, variable: str) -> Optional[Finding]:
         return bad(
             f"uses the scheme {parsed.scheme!r}: {shown}",
             "The SDK speaks only http:// and https://; anything else fails with UnsupportedProtocol.",
-            Fix("Use https:// (or http:// for a server on this machine)", f"export {variable}={display_url(_with_scheme(url, 'https'))}"),
+            _url_fix("Use https:// (or http:// for a server on this machine)", variable, _with_scheme(url, "https")),
         )
     if not parsed.host:
         return bad(f"has no host: {shown}", "There is nothing to connect to; every request fails.")
@@ -620,9 +630,32 @@ def _invalid_url(url: str, variable: str) -> Optional[Finding]:
         return bad(f"{bad_port}: {shown}",
                    "Nothing can connect to it: the SDK fails every request (`OverflowError: port must be 0-65535`, "
                    "or a refused connection for port 0).",
-                   Fix("Use the port the server listens on", f"export {variable}={display_url(_with_port(url, 8000))}")
-                   if variable.isidentifier() else Fix("Pass the port the server listens on"))
+                   _url_fix("Use the port the server listens on", variable, _with_port(url, 8000)))
     return None
+
+
+def _read_key_command(variable: str) -> str:
+    """Set a key by typing or pasting it at a silent prompt (bash and zsh alike): it works when
+    pasted whole, and the key lands in neither the shell's history nor the screen."""
+    return f"read -rs {variable} && export {variable}"
+
+
+def _url_fix(text: str, variable: str, url: str) -> Fix:
+    """A fix that sets the base URL to `url`, safe to paste: shell-quoted, for the variable it came
+    from (or chat-doctor's own flag), and never printing a credential the URL holds: then the
+    text shows the masked URL and says what to put back, with no command to paste."""
+    shown = display_url(url)
+    if shown != url:  # user:password@, a credential in the query, or control characters
+        return Fix(f"{text}: {shown} (with your credentials where *** stands)")
+    if variable.isidentifier():
+        return Fix(text, f"export {variable}={shlex.quote(url)}")
+    return Fix(text, f"chat-doctor check --base-url {shlex.quote(url)}")
+
+
+def _with_path(url: str, path: str) -> str:
+    """`url` with its path replaced, query and fragment kept (urlsplit, so ?a=1 is not the path)."""
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, path, parts.query, parts.fragment))
 
 
 def _with_port(url: str, port: int) -> str:

@@ -26,6 +26,7 @@ from urllib.parse import urlsplit
 
 from doctor.knowledge.diagnoses import diagnose, ok
 from doctor.model import CheckResult, Fix
+from doctor.redact import display_url
 from doctor.runner import Check, Context, FactProvider
 
 if TYPE_CHECKING:  # doctor.net.trust imports ssl: only the network path pays for it
@@ -525,7 +526,7 @@ def judge_tcp(route: Route, dns: DnsFact, conn: ConnectionFact, timeout_s: float
             return diagnose(
                 TCP, "connection_refused", f"{target} refuses connections: nothing listens on port {dns.port}",
                 details=[*details, *attempts],
-                fixes=[Fix(f"Start the server, or fix the port in the base URL ({route.base_url})"),
+                fixes=[Fix(f"Start the server, or fix the port in the base URL ({display_url(route.base_url)})"),
                        Fix("On the server, see what listens where", f"ss -ltnp | grep -w {dns.port}")],
                 data=data,
             )
@@ -790,7 +791,7 @@ def check_tls(ctx: Context) -> CheckResult:
     if problem is not None:
         return problem
     if route.scheme != "https":
-        return diagnose(TLS, "tls_not_used", f"{route.base_url} is plain http: no TLS to check",
+        return diagnose(TLS, "tls_not_used", f"{display_url(route.base_url)} is plain http: no TLS to check",
                         data=_route_data(route))
     if not route.testable:
         return diagnose(TLS, "proxy_not_testable",

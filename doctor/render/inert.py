@@ -12,13 +12,16 @@ from __future__ import annotations
 
 import re
 
-# C0 and C1 controls, DEL, and the bidirectional formatting characters (Trojan Source).
-_BIDI = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
-_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f" + _BIDI + "]")
-_CONTROLS_BUT_LINES = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f" + _BIDI + "]")
+# C0 and C1 controls, DEL, the bidirectional formatting characters (Trojan Source) and the other
+# invisible format characters: zero-width spaces, word joiners, the BOM, soft hyphens and the tag
+# block (hidden text). Not U+200D, the joiner inside emoji sequences.
+_INVISIBLE = ("\u00ad\u061c\u180e\u200b\u200c\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff"
+         "\ufff9-\ufffb\U000e0001\U000e0020-\U000e007f")
+_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f" + _INVISIBLE + "]")
+_CONTROLS_BUT_LINES = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f" + _INVISIBLE + "]")
 _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
-# What json.dumps(ensure_ascii=False) leaves raw: DEL, C1 controls and bidi characters.
-_JSON_RAW = re.compile("[\x7f-\x9f" + _BIDI + "]")
+# What json.dumps(ensure_ascii=False) leaves raw: DEL, C1 controls and the invisible characters.
+_JSON_RAW = re.compile("[\x7f-\x9f" + _INVISIBLE + "]")
 
 
 def _escaped(match: "re.Match[str]") -> str:
@@ -26,7 +29,9 @@ def _escaped(match: "re.Match[str]") -> str:
     if char in _NAMED:
         return _NAMED[char]
     code = ord(char)
-    return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
+    if code <= 0xFF:
+        return f"\\x{code:02x}"
+    return f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"
 
 
 def inert(text: str, *, keep_newlines: bool = False) -> str:
@@ -39,4 +44,12 @@ def inert(text: str, *, keep_newlines: bool = False) -> str:
 def json_inert(document: str) -> str:
     """A JSON document with the controls json.dumps leaves raw written as `\\u` escapes (valid
     JSON: they can only occur inside strings, which decode back to the same text)."""
-    return _JSON_RAW.sub(lambda m: f"\\u{ord(m.group(0)):04x}", document)
+    return _JSON_RAW.sub(_json_escape, document)
+
+
+def _json_escape(match: "re.Match[str]") -> str:
+    code = ord(match.group(0))
+    if code <= 0xFFFF:
+        return f"\\u{code:04x}"
+    code -= 0x10000  # JSON escapes a character beyond the BMP as a UTF-16 surrogate pair
+    return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
