@@ -53,7 +53,7 @@ def _ascii_form(char: str) -> str:
     return base or "?"
 
 
-def _encode_error(exc: UnicodeError) -> "tuple[str, int]":
+def _encode_error(exc: UnicodeError) -> tuple[str, int]:
     if not isinstance(exc, UnicodeEncodeError):
         raise exc
     return "".join(_ascii_form(c) for c in exc.object[exc.start:exc.end]), exc.end
@@ -125,7 +125,7 @@ def _is_open(fd: int) -> bool:
         return False
 
 
-def _guarded(stream: Any, fd: int) -> "tuple[io.TextIOWrapper, _Sink]":
+def _guarded(stream: Any, fd: int) -> tuple[io.TextIOWrapper, _Sink]:
     sink = _Sink(fd)
     encoding = getattr(stream, "encoding", None) or "utf-8"
     wrapper = io.TextIOWrapper(
@@ -248,7 +248,7 @@ def _invoke(app: Callable[..., Any], argv: Sequence[str]) -> int:
     return _exit_status(returned)
 
 
-def _click_exceptions() -> "tuple[type, Optional[type]]":
+def _click_exceptions() -> tuple[type, Optional[type]]:
     """click's ClickException and NoArgsIsHelpError (None in click < 8.2), found through typer's
     public BadParameter: newer typer carries its own copy of click, older ones use click itself."""
     import typer

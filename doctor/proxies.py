@@ -321,7 +321,7 @@ class _Pattern:
     host: str
     port: Optional[int]
     network: Optional[object]  # ipaddress network (httpx2 only)
-    regex: Optional["re.Pattern[str]"]
+    regex: Optional[re.Pattern[str]]
 
     def matches(self, url: ParsedURL) -> bool:
         if self.scheme and self.scheme != url.scheme:

@@ -119,7 +119,7 @@ class Redactor:
         parts.append(value[last:])
         return "".join(parts)
 
-    def _scrub_fragment(self, match: "re.Match[str]") -> str:
+    def _scrub_fragment(self, match: re.Match[str]) -> str:
         token = match.group(0)
         for secret in self._secrets:
             if len(secret) >= _MIN_FRAGMENT and token in secret:

@@ -32,7 +32,7 @@ class Check:
 
     id: str
     title: str
-    run: Callable[["Context"], CheckResult]
+    run: Callable[[Context], CheckResult]
     needs: Tuple[str, ...] = ()  # check ids that must pass (ok or warn) before this one runs
     network: bool = False  # skipped under --offline
 

@@ -123,7 +123,7 @@ class _LivePrinter:
     back, whole or a few characters a chunk), holding back only what could still become one.
     """
 
-    def __init__(self, sink: Optional[Callable[[str], None]], label: str, redactor: "Redactor") -> None:
+    def __init__(self, sink: Optional[Callable[[str], None]], label: str, redactor: Redactor) -> None:
         from doctor.redact import StreamRedactor
 
         self._sink = sink

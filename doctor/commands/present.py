@@ -119,7 +119,7 @@ def _live_text(settings: Settings, as_json: bool, spin: Any) -> Optional[_LiveTe
 
 
 class _NoSpinner:
-    def __enter__(self) -> "_NoSpinner":
+    def __enter__(self) -> _NoSpinner:
         return self
 
     def __exit__(self, *exc: object) -> None:

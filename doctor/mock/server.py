@@ -32,7 +32,6 @@ from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 from urllib.parse import parse_qs, quote, urlsplit
 
 from doctor.mock import hostile, wire
-from doctor.net.loopback import is_loopback_host
 from doctor.mock.scenarios import (
     CHAT,
     DEFAULT_MODELS,
@@ -184,7 +183,7 @@ class Route:
 @dataclass(frozen=True)
 class _RouteSpec:
     method: str
-    pattern: "re.Pattern[str]"
+    pattern: re.Pattern[str]
     name: str
     flavour: str
 
@@ -690,7 +689,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.scheme = "https"
         super().setup()
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+    def log_message(self, format: str, *args: Any) -> None:
         _log.debug("%s %s", self.address_string(), format % args)
 
     def _dispatch(self) -> None:

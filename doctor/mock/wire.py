@@ -17,7 +17,6 @@ import uuid
 from dataclasses import dataclass
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
-
 _ALNUM = string.ascii_letters + string.digits
 # One "word-ish" token: optional leading whitespace, then a word or a punctuation run glued to the
 # word after it ("-doctor", "'s"). Trailing whitespace is its own token so the pieces join back

@@ -278,7 +278,7 @@ def _urllib3(original_filters, preloaded):
             info["ok"] = True
             info["version"] = getattr(urllib3, "__version__", None)
             info["file"] = getattr(urllib3, "__file__", None)
-        except BaseException as exc:  # noqa: B036 - SystemExit from a broken package is a finding too
+        except BaseException as exc:
             info["ok"] = False
             info["error_type"] = "%s.%s" % (type(exc).__module__, type(exc).__name__)
             info["error_message"] = str(exc)

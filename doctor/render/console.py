@@ -39,7 +39,7 @@ def _verbose_extras() -> Dict[str, VerboseExtra]:
     return {**TIMELINE_EXTRAS, **SMOKE_EXTRAS}
 
 
-def make_console(*, stderr: bool = False) -> "Console":
+def make_console(*, stderr: bool = False) -> Console:
     from rich.console import Console
 
     # NO_COLOR (https://no-color.org: set and not empty) means no escape codes at all. rich's own
@@ -55,14 +55,14 @@ def make_console(*, stderr: bool = False) -> "Console":
 
 
 class ConsoleRenderer:
-    def __init__(self, console: "Console", *, verbose: bool = False) -> None:
+    def __init__(self, console: Console, *, verbose: bool = False) -> None:
         self.console = console
         self.verbose = verbose
         self.fancy = console.is_terminal and not console.no_color and _can_encode(console, "✓○☠…")
         self._id_width = 18
         self._extras: Dict[str, VerboseExtra] = _verbose_extras() if verbose else {}
 
-    def header(self, plan: "Plan") -> None:
+    def header(self, plan: Plan) -> None:
         from rich.markup import escape
 
         target = plan.target
@@ -158,7 +158,7 @@ def _version() -> str:
     return __version__
 
 
-def _can_encode(console: "Console", sample: str) -> bool:
+def _can_encode(console: Console, sample: str) -> bool:
     encoding = getattr(console.file, "encoding", None) or "utf-8"
     try:
         sample.encode(encoding)

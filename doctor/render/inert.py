@@ -21,7 +21,7 @@ _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 _JSON_RAW = re.compile("[\x7f-\x9f" + _BIDI + "]")
 
 
-def _escaped(match: "re.Match[str]") -> str:
+def _escaped(match: re.Match[str]) -> str:
     char = match.group(0)
     if char in _NAMED:
         return _NAMED[char]
