@@ -202,7 +202,7 @@ def say(message: str) -> None:
 
 
 def run(app: Callable[..., Any], argv: Sequence[str],
-        before: Callable[[Sequence[str]], None] = lambda argv: None) -> int:
+        before: Callable[[Sequence[str]], None] = lambda _argv: None) -> int:
     """Run the Typer `app` on `argv` as the `chat-doctor` process; returns the exit code.
 
     `before(argv)` runs first, inside the same error handling (cli.main: the probe's prestart)."""

@@ -371,11 +371,11 @@ def _compile_pattern(pattern: str, stack: str) -> _Pattern:
     regex = None
     if network is None and url.host and url.host != "*":
         if url.host.startswith("*."):
-            regex = re.compile(r"^.+\.%s$" % re.escape(url.host[2:]))
+            regex = re.compile(rf"^.+\.{re.escape(url.host[2:])}$")
         elif url.host.startswith("*"):
-            regex = re.compile(r"^(.+\.)?%s$" % re.escape(url.host[1:]))
+            regex = re.compile(rf"^(.+\.)?{re.escape(url.host[1:])}$")
         else:
-            regex = re.compile(r"^%s$" % re.escape(url.host))
+            regex = re.compile(rf"^{re.escape(url.host)}$")
     return _Pattern(pattern, scheme, host, url.port, network, regex)
 
 
@@ -443,23 +443,20 @@ class ProxyDecision:
         return any(p.breaks_client for p in self.problems)
 
 
-def resolve_proxy(url: str, env: Mapping[str, str], *, stack: str = STACK_HTTPX2) -> ProxyDecision:
-    """Decide, as `httpx2.Client()` (or `httpx.Client()`) would, which proxy serves `url`."""
-    if stack not in STACKS:
-        raise ValueError(f"unknown HTTP stack {stack!r}")
-    environment = read_proxy_environment(env)
-    # get_environment_proxies(): pattern -> proxy URL (None: "no proxy"), and its source.
+def _environment_mounts(
+    environment: ProxyEnvironment, stack: str,
+) -> Tuple[Dict[str, Tuple[Optional[str], str]], List[str], bool]:
+    """get_environment_proxies(): pattern -> (proxy URL, or None for "no proxy"; its source),
+    the NO_PROXY entries this stack ignores, and whether NO_PROXY=* turned every proxy off."""
     raw: Dict[str, Tuple[Optional[str], str]] = {}
     for key in MOUNTED_KEYS:  # httpx2/_utils.py:42-45
         value = environment.values.get(key)
         if value:
             raw[f"{key}://"] = (value if "://" in value else f"http://{value}", environment.sources[key])
     ignored: List[str] = []
-    no_proxy_all = False
     for entry in (item.strip() for item in environment.no_proxy.split(",")):
         if entry == "*":  # httpx2/_utils.py:51: every proxy is off, nothing else is read
-            no_proxy_all, raw, ignored = True, {}, []
-            break
+            return {}, [], True
         if not entry:
             continue
         pattern = _no_proxy_pattern(entry, stack)
@@ -467,9 +464,15 @@ def resolve_proxy(url: str, env: Mapping[str, str], *, stack: str = STACK_HTTPX2
             ignored.append(entry)
         else:
             raw[pattern] = (None, entry)  # may replace a proxy mount with the same key
+    return raw, ignored, False
 
-    # Client.__init__: Proxy(url) for every proxy, URLPattern(key) for every key.
-    problems: List[ProxyProblem] = []
+
+def _compile_mounts(
+    raw: Dict[str, Tuple[Optional[str], str]], environment: ProxyEnvironment, stack: str,
+    problems: List[ProxyProblem], ignored: List[str],
+) -> List[Tuple[_Pattern, Optional[ProxyConfig], str]]:
+    """Client.__init__: Proxy(url) for every proxy, URLPattern(key) for every key; what fails
+    is appended to `problems` or `ignored`, as each stack treats it."""
     compiled: List[Tuple[_Pattern, Optional[ProxyConfig], str]] = []
     for pattern, (value, source) in raw.items():
         config = None
@@ -491,6 +494,17 @@ def resolve_proxy(url: str, env: Mapping[str, str], *, stack: str = STACK_HTTPX2
                         kind="no_proxy_entry",
                     )
                 )
+    return compiled
+
+
+def resolve_proxy(url: str, env: Mapping[str, str], *, stack: str = STACK_HTTPX2) -> ProxyDecision:
+    """Decide, as `httpx2.Client()` (or `httpx.Client()`) would, which proxy serves `url`."""
+    if stack not in STACKS:
+        raise ValueError(f"unknown HTTP stack {stack!r}")
+    environment = read_proxy_environment(env)
+    raw, ignored, no_proxy_all = _environment_mounts(environment, stack)
+    problems: List[ProxyProblem] = []
+    compiled = _compile_mounts(raw, environment, stack, problems, ignored)
     compiled.sort(key=lambda item: item[0].priority(stack))  # stable, like sorted(dict.items())
     proxies = tuple(config for _, config, _ in compiled if config is not None)
 

@@ -674,6 +674,34 @@ def _check_base_url(ctx: Context) -> CheckResult:
 # =============================================================================================
 
 
+def _problem_findings(decision: ProxyDecision, host: Optional[str]) -> List[Finding]:
+    """One proxy_invalid finding per unusable proxy setting, with what it breaks."""
+    findings: List[Finding] = []
+    for problem in decision.problems:
+        applies = decision.proxy is not None and decision.proxy.variable == problem.variable
+        if problem.breaks_client:
+            library = "httpx.Client()" if decision.stack == STACK_HTTPX else "httpx2.Client()"
+            raised = {"unsupported_scheme": "ValueError: Unknown scheme for proxy URL", "invalid": "InvalidURL",
+                      "no_proxy_entry": "InvalidURL"}.get(problem.kind, "an exception")
+            effect = (
+                f"{library} builds every proxy (and NO_PROXY pattern) when the openai client is created, so OpenAI() "
+                f"raises {raised} for every endpoint, including ones this setting would not apply to."
+            )
+        elif applies:
+            effect = "Requests through it fail to connect."
+        else:
+            effect = f"It does not apply to {host}, but breaks the requests it does apply to."
+        unset = f"unset {problem.variable}" if problem.kind != "no_proxy_entry" else None
+        findings.append(Finding(
+            "proxy_invalid",
+            problem.message,
+            (effect,),
+            (Fix(f"Fix {problem.variable} (e.g. http://proxy.example.com:3128) or unset it", unset),),
+            status=None if problem.breaks_client or applies else Status.WARN,
+        ))
+    return findings
+
+
 def judge_proxy(
     decision: ProxyDecision,
     endpoint: EndpointConfig,
@@ -720,29 +748,7 @@ def judge_proxy(
     if decision.url_error:
         details.append("Cannot tell which proxy applies: the base URL does not parse (see config.base_url).")
 
-    findings: List[Finding] = []
-    for problem in decision.problems:
-        applies = decision.proxy is not None and decision.proxy.variable == problem.variable
-        if problem.breaks_client:
-            library = "httpx.Client()" if decision.stack == STACK_HTTPX else "httpx2.Client()"
-            raised = {"unsupported_scheme": "ValueError: Unknown scheme for proxy URL", "invalid": "InvalidURL",
-                      "no_proxy_entry": "InvalidURL"}.get(problem.kind, "an exception")
-            effect = (
-                f"{library} builds every proxy (and NO_PROXY pattern) when the openai client is created, so OpenAI() "
-                f"raises {raised} for every endpoint, including ones this setting would not apply to."
-            )
-        elif applies:
-            effect = "Requests through it fail to connect."
-        else:
-            effect = f"It does not apply to {host}, but breaks the requests it does apply to."
-        unset = f"unset {problem.variable}" if problem.kind != "no_proxy_entry" else None
-        findings.append(Finding(
-            "proxy_invalid",
-            problem.message,
-            (effect,),
-            (Fix(f"Fix {problem.variable} (e.g. http://proxy.example.com:3128) or unset it", unset),),
-            status=None if problem.breaks_client or applies else Status.WARN,
-        ))
+    findings = _problem_findings(decision, host)
 
     socks = [p for p in decision.proxies if p.is_socks]
     if socks:
@@ -790,23 +796,28 @@ def judge_proxy(
         if host:
             findings.extend(_ineffective_no_proxy(decision, host, chosen.variable))
 
-    if decision.no_proxy_all:
-        summary = f"{environment.sources.get('no', 'NO_PROXY')}=* turns every proxy off: direct connection"
-    elif decision.url_error:
-        summary = "proxy variables set; the endpoint URL does not parse"
-    elif chosen is not None:
-        summary = f"{chosen.shown} ({chosen.variable}) applies to {host}"
-    elif decision.exempted_by is not None:
-        summary = f"direct to {host}: {environment.sources.get('no', 'NO_PROXY')} entry {decision.exempted_by!r} exempts it"
-    elif environment.configured:
-        scheme = parse_url(endpoint.base_url).scheme
-        summary = f"direct to {host}: no proxy variable covers {scheme}:// URLs"
-        if environment.values.get("http") and scheme == "https":
-            details.append("HTTP_PROXY applies only to http:// URLs; set HTTPS_PROXY (or ALL_PROXY) to proxy https:// requests.")
-    else:
-        summary = "no proxy configured (only NO_PROXY is set)"
+    summary = _proxy_summary(decision, endpoint, host, details)
     data["problems"] = [p.message for p in decision.problems]
     return combine(PROXY, findings, summary, details=details, data=data)
+
+
+def _proxy_summary(decision: ProxyDecision, endpoint: EndpointConfig, host: Optional[str], details: List[str]) -> str:
+    """The one-line verdict of config.proxy (a hint may be added to `details`)."""
+    chosen = decision.proxy
+    if decision.no_proxy_all:
+        return f"{decision.environment.sources.get('no', 'NO_PROXY')}=* turns every proxy off: direct connection"
+    if decision.url_error:
+        return "proxy variables set; the endpoint URL does not parse"
+    if chosen is not None:
+        return f"{chosen.shown} ({chosen.variable}) applies to {host}"
+    if decision.exempted_by is not None:
+        return f"direct to {host}: {decision.environment.sources.get('no', 'NO_PROXY')} entry {decision.exempted_by!r} exempts it"
+    if decision.environment.configured:
+        scheme = parse_url(endpoint.base_url).scheme
+        if decision.environment.values.get("http") and scheme == "https":
+            details.append("HTTP_PROXY applies only to http:// URLs; set HTTPS_PROXY (or ALL_PROXY) to proxy https:// requests.")
+        return f"direct to {host}: no proxy variable covers {scheme}:// URLs"
+    return "no proxy configured (only NO_PROXY is set)"
 
 
 def _socks_variables(socks: Sequence[Any]) -> List[str]:

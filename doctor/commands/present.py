@@ -125,7 +125,7 @@ class _NoSpinner:
     def __exit__(self, *exc: object) -> None:
         return None
 
-    def update(self, text: str) -> None:
+    def update(self, text: str) -> None:  # noqa: ARG002  # rich.status.Status.update's signature
         return None
 
     def stop(self) -> None:

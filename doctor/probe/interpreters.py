@@ -95,7 +95,7 @@ else:
     namespace = {"__name__": "chat_doctor_probe"}
     exec(compile(sys.stdin.read(), "<chat-doctor probe>", "exec"), namespace)
     namespace["main"](mark)
-""" % (*_MARK_PARTS, PROBE_MIN_PYTHON)
+""" % (*_MARK_PARTS, PROBE_MIN_PYTHON)  # noqa: UP031  # Python source for 2.7: %r keeps its braces plain
 
 # Below this a healthy but cold interpreter (first start after boot, antivirus, network
 # home directories) may not answer in time; above it, a hung target delays the report.
@@ -291,6 +291,8 @@ def _parse_answer(python: str, proc: Any, raw_out: bytes, raw_err: bytes, wall_m
 
 
 def _kill_group(proc: subprocess.Popen[bytes], signal: Any) -> None:
+    import subprocess  # loaded already by the caller that started `proc`
+
     killpg = getattr(os, "killpg", None)  # POSIX only; elsewhere kill the process itself
     try:
         if killpg is None:
@@ -300,7 +302,7 @@ def _kill_group(proc: subprocess.Popen[bytes], signal: Any) -> None:
         proc.kill()
     try:
         proc.wait(timeout=5)
-    except Exception:  # noqa: BLE001  # a zombie we cannot reap must not hang the report
+    except subprocess.TimeoutExpired:  # a zombie we cannot reap must not hang the report
         pass
 
 

@@ -52,7 +52,7 @@ def draw(timings: Mapping[str, float]) -> List[str]:
         total += value
         texts.append(f"{cumulative}:{_fmt(total)}")
     # Shift everything right when a cumulative label would start left of the drawing.
-    pad = max(0, max(len(text) - ends[i] - 1 for i, text in enumerate(texts)))
+    pad = max(0, *(len(text) - ends[i] - 1 for i, text in enumerate(texts)))
     ends = [end + pad for end in ends]
     lines = [" " * pad + header.rstrip(), " " * pad + bar, _ticks(ends, 0)]
     for index, text in enumerate(texts):
@@ -84,8 +84,8 @@ def model_tasks_extra(result) -> List[str]:  # type: ignore[no-untyped-def]
     if not isinstance(tasks, Mapping):
         return []
     lines = ["models by task:"]
-    for task, names in tasks.items():
-        names = list(names)
+    for task, listed in tasks.items():
+        names = list(listed)
         shown = ", ".join(names[:8]) + (f", +{len(names) - 8} more" if len(names) > 8 else "")
         lines.append(f"  {task} ({len(names)}): {shown}")
     return lines
