@@ -79,6 +79,7 @@ def find_credential(
 ) -> CredentialLookup:
     """Apply the SDK's rules for the endpoint `kind`; with `cwd`, also look at `cwd/.env`."""
     azure_client = kind == "azure" and not azure_v1_api(base_url)
+    expected: Tuple[str, ...]
     if azure_client:
         client, expected = "AzureOpenAI", (AZURE_TOKEN_VAR, AZURE_KEY_VAR)
     else:

@@ -248,16 +248,16 @@ def _invoke(app: Callable[..., Any], argv: Sequence[str]) -> int:
     return _exit_status(returned)
 
 
-def _click_exceptions() -> tuple[type, Optional[type]]:
+def _click_exceptions() -> tuple[type[Exception], Any]:
     """click's ClickException and NoArgsIsHelpError (None in click < 8.2), found through typer's
     public BadParameter: newer typer carries its own copy of click, older ones use click itself."""
     import typer
 
-    base = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
+    base: type[Exception] = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
     return base, getattr(sys.modules[base.__module__], "NoArgsIsHelpError", None)
 
 
-def _click_error(exc: Any, help_error: Optional[type]) -> int:
+def _click_error(exc: Any, help_error: Any) -> int:  # help_error: click's NoArgsIsHelpError, or None
     if help_error is not None and isinstance(exc, help_error):
         # Bare `chat-doctor`: typer has already printed the help (rich prints as it formats).
         text = exc.format_message()

@@ -71,10 +71,9 @@ class Context:
         reports it rather than one check swallowing it.
         """
         with self._facts_lock:
-            future = self._facts.get(name)
-            owner = future is None
-            if owner:
-                future = self._facts[name] = Future()
+            known = self._facts.get(name)
+            owner = known is None
+            future = self._facts[name] = Future() if known is None else known
         if owner:
             try:
                 future.set_result(self._providers[name](self))

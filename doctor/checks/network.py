@@ -17,6 +17,7 @@ Every network step is bounded by `--timeout`; nothing is retried.
 
 from __future__ import annotations
 
+import functools
 import shlex
 import socket
 import threading
@@ -371,7 +372,7 @@ def gather_tls(ctx: Context) -> TlsFact:
     trust: TrustFact = ctx.fact("trust")
     timeout_s = ctx.settings.timeout_s
     specs = [trust.sdk] if trust.default.material == trust.sdk.material else [trust.sdk, trust.default]
-    results = _concurrently([lambda s=s: _handshake_under(s, route, dns, timeout_s) for s in specs])
+    results = _concurrently([functools.partial(_handshake_under, s, route, dns, timeout_s) for s in specs])
     sdk_outcome, sdk_cert = results[0]
     if len(results) == 1:
         default_outcome = _replace(sdk_outcome, spec=trust.default)

@@ -9,12 +9,18 @@ from __future__ import annotations
 import sys
 import threading
 import time
-from typing import Any, Collection, Optional
+from typing import TYPE_CHECKING, Any, Collection, Optional, Union
 
 import typer
 
 from doctor.model import ExitCode, Report
 from doctor.settings import Settings, UsageError
+
+if TYPE_CHECKING:  # rich loads lazily; these names are for the checker only
+    from rich.console import Console
+    from rich.status import Status
+
+    from doctor.model import CheckResult
 
 
 def usage_error(message: str) -> typer.Exit:
@@ -53,7 +59,7 @@ def run_and_present(settings: Settings, *, as_json: bool, groups: Optional[Colle
     with _spinner(spinner_console, "checking…") as spin:
         live = _live_text(settings, as_json, spin)
 
-        def on_result(result):  # type: ignore[no-untyped-def]
+        def on_result(result: CheckResult) -> None:
             with _output_lock:
                 if renderer is not None:
                     renderer.result(result)
@@ -132,7 +138,7 @@ class _NoSpinner:
         return None
 
 
-def _spinner(console, text: str):  # type: ignore[no-untyped-def]
+def _spinner(console: Console, text: str) -> Union[_NoSpinner, Status]:
     """A transient spinner on terminals only: CI logs get no control characters."""
     if not console.is_terminal or console.is_dumb_terminal:
         return _NoSpinner()

@@ -486,7 +486,7 @@ class _Responder:
     # chat
 
     def _chat(self, req: Incoming, route: Route, body: Any) -> AnyReply:
-        refusal = self._chat_request_refusal(req, route, body)
+        refusal = self._chat_request_refusal(route, body)
         if refusal is not None:
             return refusal
         if self.scenario.hostile and body.get("stream") is True:
@@ -500,7 +500,7 @@ class _Responder:
         payload = wire.completion(meta, plan.content, plan.finish_reason, plan.usage(), plan.reasoning)
         return self._json(route.flavour, 200, payload, not_before=done_at)
 
-    def _chat_request_refusal(self, req: Incoming, route: Route, body: Any) -> Optional[Reply]:
+    def _chat_request_refusal(self, route: Route, body: Any) -> Optional[Reply]:
         """The checks OpenAI makes on the body itself, in the order it reports them."""
         if body is _INVALID or not isinstance(body, dict):
             return self._json(route.flavour, 400,
@@ -514,7 +514,7 @@ class _Responder:
                                      "missing_required_parameter")
         if isinstance(messages, list) and not messages:
             return self._bad_request(
-                req, route,
+                route,
                 "Invalid 'messages': empty array. Expected an array with minimum length 1, but got an empty "
                 "array instead.", "messages", "empty_array")
         if not self._model_available(model):
@@ -525,7 +525,7 @@ class _Responder:
             return self._json(route.flavour, 404, wire.openai_error(message, "invalid_request_error", None, "model"))
         if REASONING_MODEL_RE.match(model) and "max_tokens" in body:
             return self._bad_request(
-                req, route,
+                route,
                 "Unsupported parameter: 'max_tokens' is not supported with this model. Use "
                 "'max_completion_tokens' instead.", "max_tokens", "unsupported_parameter")
         return None
@@ -561,7 +561,8 @@ class _Responder:
         if limit is not None:
             content = content[:limit]
         reasoning = wire.split_tokens(REASONING_TEXT) if behaviour.reasoning else []
-        stream_options = body.get("stream_options") if isinstance(body.get("stream_options"), dict) else {}
+        requested = body.get("stream_options")
+        stream_options: Dict[str, Any] = requested if isinstance(requested, dict) else {}
         return _ChatPlan(
             model=_requested_model(route, body),
             tokens=tuple([("reasoning_content", t) for t in reasoning] + [("content", t) for t in content]),

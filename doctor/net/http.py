@@ -26,7 +26,7 @@ import ssl
 import threading
 import warnings
 from dataclasses import dataclass
-from typing import Any, Dict, Mapping, Optional, Tuple
+from typing import Any, Dict, List, Mapping, Optional, Tuple
 from urllib.parse import urlsplit, urlunsplit
 
 from doctor.net.connect import ConnectError, connect
@@ -183,7 +183,7 @@ def _deadline_failure(deadline: Deadline) -> Optional[HttpFailure]:
 
 
 def _read_body(response: Any, state: Dict[str, Any]) -> Tuple[bytes, bool]:
-    chunks = []
+    chunks: List[bytes] = []
     size = 0
     state["phase"] = "body"
     while size <= MAX_BODY_BYTES:
@@ -225,9 +225,9 @@ def _failure_from(exc: BaseException, state: Dict[str, Any]) -> HttpFailure:
     return HttpFailure(phase, "failed", f"{type(exc).__name__}: {exc}")
 
 
-def _exception_chain(exc: BaseException) -> list:
-    seen = []
-    todo = [exc]
+def _exception_chain(exc: BaseException) -> List[BaseException]:
+    seen: List[BaseException] = []
+    todo: List[Optional[BaseException]] = [exc]
     while todo and len(seen) < 20:
         item = todo.pop(0)
         if item is None or any(item is s for s in seen):
@@ -250,7 +250,11 @@ def _pool_manager(urllib3: Any, marks: Marks, state: Dict[str, Any], timeout_s: 
     class _Timed:
         """Timestamps each phase of the connection it is mixed into."""
 
-        def _new_conn(self):  # type: ignore[no-untyped-def]
+        host: str  # the connection class it is mixed into sets these
+        port: int
+        timeout: Any
+
+        def _new_conn(self) -> socket.socket:
             host = getattr(self, "_dns_host", None) or self.host
             budget = self.timeout if isinstance(self.timeout, (int, float)) else timeout_s
             state["phase"] = "dns"
@@ -274,7 +278,7 @@ def _pool_manager(urllib3: Any, marks: Marks, state: Dict[str, Any], timeout_s: 
             state["phase"] = "tls" if isinstance(self, HTTPSConnection) else "send"
             return sock
 
-        def _tunnel(self):  # type: ignore[no-untyped-def]
+        def _tunnel(self) -> Any:
             state["phase"] = "proxy"
             state["deadline"].arm(timeout_s, "proxy")
             try:
@@ -292,7 +296,7 @@ def _pool_manager(urllib3: Any, marks: Marks, state: Dict[str, Any], timeout_s: 
             state["phase"] = "tls"
             return result
 
-        def connect(self):  # type: ignore[no-untyped-def]
+        def connect(self) -> None:
             try:
                 super().connect()  # type: ignore[misc]
             except Exception as exc:
@@ -306,14 +310,14 @@ def _pool_manager(urllib3: Any, marks: Marks, state: Dict[str, Any], timeout_s: 
                 marks.mark("tls_end")
             state["phase"] = "send"
 
-        def request(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        def request(self, *args: Any, **kwargs: Any) -> Any:
             result = super().request(*args, **kwargs)  # type: ignore[misc]
             marks.mark("sent")
             state["phase"] = "response"
             state["deadline"].arm(timeout_s, "response")
             return result
 
-        def getresponse(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        def getresponse(self, *args: Any, **kwargs: Any) -> Any:
             try:
                 response = super().getresponse(*args, **kwargs)  # type: ignore[misc]
             except (socket.timeout, TimeoutError):

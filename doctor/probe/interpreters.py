@@ -6,7 +6,7 @@ import os
 import shutil
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Sequence
 
 from doctor.knowledge.pythons import PROBE_MIN_PYTHON
 from doctor.model import Target
@@ -43,9 +43,10 @@ def _resolve_flag(value: str, cwd: Path | None) -> str:
         found = shutil.which(value)
         if found:
             return found
-    if not path.is_absolute() and cwd is None:
-        raise UsageError(f"--python {value}: a relative path, but the working directory no longer exists")
-    path = path if path.is_absolute() else cwd / path
+    if not path.is_absolute():
+        if cwd is None:
+            raise UsageError(f"--python {value}: a relative path, but the working directory no longer exists")
+        path = cwd / path
     if path.is_dir():
         venv_python = _venv_python(path)
         if venv_python is not None:
@@ -122,7 +123,7 @@ def _prestart_key(python: str, child_env: dict[str, str]) -> tuple:
     return (python, tuple(sorted(child_env.items())))
 
 
-def prestart(argv: list[str]) -> None:
+def prestart(argv: Sequence[str]) -> None:
     """For `chat-doctor check`, launch the probe before the CLI framework is even imported.
 
     Loading typer, pydantic and rich costs a few hundred milliseconds; the probe runs in
@@ -256,6 +257,8 @@ class _RunningProbe:
 def _feed(proc: subprocess.Popen[bytes], source: bytes) -> None:
     """Write the probe to the target's stdin; a target that closes it early is judged by its output."""
     stdin = proc.stdin
+    if stdin is None:  # never: the probe is always started with stdin=PIPE
+        return
     try:
         stdin.write(source)
         stdin.close()

@@ -16,7 +16,10 @@ read by the console renderer under -v.
 
 from __future__ import annotations
 
-from typing import Callable, Dict, List, Mapping, Tuple
+from typing import TYPE_CHECKING, Callable, Dict, List, Mapping, Tuple
+
+if TYPE_CHECKING:
+    from doctor.model import CheckResult
 
 # phase key -> (column label, cumulative label), in the order phases happen
 _COLUMNS: Tuple[Tuple[str, str, str], ...] = (
@@ -73,12 +76,12 @@ def _ticks(ends: List[int], first: int) -> str:
     return "".join(line).rstrip()
 
 
-def timeline_extra(result) -> List[str]:  # type: ignore[no-untyped-def]
+def timeline_extra(result: CheckResult) -> List[str]:
     timings = result.data.get("timings_ms") if isinstance(result.data, Mapping) else None
     return draw(timings) if isinstance(timings, Mapping) else []
 
 
-def model_tasks_extra(result) -> List[str]:  # type: ignore[no-untyped-def]
+def model_tasks_extra(result: CheckResult) -> List[str]:
     """What the key can reach, grouped by task (api.model's data["tasks"])."""
     tasks = result.data.get("tasks") if isinstance(result.data, Mapping) else None
     if not isinstance(tasks, Mapping):

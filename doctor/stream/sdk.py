@@ -251,10 +251,10 @@ class SdkSession:
             stream = self._client.chat.completions.create(**request.params())
         except Exception as exc:  # noqa: BLE001  # classified below; never a traceback
             end = time.perf_counter()
-            failure = _failure(exc, openai, t.PHASE_REQUEST, guard)
-            rejected = None if failure.kind == t.ERR_LIMIT else _rejected_field(exc, openai, request)
+            refused = _failure(exc, openai, t.PHASE_REQUEST, guard)
+            rejected = None if refused.kind == t.ERR_LIMIT else _rejected_field(exc, openai, request)
             return replace(
-                base, status=failure.status, failure=failure, end_ms=_ms(end, t0), reads=_times(guard.reads, t0),
+                base, status=refused.status, failure=refused, end_ms=_ms(end, t0), reads=_times(guard.reads, t0),
                 connection=probe.connection(), connect_ms=probe.connect_ms(),
                 request_id=_header(getattr(exc, "response", None), "x-request-id", "apim-request-id"),
             ), rejected
