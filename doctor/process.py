@@ -220,7 +220,7 @@ def run(app: Callable[..., Any], argv: Sequence[str],
         code = INTERRUPTED
     except SystemExit as exc:
         code = _exit_status(exc.code)
-    except Exception as exc:  # noqa: BLE001 - the last resort: one line, never a traceback dump
+    except Exception as exc:  # noqa: BLE001  # the last resort: one line, never a traceback dump
         code = _unexpected(exc, argv)
     _flush_standard_streams()
     lost = streams.undelivered()
@@ -299,7 +299,7 @@ def _scrubber() -> Callable[[str], str]:
         from doctor.settings import working_directory
 
         return Redactor(secrets_in(dict(os.environ), working_directory())).text
-    except Exception:  # noqa: BLE001 - what broke may be this very machinery: the variables at least
+    except Exception:  # noqa: BLE001  # what broke may be this very machinery: the variables at least
         return Redactor.from_env(dict(os.environ)).text
 
 

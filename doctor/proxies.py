@@ -32,7 +32,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from dataclasses import dataclass, field
-from typing import Dict, List, Mapping, Optional, Tuple
+from typing import Dict, List, Mapping, Optional, Tuple, Union
 from urllib.parse import quote, unquote
 
 from doctor.redact import display_url  # re-exported: config checks import it from here
@@ -320,7 +320,7 @@ class _Pattern:
     scheme: str
     host: str
     port: Optional[int]
-    network: Optional[object]  # ipaddress network (httpx2 only)
+    network: Optional[Union[ipaddress.IPv4Network, ipaddress.IPv6Network]]  # httpx2 only
     regex: Optional[re.Pattern[str]]
 
     def matches(self, url: ParsedURL) -> bool:
@@ -331,7 +331,7 @@ class _Pattern:
                 address = ipaddress.ip_address(url.host)
             except ValueError:
                 return False
-            if address not in self.network:  # type: ignore[operator]
+            if address not in self.network:
                 return False
         elif self.host and self.regex is not None and not self.regex.match(url.host):
             return False
@@ -346,7 +346,7 @@ class _Pattern:
             return (port_priority, -len(self.host), scheme_priority)
         # httpx2/_utils.py:246: exact hosts, then networks (smallest first), then no host.
         kind = 1 if self.network is not None else 0 if self.host else 2
-        size = self.network.num_addresses if self.network is not None else 0  # type: ignore[attr-defined]
+        size = self.network.num_addresses if self.network is not None else 0
         host_priority = -len(self.host) if self.network is None else 0
         return (port_priority, kind, size, host_priority, scheme_priority)
 

@@ -78,11 +78,11 @@ class Route:
 
     @property
     def connect_host(self) -> str:
-        return self.proxy_host if self.proxied else self.host  # type: ignore[return-value]
+        return self.proxy_host if self.proxy_host is not None else self.host
 
     @property
     def connect_port(self) -> int:
-        return self.proxy_port if self.proxied else self.port  # type: ignore[return-value]
+        return self.proxy_port if self.proxied else self.port  # type: ignore[return-value]  # set with proxy_host
 
 
 @dataclass(frozen=True)

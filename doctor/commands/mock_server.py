@@ -88,7 +88,7 @@ def command(
     server = MockServer(options)
     try:
         server.start()
-    except Exception as exc:  # noqa: BLE001 - every start failure is a one-line usage error
+    except Exception as exc:  # noqa: BLE001  # every start failure is a one-line usage error
         _fail(_start_error_text(exc, options.host, options.port, options.certfile, options.keyfile))
 
     warning = None if is_loopback_host(host) else (

@@ -282,7 +282,7 @@ def _pool_manager(urllib3: Any, marks: Marks, state: Dict[str, Any], timeout_s: 
             state["phase"] = "proxy"
             state["deadline"].arm(timeout_s, "proxy")
             try:
-                result = super()._tunnel()  # type: ignore[misc]
+                result = super()._tunnel()  # type: ignore[misc]  # a mixin: the urllib3 class after it has this
             except Exception as exc:
                 if not isinstance(exc, OSError):  # http.client's HTTPException: a head past its limits
                     note("proxy", "too_long", f"the proxy's answer to CONNECT is too long ({exc})")
@@ -298,7 +298,7 @@ def _pool_manager(urllib3: Any, marks: Marks, state: Dict[str, Any], timeout_s: 
 
         def connect(self) -> None:
             try:
-                super().connect()  # type: ignore[misc]
+                super().connect()  # type: ignore[misc]  # a mixin: the urllib3 class after it has this
             except Exception as exc:
                 if state.get("phase") == "tls":
                     failure = classify(exc)
@@ -311,7 +311,7 @@ def _pool_manager(urllib3: Any, marks: Marks, state: Dict[str, Any], timeout_s: 
             state["phase"] = "send"
 
         def request(self, *args: Any, **kwargs: Any) -> Any:
-            result = super().request(*args, **kwargs)  # type: ignore[misc]
+            result = super().request(*args, **kwargs)  # type: ignore[misc]  # a mixin: the urllib3 class after it has this
             marks.mark("sent")
             state["phase"] = "response"
             state["deadline"].arm(timeout_s, "response")
@@ -319,7 +319,7 @@ def _pool_manager(urllib3: Any, marks: Marks, state: Dict[str, Any], timeout_s: 
 
         def getresponse(self, *args: Any, **kwargs: Any) -> Any:
             try:
-                response = super().getresponse(*args, **kwargs)  # type: ignore[misc]
+                response = super().getresponse(*args, **kwargs)  # type: ignore[misc]  # a mixin: the urllib3 class after it has this
             except (socket.timeout, TimeoutError):
                 note("response", "timeout", "no response within the read timeout")
                 raise

@@ -155,8 +155,10 @@ def _shortest_path(graph: Mapping[str, List[ActiveRequirement]], start: str, goa
         node = queue.popleft()
         if node == goal:
             path = [node]
-            while previous[path[-1]] is not None:
-                path.append(previous[path[-1]])  # type: ignore[arg-type]
+            step = previous[node]
+            while step is not None:
+                path.append(step)
+                step = previous[step]
             return list(reversed(path))
         for req in graph.get(node, []):
             if req.child_key not in previous:

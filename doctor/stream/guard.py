@@ -134,7 +134,7 @@ class RequestGuard:
         guard = self
         if base is not None and inner is not None:
 
-            class _GuardedStream(base):  # type: ignore[misc,valid-type]
+            class _GuardedStream(base):  # type: ignore[misc,valid-type]  # the library's base class, found at run time
                 def __iter__(self) -> Iterator[bytes]:
                     clock = guard._clock
                     for part in inner:
