@@ -28,7 +28,7 @@ from doctor.redact import key_shape
 OPENAI_KEY_VAR = "OPENAI_API_KEY"
 OPENAI_ADMIN_VAR = "OPENAI_ADMIN_KEY"
 AZURE_KEY_VAR = "AZURE_OPENAI_API_KEY"
-AZURE_TOKEN_VAR = "AZURE_OPENAI_AD_TOKEN"
+AZURE_TOKEN_VAR = "AZURE_OPENAI_AD_TOKEN"  # noqa: S105  # the variable's name, not a token
 
 DOTENV_NAME = ".env"
 _DOTENV_MAX_BYTES = 1 << 20  # a .env larger than 1 MiB is not a .env
@@ -79,6 +79,7 @@ def find_credential(
 ) -> CredentialLookup:
     """Apply the SDK's rules for the endpoint `kind`; with `cwd`, also look at `cwd/.env`."""
     azure_client = kind == "azure" and not azure_v1_api(base_url)
+    expected: Tuple[str, ...]
     if azure_client:
         client, expected = "AzureOpenAI", (AZURE_TOKEN_VAR, AZURE_KEY_VAR)
     else:

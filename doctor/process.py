@@ -53,7 +53,7 @@ def _ascii_form(char: str) -> str:
     return base or "?"
 
 
-def _encode_error(exc: UnicodeError) -> "tuple[str, int]":
+def _encode_error(exc: UnicodeError) -> tuple[str, int]:
     if not isinstance(exc, UnicodeEncodeError):
         raise exc
     return "".join(_ascii_form(c) for c in exc.object[exc.start:exc.end]), exc.end
@@ -125,7 +125,7 @@ def _is_open(fd: int) -> bool:
         return False
 
 
-def _guarded(stream: Any, fd: int) -> "tuple[io.TextIOWrapper, _Sink]":
+def _guarded(stream: Any, fd: int) -> tuple[io.TextIOWrapper, _Sink]:
     sink = _Sink(fd)
     encoding = getattr(stream, "encoding", None) or "utf-8"
     wrapper = io.TextIOWrapper(
@@ -202,7 +202,7 @@ def say(message: str) -> None:
 
 
 def run(app: Callable[..., Any], argv: Sequence[str],
-        before: Callable[[Sequence[str]], None] = lambda argv: None) -> int:
+        before: Callable[[Sequence[str]], None] = lambda _argv: None) -> int:
     """Run the Typer `app` on `argv` as the `chat-doctor` process; returns the exit code.
 
     `before(argv)` runs first, inside the same error handling (cli.main: the probe's prestart)."""
@@ -220,7 +220,7 @@ def run(app: Callable[..., Any], argv: Sequence[str],
         code = INTERRUPTED
     except SystemExit as exc:
         code = _exit_status(exc.code)
-    except Exception as exc:  # noqa: BLE001 - the last resort: one line, never a traceback dump
+    except Exception as exc:  # noqa: BLE001  # the last resort: one line, never a traceback dump
         code = _unexpected(exc, argv)
     _flush_standard_streams()
     lost = streams.undelivered()
@@ -248,16 +248,16 @@ def _invoke(app: Callable[..., Any], argv: Sequence[str]) -> int:
     return _exit_status(returned)
 
 
-def _click_exceptions() -> "tuple[type, Optional[type]]":
+def _click_exceptions() -> tuple[type[Exception], Any]:
     """click's ClickException and NoArgsIsHelpError (None in click < 8.2), found through typer's
     public BadParameter: newer typer carries its own copy of click, older ones use click itself."""
     import typer
 
-    base = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
+    base: type[Exception] = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
     return base, getattr(sys.modules[base.__module__], "NoArgsIsHelpError", None)
 
 
-def _click_error(exc: Any, help_error: Optional[type]) -> int:
+def _click_error(exc: Any, help_error: Any) -> int:  # help_error: click's NoArgsIsHelpError, or None
     if help_error is not None and isinstance(exc, help_error):
         # Bare `chat-doctor`: typer has already printed the help (rich prints as it formats).
         text = exc.format_message()
@@ -299,7 +299,7 @@ def _scrubber() -> Callable[[str], str]:
         from doctor.settings import working_directory
 
         return Redactor(secrets_in(dict(os.environ), working_directory())).text
-    except Exception:  # noqa: BLE001 - what broke may be this very machinery: the variables at least
+    except Exception:  # noqa: BLE001  # what broke may be this very machinery: the variables at least
         return Redactor.from_env(dict(os.environ)).text
 
 

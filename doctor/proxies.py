@@ -32,7 +32,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from dataclasses import dataclass, field
-from typing import Dict, List, Mapping, Optional, Tuple
+from typing import Dict, List, Mapping, Optional, Tuple, Union
 from urllib.parse import quote, unquote
 
 from doctor.redact import display_url  # re-exported: config checks import it from here
@@ -321,8 +321,8 @@ class _Pattern:
     scheme: str
     host: str
     port: Optional[int]
-    network: Optional[object]  # ipaddress network (httpx2 only)
-    regex: Optional["re.Pattern[str]"]
+    network: Optional[Union[ipaddress.IPv4Network, ipaddress.IPv6Network]]  # httpx2 only
+    regex: Optional[re.Pattern[str]]
 
     def matches(self, url: ParsedURL) -> bool:
         if self.scheme and self.scheme != url.scheme:
@@ -332,7 +332,7 @@ class _Pattern:
                 address = ipaddress.ip_address(url.host)
             except ValueError:
                 return False
-            if address not in self.network:  # type: ignore[operator]
+            if address not in self.network:
                 return False
         elif self.host and self.regex is not None and not self.regex.match(url.host):
             return False
@@ -347,7 +347,7 @@ class _Pattern:
             return (port_priority, -len(self.host), scheme_priority)
         # httpx2/_utils.py:246: exact hosts, then networks (smallest first), then no host.
         kind = 1 if self.network is not None else 0 if self.host else 2
-        size = self.network.num_addresses if self.network is not None else 0  # type: ignore[attr-defined]
+        size = self.network.num_addresses if self.network is not None else 0
         host_priority = -len(self.host) if self.network is None else 0
         return (port_priority, kind, size, host_priority, scheme_priority)
 
@@ -372,11 +372,11 @@ def _compile_pattern(pattern: str, stack: str) -> _Pattern:
     regex = None
     if network is None and url.host and url.host != "*":
         if url.host.startswith("*."):
-            regex = re.compile(r"^.+\.%s$" % re.escape(url.host[2:]))
+            regex = re.compile(rf"^.+\.{re.escape(url.host[2:])}$")
         elif url.host.startswith("*"):
-            regex = re.compile(r"^(.+\.)?%s$" % re.escape(url.host[1:]))
+            regex = re.compile(rf"^(.+\.)?{re.escape(url.host[1:])}$")
         else:
-            regex = re.compile(r"^%s$" % re.escape(url.host))
+            regex = re.compile(rf"^{re.escape(url.host)}$")
     return _Pattern(pattern, scheme, host, url.port, network, regex)
 
 
@@ -444,23 +444,20 @@ class ProxyDecision:
         return any(p.breaks_client for p in self.problems)
 
 
-def resolve_proxy(url: str, env: Mapping[str, str], *, stack: str = STACK_HTTPX2) -> ProxyDecision:
-    """Decide, as `httpx2.Client()` (or `httpx.Client()`) would, which proxy serves `url`."""
-    if stack not in STACKS:
-        raise ValueError(f"unknown HTTP stack {stack!r}")
-    environment = read_proxy_environment(env)
-    # get_environment_proxies(): pattern -> proxy URL (None: "no proxy"), and its source.
+def _environment_mounts(
+    environment: ProxyEnvironment, stack: str,
+) -> Tuple[Dict[str, Tuple[Optional[str], str]], List[str], bool]:
+    """get_environment_proxies(): pattern -> (proxy URL, or None for "no proxy"; its source),
+    the NO_PROXY entries this stack ignores, and whether NO_PROXY=* turned every proxy off."""
     raw: Dict[str, Tuple[Optional[str], str]] = {}
     for key in MOUNTED_KEYS:  # httpx2/_utils.py:42-45
         value = environment.values.get(key)
         if value:
             raw[f"{key}://"] = (value if "://" in value else f"http://{value}", environment.sources[key])
     ignored: List[str] = []
-    no_proxy_all = False
     for entry in (item.strip() for item in environment.no_proxy.split(",")):
         if entry == "*":  # httpx2/_utils.py:51: every proxy is off, nothing else is read
-            no_proxy_all, raw, ignored = True, {}, []
-            break
+            return {}, [], True
         if not entry:
             continue
         pattern = _no_proxy_pattern(entry, stack)
@@ -468,9 +465,15 @@ def resolve_proxy(url: str, env: Mapping[str, str], *, stack: str = STACK_HTTPX2
             ignored.append(entry)
         else:
             raw[pattern] = (None, entry)  # may replace a proxy mount with the same key
+    return raw, ignored, False
 
-    # Client.__init__: Proxy(url) for every proxy, URLPattern(key) for every key.
-    problems: List[ProxyProblem] = []
+
+def _compile_mounts(
+    raw: Dict[str, Tuple[Optional[str], str]], environment: ProxyEnvironment, stack: str,
+    problems: List[ProxyProblem], ignored: List[str],
+) -> List[Tuple[_Pattern, Optional[ProxyConfig], str]]:
+    """Client.__init__: Proxy(url) for every proxy, URLPattern(key) for every key; what fails
+    is appended to `problems` or `ignored`, as each stack treats it."""
     compiled: List[Tuple[_Pattern, Optional[ProxyConfig], str]] = []
     for pattern, (value, source) in raw.items():
         config = None
@@ -492,6 +495,17 @@ def resolve_proxy(url: str, env: Mapping[str, str], *, stack: str = STACK_HTTPX2
                         kind="no_proxy_entry",
                     )
                 )
+    return compiled
+
+
+def resolve_proxy(url: str, env: Mapping[str, str], *, stack: str = STACK_HTTPX2) -> ProxyDecision:
+    """Decide, as `httpx2.Client()` (or `httpx.Client()`) would, which proxy serves `url`."""
+    if stack not in STACKS:
+        raise ValueError(f"unknown HTTP stack {stack!r}")
+    environment = read_proxy_environment(env)
+    raw, ignored, no_proxy_all = _environment_mounts(environment, stack)
+    problems: List[ProxyProblem] = []
+    compiled = _compile_mounts(raw, environment, stack, problems, ignored)
     compiled.sort(key=lambda item: item[0].priority(stack))  # stable, like sorted(dict.items())
     proxies = tuple(config for _, config, _ in compiled if config is not None)
 

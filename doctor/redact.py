@@ -44,7 +44,7 @@ PLACEHOLDER_KEYS: FrozenSet[str] = frozenset({
 # A server that truncates its echo ("Incorrect API key provided: sk-proj-abc...") leaves a token
 # shorter than RUN that is still wholly the key's: tokens this long inside a secret go too.
 _MIN_FRAGMENT = 10
-_TOKENISH = re.compile(r"[A-Za-z0-9_\-.+/=]{%d,}" % _MIN_FRAGMENT)
+_TOKENISH = re.compile(r"[A-Za-z0-9_\-.+/=]{%d,}" % _MIN_FRAGMENT)  # noqa: UP031  # a regex: % keeps its braces plain
 _KNOWN_PREFIXES = ("sk-proj-", "sk-svcacct-", "sk-admin-", "sk-None-", "sk-")
 _REDACTED = "[redacted]"
 
@@ -150,7 +150,7 @@ class Redactor:
                 cut = start
         return cut
 
-    def _scrub_fragment(self, match: "re.Match[str]") -> str:
+    def _scrub_fragment(self, match: re.Match[str]) -> str:
         token = match.group(0)
         for secret in self._secrets:
             if len(secret) >= _MIN_FRAGMENT and token in secret:

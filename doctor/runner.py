@@ -32,7 +32,7 @@ class Check:
 
     id: str
     title: str
-    run: Callable[["Context"], CheckResult]
+    run: Callable[[Context], CheckResult]
     needs: Tuple[str, ...] = ()  # check ids that must pass (ok or warn) before this one runs
     network: bool = False  # skipped under --offline
 
@@ -71,10 +71,9 @@ class Context:
         reports it rather than one check swallowing it.
         """
         with self._facts_lock:
-            future = self._facts.get(name)
-            owner = future is None
-            if owner:
-                future = self._facts[name] = Future()
+            known = self._facts.get(name)
+            owner = known is None
+            future = self._facts[name] = Future() if known is None else known
         if owner:
             try:
                 future.set_result(self._providers[name](self))

@@ -46,7 +46,7 @@ def run(
     the_plan: Plan,
     *,
     groups: Optional[Collection[str]] = None,
-    on_result: Callable[[CheckResult], None] = lambda result: None,
+    on_result: Callable[[CheckResult], None] = lambda _result: None,
     live: Optional[Callable[[str], None]] = None,
     on_progress: Optional[Callable[[Tuple[str, ...]], None]] = None,
 ) -> Report:

@@ -36,7 +36,7 @@ def _wall(cmd: Sequence[str], env: Dict[str, str]) -> float:
 
 def _ensure_requests() -> None:
     try:
-        import requests  # noqa: F401
+        import requests  # noqa: F401  # only whether it imports
     except ImportError:
         subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "requests"], check=True)
 

@@ -40,7 +40,7 @@ import sys
 import time
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Dict, Iterator, List, Optional, Sequence, Tuple
+from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
 from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -240,7 +240,10 @@ def bench_overhead(runs: int) -> Dict[str, float]:
                 ours.append(clients.chat_doctor())
         finally:
             clients.close()
-    per_chunk = lambda samples: statistics.median(s["cpu_ms"] / max(1, s["chunks"]) for s in samples)  # noqa: E731
+
+    def per_chunk(samples: List[Dict[str, Any]]) -> float:
+        return statistics.median(s["cpu_ms"] / max(1, s["chunks"]) for s in samples)
+
     return {
         "chunks": statistics.median(s["chunks"] for s in ours),
         "raw_us": per_chunk(raw) * 1000.0,

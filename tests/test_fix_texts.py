@@ -41,11 +41,11 @@ def test_openai_endpoints_do_get_the_status_page_and_azure_the_api_version() -> 
     from doctor.knowledge.api_errors import ApiError
 
     fact = ModelsFact(url="https://api.openai.com/v1/models", kind="openai", status=500, reason="Internal Server Error")
-    assert "status.openai.com" in fixes_of(judge_auth(fact, "openai", "https://api.openai.com/v1").to_dict())
+    assert "status.openai.com" in fixes_of(judge_auth(fact, "openai").to_dict())
     bad = ModelsFact(url="https://x.invalid/v1/models", kind="compatible", status=400, reason="Bad Request",
                      error=ApiError(message="No connected db"))
-    assert "OPENAI_API_VERSION" not in fixes_of(judge_auth(bad, "compatible", "https://x.invalid/v1").to_dict())
-    assert "OPENAI_API_VERSION" in fixes_of(judge_auth(bad, "azure", "https://x.invalid/openai").to_dict())
+    assert "OPENAI_API_VERSION" not in fixes_of(judge_auth(bad, "compatible").to_dict())
+    assert "OPENAI_API_VERSION" in fixes_of(judge_auth(bad, "azure").to_dict())
 
 
 def test_a_refused_connection_in_check_points_at_the_checks_above_not_at_check() -> None:

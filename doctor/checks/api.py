@@ -26,8 +26,8 @@ from doctor.checks.network import Route, tls_code
 from doctor.knowledge import api_errors
 from doctor.knowledge.diagnoses import diagnose, fixes_for, ok
 from doctor.model import CheckResult, Fix, Status
-from doctor.words import shorten
 from doctor.runner import PASSING, Check, Context, FactProvider
+from doctor.words import shorten
 
 AUTH, MODEL = "api.auth", "api.model"
 DEFAULT_AZURE_API_VERSION = "2024-10-21"  # GA; also the first that accepts stream_options (facts §1.4)
@@ -192,7 +192,7 @@ def _fact_from(answer: Any, base: Dict[str, Any], redactor: Any) -> ModelsFact:
         entries = api_errors.is_model_list(answer.body)
         if entries is not None:
             models = tuple((e["id"], e["owned_by"] if isinstance(e.get("owned_by"), str) else "") for e in entries)
-    error = api_errors.parse_error(answer.body, answer.content_type)
+    error = api_errors.parse_error(answer.body)
     if error is not None:
         error = api_errors.ApiError(
             message=redactor.text(error.message) if error.message else None,
@@ -272,7 +272,7 @@ def _server_says(fact: ModelsFact) -> List[str]:
     return []
 
 
-def judge_auth(fact: ModelsFact, endpoint_kind: str, base_url: str) -> CheckResult:
+def judge_auth(fact: ModelsFact, endpoint_kind: str) -> CheckResult:
     data = _auth_data(fact)
     lines = _context_lines(fact)
     if fact.not_sent == "no_key":
@@ -314,6 +314,11 @@ def judge_auth(fact: ModelsFact, endpoint_kind: str, base_url: str) -> CheckResu
         count = len(fact.models)
         return ok(AUTH, f"key {fact.key_shape} accepted; {count} model{'s' if count != 1 else ''} listed{timing}",
                   details=lines, data=data)
+    return _judge_refusal(fact, status, endpoint_kind, data, lines)
+
+
+def _judge_refusal(fact: ModelsFact, status: int, endpoint_kind: str, data: Dict[str, Any], lines: List[str]) -> CheckResult:
+    """api.auth for an answer that is neither 2xx nor 3xx: the diagnosis its status and error name."""
     code, note = api_errors.diagnosis_for(status, fact.error or api_errors.ApiError(), endpoint_kind)
     details = [*lines, *_server_says(fact)]
     if note:
@@ -462,7 +467,7 @@ def check_auth(ctx: Context) -> CheckResult:
     if blocked is not None:
         return blocked
     endpoint = _endpoint(ctx)
-    return judge_auth(ctx.fact("models"), endpoint.kind, endpoint.base_url)
+    return judge_auth(ctx.fact("models"), endpoint.kind)
 
 
 def check_model(ctx: Context) -> CheckResult:

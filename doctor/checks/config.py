@@ -17,9 +17,9 @@ import re
 import shlex
 import sys
 import unicodedata
-from urllib.parse import urlsplit, urlunsplit
 from dataclasses import dataclass
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
+from urllib.parse import urlsplit, urlunsplit
 
 from doctor.credentials import (
     AZURE_KEY_VAR,
@@ -31,9 +31,9 @@ from doctor.credentials import (
 )
 from doctor.endpoint import EndpointConfig, azure_v1_api
 from doctor.knowledge.codes.config import WHITESPACE_CAUSES
-from doctor.net.loopback import is_loopback_host
 from doctor.knowledge.diagnoses import diagnose, ok
 from doctor.model import CheckResult, Fix, Status
+from doctor.net.loopback import is_loopback_host
 from doctor.proxies import (
     STACK_HTTPX,
     InvalidURL,
@@ -164,8 +164,8 @@ def inspect_key(key: str, *, name: str = OPENAI_KEY_VAR, header: str = "Authoriz
                 "api_key_non_ascii",
                 f"{name} contains {_positions(non_ascii, 'non-ASCII character', _char_name)} (of {length})",
                 (
-                    "The SDK encodes headers as ASCII, so every request raises a raw UnicodeEncodeError "
-                    "('ascii' codec can't encode character ...), not an openai exception.",
+                    ("The SDK encodes headers as ASCII, so every request raises a raw UnicodeEncodeError "
+                    "('ascii' codec can't encode character ...), not an openai exception."),
                     *(("Curly quotes usually come from pasting through a word processor, chat app or web page.",)
                       if any(ch in "“”‘’„«»" for _, ch in non_ascii) else ()),
                 ),
@@ -187,11 +187,11 @@ def inspect_key(key: str, *, name: str = OPENAI_KEY_VAR, header: str = "Authoriz
                 "api_key_control_characters",
                 f"{name} contains {_positions(controls, 'control character', _control_name)} (of {length})",
                 (
-                    "The SDK's HTTP library sends it as is (it refuses only NUL, CR and LF, as "
+                    ("The SDK's HTTP library sends it as is (it refuses only NUL, CR and LF, as "
                     "`APIConnectionError: Connection error.`), so the server gets a different key and answers 401, "
-                    "or rejects the malformed header outright (400); a control character is never part of a real key.",
-                    "Typical causes: a key pasted from a terminal or a rich-text page with escape codes, or a file "
-                    "written with stray bytes.",
+                    "or rejects the malformed header outright (400); a control character is never part of a real key."),
+                    ("Typical causes: a key pasted from a terminal or a rich-text page with escape codes, or a file "
+                    "written with stray bytes."),
                 ),
                 (
                     Fix(
@@ -258,8 +258,8 @@ def inspect_key(key: str, *, name: str = OPENAI_KEY_VAR, header: str = "Authoriz
                 f"{name} {where}: the quotes are part of the value",
                 (
                     "The key is sent with its quotes and the server answers 401.",
-                    "Typical causes: `docker run --env-file`, systemd `EnvironmentFile=` or a CI secret that keep quotes "
-                    "literally, or `export OPENAI_API_KEY='\"sk-...\"'`.",
+                    ("Typical causes: `docker run --env-file`, systemd `EnvironmentFile=` or a CI secret that keep quotes "
+                    "literally, or `export OPENAI_API_KEY='\"sk-...\"'`."),
                 ),
                 (Fix("Remove the quote characters", _var_fix(name, "export OPENAI_API_KEY=\"$(printf %s \"$OPENAI_API_KEY\" | tr -d '\\042\\047')\"")),),
             )
@@ -282,7 +282,7 @@ def inspect_key(key: str, *, name: str = OPENAI_KEY_VAR, header: str = "Authoriz
 # Drops everything but printable ASCII (whitespace, smart quotes, control characters).
 _KEEP_PRINTABLE_ASCII = "export OPENAI_API_KEY=\"$(printf %s \"$OPENAI_API_KEY\" | LC_ALL=C tr -cd '\\041-\\176')\""
 # ASCII control characters that are not the whitespace `_describe_whitespace` reports.
-_CONTROL_CHARS = frozenset(chr(c) for c in (*range(0x00, 0x09), *range(0x0E, 0x20), 0x7F))
+_CONTROL_CHARS = frozenset(chr(c) for c in (*range(0x09), *range(0x0E, 0x20), 0x7F))
 _CONTROL_NAMES = {"\x00": "NUL", "\x1b": "ESC", "\x7f": "DEL"}
 
 
@@ -405,8 +405,8 @@ def _judge_missing_key(
         dotenv_details = [
             f"{dotenv.source} ({dotenv.shape}), but the environment has no {dotenv.name}"
             + (" (it is exported empty)" if dotenv.name in lookup.empty else "") + ".",
-            "The openai SDK reads only the environment; a .env file works only if your code calls load_dotenv() "
-            "(python-dotenv) or your tool loads it (docker compose, direnv, VS Code).",
+            ("The openai SDK reads only the environment; a .env file works only if your code calls load_dotenv() "
+            "(python-dotenv) or your tool loads it (docker compose, direnv, VS Code)."),
         ]
         for problem in inspect_key(dotenv.value, name=f"{dotenv.name} in .env", header=dotenv.header, kind=endpoint.kind):
             dotenv_details.append(f"Also, the value in .env: {problem.summary.split(' in .env ', 1)[-1]} [{problem.code}]")
@@ -502,9 +502,9 @@ def judge_base_url(endpoint: EndpointConfig, *, allow_insecure: bool = False) ->
         return combine(BASE_URL, [Finding(
             "base_url_empty",
             f"{endpoint.source} is set but empty",
-            ("The SDK uses the empty string as the base URL (it does not fall back to the default), so every "
+            (("The SDK uses the empty string as the base URL (it does not fall back to the default), so every "
              "request fails with `APIConnectionError: Connection error.` (cause: UnsupportedProtocol: Request URL is "
-             "missing an 'http://' or 'https://' protocol).",),
+             "missing an 'http://' or 'https://' protocol)."),),
             (Fix("Unset it to use https://api.openai.com/v1", "unset OPENAI_BASE_URL") if endpoint.source == "OPENAI_BASE_URL"
              else Fix("Pass a full URL, e.g. --base-url https://api.openai.com/v1"),
              _url_fix("Or set your server's full URL", variable, "http://localhost:8000/v1")),
@@ -521,8 +521,8 @@ def judge_base_url(endpoint: EndpointConfig, *, allow_insecure: bool = False) ->
         findings.append(Finding(
             "base_url_invalid",
             f"{variable} contains credentials ({shown})",
-            ("httpx turns user:password@ in the URL into a Basic Authorization header that replaces the SDK's "
-             "Bearer key, so the API key is never sent and the server answers 401; the password also shows up in logs.",),
+            (("httpx turns user:password@ in the URL into a Basic Authorization header that replaces the SDK's "
+             "Bearer key, so the API key is never sent and the server answers 401; the password also shows up in logs."),),
             (Fix("Remove user:password@ from the URL and use the API key instead"),),
         ))
 
@@ -530,8 +530,8 @@ def judge_base_url(endpoint: EndpointConfig, *, allow_insecure: bool = False) ->
         findings.append(Finding(
             "base_url_invalid",
             f"{variable} has a query string ({shown})",
-            ("The SDK appends every endpoint after the whole URL, query included (verified with openai 3.57.0: "
-             "`…/v1?x=1` requests `…/v1/?x=1models`), so no request reaches the API.",),
+            (("The SDK appends every endpoint after the whole URL, query included (verified with openai 3.57.0: "
+             "`…/v1?x=1` requests `…/v1/?x=1models`), so no request reaches the API."),),
             (_url_fix("Drop the query from the base URL; pass query parameters with the client's `default_query=`",
                       variable, urlunsplit(urlsplit(url)._replace(query="", fragment=""))),),
         ))
@@ -567,8 +567,8 @@ def judge_base_url(endpoint: EndpointConfig, *, allow_insecure: bool = False) ->
         findings.append(Finding(
             "base_url_no_version",
             f"{shown} has no /v1-style version segment",
-            ("The SDK appends /chat/completions and /models directly to the base URL; vLLM, llama.cpp, Ollama, "
-             "LM Studio and api.openai.com serve them under /v1 and answer 404 otherwise.",
+            (("The SDK appends /chat/completions and /models directly to the base URL; vLLM, llama.cpp, Ollama, "
+             "LM Studio and api.openai.com serve them under /v1 and answer 404 otherwise."),
              "Some providers serve the API at the root (e.g. Perplexity); ignore this warning for those."),
             (_url_fix("Append /v1", variable, _with_path(url, parsed.path.rstrip("/") + "/v1")),),
         ))
@@ -682,18 +682,18 @@ def _azure_findings(endpoint: EndpointConfig, path: str) -> List[Finding]:
         findings.append(Finding(
             "azure_api_version_missing",
             "OPENAI_API_VERSION is not set" + (" (it is empty)" if endpoint.api_version == "" else ""),
-            ("AzureOpenAI() raises `ValueError: Must provide either the api_version argument or the "
-             "OPENAI_API_VERSION environment variable` before any request.",
-             "Alternatively use Azure's OpenAI-compatible https://<resource>.openai.azure.com/openai/v1/ base URL "
-             "with the plain OpenAI() client, which needs no api-version."),
+            (("AzureOpenAI() raises `ValueError: Must provide either the api_version argument or the "
+             "OPENAI_API_VERSION environment variable` before any request."),
+             ("Alternatively use Azure's OpenAI-compatible https://<resource>.openai.azure.com/openai/v1/ base URL "
+             "with the plain OpenAI() client, which needs no api-version.")),
             (Fix("Set the API version your deployment supports (2024-10-21 is GA)", "export OPENAI_API_VERSION=2024-10-21"),),
         ))
     if endpoint.source == "AZURE_OPENAI_ENDPOINT" and "/openai" in path:
         findings.append(Finding(
             "base_url_invalid",
             "AZURE_OPENAI_ENDPOINT already contains /openai",
-            ("AzureOpenAI appends /openai (and /deployments/<name>) to the resource endpoint itself, so requests go to "
-             ".../openai/openai/... and get 404.",),
+            (("AzureOpenAI appends /openai (and /deployments/<name>) to the resource endpoint itself, so requests go to "
+             ".../openai/openai/... and get 404."),),
             (Fix("Use just the resource URL", "export AZURE_OPENAI_ENDPOINT=https://<resource>.openai.azure.com/"),),
         ))
     return findings
@@ -706,6 +706,34 @@ def _check_base_url(ctx: Context) -> CheckResult:
 # =============================================================================================
 # config.proxy
 # =============================================================================================
+
+
+def _problem_findings(decision: ProxyDecision, host: Optional[str]) -> List[Finding]:
+    """One proxy_invalid finding per unusable proxy setting, with what it breaks."""
+    findings: List[Finding] = []
+    for problem in decision.problems:
+        applies = decision.proxy is not None and decision.proxy.variable == problem.variable
+        if problem.breaks_client:
+            library = "httpx.Client()" if decision.stack == STACK_HTTPX else "httpx2.Client()"
+            raised = {"unsupported_scheme": "ValueError: Unknown scheme for proxy URL", "invalid": "InvalidURL",
+                      "no_proxy_entry": "InvalidURL"}.get(problem.kind, "an exception")
+            effect = (
+                f"{library} builds every proxy (and NO_PROXY pattern) when the openai client is created, so OpenAI() "
+                f"raises {raised} for every endpoint, including ones this setting would not apply to."
+            )
+        elif applies:
+            effect = "Requests through it fail to connect."
+        else:
+            effect = f"It does not apply to {host}, but breaks the requests it does apply to."
+        unset = f"unset {problem.variable}" if problem.kind != "no_proxy_entry" else None
+        findings.append(Finding(
+            "proxy_invalid",
+            problem.message,
+            (effect,),
+            (Fix(f"Fix {problem.variable} (e.g. http://proxy.example.com:3128) or unset it", unset),),
+            status=None if problem.breaks_client or applies else Status.WARN,
+        ))
+    return findings
 
 
 def judge_proxy(
@@ -754,29 +782,7 @@ def judge_proxy(
     if decision.url_error:
         details.append("Cannot tell which proxy applies: the base URL does not parse (see config.base_url).")
 
-    findings: List[Finding] = []
-    for problem in decision.problems:
-        applies = decision.proxy is not None and decision.proxy.variable == problem.variable
-        if problem.breaks_client:
-            library = "httpx.Client()" if decision.stack == STACK_HTTPX else "httpx2.Client()"
-            raised = {"unsupported_scheme": "ValueError: Unknown scheme for proxy URL", "invalid": "InvalidURL",
-                      "no_proxy_entry": "InvalidURL"}.get(problem.kind, "an exception")
-            effect = (
-                f"{library} builds every proxy (and NO_PROXY pattern) when the openai client is created, so OpenAI() "
-                f"raises {raised} for every endpoint, including ones this setting would not apply to."
-            )
-        elif applies:
-            effect = "Requests through it fail to connect."
-        else:
-            effect = f"It does not apply to {host}, but breaks the requests it does apply to."
-        unset = f"unset {problem.variable}" if problem.kind != "no_proxy_entry" else None
-        findings.append(Finding(
-            "proxy_invalid",
-            problem.message,
-            (effect,),
-            (Fix(f"Fix {problem.variable} (e.g. http://proxy.example.com:3128) or unset it", unset),),
-            status=None if problem.breaks_client or applies else Status.WARN,
-        ))
+    findings = _problem_findings(decision, host)
 
     socks = [p for p in decision.proxies if p.is_socks]
     if socks:
@@ -795,8 +801,8 @@ def judge_proxy(
                 "proxy_socks_unsupported",
                 f"{proxy.variable}={proxy.shown} is a SOCKS proxy, but the target interpreter has no socksio",
                 (
-                    "Creating the openai client raises `ImportError: Using SOCKS proxy, but the 'socksio' package is "
-                    f"not installed`.{exempt}",
+                    ("Creating the openai client raises `ImportError: Using SOCKS proxy, but the 'socksio' package is "
+                    f"not installed`.{exempt}"),
                     "The error suggests `pip install httpx[socks]`; with openai >= 3 the library is httpx2, and what "
                     "is needed is socksio (the httpx2[socks] extra)." if decision.stack != STACK_HTTPX
                     else f"What is needed is socksio (the {extra} extra).",
@@ -817,30 +823,35 @@ def judge_proxy(
             findings.append(Finding(
                 "proxy_for_loopback",
                 f"{chosen.variable}={chosen.shown} applies to the local endpoint {host}",
-                ("httpx does not bypass localhost on its own: requests to your local server go to the proxy, which "
-                 "cannot reach this machine's loopback (expect 403/502/504 or a timeout from the proxy).",),
+                (("httpx does not bypass localhost on its own: requests to your local server go to the proxy, which "
+                 "cannot reach this machine's loopback (expect 403/502/504 or a timeout from the proxy)."),),
                 (Fix("Exempt local addresses from the proxy", 'export NO_PROXY="${NO_PROXY:+$NO_PROXY,}localhost,127.0.0.1,::1"'),),
             ))
         if host:
             findings.extend(_ineffective_no_proxy(decision, host, chosen.variable))
 
-    if decision.no_proxy_all:
-        summary = f"{environment.sources.get('no', 'NO_PROXY')}=* turns every proxy off: direct connection"
-    elif decision.url_error:
-        summary = "proxy variables set; the endpoint URL does not parse"
-    elif chosen is not None:
-        summary = f"{chosen.shown} ({chosen.variable}) applies to {host}"
-    elif decision.exempted_by is not None:
-        summary = f"direct to {host}: {environment.sources.get('no', 'NO_PROXY')} entry {decision.exempted_by!r} exempts it"
-    elif environment.configured:
-        scheme = parse_url(endpoint.base_url).scheme
-        summary = f"direct to {host}: no proxy variable covers {scheme}:// URLs"
-        if environment.values.get("http") and scheme == "https":
-            details.append("HTTP_PROXY applies only to http:// URLs; set HTTPS_PROXY (or ALL_PROXY) to proxy https:// requests.")
-    else:
-        summary = "no proxy configured (only NO_PROXY is set)"
+    summary = _proxy_summary(decision, endpoint, host, details)
     data["problems"] = [p.message for p in decision.problems]
     return combine(PROXY, findings, summary, details=details, data=data)
+
+
+def _proxy_summary(decision: ProxyDecision, endpoint: EndpointConfig, host: Optional[str], details: List[str]) -> str:
+    """The one-line verdict of config.proxy (a hint may be added to `details`)."""
+    chosen = decision.proxy
+    if decision.no_proxy_all:
+        return f"{decision.environment.sources.get('no', 'NO_PROXY')}=* turns every proxy off: direct connection"
+    if decision.url_error:
+        return "proxy variables set; the endpoint URL does not parse"
+    if chosen is not None:
+        return f"{chosen.shown} ({chosen.variable}) applies to {host}"
+    if decision.exempted_by is not None:
+        return f"direct to {host}: {decision.environment.sources.get('no', 'NO_PROXY')} entry {decision.exempted_by!r} exempts it"
+    if decision.environment.configured:
+        scheme = parse_url(endpoint.base_url).scheme
+        if decision.environment.values.get("http") and scheme == "https":
+            details.append("HTTP_PROXY applies only to http:// URLs; set HTTPS_PROXY (or ALL_PROXY) to proxy https:// requests.")
+        return f"direct to {host}: no proxy variable covers {scheme}:// URLs"
+    return "no proxy configured (only NO_PROXY is set)"
 
 
 def _socks_variables(socks: Sequence[Any]) -> List[str]:

@@ -17,6 +17,7 @@ Every network step is bounded by `--timeout`; nothing is retried.
 
 from __future__ import annotations
 
+import functools
 import shlex
 import socket
 import threading
@@ -78,11 +79,11 @@ class Route:
 
     @property
     def connect_host(self) -> str:
-        return self.proxy_host if self.proxied else self.host  # type: ignore[return-value]
+        return self.proxy_host if self.proxy_host is not None else self.host
 
     @property
     def connect_port(self) -> int:
-        return self.proxy_port if self.proxied else self.port  # type: ignore[return-value]
+        return self.proxy_port if self.proxied else self.port  # type: ignore[return-value]  # set with proxy_host
 
 
 @dataclass(frozen=True)
@@ -372,7 +373,7 @@ def gather_tls(ctx: Context) -> TlsFact:
     trust: TrustFact = ctx.fact("trust")
     timeout_s = ctx.settings.timeout_s
     specs = [trust.sdk] if trust.default.material == trust.sdk.material else [trust.sdk, trust.default]
-    results = _concurrently([lambda s=s: _handshake_under(s, route, dns, timeout_s) for s in specs])
+    results = _concurrently([functools.partial(_handshake_under, s, route, dns, timeout_s) for s in specs])
     sdk_outcome, sdk_cert = results[0]
     if len(results) == 1:
         default_outcome = _replace(sdk_outcome, spec=trust.default)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, Optional, Tuple
 
-from doctor.checks.python import INTERPRETER, Finding, combine, q, _target
+from doctor.checks.python import INTERPRETER, Finding, _target, combine, q
 from doctor.knowledge import packages as known
 from doctor.knowledge import pythons
 from doctor.knowledge.diagnoses import diagnose, ok

@@ -109,12 +109,12 @@ def interpreter_fixes(facts: InterpreterFacts, python: str, why: str = FOR_TLS) 
                          f"brew install python@{version}", f"python{version}"))
         channels.append((f"Or install Python {version} with uv" + (" (it bundles OpenSSL 3)" if tls else ""),
                          f"uv python install {version}", f'"$(uv python find {version})"'))
-        channels.append((f"Or use the python.org installer (https://www.python.org/downloads/macos/) and run its "
-                         f"\"Install Certificates.command\"", None, f"/usr/local/bin/python{version}"))
+        channels.append((("Or use the python.org installer (https://www.python.org/downloads/macos/) and run its "
+                         "\"Install Certificates.command\""), None, f"/usr/local/bin/python{version}"))
     else:
         channels.append((f"Install Python {version} with uv" + (" (a standalone build with OpenSSL 3)" if tls else ""),
                          f"uv python install {version}", f'"$(uv python find {version})"'))
-        channels.append((f"Or build it with pyenv" + (" against OpenSSL 1.1.1+ (on CentOS 7 / Amazon Linux 2 first "
+        channels.append(("Or build it with pyenv" + (" against OpenSSL 1.1.1+ (on CentOS 7 / Amazon Linux 2 first "
                                                         "`yum install openssl11-devel`)" if tls else ""),
                          f"pyenv install {version}", f'"$(pyenv prefix {version})/bin/python"'))
     if why == FOR_VERSION:
@@ -305,8 +305,8 @@ def judge_ssl(facts: InterpreterFacts, python: Optional[str] = None) -> CheckRes
         "openssl_capath": ssl.verify_paths.openssl_capath,
     }
     details = [f"ssl.OPENSSL_VERSION: {ssl.version}",
-               f"compiled-in CA file {ssl.verify_paths.openssl_cafile} ({'exists' if ssl.verify_paths.openssl_cafile_exists else 'missing'}), "
-               f"CA dir {ssl.verify_paths.openssl_capath} ({'exists' if ssl.verify_paths.openssl_capath_exists else 'missing'})"]
+               (f"compiled-in CA file {ssl.verify_paths.openssl_cafile} ({'exists' if ssl.verify_paths.openssl_cafile_exists else 'missing'}), "
+               f"CA dir {ssl.verify_paths.openssl_capath} ({'exists' if ssl.verify_paths.openssl_capath_exists else 'missing'})")]
     if library == "OpenSSL" and numbers is not None and numbers < (1, 1, 1):
         return diagnose(
             SSL, "ssl_library_outdated",
@@ -597,8 +597,8 @@ def _macos_certificates_missing(facts: InterpreterFacts) -> Optional[Finding]:
     return Finding(
         "macos_certificates_not_installed", Status.WARN,
         f"python.org Python {minor}: its CA file {paths.openssl_cafile} does not exist (\"Install Certificates\" never ran)",
-        details=("stdlib HTTPS (urllib.request, ssl.create_default_context()) fails with CERTIFICATE_VERIFY_FAILED; "
-                 "openai is not affected (httpx uses certifi, httpx2 the Keychain)",),
+        details=(("stdlib HTTPS (urllib.request, ssl.create_default_context()) fails with CERTIFICATE_VERIFY_FAILED; "
+                 "openai is not affected (httpx uses certifi, httpx2 the Keychain)"),),
         fixes=(Fix(f"Run the certificate installer that came with Python {minor}", command),),
     )
 

@@ -12,13 +12,20 @@ nowhere): the check itself never prints.
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING, Callable, Dict, Optional, Tuple
+from typing import TYPE_CHECKING, Callable, Dict, List, Optional, Tuple
 
 from doctor.runner import Check, Context, FactProvider
 from doctor.settings import SmokeOptions
 
 if TYPE_CHECKING:
+    import ssl
+
+    from doctor.checks.network import Route
+    from doctor.endpoint import EndpointConfig
+    from doctor.model import CheckResult
     from doctor.redact import Redactor
+    from doctor.stream.analysis import SmokeSummary
+    from doctor.stream.trace import StreamFailure, StreamTrace
 
 CHECK_ID = "stream.chat"
 TITLE = "streamed chat"
@@ -31,24 +38,18 @@ def key_for(ctx: Context, kind: str) -> Tuple[Optional[str], str]:
     """The credential the SDK would send for this endpoint, and the variable it came from.
 
     doctor.credentials applies the SDK's own rules (AzureOpenAI reads AZURE_OPENAI_AD_TOKEN /
-    AZURE_OPENAI_API_KEY, OpenAI reads OPENAI_API_KEY); the fallback reads the same variables
-    from the settings' environment should that module be unavailable.
+    AZURE_OPENAI_API_KEY, OpenAI reads OPENAI_API_KEY).
     """
+    from doctor.credentials import sdk_credential
+
     endpoint = _endpoint(ctx)
-    env = ctx.settings.env
-    try:
-        from doctor.credentials import sdk_credential
-    except ImportError:
-        names = ("AZURE_OPENAI_API_KEY",) if kind == "azure" else ("OPENAI_API_KEY",)
-        found = next((name for name in names if env.get(name)), None)
-        return (env[found], found) if found else (None, "not set")
-    credential = sdk_credential(env, kind, base_url=endpoint.base_url)
+    credential = sdk_credential(ctx.settings.env, kind, base_url=endpoint.base_url)
     if credential is None:
         return None, "not set"
     return credential.value, credential.source
 
 
-def _endpoint(ctx: Context):  # type: ignore[no-untyped-def]
+def _endpoint(ctx: Context) -> EndpointConfig:
     if ctx.plan is not None:
         return ctx.plan.endpoint
     from doctor.endpoint import resolve_endpoint
@@ -56,7 +57,7 @@ def _endpoint(ctx: Context):  # type: ignore[no-untyped-def]
     return resolve_endpoint(ctx.settings)
 
 
-def gather_smoke(ctx: Context):  # type: ignore[no-untyped-def]
+def gather_smoke(ctx: Context) -> SmokeSummary:
     """Run the streamed request(s); returns a doctor.stream.analysis.SmokeSummary."""
     from doctor.stream import analysis
     from doctor.stream import trace as t
@@ -68,7 +69,7 @@ def gather_smoke(ctx: Context):  # type: ignore[no-untyped-def]
     model = settings.model or (endpoint.deployment if endpoint.kind == "azure" else None) or settings.model_name
     notes = _notes(ctx)
 
-    def summary(traces, sdk, warmup_ms=None):  # type: ignore[no-untyped-def]
+    def summary(traces: List[StreamTrace], sdk: str, warmup_ms: Optional[float] = None) -> SmokeSummary:
         return analysis.summarise(
             traces, model=model, base_url=endpoint.shown, sdk=sdk, max_ttft_s=options.max_ttft_s,
             notes=notes, warmup_ms=warmup_ms,
@@ -123,7 +124,7 @@ class _LivePrinter:
     back, whole or a few characters a chunk), holding back only what could still become one.
     """
 
-    def __init__(self, sink: Optional[Callable[[str], None]], label: str, redactor: "Redactor") -> None:
+    def __init__(self, sink: Optional[Callable[[str], None]], label: str, redactor: Redactor) -> None:
         from doctor.redact import StreamRedactor
 
         self._sink = sink
@@ -155,7 +156,7 @@ class _LivePrinter:
             self._sink("\n")
 
 
-def _route_refusal(route, allow_insecure: bool):  # type: ignore[no-untyped-def]
+def _route_refusal(route: Route, allow_insecure: bool) -> Optional[StreamFailure]:
     """Why nothing may be sent on this route (the key-travel rule, or unusable proxy settings)."""
     from doctor.net.keyroute import withheld_on_route
     from doctor.stream import trace as t
@@ -170,7 +171,7 @@ def _route_refusal(route, allow_insecure: bool):  # type: ignore[no-untyped-def]
                            message=f"{withheld} (use https, or --allow-insecure)")
 
 
-def _tls_context(ctx: Context):  # type: ignore[no-untyped-def]
+def _tls_context(ctx: Context) -> ssl.SSLContext:
     """The SSLContext of the trust `net.tls` verified with (the SDK's CA material, rebuilt)."""
     from doctor.net.trust import build_context
 
@@ -197,7 +198,7 @@ def _wait_for_earlier_checks(ctx: Context) -> None:
         ctx.result(check.id)
 
 
-def check_stream_chat(ctx: Context):  # type: ignore[no-untyped-def]
+def check_stream_chat(ctx: Context) -> CheckResult:
     from doctor.stream.analysis import judge
 
     _wait_for_earlier_checks(ctx)

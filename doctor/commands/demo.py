@@ -9,7 +9,7 @@ token interval); `--scenario` shows what a diagnosis looks like (e.g. `buffered`
 # No `from __future__ import annotations` in command modules: typer < 0.13 reads the
 # annotations without evaluating them and would silently ignore the Annotated options.
 import os
-from typing import Dict
+from typing import Any, Dict
 
 import typer
 
@@ -69,7 +69,7 @@ def command(
         run_and_present(settings, as_json=as_json, groups=None)
 
 
-def _visible_timing(scenario: str) -> Dict[str, int]:
+def _visible_timing(scenario: str) -> Dict[str, Any]:
     """The healthy scenario streams at a watchable pace; the others keep their own defaults
     (0 means "the scenario's default" to the mock server)."""
     if scenario == "ok":

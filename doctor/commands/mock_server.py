@@ -10,7 +10,7 @@ import errno
 import signal
 import threading
 from pathlib import Path
-from typing import Annotated, Any, Callable, List, Optional
+from typing import Annotated, Any, Callable, Dict, List, Optional
 
 import typer
 
@@ -77,7 +77,7 @@ def command(
     from doctor.mock.server import MockOptions, MockServer
     from doctor.net.loopback import is_loopback_host
 
-    overrides = {"reply": reply} if reply is not None else {}
+    overrides: Dict[str, Any] = {"reply": reply} if reply is not None else {}
     options = MockOptions(
         scenario=scenario, host=host, port=port,
         certfile=str(tls_cert) if tls_cert else None, keyfile=str(tls_key) if tls_key else None,
@@ -88,7 +88,7 @@ def command(
     server = MockServer(options)
     try:
         server.start()
-    except Exception as exc:  # noqa: BLE001 - every start failure is a one-line usage error
+    except Exception as exc:  # noqa: BLE001  # every start failure is a one-line usage error
         _fail(_start_error_text(exc, options.host, options.port, options.certfile, options.keyfile))
 
     warning = None if is_loopback_host(host) else (
@@ -171,7 +171,7 @@ def _start_error_text(exc: BaseException, host: str, port: int, certfile: Option
     if isinstance(exc, OSError):
         if exc.filename and exc.filename in (certfile, keyfile):
             return f"cannot read {exc.filename}: {exc.strerror or exc}"
-        messages = {
+        messages: Dict[Optional[int], str] = {
             errno.EADDRINUSE: f"port {port} on {host} is already in use; pick another with --port (0: any free port)",
             errno.EACCES: f"permission denied binding {host}:{port}; use a port above 1023",
             errno.EADDRNOTAVAIL: f"cannot bind {host}: no such address on this machine",

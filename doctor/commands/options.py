@@ -2,16 +2,11 @@
 
 # No `from __future__ import annotations` here or in command modules: typer < 0.13 reads
 # annotations without evaluating them and would silently ignore the Annotated options.
-from typing import Any, Callable, Optional
+from typing import Annotated, Any, Callable, Optional
 
 import typer
 
 from doctor.settings import MAX_RUNS, MAX_SECONDS, runs_problem, seconds_problem
-
-try:  # Python 3.9+: typing.Annotated; typing_extensions only as a fallback for old typer stacks
-    from typing import Annotated
-except ImportError:  # pragma: no cover
-    from typing_extensions import Annotated  # type: ignore[assignment]
 
 
 def _bounded(problem_of: Callable[[Any], Optional[str]]) -> Callable[[Any], Any]:

@@ -9,12 +9,18 @@ from __future__ import annotations
 import sys
 import threading
 import time
-from typing import Any, Collection, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Collection, Optional, Tuple, Union
 
 import typer
 
 from doctor.model import ExitCode, Report
 from doctor.settings import Settings, UsageError
+
+if TYPE_CHECKING:  # rich loads lazily; these names are for the checker only
+    from rich.console import Console
+    from rich.status import Status
+
+    from doctor.model import CheckResult
 
 
 def usage_error(message: str) -> typer.Exit:
@@ -53,7 +59,7 @@ def run_and_present(settings: Settings, *, as_json: bool, groups: Optional[Colle
     with _spinner(spinner_console, "checking…") as spin:
         live = _live_text(settings, as_json, spin)
 
-        def on_result(result):  # type: ignore[no-untyped-def]
+        def on_result(result: CheckResult) -> None:
             with _output_lock:
                 if renderer is not None:
                     renderer.result(result)
@@ -133,20 +139,20 @@ def _live_text(settings: Settings, as_json: bool, spin: Any) -> Optional[_LiveTe
 
 
 class _NoSpinner:
-    def __enter__(self) -> "_NoSpinner":
+    def __enter__(self) -> _NoSpinner:
         return self
 
     def __exit__(self, *exc: object) -> None:
         return None
 
-    def update(self, text: str) -> None:
+    def update(self, text: str) -> None:  # noqa: ARG002  # rich.status.Status.update's signature
         return None
 
     def stop(self) -> None:
         return None
 
 
-def _spinner(console, text: str):  # type: ignore[no-untyped-def]
+def _spinner(console: Console, text: str) -> Union[_NoSpinner, Status]:
     """A transient spinner on terminals only: CI logs get no control characters."""
     if not console.is_terminal or console.is_dumb_terminal:
         return _NoSpinner()

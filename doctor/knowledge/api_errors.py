@@ -92,7 +92,7 @@ def diagnosis_for(status: int, error: ApiError, kind: str) -> Tuple[str, Optiona
     return "unexpected_status", None
 
 
-def parse_error(body: bytes, content_type: str = "") -> Optional[ApiError]:
+def parse_error(body: bytes) -> Optional[ApiError]:
     """The error object of an API refusal, or None when the body is not a JSON error.
 
     Shapes: OpenAI `{"error": {"message", "type", "param", "code"}}`; vLLM's

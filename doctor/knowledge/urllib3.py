@@ -105,7 +105,7 @@ def predict_import(
     ssl_available: bool,
     ssl_version: Optional[str],
     ssl_version_info: Tuple[int, ...],
-    filter_actions: Mapping[str, str] = {},  # noqa: B006  # read-only
+    filter_actions: Mapping[str, str] = {},  # read-only
 ) -> Prediction:
     """What `import urllib3` of this version does on this TLS library, under the user's
     warning filters (`filter_actions`: wording -> action, from the probe)."""

@@ -46,7 +46,7 @@ def _chunk(meta: wire.CompletionMeta, delta: dict) -> bytes:
     return wire.http_chunk(wire.sse_data(wire.chunk(meta, delta)))
 
 
-def _slowloris(write: Write, stopping: threading.Event, meta: wire.CompletionMeta) -> None:
+def _slowloris(write: Write, stopping: threading.Event, meta: wire.CompletionMeta) -> None:  # noqa: ARG001  # a behaviour's shape
     head = _STREAM_HEAD[:-2] + b"x-padding: " + b"a" * 100_000
     for byte in head:
         write(bytes([byte]))
@@ -98,7 +98,7 @@ def gzip_bomb() -> bytes:
     so every further identical block compresses to the very same bytes; the trailer's CRC and
     size are computed over the whole inflated text, so a client can decode it to the end.
     """
-    global _bomb
+    global _bomb  # noqa: PLW0603  # built once, on first use, under the lock (1 MB; most runs never need it)
     with _bomb_lock:
         if _bomb is None:
             prefix = b'data: {"choices": [{"delta": {"content": "'
@@ -116,7 +116,7 @@ def gzip_bomb() -> bytes:
         return _bomb
 
 
-def _gzip_bomb(write: Write, stopping: threading.Event, meta: wire.CompletionMeta) -> None:
+def _gzip_bomb(write: Write, stopping: threading.Event, meta: wire.CompletionMeta) -> None:  # noqa: ARG001  # a behaviour's shape
     body = gzip_bomb()
     write(wire.format_head(200, "OK", (
         ("content-type", "text/event-stream; charset=utf-8"), ("content-encoding", "gzip"),

@@ -32,7 +32,6 @@ from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 from urllib.parse import parse_qs, quote, urlsplit
 
 from doctor.mock import hostile, wire
-from doctor.net.loopback import is_loopback_host
 from doctor.mock.scenarios import (
     CHAT,
     DEFAULT_MODELS,
@@ -184,7 +183,7 @@ class Route:
 @dataclass(frozen=True)
 class _RouteSpec:
     method: str
-    pattern: "re.Pattern[str]"
+    pattern: re.Pattern[str]
     name: str
     flavour: str
 
@@ -348,7 +347,7 @@ class _Responder:
         if route is None:
             return self._unknown_url(req, path_known)
         if route.flavour == "azure" and "api-version" not in req.params:
-            return self._error_json(req, route, 404, wire.azure_error("404", "Resource not found"))
+            return self._error_json(route, 404, wire.azure_error("404", "Resource not found"))
         body, body_ok = parse_json_body(req.raw_body)
         refusal = self._auth_refusal(req, route) or self._scenario_refusal(req, route, body)
         if refusal is not None:
@@ -357,7 +356,7 @@ class _Responder:
 
     # headers
 
-    def _headers(self, req: Incoming, flavour: str, content_type: str,
+    def _headers(self, flavour: str, content_type: str,
                  extra: Sequence[Tuple[str, str]] = ()) -> HeaderList:
         headers: List[Tuple[str, str]] = [("content-type", content_type)]
         if flavour == "azure":
@@ -388,23 +387,23 @@ class _Responder:
     def _timed(self, flavour: str) -> bool:
         return flavour == "openai" and self.scenario.openai_headers
 
-    def _json(self, req: Incoming, flavour: str, status: int, body: Any,
+    def _json(self, flavour: str, status: int, body: Any,
               extra: Sequence[Tuple[str, str]] = (), not_before: float = 0.0) -> Reply:
         return Reply(
             status,
-            self._headers(req, flavour, "application/json", extra),
+            self._headers(flavour, "application/json", extra),
             wire.json_bytes(body),
             not_before=not_before,
             timed=self._timed(flavour),
         )
 
-    def _error_json(self, req: Incoming, route: Optional[Route], status: int, body: Any,
+    def _error_json(self, route: Optional[Route], status: int, body: Any,
                     extra: Sequence[Tuple[str, str]] = ()) -> Reply:
-        return self._json(req, route.flavour if route else "openai", status, body, extra)
+        return self._json(route.flavour if route else "openai", status, body, extra)
 
     # edges: something that is not the API answers
 
-    def _portal(self, req: Incoming) -> Reply:
+    def _portal(self, req: Incoming) -> Reply:  # noqa: ARG002  # an edge handler: same shape as _redirect
         headers = (("content-type", "text/html; charset=utf-8"), ("cache-control", "no-store"))
         return Reply(200, headers, _PORTAL_PAGE)
 
@@ -422,7 +421,7 @@ class _Responder:
 
     def _unknown_url(self, req: Incoming, path_known: bool) -> Reply:
         if req.path.startswith("/openai/"):
-            return self._error_json(req, Route(MODELS, "azure"), 404, wire.azure_error("404", "Resource not found"))
+            return self._error_json(Route(MODELS, "azure"), 404, wire.azure_error("404", "Resource not found"))
         if req.path.startswith("/v1/") or path_known:
             message = f"Invalid URL ({req.method} {req.path})"
         else:
@@ -430,7 +429,7 @@ class _Responder:
                 f"Unknown request URL: {req.method} {req.path}. Please check the URL for typos, "
                 "or see the docs at https://platform.openai.com/docs/api-reference/."
             )
-        return self._error_json(req, None, 404, wire.openai_error(message, "invalid_request_error", None))
+        return self._error_json(None, 404, wire.openai_error(message, "invalid_request_error", None))
 
     def _render_error(self, req: Incoming, route: Route, error: ErrorReply, body: Any) -> Reply:
         values = {
@@ -443,7 +442,7 @@ class _Responder:
             payload = wire.azure_error(error.azure.code, error.azure.message.format_map(values))
         else:
             payload = wire.openai_error(error.message.format_map(values), error.type, error.code, error.param)
-        return self._error_json(req, route, error.status, payload, error.headers)
+        return self._error_json(route, error.status, payload, error.headers)
 
     def _auth_refusal(self, req: Incoming, route: Route) -> Optional[Reply]:
         key = presented_key(req.headers, route.flavour)
@@ -471,23 +470,23 @@ class _Responder:
     def _model_available(self, model: str) -> bool:
         return self.scenario.accept_any_model or model in self.visible_models()
 
-    def _models(self, req: Incoming, route: Route, body: Any) -> Reply:
+    def _models(self, req: Incoming, route: Route, body: Any) -> Reply:  # noqa: ARG002  # a route handler's shape
         if route.flavour == "azure":
-            return self._json(req, route.flavour, 200, wire.azure_model_list(self.visible_models()))
-        return self._json(req, route.flavour, 200, wire.model_list(self.visible_models(), self.scenario.model_owner))
+            return self._json(route.flavour, 200, wire.azure_model_list(self.visible_models()))
+        return self._json(route.flavour, 200, wire.model_list(self.visible_models(), self.scenario.model_owner))
 
-    def _model(self, req: Incoming, route: Route, body: Any) -> Reply:
+    def _model(self, req: Incoming, route: Route, body: Any) -> Reply:  # noqa: ARG002  # a route handler's shape
         model = route.target or ""
         if self._model_available(model):
-            return self._json(req, route.flavour, 200, wire.model_object(model, self.scenario.model_owner))
+            return self._json(route.flavour, 200, wire.model_object(model, self.scenario.model_owner))
         message = f"The model `{model}` does not exist or you do not have access to it."
-        return self._json(req, route.flavour, 404,
+        return self._json(route.flavour, 404,
                           wire.openai_error(message, "invalid_request_error", "model_not_found", "model"))
 
     # chat
 
     def _chat(self, req: Incoming, route: Route, body: Any) -> AnyReply:
-        refusal = self._chat_request_refusal(req, route, body)
+        refusal = self._chat_request_refusal(route, body)
         if refusal is not None:
             return refusal
         if self.scenario.hostile and body.get("stream") is True:
@@ -499,50 +498,50 @@ class _Responder:
         meta = wire.CompletionMeta.new(plan.model, azure_filters=route.flavour == "azure")
         done_at = plan.due(len(plan.tokens) - 1) if plan.tokens else plan.first_due
         payload = wire.completion(meta, plan.content, plan.finish_reason, plan.usage(), plan.reasoning)
-        return self._json(req, route.flavour, 200, payload, not_before=done_at)
+        return self._json(route.flavour, 200, payload, not_before=done_at)
 
-    def _chat_request_refusal(self, req: Incoming, route: Route, body: Any) -> Optional[Reply]:
+    def _chat_request_refusal(self, route: Route, body: Any) -> Optional[Reply]:
         """The checks OpenAI makes on the body itself, in the order it reports them."""
         if body is _INVALID or not isinstance(body, dict):
-            return self._json(req, route.flavour, 400,
+            return self._json(route.flavour, 400,
                               wire.openai_error(_INVALID_JSON_MESSAGE, "invalid_request_error", None))
         model = _requested_model(route, body)
         if route.flavour == "openai" and not body.get("model"):
-            return self._bad_request(req, route, "you must provide a model parameter", None, None)
+            return self._bad_request(route, "you must provide a model parameter", None, None)
         messages = body.get("messages")
         if messages is None:
-            return self._bad_request(req, route, "Missing required parameter: 'messages'.", "messages",
+            return self._bad_request(route, "Missing required parameter: 'messages'.", "messages",
                                      "missing_required_parameter")
         if isinstance(messages, list) and not messages:
             return self._bad_request(
-                req, route,
+                route,
                 "Invalid 'messages': empty array. Expected an array with minimum length 1, but got an empty "
                 "array instead.", "messages", "empty_array")
         if not self._model_available(model):
-            return self._missing_model(req, route, model)
+            return self._missing_model(route, model)
         if NON_CHAT_MODEL_RE.match(model) and not self.scenario.accept_any_model:
             message = ("This is not a chat model and thus not supported in the v1/chat/completions endpoint. "
                        "Did you mean to use v1/completions?")
-            return self._json(req, route.flavour, 404, wire.openai_error(message, "invalid_request_error", None, "model"))
+            return self._json(route.flavour, 404, wire.openai_error(message, "invalid_request_error", None, "model"))
         if REASONING_MODEL_RE.match(model) and "max_tokens" in body:
             return self._bad_request(
-                req, route,
+                route,
                 "Unsupported parameter: 'max_tokens' is not supported with this model. Use "
                 "'max_completion_tokens' instead.", "max_tokens", "unsupported_parameter")
         return None
 
-    def _bad_request(self, req: Incoming, route: Route, message: str, param: Optional[str],
+    def _bad_request(self, route: Route, message: str, param: Optional[str],
                      code: Optional[str]) -> Reply:
-        return self._json(req, route.flavour, 400, wire.openai_error(message, "invalid_request_error", code, param))
+        return self._json(route.flavour, 400, wire.openai_error(message, "invalid_request_error", code, param))
 
-    def _missing_model(self, req: Incoming, route: Route, model: str) -> Reply:
+    def _missing_model(self, route: Route, model: str) -> Reply:
         if route.flavour == "azure":
-            return self._json(req, route.flavour, 404, wire.azure_error(
+            return self._json(route.flavour, 404, wire.azure_error(
                 "DeploymentNotFound",
                 "The API deployment for this resource does not exist. If you created the deployment "
                 "within the last 5 minutes, please wait a moment and try again."))
         message = f"The model `{model}` does not exist or you do not have access to it."
-        return self._json(req, route.flavour, 404,
+        return self._json(route.flavour, 404,
                           wire.openai_error(message, "invalid_request_error", "model_not_found"))
 
     def _chat_plan(self, req: Incoming, route: Route, body: Dict[str, Any]) -> _ChatPlan:
@@ -562,7 +561,8 @@ class _Responder:
         if limit is not None:
             content = content[:limit]
         reasoning = wire.split_tokens(REASONING_TEXT) if behaviour.reasoning else []
-        stream_options = body.get("stream_options") if isinstance(body.get("stream_options"), dict) else {}
+        requested = body.get("stream_options")
+        stream_options: Dict[str, Any] = requested if isinstance(requested, dict) else {}
         return _ChatPlan(
             model=_requested_model(route, body),
             tokens=tuple([("reasoning_content", t) for t in reasoning] + [("content", t) for t in content]),
@@ -596,7 +596,7 @@ class _Responder:
         last_due = plan.due(len(tokens) - 1) if tokens else start
         steps += [Step(last_due, payload) for payload in _ending_events(behaviour.ending, meta, plan, behaviour.odd)]
         return StreamReply(
-            headers=self._headers(req, route.flavour, "text/event-stream; charset=utf-8",
+            headers=self._headers(route.flavour, "text/event-stream; charset=utf-8",
                                   (("cache-control", "no-cache"),)),
             steps=tuple(steps),
             ending=behaviour.ending,
@@ -690,7 +690,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.scheme = "https"
         super().setup()
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+    def log_message(self, format: str, *args: Any) -> None:
         _log.debug("%s %s", self.address_string(), format % args)
 
     def _dispatch(self) -> None:
@@ -867,7 +867,7 @@ class _HTTPServer(ThreadingHTTPServer):
             except OSError:
                 pass
 
-    def handle_error(self, request: Any, client_address: Any) -> None:
+    def handle_error(self, request: Any, client_address: Any) -> None:  # noqa: ARG002  # socketserver's signature
         # Clients hanging up, failed TLS handshakes and stop() closing sockets are all normal here.
         _log.debug("connection from %s ended with an error", client_address, exc_info=True)
 
@@ -1029,13 +1029,13 @@ class MockServer:
     def _control_json(self, body: Any) -> Reply:
         return Reply(200, (("content-type", "application/json"),), wire.json_bytes(body))
 
-    def _control_health(self, req: Incoming) -> Reply:
+    def _control_health(self, req: Incoming) -> Reply:  # noqa: ARG002  # a control handler's shape
         return self._control_json({"status": "ok", "scenario": self.scenario.name})
 
-    def _control_requests(self, req: Incoming) -> Reply:
+    def _control_requests(self, req: Incoming) -> Reply:  # noqa: ARG002  # a control handler's shape
         return self._control_json([r.to_json() for r in self.requests])
 
-    def _control_clear(self, req: Incoming) -> Reply:
+    def _control_clear(self, req: Incoming) -> Reply:  # noqa: ARG002  # a control handler's shape
         self.clear_requests()
         return self._control_json({"cleared": True})
 

@@ -17,7 +17,6 @@ import uuid
 from dataclasses import dataclass
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
-
 _ALNUM = string.ascii_letters + string.digits
 # One "word-ish" token: optional leading whitespace, then a word or a punctuation run glued to the
 # word after it ("-doctor", "'s"). Trailing whitespace is its own token so the pieces join back
@@ -71,7 +70,7 @@ def go_duration(seconds: float) -> str:
     if seconds <= 0:
         return "0s"
     if seconds < 1:
-        return f"{int(round(seconds * 1000))}ms"
+        return f"{round(seconds * 1000)}ms"
     minutes, rest = divmod(seconds, 60)
     rest_text = f"{rest:.3f}".rstrip("0").rstrip(".")
     if minutes:

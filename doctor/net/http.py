@@ -26,7 +26,7 @@ import ssl
 import threading
 import warnings
 from dataclasses import dataclass
-from typing import Any, Dict, Mapping, Optional, Tuple
+from typing import Any, Dict, List, Mapping, Optional, Tuple
 from urllib.parse import urlsplit, urlunsplit
 
 from doctor.net.connect import ConnectError, connect
@@ -68,7 +68,7 @@ def import_urllib3() -> Any:
                 import urllib3
                 import urllib3.connection
                 import urllib3.connectionpool
-            except Exception as exc:  # ImportError, or a warning turned into an error elsewhere
+            except Exception as exc:  # noqa: BLE001  # ImportError, a warning made an error, a broken dependency: a finding
                 raise Urllib3Unavailable(f"{type(exc).__name__}: {exc}") from None
     return urllib3
 
@@ -152,7 +152,7 @@ def exchange(
             timeout=urllib3.Timeout(connect=timeout_s, read=timeout_s),
             preload_content=False, decode_content=True,
         )
-        body, truncated = _read_body(response, marks, state)
+        body, truncated = _read_body(response, state)
         failure = _deadline_failure(deadline)
         if failure is None and truncated:
             failure = HttpFailure("body", "too_long", f"the server kept sending past {MAX_BODY_BYTES // (1024 * 1024)} MB")
@@ -182,8 +182,8 @@ def _deadline_failure(deadline: Deadline) -> Optional[HttpFailure]:
     return HttpFailure(phase, "too_slow", f"{what} did not arrive whole within {seconds:g} s (sent too slowly, or not at all)")
 
 
-def _read_body(response: Any, marks: Marks, state: Dict[str, Any]) -> Tuple[bytes, bool]:
-    chunks = []
+def _read_body(response: Any, state: Dict[str, Any]) -> Tuple[bytes, bool]:
+    chunks: List[bytes] = []
     size = 0
     state["phase"] = "body"
     while size <= MAX_BODY_BYTES:
@@ -225,9 +225,9 @@ def _failure_from(exc: BaseException, state: Dict[str, Any]) -> HttpFailure:
     return HttpFailure(phase, "failed", f"{type(exc).__name__}: {exc}")
 
 
-def _exception_chain(exc: BaseException) -> list:
-    seen = []
-    todo = [exc]
+def _exception_chain(exc: BaseException) -> List[BaseException]:
+    seen: List[BaseException] = []
+    todo: List[Optional[BaseException]] = [exc]
     while todo and len(seen) < 20:
         item = todo.pop(0)
         if item is None or any(item is s for s in seen):
@@ -239,18 +239,22 @@ def _exception_chain(exc: BaseException) -> list:
     return seen
 
 
-def _pool_manager(urllib3: Any, marks: Marks, state: Dict[str, Any], timeout_s: float,
+def _pool_manager(urllib3: Any, marks: Marks, state: Dict[str, Any], timeout_s: float,  # noqa: C901  # the count is the nested mixin: five short try/excepts closing over this request's marks and state
                   ssl_context: Optional[ssl.SSLContext], proxy_url: Optional[str]) -> Any:
     from urllib3.connection import HTTPConnection, HTTPSConnection
     from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
-    def note(phase: str, exc: BaseException, kind: str, message: str, tls: Optional[TlsFailure] = None) -> None:
+    def note(phase: str, kind: str, message: str, tls: Optional[TlsFailure] = None) -> None:
         state.setdefault("failure", HttpFailure(phase, kind, message, tls))
 
     class _Timed:
         """Timestamps each phase of the connection it is mixed into."""
 
-        def _new_conn(self):  # type: ignore[no-untyped-def]
+        host: str  # the connection class it is mixed into sets these
+        port: int
+        timeout: Any
+
+        def _new_conn(self) -> socket.socket:
             host = getattr(self, "_dns_host", None) or self.host
             budget = self.timeout if isinstance(self.timeout, (int, float)) else timeout_s
             state["phase"] = "dns"
@@ -258,7 +262,7 @@ def _pool_manager(urllib3: Any, marks: Marks, state: Dict[str, Any], timeout_s: 
             try:
                 resolution = resolve(host.strip("[]"), self.port, budget)
             except ResolveError as exc:
-                note("dns", exc, exc.kind, f"{exc.host}: {exc.reason}")
+                note("dns", exc.kind, f"{exc.host}: {exc.reason}")
                 raise
             marks.mark("dns_end")
             state["phase"] = "connect"
@@ -266,7 +270,7 @@ def _pool_manager(urllib3: Any, marks: Marks, state: Dict[str, Any], timeout_s: 
             try:
                 sock, address, _elapsed, _attempts = connect(resolution.addresses, budget, socket_options=options)
             except ConnectError as exc:
-                note("connect", exc, exc.kind, exc.reason)
+                note("connect", exc.kind, exc.reason)
                 raise
             marks.mark("connect_end")
             state["deadline"].watch(sock)
@@ -274,58 +278,58 @@ def _pool_manager(urllib3: Any, marks: Marks, state: Dict[str, Any], timeout_s: 
             state["phase"] = "tls" if isinstance(self, HTTPSConnection) else "send"
             return sock
 
-        def _tunnel(self):  # type: ignore[no-untyped-def]
+        def _tunnel(self) -> Any:
             state["phase"] = "proxy"
             state["deadline"].arm(timeout_s, "proxy")
             try:
-                result = super()._tunnel()  # type: ignore[misc]
+                result = super()._tunnel()  # type: ignore[misc]  # a mixin: the urllib3 class after it has this
             except Exception as exc:
                 if not isinstance(exc, OSError):  # http.client's HTTPException: a head past its limits
-                    note("proxy", exc, "too_long", f"the proxy's answer to CONNECT is too long ({exc})")
+                    note("proxy", "too_long", f"the proxy's answer to CONNECT is too long ({exc})")
                     raise
                 text = str(exc)
                 kind = "auth_required" if " 407" in text else "timeout" if isinstance(exc, socket.timeout) else "refused"
-                note("proxy", exc, kind, text.replace("Tunnel connection failed: ", "the proxy answered CONNECT with "))
+                note("proxy", kind, text.replace("Tunnel connection failed: ", "the proxy answered CONNECT with "))
                 raise
             state["deadline"].disarm()
             marks.mark("proxy_end")
             state["phase"] = "tls"
             return result
 
-        def connect(self):  # type: ignore[no-untyped-def]
+        def connect(self) -> None:
             try:
-                super().connect()  # type: ignore[misc]
+                super().connect()  # type: ignore[misc]  # a mixin: the urllib3 class after it has this
             except Exception as exc:
                 if state.get("phase") == "tls":
                     failure = classify(exc)
                     if type(exc).__name__ == "CertificateError":  # urllib3's own hostname matcher
                         failure = TlsFailure("hostname_mismatch", str(exc))
-                    note("tls", exc, failure.kind, failure.message, failure)
+                    note("tls", failure.kind, failure.message, failure)
                 raise
             if isinstance(self, HTTPSConnection):
                 marks.mark("tls_end")
             state["phase"] = "send"
 
-        def request(self, *args, **kwargs):  # type: ignore[no-untyped-def]
-            result = super().request(*args, **kwargs)  # type: ignore[misc]
+        def request(self, *args: Any, **kwargs: Any) -> Any:
+            result = super().request(*args, **kwargs)  # type: ignore[misc]  # a mixin: the urllib3 class after it has this
             marks.mark("sent")
             state["phase"] = "response"
             state["deadline"].arm(timeout_s, "response")
             return result
 
-        def getresponse(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        def getresponse(self, *args: Any, **kwargs: Any) -> Any:
             try:
-                response = super().getresponse(*args, **kwargs)  # type: ignore[misc]
-            except (socket.timeout, TimeoutError) as exc:
-                note("response", exc, "timeout", "no response within the read timeout")
+                response = super().getresponse(*args, **kwargs)  # type: ignore[misc]  # a mixin: the urllib3 class after it has this
+            except (socket.timeout, TimeoutError):
+                note("response", "timeout", "no response within the read timeout")
                 raise
             except Exception as exc:
                 if type(exc).__name__ in ("ReadTimeoutError",):
-                    note("response", exc, "timeout", "no response within the read timeout")
+                    note("response", "timeout", "no response within the read timeout")
                 elif type(exc).__name__ in _HEAD_TOO_LONG or str(exc) in _HEAD_TOO_LONG:
-                    note("response", exc, "too_long", f"the response head is too long ({exc})")
+                    note("response", "too_long", f"the response head is too long ({exc})")
                 elif type(exc).__name__ in ("RemoteDisconnected", "BadStatusLine", "ConnectionResetError", "ProtocolError"):
-                    note("response", exc, "closed", "the server closed the connection without answering")
+                    note("response", "closed", "the server closed the connection without answering")
                 raise
             marks.mark("head")
             state["deadline"].arm(timeout_s, "body")

@@ -115,9 +115,12 @@ def handshake(sock: socket.socket, server_hostname: str, context: ssl.SSLContext
     sock.settimeout(timeout_s)
     try:
         tls = context.wrap_socket(sock, server_hostname=server_hostname.strip("[]"))
-    except BaseException as exc:
+    except Exception as exc:  # noqa: BLE001  # whatever the handshake raised, classify() names it
         sock.close()
         raise TlsError(classify(exc), ms(now() - started)) from None
+    except BaseException:  # interrupted (Ctrl-C, SystemExit): close the socket and let it through
+        sock.close()
+        raise
     elapsed = ms(now() - started)
     cipher = tls.cipher()
     der = tls.getpeercert(binary_form=True)

@@ -130,7 +130,8 @@ def sdk_trust(
     return _httpx_trust(inputs, f"{label} (httpx)", isfile=isfile, isdir=isdir)
 
 
-def _httpx2_trust(inputs: TrustInputs, client: str, *, isfile, isdir, listdir) -> TrustSpec:
+def _httpx2_trust(inputs: TrustInputs, client: str, *, isfile: Callable[[str], bool], isdir: Callable[[str], bool],
+                  listdir: Callable[[str], list]) -> TrustSpec:
     strict = _strict(inputs)
     if inputs.ssl_cert_file:
         problem = _file_problem("SSL_CERT_FILE", inputs.ssl_cert_file, isfile, isdir)
@@ -159,7 +160,7 @@ def _httpx2_trust(inputs: TrustInputs, client: str, *, isfile, isdir, listdir) -
     return TrustSpec("sdk", client, source, cafile=cafile, capath=capath, strict=False, problem=problem)
 
 
-def _httpx_trust(inputs: TrustInputs, client: str, *, isfile, isdir) -> TrustSpec:
+def _httpx_trust(inputs: TrustInputs, client: str, *, isfile: Callable[[str], bool], isdir: Callable[[str], bool]) -> TrustSpec:
     modern = _version_tuple(inputs.httpx_version or "0.28") >= (0, 28)
     # httpx 0.28 uses ssl.create_default_context(...) (strict on 3.13+) and fails on a missing
     # SSL_CERT_FILE; older httpx built a bare context and silently ignored a missing path.

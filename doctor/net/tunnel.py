@@ -43,7 +43,7 @@ def basic_proxy_authorization(username: Optional[str], password: Optional[str]) 
     """`Basic ...` from the user:password of a proxy URL (percent-decoded, as httpx does)."""
     if not username:
         return None
-    raw = f"{unquote(username)}:{unquote(password or '')}".encode("utf-8")
+    raw = f"{unquote(username)}:{unquote(password or '')}".encode()
     return "Basic " + base64.b64encode(raw).decode("ascii")
 
 

@@ -10,9 +10,12 @@ from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass
-from typing import Dict, List, Mapping, Optional, Set, Tuple
+from typing import TYPE_CHECKING, Dict, List, Mapping, Optional, Set, Tuple
 
 from doctor.probe.facts import InterpreterFacts, normalize_name
+
+if TYPE_CHECKING:
+    from packaging.requirements import Requirement
 
 
 @dataclass(frozen=True)
@@ -152,8 +155,10 @@ def _shortest_path(graph: Mapping[str, List[ActiveRequirement]], start: str, goa
         node = queue.popleft()
         if node == goal:
             path = [node]
-            while previous[path[-1]] is not None:
-                path.append(previous[path[-1]])  # type: ignore[arg-type]
+            step = previous[node]
+            while step is not None:
+                path.append(step)
+                step = previous[step]
             return list(reversed(path))
         for req in graph.get(node, []):
             if req.child_key not in previous:
@@ -162,7 +167,7 @@ def _shortest_path(graph: Mapping[str, List[ActiveRequirement]], start: str, goa
     return None
 
 
-def _applies(requirement, env: Mapping[str, str], extras: Set[str]) -> bool:  # type: ignore[no-untyped-def]
+def _applies(requirement: Requirement, env: Mapping[str, str], extras: Set[str]) -> bool:
     if requirement.marker is None:
         return True
     from packaging.markers import UndefinedComparison, UndefinedEnvironmentName

@@ -176,7 +176,7 @@ class InterpreterFacts:
     # --- building from the probe's JSON --------------------------------------------------
 
     @classmethod
-    def from_probe(cls, answer: Any, *, wall_ms: float = 0.0) -> "InterpreterFacts":
+    def from_probe(cls, answer: Any, *, wall_ms: float = 0.0) -> InterpreterFacts:
         """Parse the probe's answer; raises ProbeFailed (only) when it is not one.
 
         The answer comes from another program (any executable can be passed as `--python`),
@@ -191,7 +191,7 @@ class InterpreterFacts:
             raise ProbeFailed(f"the target's probe answer has the wrong shape: {exc}") from None
 
     @classmethod
-    def _from_answer(cls, answer: Mapping[str, Any], wall_ms: float) -> "InterpreterFacts":
+    def _from_answer(cls, answer: Mapping[str, Any], wall_ms: float) -> InterpreterFacts:
         top = _Raw(answer, "")
         if top.flag("too_old"):
             return cls(
@@ -296,10 +296,10 @@ class _Raw:
             raise _WrongShape(f"{self.path}{key} is not a list of texts")
         return tuple(values)
 
-    def section(self, key: str) -> "_Raw":
+    def section(self, key: str) -> _Raw:
         return _Raw(self._get(key, (Mapping,), "a mapping") or {}, f"{self.path}{key}.")
 
-    def items(self, key: str) -> "list[_Raw]":
+    def items(self, key: str) -> list[_Raw]:
         values = self._list(key)
         if not all(isinstance(v, Mapping) for v in values):
             raise _WrongShape(f"{self.path}{key} is not a list of mappings")
@@ -380,7 +380,7 @@ def _ca_variable(raw: _Raw) -> CaVariable:
     return CaVariable(name=raw.text("name"), value=raw.text("value"), expected=raw.text("expected"), path=_path_facts(raw))
 
 
-def _urllib3(raw: _Raw, distributions: "list[_Raw]") -> Urllib3Import:
+def _urllib3(raw: _Raw, distributions: list[_Raw]) -> Urllib3Import:
     if "error" in raw.raw and "installed" not in raw.raw:
         return Urllib3Import(installed=False, error_message=raw.opt_text("error"))
     # The imported module's own version first; its metadata when the import failed and the

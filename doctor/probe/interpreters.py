@@ -6,7 +6,7 @@ import os
 import shutil
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Sequence
 
 from doctor.knowledge.pythons import PROBE_MIN_PYTHON
 from doctor.model import Target
@@ -37,15 +37,16 @@ def select_target(settings: Settings) -> Target:
     return Target(python=current_python(), selected_by=SELECTED_BY_SELF)
 
 
-def _resolve_flag(value: str, cwd: "Path | None") -> str:
+def _resolve_flag(value: str, cwd: Path | None) -> str:
     path = Path(value).expanduser()
     if not path.is_absolute() and os.sep not in value:
         found = shutil.which(value)
         if found:
             return found
-    if not path.is_absolute() and cwd is None:
-        raise UsageError(f"--python {value}: a relative path, but the working directory no longer exists")
-    path = path if path.is_absolute() else cwd / path
+    if not path.is_absolute():
+        if cwd is None:
+            raise UsageError(f"--python {value}: a relative path, but the working directory no longer exists")
+        path = cwd / path
     if path.is_dir():
         venv_python = _venv_python(path)
         if venv_python is not None:
@@ -58,7 +59,7 @@ def _resolve_flag(value: str, cwd: "Path | None") -> str:
     return str(path)
 
 
-def _venv_python(venv: Path) -> "Path | None":
+def _venv_python(venv: Path) -> Path | None:
     names = ("Scripts/python.exe",) if sys.platform == "win32" else ("bin/python", "bin/python3")
     for name in names:
         candidate = venv / name
@@ -95,7 +96,7 @@ else:
     namespace = {"__name__": "chat_doctor_probe"}
     exec(compile(sys.stdin.read(), "<chat-doctor probe>", "exec"), namespace)
     namespace["main"](mark)
-""" % (*_MARK_PARTS, PROBE_MIN_PYTHON)
+""" % (*_MARK_PARTS, PROBE_MIN_PYTHON)  # noqa: UP031  # Python source for 2.7: %r keeps its braces plain
 
 # Below this a healthy but cold interpreter (first start after boot, antivirus, network
 # home directories) may not answer in time; above it, a hung target delays the report.
@@ -115,14 +116,14 @@ def probe_source() -> str:
 
 
 # Probes launched by `prestart`, keyed by interpreter and environment; taken by run_probe.
-_PRESTARTED: "dict[tuple, _RunningProbe]" = {}
+_PRESTARTED: dict[tuple, _RunningProbe] = {}
 
 
-def _prestart_key(python: str, child_env: "dict[str, str]") -> tuple:
+def _prestart_key(python: str, child_env: dict[str, str]) -> tuple:
     return (python, tuple(sorted(child_env.items())))
 
 
-def prestart(argv: "list[str]") -> None:
+def prestart(argv: Sequence[str]) -> None:
     """For `chat-doctor check`, launch the probe before the CLI framework is even imported.
 
     Loading typer, pydantic and rich costs a few hundred milliseconds; the probe runs in
@@ -152,7 +153,7 @@ def prestart(argv: "list[str]") -> None:
     atexit.register(running.abandon)
 
 
-def run_probe(python: str, env: "dict[str, str] | None", timeout_s: float) -> "InterpreterFacts":
+def run_probe(python: str, env: dict[str, str] | None, timeout_s: float) -> InterpreterFacts:
     """Run the stdlib-only probe inside `python` and return its facts.
 
     Raises ProbeFailed (never anything else) when the target is not a Python, crashes,
@@ -164,7 +165,7 @@ def run_probe(python: str, env: "dict[str, str] | None", timeout_s: float) -> "I
     return running.finish(probe_timeout(timeout_s))
 
 
-def _child_env(env: "dict[str, str] | None") -> "dict[str, str]":
+def _child_env(env: dict[str, str] | None) -> dict[str, str]:
     child_env = dict(env if env is not None else os.environ)
     # A macOS framework launcher variable from chat-doctor's own venv would make the
     # target believe it is that venv's interpreter.
@@ -190,13 +191,13 @@ class _RunningProbe:
       target works while chat-doctor is still starting up (see `prestart`).
     """
 
-    def __init__(self, python: str, proc: "subprocess.Popen[bytes] | None", empty_dir: Any, started: float,
-                 feeder: Any, error: "str | None") -> None:
+    def __init__(self, python: str, proc: subprocess.Popen[bytes] | None, empty_dir: Any, started: float,
+                 feeder: Any, error: str | None) -> None:
         self.python, self.proc, self.empty_dir, self.started = python, proc, empty_dir, started
         self.feeder, self.error = feeder, error
 
     @classmethod
-    def start(cls, python: str, child_env: "dict[str, str]") -> "_RunningProbe":
+    def start(cls, python: str, child_env: dict[str, str]) -> _RunningProbe:
         import subprocess
         import tempfile
         import threading
@@ -221,7 +222,7 @@ class _RunningProbe:
         feeder.start()
         return cls(python, proc, empty_dir, started, feeder, None)
 
-    def finish(self, limit: float) -> "InterpreterFacts":
+    def finish(self, limit: float) -> InterpreterFacts:
         import signal
         import subprocess
         import time
@@ -253,9 +254,11 @@ class _RunningProbe:
             self.empty_dir.cleanup()
 
 
-def _feed(proc: "subprocess.Popen[bytes]", source: bytes) -> None:
+def _feed(proc: subprocess.Popen[bytes], source: bytes) -> None:
     """Write the probe to the target's stdin; a target that closes it early is judged by its output."""
     stdin = proc.stdin
+    if stdin is None:  # never: the probe is always started with stdin=PIPE
+        return
     try:
         stdin.write(source)
         stdin.close()
@@ -267,7 +270,7 @@ def _feed(proc: "subprocess.Popen[bytes]", source: bytes) -> None:
     proc.stdin = None  # communicate() must not touch the closed pipe again
 
 
-def _parse_answer(python: str, proc: Any, raw_out: bytes, raw_err: bytes, wall_ms: float) -> "InterpreterFacts":
+def _parse_answer(python: str, proc: Any, raw_out: bytes, raw_err: bytes, wall_ms: float) -> InterpreterFacts:
     import json
 
     from doctor.probe.facts import InterpreterFacts, ProbeFailed
@@ -290,7 +293,9 @@ def _parse_answer(python: str, proc: Any, raw_out: bytes, raw_err: bytes, wall_m
     return InterpreterFacts.from_probe(answer, wall_ms=round(wall_ms, 1))
 
 
-def _kill_group(proc: "subprocess.Popen[bytes]", signal: Any) -> None:
+def _kill_group(proc: subprocess.Popen[bytes], signal: Any) -> None:
+    import subprocess  # loaded already by the caller that started `proc`
+
     killpg = getattr(os, "killpg", None)  # POSIX only; elsewhere kill the process itself
     try:
         if killpg is None:
@@ -300,7 +305,7 @@ def _kill_group(proc: "subprocess.Popen[bytes]", signal: Any) -> None:
         proc.kill()
     try:
         proc.wait(timeout=5)
-    except Exception:  # noqa: BLE001  # a zombie we cannot reap must not hang the report
+    except subprocess.TimeoutExpired:  # a zombie we cannot reap must not hang the report
         pass
 
 

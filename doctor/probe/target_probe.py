@@ -278,7 +278,7 @@ def _urllib3(original_filters, preloaded):
             info["ok"] = True
             info["version"] = getattr(urllib3, "__version__", None)
             info["file"] = getattr(urllib3, "__file__", None)
-        except BaseException as exc:  # noqa: B036 - SystemExit from a broken package is a finding too
+        except BaseException as exc:
             info["ok"] = False
             info["error_type"] = "%s.%s" % (type(exc).__module__, type(exc).__name__)
             info["error_message"] = str(exc)
@@ -455,7 +455,7 @@ def _certifi():
     except Exception as exc:
         info["error"] = "%s: %s" % (type(exc).__name__, exc)
         return info
-    info.update(_describe_path(info["where"], "file"))
+    info.update(_describe_path(info["where"]))
     return info
 
 
@@ -466,12 +466,12 @@ def _ca_env():
         if value is None:
             continue
         record = {"name": name, "value": value, "expected": expected}
-        record.update(_describe_path(value, expected))
+        record.update(_describe_path(value))
         found.append(record)
     return found
 
 
-def _describe_path(path, expected):
+def _describe_path(path):
     info = {"exists": False, "is_file": False, "is_dir": False, "readable": False, "cert_count": 0}
     if not path:
         return info

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import re
-from typing import TYPE_CHECKING, Callable, Dict, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Callable, Dict, Optional, Tuple
 
 from doctor.model import CheckResult, Report, Status
 
@@ -39,15 +39,15 @@ def _verbose_extras() -> Dict[str, VerboseExtra]:
     return {**TIMELINE_EXTRAS, **SMOKE_EXTRAS}
 
 
-def make_console(*, stderr: bool = False) -> "Console":
+def make_console(*, stderr: bool = False) -> Console:
     from rich.console import Console
 
     # NO_COLOR (https://no-color.org: set and not empty) means no escape codes at all. rich's own
     # no_color only drops colours and keeps bold and dim, and a terminal still gets the
     # spinner's cursor codes: so the console is treated as what NO_COLOR asks for, plain text.
-    plain = {"force_terminal": False, "color_system": None, "no_color": True} if os.environ.get("NO_COLOR") else {}
+    plain: Dict[str, Any] = {"force_terminal": False, "color_system": None, "no_color": True} if os.environ.get("NO_COLOR") else {}
     # highlight=False: rich would otherwise colour numbers and paths inside our sentences.
-    console = Console(stderr=stderr, highlight=False, **plain)  # type: ignore[arg-type]
+    console = Console(stderr=stderr, highlight=False, **plain)
     # Off a terminal (CI logs, pipes) a line stays one line, so it can be grepped; rich would
     # otherwise wrap at an assumed 80 columns.
     console.soft_wrap = not console.is_terminal
@@ -55,14 +55,14 @@ def make_console(*, stderr: bool = False) -> "Console":
 
 
 class ConsoleRenderer:
-    def __init__(self, console: "Console", *, verbose: bool = False) -> None:
+    def __init__(self, console: Console, *, verbose: bool = False) -> None:
         self.console = console
         self.verbose = verbose
         self.fancy = console.is_terminal and not console.no_color and _can_encode(console, "✓○☠…")
         self._id_width = 18
         self._extras: Dict[str, VerboseExtra] = _verbose_extras() if verbose else {}
 
-    def header(self, plan: "Plan") -> None:
+    def header(self, plan: Plan) -> None:
         from rich.markup import escape
 
         target = plan.target
@@ -158,7 +158,7 @@ def _version() -> str:
     return __version__
 
 
-def _can_encode(console: "Console", sample: str) -> bool:
+def _can_encode(console: Console, sample: str) -> bool:
     encoding = getattr(console.file, "encoding", None) or "utf-8"
     try:
         sample.encode(encoding)

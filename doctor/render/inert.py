@@ -24,7 +24,7 @@ _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 _JSON_RAW = re.compile("[\x7f-\x9f" + _INVISIBLE + "]")
 
 
-def _escaped(match: "re.Match[str]") -> str:
+def _escaped(match: re.Match[str]) -> str:
     char = match.group(0)
     if char in _NAMED:
         return _NAMED[char]
@@ -47,7 +47,7 @@ def json_inert(document: str) -> str:
     return _JSON_RAW.sub(_json_escape, document)
 
 
-def _json_escape(match: "re.Match[str]") -> str:
+def _json_escape(match: re.Match[str]) -> str:
     code = ord(match.group(0))
     if code <= 0xFFFF:
         return f"\\u{code:04x}"

@@ -48,7 +48,7 @@ def timing_table(data: Mapping[str, Any]) -> List[str]:
         for stat in ("min", "p50", "p90", "max"):
             cells = "".join(_cell(_stat(stats, key, stat), key).rjust(_CELL_WIDTH) for key, _ in columns)
             lines.append(stat.ljust(_LABEL_WIDTH) + cells)
-    gaps = [run.get("itl_ms") for run in runs if run.get("itl_ms")]
+    gaps = [run["itl_ms"] for run in runs if run.get("itl_ms")]
     if gaps:
         worst = max(gaps, key=lambda g: g["max"])
         lines.append(

@@ -16,7 +16,10 @@ read by the console renderer under -v.
 
 from __future__ import annotations
 
-from typing import Callable, Dict, List, Mapping, Tuple
+from typing import TYPE_CHECKING, Callable, Dict, List, Mapping, Tuple
+
+if TYPE_CHECKING:
+    from doctor.model import CheckResult
 
 # phase key -> (column label, cumulative label), in the order phases happen
 _COLUMNS: Tuple[Tuple[str, str, str], ...] = (
@@ -52,7 +55,7 @@ def draw(timings: Mapping[str, float]) -> List[str]:
         total += value
         texts.append(f"{cumulative}:{_fmt(total)}")
     # Shift everything right when a cumulative label would start left of the drawing.
-    pad = max(0, max(len(text) - ends[i] - 1 for i, text in enumerate(texts)))
+    pad = max(0, *(len(text) - ends[i] - 1 for i, text in enumerate(texts)))
     ends = [end + pad for end in ends]
     lines = [" " * pad + header.rstrip(), " " * pad + bar, _ticks(ends, 0)]
     for index, text in enumerate(texts):
@@ -73,19 +76,19 @@ def _ticks(ends: List[int], first: int) -> str:
     return "".join(line).rstrip()
 
 
-def timeline_extra(result) -> List[str]:  # type: ignore[no-untyped-def]
+def timeline_extra(result: CheckResult) -> List[str]:
     timings = result.data.get("timings_ms") if isinstance(result.data, Mapping) else None
     return draw(timings) if isinstance(timings, Mapping) else []
 
 
-def model_tasks_extra(result) -> List[str]:  # type: ignore[no-untyped-def]
+def model_tasks_extra(result: CheckResult) -> List[str]:
     """What the key can reach, grouped by task (api.model's data["tasks"])."""
     tasks = result.data.get("tasks") if isinstance(result.data, Mapping) else None
     if not isinstance(tasks, Mapping):
         return []
     lines = ["models by task:"]
-    for task, names in tasks.items():
-        names = list(names)
+    for task, listed in tasks.items():
+        names = list(listed)
         shown = ", ".join(names[:8]) + (f", +{len(names) - 8} more" if len(names) > 8 else "")
         lines.append(f"  {task} ({len(names)}): {shown}")
     return lines

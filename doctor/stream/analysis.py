@@ -457,7 +457,10 @@ def timing_lines(summary: SmokeSummary) -> List[str]:
         lines.append(_phases(m.headers_ms, m.first_chunk_ms, m.first_reasoning_ms, m.ttft_ms, m.last_token_ms, m.total_ms) + conn)
     elif pairs:
         med = summary.timings()
-        p50 = lambda key: (med.get(key) or {}).get("p50")  # noqa: E731
+
+        def p50(key: str) -> Optional[float]:
+            return (med.get(key) or {}).get("p50")
+
         reasoning = [m.first_reasoning_ms for _, m in pairs if m.first_reasoning_ms is not None]
         lines.append(f"median of {len(pairs)} runs: " + _phases(
             p50("headers_ms"), p50("first_chunk_ms"), sorted(reasoning)[len(reasoning) // 2] if reasoning else None,

@@ -21,7 +21,7 @@ import socket
 import sys
 import threading
 import time
-from typing import Any, Callable, List, Optional
+from typing import Any, Callable, Iterator, List, Optional
 
 from doctor.stream import trace as t
 from doctor.stream.budget import EVENT_BYTES, Budget
@@ -130,12 +130,12 @@ class RequestGuard:
         self.installed = True
         library = sys.modules.get(type(response).__module__.split(".")[0])
         base = getattr(library, "SyncByteStream", None)
-        inner = getattr(response, "stream", None)
+        inner: Any = getattr(response, "stream", None)
         guard = self
         if base is not None and inner is not None:
 
-            class _GuardedStream(base):  # type: ignore[misc,valid-type]
-                def __iter__(self):  # type: ignore[no-untyped-def]
+            class _GuardedStream(base):  # type: ignore[misc,valid-type]  # the library's base class, found at run time
+                def __iter__(self) -> Iterator[bytes]:
                     clock = guard._clock
                     for part in inner:
                         guard.reads.append(clock())
@@ -149,7 +149,7 @@ class RequestGuard:
         original = getattr(response, "iter_bytes", None)
         if original is not None:
 
-            def iter_bytes(chunk_size: Optional[int] = None):  # type: ignore[no-untyped-def]
+            def iter_bytes(chunk_size: Optional[int] = None) -> Iterator[bytes]:
                 for piece in original(chunk_size):
                     guard._count(piece)
                     yield piece

@@ -251,10 +251,10 @@ class SdkSession:
             stream = self._client.chat.completions.create(**request.params())
         except Exception as exc:  # noqa: BLE001  # classified below; never a traceback
             end = time.perf_counter()
-            failure = _failure(exc, openai, t.PHASE_REQUEST, guard)
-            rejected = None if failure.kind == t.ERR_LIMIT else _rejected_field(exc, openai, request)
+            refused = _failure(exc, openai, t.PHASE_REQUEST, guard)
+            rejected = None if refused.kind == t.ERR_LIMIT else _rejected_field(exc, openai, request)
             return replace(
-                base, status=failure.status, failure=failure, end_ms=_ms(end, t0), reads=_times(guard.reads, t0),
+                base, status=refused.status, failure=refused, end_ms=_ms(end, t0), reads=_times(guard.reads, t0),
                 connection=probe.connection(), connect_ms=probe.connect_ms(),
                 request_id=_header(getattr(exc, "response", None), "x-request-id", "apim-request-id"),
             ), rejected
@@ -415,7 +415,7 @@ def _warm_up(openai: Any, client: Any) -> Optional[float]:
         if library is None:
             return None
 
-        def reply(request: Any) -> Any:
+        def reply(_request: Any) -> Any:  # httpx.MockTransport's handler: every request gets the canned body
             return library.Response(200, headers={"content-type": "text/event-stream"}, content=_WARM_UP_BODY)
 
         # trust_env off: proxy variables must not reroute the canned request to a real proxy.
@@ -597,9 +597,9 @@ def _rejected_field(exc: BaseException, openai: Any, request: StreamRequest) -> 
         return None
     text = " ".join(str(part) for part in (getattr(exc, "message", ""), getattr(exc, "param", ""), getattr(exc, "body", "")))
     sent = ((STREAM_OPTIONS,) if request.include_usage else ()) + ((request.limit_field,) if request.limit_field else ())
-    for field in sent:
-        if field in text:
-            return field
+    for name in sent:
+        if name in text:
+            return name
     return None
 
 

@@ -3,4 +3,4 @@
 Each module calls `doctor.knowledge.diagnoses.register(...)` with its group's codes.
 """
 
-from doctor.knowledge.codes import python, packages, config, network, api, stream  # noqa: F401
+from doctor.knowledge.codes import api, config, network, packages, python, stream  # noqa: F401  # imported to register

@@ -5,7 +5,7 @@ Which HTTP answer maps to which code is data too: doctor/knowledge/api_errors.py
 
 from __future__ import annotations
 
-from doctor.knowledge.diagnoses import ERROR, FAIL, OK, SKIP, WARN, Diagnosis, register  # noqa: F401
+from doctor.knowledge.diagnoses import ERROR, FAIL, SKIP, WARN, Diagnosis, register
 
 # An HTTP error answered instead of the smoke test's stream is classified by the same table
 # (doctor/knowledge/api_errors.py) and fails stream.chat, whatever its severity on api.auth.

@@ -8,7 +8,7 @@ shape, a server that serves its API without `/v1`, a proxy in front of a local s
 
 from __future__ import annotations
 
-from doctor.knowledge.diagnoses import ERROR, FAIL, OK, SKIP, WARN, Diagnosis, register  # noqa: F401
+from doctor.knowledge.diagnoses import FAIL, WARN, Diagnosis, register
 
 # How whitespace really gets into a key, for the api_key_whitespace details. Not `$(cat file)`:
 # command substitution strips trailing newlines, so it is the cure, not a cause.

@@ -7,7 +7,7 @@ the check does not apply.
 
 from __future__ import annotations
 
-from doctor.knowledge.diagnoses import ERROR, FAIL, OK, SKIP, WARN, Diagnosis, register  # noqa: F401
+from doctor.knowledge.diagnoses import FAIL, SKIP, WARN, Diagnosis, register
 
 # api.auth makes its own connection to the API, so what breaks a connection is reported there too.
 ON_AUTH = (("api.auth", FAIL),)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from doctor.knowledge.diagnoses import ERROR, FAIL, OK, SKIP, WARN, Diagnosis, register  # noqa: F401
+from doctor.knowledge.diagnoses import FAIL, WARN, Diagnosis, register
 
 register(
     Diagnosis(

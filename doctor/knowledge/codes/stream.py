@@ -8,7 +8,7 @@ Mostly what went wrong with the stream itself (not SSE, cut, stalled, arriving a
 
 from __future__ import annotations
 
-from doctor.knowledge.diagnoses import ERROR, FAIL, OK, SKIP, WARN, Diagnosis, register  # noqa: F401
+from doctor.knowledge.diagnoses import FAIL, WARN, Diagnosis, register
 
 CHECK = "stream.chat"
 
