@@ -280,10 +280,13 @@ def _exit_status(value: Any) -> int:
 
 
 def _unexpected(exc: BaseException, argv: Sequence[str]) -> int:
+    from doctor.render.inert import inert
+
     scrub = _scrubber()
     if _verbose(argv):
+        # An exception's message may quote a flag's value or a server's text: escaped like `say`.
         for line in traceback.format_exception(type(exc), exc, exc.__traceback__):
-            sys.stderr.write(scrub(line))
+            sys.stderr.write(inert(scrub(line), keep_newlines=True))
     detail = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
     hint = "" if _verbose(argv) else " (run with -v for the traceback)"
     say(scrub(f"{PROG}: error: unexpected {detail}{hint}"))

@@ -121,7 +121,8 @@ def run_checks(
         thread = threading.Thread(target=_run_one, args=(check, ctx), name=f"check {check.id}", daemon=True)
         thread.start()
     for check in checks:
-        remaining = max(0.0, deadline_s - (time.monotonic() - started))
+        # Clamped: a wait beyond threading.TIMEOUT_MAX raises OverflowError instead of waiting.
+        remaining = min(threading.TIMEOUT_MAX, max(0.0, deadline_s - (time.monotonic() - started)))
         try:
             result = ctx._results[check.id].result(timeout=remaining)
         except FutureTimeout:

@@ -21,6 +21,11 @@ DEFAULT_TIMEOUT_S = 10.0
 # percentiles (README, "Commands").
 MAX_SECONDS = 600.0
 MAX_RUNS = 100
+# The largest output limit any OpenAI model takes (o1, o3, o4-mini: 100,000 tokens), so every
+# value a real model accepts is accepted; a smoke reply needs a few dozen. Above it the value is
+# a typo, and it would stretch the run's time bound (4 tokens a second, doctor.stream.budget)
+# past anything meaningful.
+MAX_TOKENS = 100_000
 
 
 class UsageError(ValueError):
@@ -38,6 +43,12 @@ def runs_problem(value: int) -> Optional[str]:
     if 1 <= value <= MAX_RUNS:
         return None
     return f"must be between 1 and {MAX_RUNS}, not {value}"
+
+
+def tokens_problem(value: int) -> Optional[str]:
+    if 1 <= value <= MAX_TOKENS:
+        return None
+    return f"must be between 1 and {MAX_TOKENS}, not {value}"
 
 
 def _require(flag: str, problem: Optional[str]) -> None:
@@ -65,6 +76,7 @@ class SmokeOptions:
 
     def __post_init__(self) -> None:
         _require("--runs", runs_problem(self.runs))
+        _require("--max-tokens", tokens_problem(self.max_tokens))
         if self.max_ttft_s is not None:
             _require("--max-ttft", seconds_problem(self.max_ttft_s))
 

@@ -20,10 +20,11 @@ def test_spinner_text_names_what_is_unfinished() -> None:
 
 
 def test_the_spinner_names_the_check_that_is_still_running() -> None:
-    # The `slow` endpoint holds its answers for 2 s: api.auth (GET /models) is the check left
-    # running while every other check has finished or waits for it.
-    with MockServer(MockOptions(scenario="slow", slow_delay_ms=2000)) as server:
-        raw = run_on_pty(["check", "--timeout", "5"],
+    # The `slow` endpoint holds its answers for 4 s: api.auth (GET /models) is the check left
+    # running while every other check has finished (the interpreter probe too, even on a loaded
+    # machine) or waits for it.
+    with MockServer(MockOptions(scenario="slow", slow_delay_ms=4000)) as server:
+        raw = run_on_pty(["check", "--timeout", "8"],
                          {"OPENAI_API_KEY": CANARY_KEY, "OPENAI_BASE_URL": server.base_url}, 100)
     screen = _ANSI.sub("", raw.decode("utf-8", "replace"))
     frames = [line for part in screen.split("\n") for line in part.split("\r") if "checking" in line]

@@ -186,5 +186,7 @@ def _echo_lines(lines: List[str]) -> None:
 
 
 def _fail(message: str) -> None:
-    typer.echo(f"{PREFIX}: error: {message}", err=True)
+    from doctor.process import say  # the message may quote a path or flag: its controls are escaped
+
+    say(f"{PREFIX}: error: {message}")
     raise typer.Exit(USAGE_ERROR)

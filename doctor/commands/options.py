@@ -6,7 +6,7 @@ from typing import Annotated, Any, Callable, Optional
 
 import typer
 
-from doctor.settings import MAX_RUNS, MAX_SECONDS, runs_problem, seconds_problem
+from doctor.settings import MAX_RUNS, MAX_SECONDS, MAX_TOKENS, runs_problem, seconds_problem, tokens_problem
 
 
 def _bounded(problem_of: Callable[[Any], Optional[str]]) -> Callable[[Any], Any]:
@@ -69,7 +69,8 @@ PromptOpt = Annotated[
     Optional[str], typer.Option("--prompt", metavar="WORDS", help="The user message of the smoke test.")
 ]
 MaxTokensOpt = Annotated[
-    int, typer.Option("--max-tokens", metavar="N", min=1, help="Cap on the reply's tokens.")
+    int, typer.Option("--max-tokens", metavar="N", callback=_bounded(tokens_problem),
+                      help=f"Cap on the reply's tokens (at most {MAX_TOKENS}).")
 ]
 RunsOpt = Annotated[
     int,

@@ -102,6 +102,10 @@ else:
 # home directories) may not answer in time; above it, a hung target delays the report.
 PROBE_TIMEOUT_MIN_S = 2.0
 PROBE_TIMEOUT_MAX_S = 60.0
+# The probe's answer is 9 to 16 KB (a stock CPython, a venv with a few dozen distributions);
+# past this per stream the target is not answering but flooding (`exec cat /dev/zero`), and
+# reading on would grow chat-doctor's memory without bound.
+PROBE_OUTPUT_CAP = 1024 * 1024
 
 
 def probe_timeout(timeout_s: float) -> float:
@@ -188,13 +192,15 @@ class _RunningProbe:
     - in its own process group, killed whole on timeout, so a wrapper script's children
       do not outlive the check;
     - the probe source is fed to stdin by a thread as soon as the process starts, so the
-      target works while chat-doctor is still starting up (see `prestart`).
+      target works while chat-doctor is still starting up (see `prestart`);
+    - its stdout and stderr are drained at once by two threads, each keeping at most
+      PROBE_OUTPUT_CAP bytes: past that the group is killed and the probe fails.
     """
 
     def __init__(self, python: str, proc: subprocess.Popen[bytes] | None, empty_dir: Any, started: float,
-                 feeder: Any, error: str | None) -> None:
+                 feeder: Any, error: str | None, readers: tuple[_CappedReader, ...] = ()) -> None:
         self.python, self.proc, self.empty_dir, self.started = python, proc, empty_dir, started
-        self.feeder, self.error = feeder, error
+        self.feeder, self.error, self.readers = feeder, error, readers
 
     @classmethod
     def start(cls, python: str, child_env: dict[str, str]) -> _RunningProbe:
@@ -218,9 +224,10 @@ class _RunningProbe:
         except OSError as exc:
             empty_dir.cleanup()
             return cls(python, None, None, started, None, f"{python} could not be started: {exc.strerror or exc}")
+        readers = (_CappedReader(proc, proc.stdout, "stdout"), _CappedReader(proc, proc.stderr, "stderr"))
         feeder = threading.Thread(target=_feed, args=(proc, probe_source().encode("ascii")), daemon=True)
         feeder.start()
-        return cls(python, proc, empty_dir, started, feeder, None)
+        return cls(python, proc, empty_dir, started, feeder, None, readers)
 
     def finish(self, limit: float) -> InterpreterFacts:
         import signal
@@ -232,16 +239,29 @@ class _RunningProbe:
         python, proc = self.python, self.proc
         if proc is None:
             raise ProbeFailed(self.error or f"{python} could not be started")
+        deadline = self.started + limit
         try:
-            self.feeder.join(timeout=limit)
+            self.feeder.join(timeout=_left(deadline, time))
+            for reader in self.readers:
+                reader.thread.join(timeout=_left(deadline, time))
+            flooded = next((reader for reader in self.readers if reader.overflowed), None)
+            if flooded is not None:
+                _kill_group(proc, signal)
+                raise ProbeFailed(
+                    f"{python} printed more than {PROBE_OUTPUT_CAP // 1024 // 1024} MiB on {flooded.name} "
+                    "(killed): the output was too large for a probe answer; it is not a Python or it loops"
+                )
             try:
-                raw_out, raw_err = proc.communicate(timeout=max(0.1, limit - (time.perf_counter() - self.started)))
+                if any(reader.thread.is_alive() for reader in self.readers):
+                    raise subprocess.TimeoutExpired(python, limit)
+                proc.wait(timeout=max(0.1, _left(deadline, time)))
             except subprocess.TimeoutExpired:
                 _kill_group(proc, signal)
                 raise ProbeFailed(f"{python} did not answer within {limit:g} s (killed); it hangs or is not a Python") from None
             wall_ms = (time.perf_counter() - self.started) * 1000
         finally:
             self.empty_dir.cleanup()
+        raw_out, raw_err = (reader.data() for reader in self.readers)
         return _parse_answer(python, proc, raw_out, raw_err, wall_ms)
 
     def abandon(self) -> None:
@@ -252,6 +272,53 @@ class _RunningProbe:
             _kill_group(self.proc, signal)
         if self.empty_dir is not None:
             self.empty_dir.cleanup()
+
+
+def _left(deadline: float, time: Any) -> float:
+    return max(0.0, deadline - time.perf_counter())
+
+
+class _CappedReader:
+    """Drains one pipe of the probe in a thread, keeping at most PROBE_OUTPUT_CAP bytes; past
+    that it kills the process group at once (the flood stops where it is made, not at the
+    deadline) and marks itself `overflowed`."""
+
+    _CHUNK = 64 * 1024
+
+    def __init__(self, proc: subprocess.Popen[bytes], stream: Any, name: str) -> None:
+        import threading
+
+        self.proc, self.stream, self.name = proc, stream, name
+        self.chunks: list[bytes] = []
+        self.size = 0
+        self.overflowed = False
+        self.thread = threading.Thread(target=self._drain, name=f"probe {name}", daemon=True)
+        self.thread.start()
+
+    def _drain(self) -> None:
+        import signal
+
+        try:
+            while True:
+                chunk = self.stream.read1(self._CHUNK) if hasattr(self.stream, "read1") else self.stream.read(self._CHUNK)
+                if not chunk:
+                    return
+                if self.size + len(chunk) > PROBE_OUTPUT_CAP:
+                    self.overflowed = True
+                    _kill_group(self.proc, signal)
+                    return
+                self.chunks.append(chunk)
+                self.size += len(chunk)
+        except (OSError, ValueError):  # the pipe was closed under us: keep what was read
+            return
+        finally:
+            try:
+                self.stream.close()
+            except (OSError, ValueError):
+                pass
+
+    def data(self) -> bytes:
+        return b"".join(self.chunks)
 
 
 def _feed(proc: subprocess.Popen[bytes], source: bytes) -> None:
@@ -267,7 +334,7 @@ def _feed(proc: subprocess.Popen[bytes], source: bytes) -> None:
             stdin.close()
         except (OSError, ValueError):
             pass
-    proc.stdin = None  # communicate() must not touch the closed pipe again
+    proc.stdin = None  # wait() and abandon() must not touch the closed pipe again
 
 
 def _parse_answer(python: str, proc: Any, raw_out: bytes, raw_err: bytes, wall_ms: float) -> InterpreterFacts:
