@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import ISOLATED_VARS
+from tests.support.helpers import ISOLATED_VARS
 
 REPO = Path(__file__).resolve().parent.parent
 

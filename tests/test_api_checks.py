@@ -17,14 +17,13 @@ import pytest
 
 from doctor.checks import api
 from doctor.checks.api import ModelsFact, V1Probe, judge_auth, judge_model
-from doctor.checks.network import Route
 from doctor.knowledge import api_errors
 from doctor.knowledge.api_errors import ApiError, diagnosis_for, parse_error, rate_limit_notes
 from doctor.knowledge.models import group_by_task, task_of
 from doctor.mock.scenarios import SCENARIOS
 from doctor.mock.server import MockOptions, MockServer
 from doctor.model import Status
-from tests.helpers import CANARY_KEY, Run, run_cli, run_subprocess
+from tests.support.helpers import CANARY_KEY, Run, run_cli, run_subprocess
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -457,10 +456,10 @@ print(json.dumps({"urllib3": import_urllib3().__version__, "status": answer.stat
 def test_the_timed_exchange_on_older_urllib3(version: str, tmp_path: Path) -> None:
     import subprocess
 
-    from tests.connect_proxy import ConnectProxy
-    from tests.venvs import make_venv, pyenv_python, venv_python
+    from tests.support.connect_proxy import ConnectProxy
+    from tests.support.venvs import make_venv, pyenv_python, venv_python
 
-    venv = make_venv(pyenv_python("3.11.7"), [f"urllib3=={version}"])
+    venv = make_venv(pyenv_python("3.11"), [f"urllib3=={version}"])
     repo = str(Path(__file__).resolve().parent.parent)
 
     def run(url: str, proxy: str = "") -> dict:

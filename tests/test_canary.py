@@ -13,7 +13,7 @@ from typing import Dict, Iterable, List, Optional, Sequence
 
 import pytest
 
-from tests.helpers import CANARY_KEY, Run, run_cli, run_subprocess
+from tests.support.helpers import CANARY_KEY, Run, run_cli, run_subprocess
 
 FRAGMENT = 12  # any run this long of the key is a leak (doctor.redact.RUN); key_shape() shows 8 + 4 apart
 
@@ -128,7 +128,7 @@ ONLINE_COMMANDS = (
 def test_online_commands_against_a_local_server_never_show_the_key(variant: str) -> None:
     """The network, API and streaming checks send the key to a real local endpoint and read
     its answers (and the SDK's errors, which quote the header: "Illegal header value b'Bearer sk-...")."""
-    from tests.mock_helpers import running
+    from tests.support.mock_helpers import running
 
     with running("ok") as server:
         env = {"OPENAI_API_KEY": VARIANTS[variant], "OPENAI_BASE_URL": server.base_url}

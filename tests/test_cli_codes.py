@@ -16,8 +16,8 @@ from typing import Iterator
 import pytest
 
 from doctor.mock.server import MockOptions, MockServer
-from tests.connect_proxy import ConnectProxy
-from tests.helpers import CANARY_KEY, Run, run_cli
+from tests.support.connect_proxy import ConnectProxy
+from tests.support.helpers import CANARY_KEY, Run, run_cli
 
 
 @pytest.fixture
@@ -74,9 +74,9 @@ def test_proxy_refusing_the_tunnel() -> None:
 @pytest.mark.slow
 def test_socks_proxy_is_reached_but_not_crossed() -> None:
     # A target that can use SOCKS (socksio installed), so only the tunnel itself is untestable.
-    from tests.venvs import make_venv, pyenv_python, venv_python
+    from tests.support.venvs import make_venv, pyenv_python, venv_python
 
-    target = venv_python(make_venv(pyenv_python("3.11.7"), ["socksio"]))
+    target = venv_python(make_venv(pyenv_python("3.11"), ["socksio"]))
     with socket.socket() as socks:  # something listens where the SOCKS proxy should be
         socks.bind(("127.0.0.1", 0))
         socks.listen(8)

@@ -11,7 +11,7 @@ import pytest
 from doctor.knowledge.diagnoses import diagnose, lookup
 from doctor.mock.server import MockOptions, MockServer
 from doctor.model import Status
-from tests.helpers import CANARY_KEY, run_cli
+from tests.support.helpers import CANARY_KEY, run_cli
 
 pytestmark = pytest.mark.timeout(60)
 

@@ -37,7 +37,7 @@ from doctor.proxies import (
     stack_for,
 )
 from doctor.redact import key_shape
-from tests.helpers import CANARY_KEY, run_cli, run_subprocess
+from tests.support.helpers import CANARY_KEY, run_cli, run_subprocess
 
 OPENAI = "https://api.openai.com/v1"
 LOCAL = "http://127.0.0.1:8000/v1"
@@ -459,9 +459,9 @@ def test_proxy_decisions_match_real_httpx2() -> None:
 
 @pytest.mark.slow
 def test_proxy_decisions_match_real_httpx_028() -> None:
-    from tests.venvs import make_venv, pyenv_python, venv_python
+    from tests.support.venvs import make_venv, pyenv_python, venv_python
 
-    venv = make_venv(pyenv_python("3.11.7"), ["httpx==0.28.1"])
+    venv = make_venv(pyenv_python("3.11"), ["httpx==0.28.1"])
     real = _real_decisions(str(venv_python(venv)), "httpx")
     _compare_with_real(STACK_HTTPX, real)
 
@@ -696,9 +696,9 @@ def test_json_through_the_installed_script_for_a_proxy_mistake() -> None:
 
 @pytest.mark.slow
 def test_socks_proxy_is_fine_when_the_target_has_socksio() -> None:
-    from tests.venvs import make_venv, pyenv_python, venv_python
+    from tests.support.venvs import make_venv, pyenv_python, venv_python
 
-    venv = make_venv(pyenv_python("3.11.7"), ["socksio==1.0.0"])
+    venv = make_venv(pyenv_python("3.11"), ["socksio==1.0.0"])
     env = {"OPENAI_API_KEY": KEY, "ALL_PROXY": "socks5://127.0.0.1:1080"}
     _, with_socksio = check_cli(env, "--python", str(venv_python(venv)))
     assert with_socksio["config.proxy"]["status"] == "ok", with_socksio["config.proxy"]
@@ -712,10 +712,10 @@ def test_socks_proxy_is_fine_when_the_target_has_socksio() -> None:
 
 @pytest.mark.slow
 def test_openai_1x_target_gets_httpx_rules() -> None:
-    from tests.venvs import make_venv, pyenv_python, venv_python
+    from tests.support.venvs import make_venv, pyenv_python, venv_python
 
     # Only the distribution's metadata matters here: which openai major is installed.
-    venv = make_venv(pyenv_python("3.11.7"), ["openai==1.109.1"], no_deps=True)
+    venv = make_venv(pyenv_python("3.11"), ["openai==1.109.1"], no_deps=True)
     python = str(venv_python(venv))
     _, bracket = check_cli({"OPENAI_API_KEY": KEY, "HTTPS_PROXY": "http://p:3128", "NO_PROXY": "[::1]"}, "--python", python)
     result = bracket["config.proxy"]

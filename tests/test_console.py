@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.helpers import run_cli, run_subprocess
+from tests.support.helpers import run_cli, run_subprocess
 
 
 def test_plain_output_keeps_every_tag_and_does_not_wrap() -> None:
@@ -33,7 +33,7 @@ import subprocess  # noqa: E402
 
 import pytest  # noqa: E402
 
-from tests.helpers import CHAT_DOCTOR  # noqa: E402
+from tests.support.helpers import CHAT_DOCTOR  # noqa: E402
 
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 # A key with a trailing newline: config.api_key prints its longest pasteable fix.

@@ -8,7 +8,7 @@ import pytest
 
 from doctor.knowledge.diagnoses import all_diagnoses, lookup
 from doctor.model import CheckResult, ExitCode, Status, exit_code_for
-from tests.helpers import run_cli, run_subprocess
+from tests.support.helpers import run_cli, run_subprocess
 
 try:
     from typing import TypedDict

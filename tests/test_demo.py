@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 
 from doctor.commands.demo import DEMO_KEY, demo_env
-from tests.helpers import run_subprocess
+from tests.support.helpers import run_subprocess
 
 # A proxy that does not exist: if anything in the demo tried to leave this machine through the
 # proxy variables, it would fail; loopback must bypass it.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.helpers import CANARY_KEY, run_cli
+from tests.support.helpers import CANARY_KEY, run_cli
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -76,7 +76,7 @@ def test_fixes_point_at_the_details_or_the_readme_only_where_they_are_shown() ->
 def test_help_placeholders_are_words() -> None:
     import re
 
-    from tests.helpers import run_subprocess
+    from tests.support.helpers import run_subprocess
 
     for command in ("check", "smoke", "demo", "mock-server"):
         help_text = run_subprocess([command, "--help"], env={"COLUMNS": "200"}).stdout

@@ -11,8 +11,8 @@ from typing import Dict
 
 import pytest
 
-from tests.helpers import CANARY_KEY, Run, run_cli
-from tests.raw_server import RawServer, answering, byte_by_byte, http_answer
+from tests.support.helpers import CANARY_KEY, Run, run_cli
+from tests.support.raw_server import RawServer, answering, byte_by_byte
 
 pytestmark = pytest.mark.timeout(60)
 

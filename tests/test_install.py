@@ -15,12 +15,12 @@ from typing import List
 
 import pytest
 
-from tests.helpers import run_subprocess
+from tests.support.helpers import run_subprocess
+from tests.support.venvs import pyenv_python
 
 pytestmark = pytest.mark.slow
 
 REPO = Path(__file__).resolve().parent.parent
-PY39 = Path("/root/.pyenv/versions/3.9.18/bin/python")
 
 
 def _lower_bounds() -> List[str]:
@@ -42,9 +42,7 @@ def _lower_bounds() -> List[str]:
 
 
 def _install(venv: Path, constraints: List[str], tmp_path: Path) -> Path:
-    if not PY39.exists():
-        pytest.skip("pyenv Python 3.9.18 is not on this machine")
-    subprocess.run([str(PY39), "-m", "venv", str(venv)], check=True)
+    subprocess.run([pyenv_python("3.9"), "-m", "venv", str(venv)], check=True)
     args = [str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
     if constraints:
         constraint_file = tmp_path / "constraints.txt"

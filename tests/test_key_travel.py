@@ -1,7 +1,7 @@
 """Where the key may travel, and what may reach the screen (issue: the key goes nowhere it shouldn't).
 
 Every test runs the real CLI against real servers on loopback: the mock endpoint, a real
-forward proxy (tests/connect_proxy.py), a TLS endpoint with real certificates, and small
+forward proxy (tests/support/connect_proxy.py), a TLS endpoint with real certificates, and small
 hostile servers written here. "A host that is not this machine" is always a name under
 `.invalid`, which never resolves.
 """
@@ -20,9 +20,9 @@ from doctor.mock.server import MockOptions, MockServer
 from doctor.net.keyroute import key_withheld_reason
 from doctor.net.loopback import is_loopback_host
 from doctor.redact import RUN
-from tests.connect_proxy import ConnectProxy
-from tests.helpers import CANARY_KEY, Run, run_cli, run_subprocess
-from tests.tls_certs import TlsMaterial
+from tests.support.connect_proxy import ConnectProxy
+from tests.support.helpers import CANARY_KEY, Run, run_cli, run_subprocess
+from tests.support.tls_certs import TlsMaterial
 
 ESCAPES = ("\x1b]0;pwned\x07", "\x1b[2J", "\x1b[31m", "\x9b31m", "\u202e")
 

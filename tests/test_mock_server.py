@@ -27,7 +27,7 @@ import pytest
 
 from doctor.mock.scenarios import DEFAULT_MODELS, SCENARIOS
 from doctor.mock.server import MockOptions, MockServer, RecordedRequest
-from tests.mock_helpers import (
+from tests.support.mock_helpers import (
     CHAT_PATH,
     TEST_KEY,
     RawResponse,

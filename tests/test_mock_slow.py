@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.helpers import CANARY_KEY, run_cli
-from tests.mock_helpers import CHAT_PATH, chat_body, raw_exchange, running
+from tests.support.helpers import CANARY_KEY, run_cli
+from tests.support.mock_helpers import CHAT_PATH, chat_body, raw_exchange, running
 
 pytestmark = pytest.mark.timeout(60)
 

@@ -17,9 +17,9 @@ from doctor.model import Status
 from doctor.net.resolve import Address
 from doctor.net.trust import TrustInputs, TrustSpec, build_context, default_trust, sdk_trust
 from doctor.mock.server import MockOptions, MockServer
-from tests.connect_proxy import ConnectProxy
-from tests.helpers import CANARY_KEY, Run, run_cli
-from tests.tls_certs import ServerCert, TlsMaterial
+from tests.support.connect_proxy import ConnectProxy
+from tests.support.helpers import CANARY_KEY, Run, run_cli
+from tests.support.tls_certs import ServerCert, TlsMaterial
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -382,9 +382,9 @@ def test_timeline_drawing_adds_up_and_lines_up() -> None:
 
 
 def test_a_target_without_openai_is_judged_by_the_openai_pip_would_install(certs: TlsMaterial) -> None:
-    from tests.venvs import pyenv_python
+    from tests.support.venvs import pyenv_python
 
-    python = pyenv_python("3.9.18")
+    python = pyenv_python("3.9")
     if not Path(python).exists():
         pytest.skip("pyenv Python 3.9.18 is not installed")
     with tls_server(certs.good) as server:
@@ -400,9 +400,9 @@ def test_sdk_trusts_but_the_default_context_does_not_with_a_real_openai_2_target
     import shutil
     import subprocess
 
-    from tests.venvs import make_venv, pyenv_python, venv_python
+    from tests.support.venvs import make_venv, pyenv_python, venv_python
 
-    venv = make_venv(pyenv_python("3.11.7"), ["openai==2.54.0"], sitecustomize="# chat-doctor test: certifi + test CA\n")
+    venv = make_venv(pyenv_python("3.11"), ["openai==2.54.0"], sitecustomize="# chat-doctor test: certifi + test CA\n")
     python = str(venv_python(venv))
     bundle = Path(subprocess.run([python, "-c", "import certifi; print(certifi.where())"],
                                  capture_output=True, text=True, check=True).stdout.strip())

@@ -9,9 +9,9 @@ from doctor.checks.packages import judge_openai
 from doctor.model import Status
 from doctor.probe import dependencies
 from doctor.probe.facts import CaVariable, PathFacts
-from tests.helpers import run_cli, run_subprocess
+from tests.support.helpers import run_cli, run_subprocess
 from tests.test_python_checks import make_facts
-from tests.venvs import make_venv, pyenv_python, venv_python
+from tests.support.venvs import make_venv, pyenv_python, venv_python
 
 OPENAI_3 = ("openai", "3.57.0", ["anyio<5,>=4.10.0", "httpx2<3,>=2.12.0", "jiter<1,>=0.16.0", "sniffio",
                                  "pydantic!=2.0.*,!=2.1.*,!=2.2.*,!=2.3.*,<3,>=1.10.13", "typing-extensions<5,>=4.14",
@@ -110,7 +110,7 @@ def test_cli_openai_ok_in_chat_doctors_own_interpreter() -> None:
 
 
 def test_cli_openai_missing() -> None:
-    run = run_cli(["check", "--offline", "--json", "--python", pyenv_python("3.12.1")])
+    run = run_cli(["check", "--offline", "--json", "--python", pyenv_python("3.12")])
     result = run.check("packages.openai")
     assert (result["status"], result["code"]) == ("fail", "openai_missing")
     assert run.exit_code == 1
@@ -118,7 +118,7 @@ def test_cli_openai_missing() -> None:
 
 @pytest.mark.slow
 def test_cli_openai_legacy() -> None:
-    venv = make_venv(pyenv_python("3.11.7"), ["openai==0.28.1"])
+    venv = make_venv(pyenv_python("3.11"), ["openai==0.28.1"])
     run = run_cli(["check", "--offline", "--json", "--python", str(venv_python(venv))])
     result = run.check("packages.openai")
     assert (result["status"], result["code"]) == ("warn", "openai_legacy")
@@ -130,7 +130,7 @@ def test_cli_openai_legacy() -> None:
 
 @pytest.mark.slow
 def test_cli_dependency_conflict_known_bad_combination() -> None:
-    venv = make_venv(pyenv_python("3.11.7"), ["openai==1.55.2", "httpx==0.28.1"])
+    venv = make_venv(pyenv_python("3.11"), ["openai==1.55.2", "httpx==0.28.1"])
     run = run_cli(["check", "--offline", "--json", "--python", str(venv_python(venv))])
     result = run.check("packages.openai")
     assert (result["status"], result["code"]) == ("fail", "dependency_conflict")
@@ -140,7 +140,7 @@ def test_cli_dependency_conflict_known_bad_combination() -> None:
 
 @pytest.mark.slow
 def test_cli_dependency_conflict_missing_requirements() -> None:
-    venv = make_venv(pyenv_python("3.11.7"), ["openai==1.55.3"], no_deps=True)
+    venv = make_venv(pyenv_python("3.11"), ["openai==1.55.3"], no_deps=True)
     result = run_cli(["check", "--offline", "--json", "--python", str(venv_python(venv))]).check("packages.openai")
     assert (result["status"], result["code"]) == ("fail", "dependency_conflict")
     assert "httpx<1,>=0.23.0, which is not installed" in result["summary"] + " ".join(result["details"])

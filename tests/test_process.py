@@ -18,7 +18,7 @@ import pytest
 
 from doctor.mock.server import MockOptions, MockServer
 from doctor.settings import MAX_RUNS
-from tests.helpers import CANARY_KEY, CHAT_DOCTOR, Run, run_cli, run_subprocess
+from tests.support.helpers import CANARY_KEY, CHAT_DOCTOR, Run, run_cli, run_subprocess
 
 # What a broken run leaves on stderr: a traceback, or the interpreter's complaint at shutdown.
 CRASH_MARKS = ("Traceback", "Exception ignored", "BrokenPipeError", "Error ─", "╭")

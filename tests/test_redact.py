@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from doctor.credentials import secrets_in
 from doctor.redact import RUN, Redactor, StreamRedactor, display_url, is_secret, key_shape
-from tests.helpers import CANARY_KEY
+from tests.support.helpers import CANARY_KEY
 
 
 def test_key_shape_shows_prefix_last_four_and_length_only() -> None:

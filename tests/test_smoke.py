@@ -14,7 +14,7 @@ from typing import Any, Dict, Iterator, List, Optional
 import pytest
 
 from doctor.mock.server import MockOptions, MockServer
-from tests.helpers import CANARY_KEY, Run, run_cli, run_subprocess
+from tests.support.helpers import CANARY_KEY, Run, run_cli, run_subprocess
 
 FAST = ["--timeout", "5"]
 

@@ -18,7 +18,7 @@ from typing import Any, Dict, List, Tuple
 import pytest
 
 from doctor.stream.budget import EVENT_BYTES, Budget
-from tests.helpers import CANARY_KEY, CHAT_DOCTOR, Run, run_cli
+from tests.support.helpers import CANARY_KEY, CHAT_DOCTOR, Run, run_cli
 from tests.test_smoke import assert_no_key, endpoint, env_for, stream_result
 
 

@@ -1,4 +1,4 @@
-from tests.helpers import run_cli, run_subprocess
+from tests.support.helpers import run_cli, run_subprocess
 
 
 def test_version_in_process_and_as_process() -> None:

@@ -14,7 +14,7 @@ import pytest
 
 from doctor.mock.server import MockOptions, MockServer
 from doctor.net import resolve as resolve_module
-from tests.helpers import CANARY_KEY, Run, run_cli, run_subprocess
+from tests.support.helpers import CANARY_KEY, Run, run_cli, run_subprocess
 
 pytestmark = pytest.mark.timeout(60)
 

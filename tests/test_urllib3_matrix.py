@@ -16,8 +16,8 @@ from typing import Dict, Optional, Tuple
 
 import pytest
 
-from tests.helpers import run_cli, run_subprocess
-from tests.venvs import SSL_SIM_SITECUSTOMIZE, TLS_LIBRARIES, make_venv, pyenv_python, ssl_sim_env, venv_python
+from tests.support.helpers import run_cli, run_subprocess
+from tests.support.venvs import SSL_SIM_SITECUSTOMIZE, TLS_LIBRARIES, make_venv, pyenv_python, ssl_sim_env, venv_python
 
 pytestmark = pytest.mark.slow
 
@@ -27,13 +27,13 @@ LIBRARIES = TLS_LIBRARIES
 # urllib3 release -> interpreter (2.x releases carry Requires-Python; 3.9 for the 2.0.x
 # line so 3.9 is exercised, 3.11 for the newest).
 RELEASES = {
-    "1.26.20": "3.9.18",
-    "2.0.0": "3.9.18",  # yanked: only an explicit ==2.0.0 installs it
-    "2.0.2": "3.9.18",
-    "2.0.3": "3.9.18",
-    "2.0.7": "3.9.18",
-    "2.6.3": "3.9.18",  # the newest urllib3 pip gives Python 3.9
-    "2.8.0": "3.11.7",
+    "1.26.20": "3.9",
+    "2.0.0": "3.9",  # yanked: only an explicit ==2.0.0 installs it
+    "2.0.2": "3.9",
+    "2.0.3": "3.9",
+    "2.0.7": "3.9",
+    "2.6.3": "3.9",  # the newest urllib3 pip gives Python 3.9
+    "2.8.0": "3.11",
 }
 
 # facts §1.4, the table under test: library -> outcome for 1.26 / 2.0.0-2.0.2 / 2.0.3+.

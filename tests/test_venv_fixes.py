@@ -16,23 +16,10 @@ from typing import Dict, List, Optional, Sequence
 
 import pytest
 
-from tests.helpers import run_subprocess
-from tests.venvs import SSL_SIM_SITECUSTOMIZE, make_venv, ssl_sim_env
+from tests.support.helpers import run_subprocess
+from tests.support.venvs import SSL_SIM_SITECUSTOMIZE, make_venv, needs_pyenv_command, pyenv_python, ssl_sim_env
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
-
-
-def pyenv_python(minor: str) -> str:
-    """The newest pyenv interpreter of a release line, found with `pyenv root`; skip without it."""
-    pyenv = shutil.which("pyenv")
-    if pyenv is None:
-        pytest.skip("pyenv is not installed")
-    root = Path(subprocess.run([pyenv, "root"], capture_output=True, text=True, check=True).stdout.strip())
-    found = sorted((p for p in (root / "versions").glob(f"{minor}.*") if (p / "bin" / "python").exists()),
-                   key=lambda p: [int(x) for x in p.name.split(".") if x.isdigit()])
-    if not found:
-        pytest.skip(f"no pyenv Python {minor}")
-    return str(found[-1] / "bin" / "python")
 
 
 def throwaway_copy(venv: Path, where: Path) -> Path:
@@ -75,6 +62,7 @@ def version_of(python: Path, module: str) -> str:
 def test_capped_venv_is_rebuilt_beside_the_old_one_and_switched_only_after_it_works(tmp_path: Path) -> None:
     old_python = pyenv_python("3.9")
     pyenv_python("3.13")  # the interpreter the fix moves to (pyenv's, as the printed fix says)
+    needs_pyenv_command()
     # Pins chosen for 3.9, including the capped openai the fix means to upgrade.
     cached = make_venv(old_python, ["openai==1.55.3", "typer==0.9.0"])
     venv = throwaway_copy(cached, tmp_path / "app" / ".venv")
@@ -108,6 +96,7 @@ def test_capped_venv_is_rebuilt_beside_the_old_one_and_switched_only_after_it_wo
 def test_a_plain_interpreter_gets_a_new_project_venv(tmp_path: Path) -> None:
     old_python = pyenv_python("3.9")
     pyenv_python("3.13")
+    needs_pyenv_command()
     result = result_of(report(Path(old_python)), "python.interpreter")
     assert result["code"] == "openai_sdk_capped"
     (create,) = [f["command"] for f in result["fixes"] if f["command"] and "pyenv prefix" in f["command"]]

@@ -1,7 +1,7 @@
 """Real virtual environments for tests, built once and cached.
 
-    from tests.venvs import make_venv, venv_python
-    venv = make_venv(PYTHON_311, ["urllib3==2.0.2"], sitecustomize=LIBRESSL)
+    from tests.support.venvs import make_venv, pyenv_python, venv_python
+    venv = make_venv(pyenv_python("3.11"), ["urllib3==2.0.2"], sitecustomize=LIBRESSL)
     subprocess.run([str(venv_python(venv)), "-c", "import urllib3"])
 
 How: `python -m venv --without-pip` (about 50 ms), then the *host* pip (the one running the
@@ -19,6 +19,7 @@ parallel test processes never build the same venv twice at once.
 from __future__ import annotations
 
 import fcntl
+import functools
 import hashlib
 import json
 import os
@@ -27,18 +28,101 @@ import subprocess
 import sys
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator, Optional, Sequence
+from typing import Iterator, Optional, Sequence, Tuple
 
 # Bump when the build recipe changes, so stale caches are rebuilt rather than trusted.
 _RECIPE = 1
 _READY = ".chat-doctor-venv.json"
 
-PYENV = Path("/root/.pyenv/versions")
+
+# --- finding interpreters ----------------------------------------------------------------
+# The suite runs on any machine: interpreters come from pyenv (`$PYENV_ROOT`, else `pyenv root`
+# of the pyenv on PATH) or from `pythonX.Y` on PATH, never from a fixed path. A test whose
+# interpreter is missing is skipped with the reason, never failed.
+
+# Prints "X.Y.Z in-venv" for any Python from 2.7 on, so a PATH candidate can be checked.
+_WHO = "import sys; print('%d.%d.%d %d' % (sys.version_info[:3] + (sys.prefix != getattr(sys, 'base_prefix', sys.prefix),)))"
+
+
+@functools.lru_cache(maxsize=None)
+def pyenv_root() -> Optional[Path]:
+    """pyenv's root: `$PYENV_ROOT`, else what `pyenv root` says; None when there is no pyenv."""
+    root = os.environ.get("PYENV_ROOT")
+    if root:
+        return Path(root)
+    pyenv = shutil.which("pyenv")
+    if pyenv is None:
+        return None
+    proc = subprocess.run([pyenv, "root"], capture_output=True, text=True, timeout=60)
+    return Path(proc.stdout.strip()) if proc.returncode == 0 and proc.stdout.strip() else None
+
+
+def _version_key(version: str) -> Tuple[int, ...]:
+    return tuple(int(part) for part in version.split(".") if part.isdigit())
+
+
+def _matches(found: str, wanted: str) -> bool:
+    """"3.11.7" wants exactly that release; "3.11" any 3.11.x."""
+    return found == wanted or found.startswith(wanted + ".") and wanted.count(".") == 1
+
+
+def _from_pyenv(wanted: str) -> Optional[str]:
+    root = pyenv_root()
+    if root is None:
+        return None
+    versions = [p for p in (root / "versions").glob("*") if (p / "bin" / "python").exists() and _matches(p.name, wanted)]
+    if not versions:
+        return None
+    return str(max(versions, key=lambda p: _version_key(p.name)) / "bin" / "python")
+
+
+def _from_path(wanted: str) -> Optional[str]:
+    """`pythonX.Y` on PATH, asked for its version (a pyenv shim may name a version it cannot run)
+    and refused when it is a virtual environment's: tests build their own from base interpreters."""
+    minor = ".".join(wanted.split(".")[:2])
+    for directory in os.environ.get("PATH", "").split(os.pathsep):
+        candidate = Path(directory or ".", f"python{minor}")
+        if not os.access(candidate, os.X_OK):
+            continue
+        try:
+            proc = subprocess.run([str(candidate), "-c", _WHO], capture_output=True, text=True, timeout=60)
+        except (OSError, subprocess.TimeoutExpired):
+            continue
+        answer = proc.stdout.split()
+        if proc.returncode == 0 and len(answer) == 2 and _matches(answer[0], wanted) and answer[1] == "0":
+            return str(candidate)
+    return None
+
+
+@functools.lru_cache(maxsize=None)
+def find_python(version: str) -> Optional[str]:
+    """A base interpreter of `version` ("3.11" for the newest 3.11.x, "3.11.7" for exactly that):
+    pyenv's first, then PATH's; None when this machine has none."""
+    return _from_pyenv(version) or _from_path(version)
+
+
+def where_pythons_come_from() -> str:
+    root = pyenv_root()
+    return f"pyenv root {root}" if root is not None else "no pyenv (PYENV_ROOT unset, no pyenv on PATH)"
 
 
 def pyenv_python(version: str) -> str:
-    """The pyenv interpreter for a full version such as "3.11.7"."""
-    return str(PYENV / version / "bin" / "python")
+    """The interpreter for `version` (see find_python); skips the calling test when there is none."""
+    import pytest
+
+    python = find_python(version)
+    if python is None:
+        pytest.skip(f"needs Python {version}: none under {where_pythons_come_from()} or as python"
+                    f"{'.'.join(version.split('.')[:2])} on PATH")
+    return python
+
+
+def needs_pyenv_command() -> None:
+    """Skips the calling test unless `pyenv` itself is on PATH (a printed fix runs `pyenv prefix`)."""
+    import pytest
+
+    if shutil.which("pyenv") is None:
+        pytest.skip("needs the pyenv command on PATH: the fix under test runs `pyenv prefix`")
 
 
 def cache_dir() -> Path:
