@@ -8,7 +8,10 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Dict, Mapping, Optional, Sequence
+from typing import Any, Dict, Mapping, Optional, Sequence, Tuple
+
+# The checkout: tests/support/helpers.py is two levels below it.
+REPO = Path(__file__).resolve().parents[2]
 
 # A key shaped like a real project key (random, so no ordinary text shares a long run with it).
 # It must never appear, whole or in long fragments, in any output.
@@ -23,6 +26,9 @@ ISOLATED_VARS = frozenset(
         "OPENAI_API_KEY", "OPENAI_BASE_URL",
     }
 )
+
+# The checks judged from the interpreter probe, python.interpreter first (the others wait for it).
+PROBED_CHECKS = ("python.interpreter", "python.ssl", "python.urllib3", "python.certs", "packages.openai")
 
 CHAT_DOCTOR = str(Path(sys.executable).with_name("chat-doctor"))
 
@@ -49,6 +55,14 @@ class Run:
         raise KeyError(check_id)
 
 
+def assert_no_key(run: Run, key: str = CANARY_KEY, piece: int = 12) -> None:
+    """Neither the key nor any `piece`-character run of it appears in stdout or stderr."""
+    text = run.output
+    assert key not in text
+    leaked = [key[i:i + piece] for i in range(len(key) - piece + 1) if key[i:i + piece] in text]
+    assert not leaked, f"{len(leaked)} piece(s) of the key leaked, e.g. {leaked[0][:3]}…"
+
+
 def run_cli(args: Sequence[str], env: Optional[Mapping[str, str]] = None) -> Run:
     """In-process through Typer's CliRunner, with the current (isolated) environment plus `env`."""
     from typer.testing import CliRunner
@@ -62,6 +76,12 @@ def run_cli(args: Sequence[str], env: Optional[Mapping[str, str]] = None) -> Run
     except ValueError:  # older click: stderr not captured separately
         stderr = ""
     return Run(result.exit_code, result.stdout, stderr)
+
+
+def check_cli(env: Mapping[str, Optional[str]], *args: str) -> Tuple[Run, Dict[str, Dict[str, Any]]]:
+    """`check --offline --json` in-process, and its results by check id (a None value unsets a variable)."""
+    run = run_cli(["check", "--offline", "--json", *args], env=dict(env))  # type: ignore[arg-type]  # CliRunner unsets None
+    return run, {c["id"]: c for c in run.json["checks"]}
 
 
 def run_subprocess(

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, Dict, Iterator, List, Mapping, Optional, Tuple
 
 from doctor.mock.server import MockOptions, MockServer
+from tests.support.helpers import CANARY_KEY
 
 TEST_KEY = "sk-test-0123456789abcdef"
 CHAT_PATH = "/v1/chat/completions"
@@ -26,6 +27,11 @@ def running(scenario: str = "ok", **options: Any) -> Iterator[MockServer]:
     """A started MockServer on 127.0.0.1:<free port>, stopped afterwards."""
     with MockServer(MockOptions(scenario=scenario, **options)) as server:
         yield server
+
+
+def env_for(server: MockServer, key: str = CANARY_KEY) -> Dict[str, str]:
+    """The SDK's variables pointing at `server`, with the canary key."""
+    return {"OPENAI_BASE_URL": server.base_url, "OPENAI_API_KEY": key}
 
 
 def chat_body(stream: bool = False, model: str = "gpt-4o-mini", **extra: Any) -> Dict[str, Any]:

@@ -6,19 +6,23 @@
 - `wrong_host`: signed by `ca`, valid only for wrong-host.example;
 - `unknown_ca`: signed by a second CA that nothing trusts (`other_ca_file` trusts it);
 - `self_signed`: a leaf that is its own issuer.
+`tls_server(cert)` is the mock endpoint serving HTTPS with one of them.
 `hashed_dir(ca_file)` builds an OpenSSL capath (`<subject hash>.0`), for SSL_CERT_DIR tests.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import shutil
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Optional
+from typing import Iterator, Optional
 
 import trustme
+
+from doctor.mock.server import MockOptions, MockServer
 
 LOCAL_NAMES = ("localhost", "127.0.0.1", "::1")
 
@@ -99,3 +103,10 @@ class TlsMaterial:
         directory.mkdir(exist_ok=True)
         shutil.copy(ca_file, directory / f"{subject_hash}.0")
         return str(directory)
+
+
+@contextlib.contextmanager
+def tls_server(cert: ServerCert, scenario: str = "ok") -> Iterator[MockServer]:
+    """The mock endpoint on 127.0.0.1 serving HTTPS with `cert`."""
+    with MockServer(MockOptions(scenario=scenario, certfile=cert.certfile, keyfile=cert.keyfile)) as server:
+        yield server

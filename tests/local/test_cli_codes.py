@@ -71,23 +71,6 @@ def test_proxy_refusing_the_tunnel() -> None:
     assert "502" in tcp["summary"] + " ".join(tcp["details"])
 
 
-@pytest.mark.slow
-def test_socks_proxy_is_reached_but_not_crossed() -> None:
-    # A target that can use SOCKS (socksio installed), so only the tunnel itself is untestable.
-    from tests.support.venvs import make_venv, pyenv_python, venv_python
-
-    target = venv_python(make_venv(pyenv_python("3.11"), ["socksio"]))
-    with socket.socket() as socks:  # something listens where the SOCKS proxy should be
-        socks.bind(("127.0.0.1", 0))
-        socks.listen(8)
-        run = _check("--python", str(target), "--base-url", "https://localhost:9/v1",
-                     HTTPS_PROXY=f"socks5://127.0.0.1:{socks.getsockname()[1]}")
-    assert run.check("config.proxy")["status"] == "ok"
-    tls = run.check("net.tls")
-    assert (tls["status"], tls["code"]) == ("skip", "proxy_not_testable"), tls
-    assert "smoke" in " ".join(fix["text"] + (fix["command"] or "") for fix in tls["fixes"])
-
-
 def test_route_the_kernel_refuses() -> None:
     # TCP to a multicast address fails at once with ENETUNREACH on every Linux host.
     run = _check("--base-url", "https://224.0.0.1:9/v1")

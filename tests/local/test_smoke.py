@@ -8,40 +8,21 @@ job); the canary key never appears in any output.
 from __future__ import annotations
 
 import socket
-from contextlib import contextmanager
-from typing import Any, Dict, Iterator, List, Optional
+from typing import Dict, List, Optional
 
 import pytest
 
-from doctor.mock.server import MockOptions, MockServer
-from tests.support.helpers import CANARY_KEY, Run, run_cli, run_subprocess
+from doctor.mock.server import MockServer
+from tests.support.helpers import CANARY_KEY, Run, assert_no_key, run_cli, run_subprocess
+from tests.support.mock_helpers import env_for, running
 
 FAST = ["--timeout", "5"]
-
-
-@contextmanager
-def endpoint(scenario: str = "ok", **options: Any) -> Iterator[MockServer]:
-    with MockServer(MockOptions(scenario=scenario, **options)) as server:
-        yield server
-
-
-def env_for(server: MockServer, key: str = CANARY_KEY) -> Dict[str, str]:
-    return {"OPENAI_BASE_URL": server.base_url, "OPENAI_API_KEY": key}
 
 
 def smoke(server: MockServer, *args: str, env: Optional[Dict[str, str]] = None) -> Run:
     run = run_cli(["smoke", "--json", *FAST, *args], env=env or env_for(server))
     assert_no_key(run)
     return run
-
-
-def assert_no_key(run: Run) -> None:
-    assert CANARY_KEY not in run.output
-    assert CANARY_KEY[8:40] not in run.output  # nor a long fragment of it
-
-
-def stream_result(run: Run) -> Dict[str, Any]:
-    return run.check("stream.chat")
 
 
 def not_ok_besides_stream(run: Run) -> List[str]:
@@ -80,9 +61,9 @@ def not_ok_besides_stream(run: Run) -> List[str]:
     ],
 )
 def test_scenario_gives_its_code_and_exit_code(scenario, options, args, code, exit_code) -> None:
-    with endpoint(scenario, **options) as server:
+    with running(scenario, **options) as server:
         run = smoke(server, *args)
-    result = stream_result(run)
+    result = run.check("stream.chat")
     assert result["code"] == code, (result["summary"], result["details"])
     assert run.exit_code == exit_code, (run.exit_code, not_ok_besides_stream(run))
     expected_status = "ok" if code is None else ("warn" if code == "stream_buffered" else "fail")
@@ -100,7 +81,7 @@ def test_connection_refused_before_any_response() -> None:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     run = run_cli(["smoke", "--json", *FAST], env={"OPENAI_BASE_URL": f"http://127.0.0.1:{port}/v1", "OPENAI_API_KEY": CANARY_KEY})
-    result = stream_result(run)
+    result = run.check("stream.chat")
     assert (result["code"], run.exit_code) == ("stream_connection_failed", 1)
     assert "Connect" in " ".join(result["details"])
 
@@ -109,7 +90,7 @@ def test_connection_refused_before_any_response() -> None:
 
 
 def test_ttft_tracks_the_injected_delay_and_skips_the_role_chunk() -> None:
-    with endpoint("ok", first_token_delay_ms=300, token_interval_ms=20) as server:
+    with running("ok", first_token_delay_ms=300, token_interval_ms=20) as server:
         run = smoke(server)
     assert run.exit_code == 0
     one = run.json["smoke"]["runs"][0]
@@ -123,7 +104,7 @@ def test_ttft_tracks_the_injected_delay_and_skips_the_role_chunk() -> None:
 
 
 def test_runs_give_percentiles_and_connection_reuse_is_reported_honestly() -> None:
-    with endpoint("ok", first_token_delay_ms=50) as server:
+    with running("ok", first_token_delay_ms=50) as server:
         run = smoke(server, "--runs", "4")
         chats = [r for r in server.requests if r.path.endswith("/chat/completions")]
     document = run.json["smoke"]
@@ -142,29 +123,29 @@ def test_runs_give_percentiles_and_connection_reuse_is_reported_honestly() -> No
 
 
 def test_threshold_breach_alone_exits_4() -> None:
-    with endpoint("ok", first_token_delay_ms=300) as server:
+    with running("ok", first_token_delay_ms=300) as server:
         run = smoke(server, "--max-ttft", "0.1")
-    result = stream_result(run)
+    result = run.check("stream.chat")
     assert (result["code"], result["status"], run.exit_code) == ("ttft_over_limit", "fail", 4), not_ok_besides_stream(run)
     assert run.json["smoke"]["max_ttft_ms"] == 100.0
 
 
 def test_threshold_met_passes() -> None:
-    with endpoint("ok", first_token_delay_ms=50) as server:
+    with running("ok", first_token_delay_ms=50) as server:
         run = smoke(server, "--max-ttft", "2")
-    assert run.exit_code == 0 and stream_result(run)["status"] == "ok"
+    assert run.exit_code == 0 and run.check("stream.chat")["status"] == "ok"
 
 
 def test_fallbacks_are_recorded_when_the_server_rejects_optional_fields() -> None:
-    with endpoint("reject_stream_options") as server:
+    with running("reject_stream_options") as server:
         run = smoke(server)
         bodies = [r.body for r in server.requests if r.path.endswith("/chat/completions")]
     one = run.json["smoke"]["runs"][0]
     assert one["fallbacks"] == ["stream_options"] and one["completion_tokens"] is None
     assert "stream_options" in bodies[0] and "stream_options" not in bodies[-1]
     # A compatible server gets `max_tokens` from the start (the token-limit fallbacks are in
-    # tests/test_smoke_bounds.py), so rejecting max_completion_tokens costs it nothing.
-    with endpoint("reject_max_completion_tokens") as server:
+    # tests/local/test_smoke_bounds.py), so rejecting max_completion_tokens costs it nothing.
+    with running("reject_max_completion_tokens") as server:
         run = smoke(server)
         bodies = [r.body for r in server.requests if r.path.endswith("/chat/completions")]
     assert run.json["smoke"]["runs"][0]["fallbacks"] == [] and len(bodies) == 1
@@ -172,20 +153,20 @@ def test_fallbacks_are_recorded_when_the_server_rejects_optional_fields() -> Non
 
 
 def test_reasoning_is_timed_separately() -> None:
-    with endpoint("reasoning", first_token_delay_ms=100, token_interval_ms=5) as server:
+    with running("reasoning", first_token_delay_ms=100, token_interval_ms=5) as server:
         run = smoke(server)
     one = run.json["smoke"]["runs"][0]
     assert 100 <= one["first_reasoning_ms"] < one["ttft_ms"], one
 
 
 def test_azure_endpoint_uses_the_azure_client() -> None:
-    with endpoint("ok") as server:
+    with running("ok") as server:
         root = server.base_url[: -len("/v1")]
         env = {"AZURE_OPENAI_ENDPOINT": root, "OPENAI_API_VERSION": "2024-10-21", "AZURE_OPENAI_API_KEY": CANARY_KEY}
         run = smoke(server, env=env)
         chats = [r for r in server.requests if r.path.endswith("/chat/completions")]
     assert run.json["endpoint"]["kind"] == "azure"
-    assert stream_result(run)["status"] == "ok", stream_result(run)
+    assert run.check("stream.chat")["status"] == "ok", run.check("stream.chat")
     assert chats[0].path == "/openai/deployments/gpt-4o-mini/chat/completions"
     assert "api-version=2024-10-21" in chats[0].query and chats[0].authorized
 
@@ -194,14 +175,14 @@ def test_the_key_is_not_sent_over_plain_http_to_another_host() -> None:
     run = run_cli(["smoke", "--json", "--timeout", "1", "--base-url", "http://chat-doctor-test.invalid/v1"],
                   env={"OPENAI_API_KEY": CANARY_KEY})
     assert_no_key(run)
-    assert stream_result(run)["status"] in ("fail", "skip") and run.exit_code == 1
+    assert run.check("stream.chat")["status"] in ("fail", "skip") and run.exit_code == 1
 
 
 # --- output channels -------------------------------------------------------------------------
 
 
 def test_human_output_streams_the_reply_then_the_timings() -> None:
-    with endpoint("ok", first_token_delay_ms=20, token_interval_ms=5) as server:
+    with running("ok", first_token_delay_ms=20, token_interval_ms=5) as server:
         run = run_cli(["smoke", *FAST], env=env_for(server))
     assert_no_key(run)
     assert run.exit_code == 0
@@ -211,7 +192,7 @@ def test_human_output_streams_the_reply_then_the_timings() -> None:
 
 
 def test_verbose_shows_the_timing_table_with_percentiles() -> None:
-    with endpoint("ok", first_token_delay_ms=20) as server:
+    with running("ok", first_token_delay_ms=20) as server:
         run = run_cli(["smoke", "-v", "--runs", "3", *FAST], env=env_for(server))
     assert run.exit_code == 0
     for needle in ("1st token", "run 3", "p50", "p90", "inter-token gaps"):
@@ -219,7 +200,7 @@ def test_verbose_shows_the_timing_table_with_percentiles() -> None:
 
 
 def test_json_keeps_stdout_pure_while_tokens_stream_to_stderr() -> None:
-    with endpoint("ok", first_token_delay_ms=20, token_interval_ms=5) as server:
+    with running("ok", first_token_delay_ms=20, token_interval_ms=5) as server:
         run = run_subprocess(["smoke", "--json", *FAST], env=env_for(server), timeout=60)
     assert_no_key(run)
     assert run.stdout.lstrip().startswith("{") and run.stdout.rstrip().endswith("}")
@@ -229,14 +210,14 @@ def test_json_keeps_stdout_pure_while_tokens_stream_to_stderr() -> None:
 
 
 def test_quiet_shows_no_reply_anywhere() -> None:
-    with endpoint("ok") as server:
+    with running("ok") as server:
         run = run_subprocess(["smoke", "--quiet", *FAST], env=env_for(server), timeout=60)
     assert run.exit_code == 0
     assert "Hello from" not in run.output and "stream.chat" in run.stdout
 
 
 def test_a_server_that_echoes_the_key_is_redacted_everywhere() -> None:
-    with endpoint("auth401") as server:
+    with running("auth401") as server:
         for args in (["smoke", "--json", *FAST], ["smoke", "-v", *FAST]):
             run = run_cli(args, env=env_for(server))
             assert_no_key(run)
@@ -247,11 +228,11 @@ def test_a_server_that_echoes_the_key_is_redacted_everywhere() -> None:
 
 
 def test_check_smoke_adds_stream_chat_and_the_smoke_object() -> None:
-    with endpoint("ok") as server:
+    with running("ok") as server:
         run = run_cli(["check", "--smoke", "--json", *FAST], env=env_for(server))
         plain = run_cli(["check", "--json", *FAST], env=env_for(server))
     assert_no_key(run)
-    assert stream_result(run)["status"] == "ok"
+    assert run.check("stream.chat")["status"] == "ok"
     assert run.json["smoke"]["runs"][0]["error"] is None
     ids = [c["id"] for c in run.json["checks"]]
     assert ids[-1] == "stream.chat" and "config.api_key" in ids

@@ -18,8 +18,8 @@ from typing import Any, Dict, List, Tuple
 import pytest
 
 from doctor.stream.budget import EVENT_BYTES, Budget
-from tests.support.helpers import CANARY_KEY, CHAT_DOCTOR, Run, run_cli
-from tests.test_smoke import assert_no_key, endpoint, env_for, stream_result
+from tests.support.helpers import CANARY_KEY, CHAT_DOCTOR, assert_no_key, Run, run_cli
+from tests.support.mock_helpers import env_for, running
 
 
 def smoke(server: Any, *args: str, env: Dict[str, str] = None) -> Tuple[Run, float]:  # type: ignore[assignment]
@@ -38,9 +38,9 @@ def chat_bodies(server: Any) -> List[Any]:
 
 
 def test_headers_one_byte_a_second_end_as_stream_timeout_after_the_timeout() -> None:
-    with endpoint("slowloris") as server:
+    with running("slowloris") as server:
         run, elapsed = smoke(server, "--timeout", "1")
-    result = stream_result(run)
+    result = run.check("stream.chat")
     assert (result["code"], run.exit_code) == ("stream_timeout", 1), result
     limit = result["data"]["limit"]
     assert limit["kind"] == "headers" and 1.0 < limit["observed"] < 1.5, limit
@@ -49,9 +49,9 @@ def test_headers_one_byte_a_second_end_as_stream_timeout_after_the_timeout() -> 
 
 
 def test_endless_keep_alive_comments_stall_the_stream_after_the_timeout() -> None:
-    with endpoint("keepalive_forever") as server:
+    with running("keepalive_forever") as server:
         run, _ = smoke(server, "--timeout", "1")
-    result = stream_result(run)
+    result = run.check("stream.chat")
     assert (result["code"], run.exit_code) == ("stream_stalled", 1), result
     assert result["data"]["limit"]["kind"] == "stall" and "no new event for 1.0 s" in result["summary"]
     assert 1000 <= run.json["smoke"]["runs"][0]["total_ms"] < 2000
@@ -59,9 +59,9 @@ def test_endless_keep_alive_comments_stall_the_stream_after_the_timeout() -> Non
 
 def test_a_stream_that_never_ends_is_stopped_at_the_run_bound() -> None:
     budget = Budget(timeout_s=1.0, max_tokens=4)  # run_s = 3 x 1 s + 4 tokens / 4 per s = 4 s
-    with endpoint("empty_events") as server:
+    with running("empty_events") as server:
         run, elapsed = smoke(server, "--timeout", "1", "--max-tokens", "4")
-    result = stream_result(run)
+    result = run.check("stream.chat")
     assert (result["code"], result["status"], run.exit_code) == ("stream_too_long", "fail", 1), result
     limit = result["data"]["limit"]
     assert (limit["kind"], limit["bound"], limit["unit"]) == ("run_time", budget.run_s, "s")
@@ -71,9 +71,9 @@ def test_a_stream_that_never_ends_is_stopped_at_the_run_bound() -> None:
 
 
 def test_a_data_line_that_never_ends_is_cut_at_the_event_bound() -> None:
-    with endpoint("endless_line") as server:
+    with running("endless_line") as server:
         run, _ = smoke(server, "--timeout", "3")
-    result = stream_result(run)
+    result = run.check("stream.chat")
     assert (result["code"], run.exit_code) == ("stream_too_long", 1), result
     limit = result["data"]["limit"]
     assert limit["kind"] == "event_bytes" and limit["bound"] == EVENT_BYTES < limit["observed"]
@@ -100,9 +100,9 @@ def peak_rss(args: List[str], env: Dict[str, str]) -> Tuple[int, Run]:
 
 
 def test_a_gzip_bomb_is_stopped_before_it_inflates(tmp_path: Any) -> None:
-    with endpoint("gzip_bomb") as server:
+    with running("gzip_bomb") as server:
         rss_mib, run = peak_rss(["smoke", "--json", "--timeout", "5"], env_for(server))
-    result = stream_result(run)
+    result = run.check("stream.chat")
     assert (result["code"], run.exit_code) == ("stream_too_long", 1), result
     assert result["data"]["limit"]["kind"] in ("event_bytes", "reply_bytes")
     assert rss_mib < 300, f"peak RSS {rss_mib} MiB"  # 1 GiB inflated; 4 GB before the bound
@@ -112,10 +112,10 @@ def test_a_gzip_bomb_is_stopped_before_it_inflates(tmp_path: Any) -> None:
 
 
 def test_a_compatible_server_gets_max_tokens_and_is_bounded_by_it() -> None:
-    with endpoint("max_tokens_only") as server:
+    with running("max_tokens_only") as server:
         run, _ = smoke(server, "--timeout", "5", "--max-tokens", "5")
         bodies = chat_bodies(server)
-    result = stream_result(run)
+    result = run.check("stream.chat")
     assert (result["status"], run.exit_code) == ("ok", 0), result
     assert bodies[0]["max_tokens"] == 5 and "max_completion_tokens" not in bodies[0]
     one = run.json["smoke"]["runs"][0]
@@ -123,9 +123,9 @@ def test_a_compatible_server_gets_max_tokens_and_is_bounded_by_it() -> None:
 
 
 def test_a_reply_that_ignores_every_limit_is_cut_and_keeps_its_timings() -> None:
-    with endpoint("no_limits", token_interval_ms=1) as server:
+    with running("no_limits", token_interval_ms=1) as server:
         run, _ = smoke(server, "--timeout", "5", "--max-tokens", "8", "--runs", "2")
-    result = stream_result(run)
+    result = run.check("stream.chat")
     assert (result["code"], result["status"], run.exit_code) == ("max_tokens_ignored", "warn", 0), result
     assert result["data"]["limit"] == {"kind": "tokens", "bound": 32, "observed": 33, "unit": "token chunks"}
     assert "asked for 8 tokens (`max_tokens`)" in result["summary"]
@@ -135,9 +135,9 @@ def test_a_reply_that_ignores_every_limit_is_cut_and_keeps_its_timings() -> None
 
 
 def test_an_endless_stream_of_content_is_cut_at_the_token_bound() -> None:
-    with endpoint("endless") as server:
+    with running("endless") as server:
         run, elapsed = smoke(server, "--timeout", "3", "--max-tokens", "8")
-    result = stream_result(run)
+    result = run.check("stream.chat")
     assert (result["code"], run.exit_code) == ("max_tokens_ignored", 0), result
     assert run.json["smoke"]["runs"][0]["overrun"]["observed"] == 33 and elapsed < 20
 
@@ -145,27 +145,27 @@ def test_an_endless_stream_of_content_is_cut_at_the_token_bound() -> None:
 @pytest.mark.parametrize("api_version, field_name", [("2024-10-21", "max_completion_tokens"),
                                                      ("2024-06-01", "max_tokens")])
 def test_azure_gets_the_field_of_its_api_version(api_version: str, field_name: str) -> None:
-    with endpoint("ok") as server:
+    with running("ok") as server:
         env = {"AZURE_OPENAI_ENDPOINT": server.url, "OPENAI_API_VERSION": api_version,
                "AZURE_OPENAI_API_KEY": CANARY_KEY}
         run, _ = smoke(server, "--timeout", "5", env=env)
         bodies = chat_bodies(server)
-    assert stream_result(run)["status"] == "ok"
+    assert run.check("stream.chat")["status"] == "ok"
     assert field_name in bodies[0] and len({"max_tokens", "max_completion_tokens"} & set(bodies[0])) == 1
 
 
 def test_the_other_limit_field_is_tried_once_when_one_is_rejected() -> None:
-    with endpoint("reject_max_completion_tokens") as server:  # on Azure >= 2024-09-01: max_completion_tokens
+    with running("reject_max_completion_tokens") as server:  # on Azure >= 2024-09-01: max_completion_tokens
         env = {"AZURE_OPENAI_ENDPOINT": server.url, "OPENAI_API_VERSION": "2024-10-21",
                "AZURE_OPENAI_API_KEY": CANARY_KEY}
         run, _ = smoke(server, "--timeout", "5", env=env)
         azure = chat_bodies(server)
-    with endpoint("ok") as server:  # o-series models refuse max_tokens, which compatible servers get
+    with running("ok") as server:  # o-series models refuse max_tokens, which compatible servers get
         run_o, _ = smoke(server, "--timeout", "5", "--model", "o4-mini")
         compatible = chat_bodies(server)
-    assert run.json["smoke"]["runs"][0]["fallbacks"] == ["max_completion_tokens"], stream_result(run)
+    assert run.json["smoke"]["runs"][0]["fallbacks"] == ["max_completion_tokens"], run.check("stream.chat")
     assert "max_tokens" in azure[-1] and "max_completion_tokens" not in azure[-1]
-    assert run_o.json["smoke"]["runs"][0]["fallbacks"] == ["max_tokens"], stream_result(run_o)
+    assert run_o.json["smoke"]["runs"][0]["fallbacks"] == ["max_tokens"], run_o.check("stream.chat")
     assert [sorted(set(b) & {"max_tokens", "max_completion_tokens"}) for b in compatible] == [
         ["max_tokens"], ["max_completion_tokens"]]
 
@@ -176,9 +176,9 @@ def test_the_other_limit_field_is_tried_once_when_one_is_rejected() -> None:
 @pytest.mark.parametrize("scenario, words", [("odd_usage", "usage.completion_tokens is 'many' (a string)"),
                                              ("odd_content", "content is 5 (a number)")])
 def test_values_of_the_wrong_type_are_a_malformed_stream_not_a_crash(scenario: str, words: str) -> None:
-    with endpoint(scenario) as server:
+    with running(scenario) as server:
         run, _ = smoke(server, "--timeout", "5")
-    result = stream_result(run)
+    result = run.check("stream.chat")
     assert (result["code"], run.exit_code) == ("stream_malformed", 1), result
     assert words in result["summary"]
 
@@ -196,10 +196,10 @@ def test_a_socks_proxy_without_socks_support_says_what_to_install() -> None:
         pytest.skip("socksio is installed here")
     import openai
 
-    with endpoint("ok") as server:
+    with running("ok") as server:
         env = dict(env_for(server), ALL_PROXY="socks5://127.0.0.1:1")
         run, _ = smoke(server, "--timeout", "2", env=env)
-    result = stream_result(run)
+    result = run.check("stream.chat")
     assert (result["code"], result["status"], run.exit_code) == ("proxy_socks_unsupported", "fail", 1), result
     extra = "httpx2[socks]" if int(openai.__version__.split(".")[0]) >= 3 else "httpx[socks]"
     commands = [f["command"] for f in result["fixes"] if f["command"]]

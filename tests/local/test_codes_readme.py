@@ -4,38 +4,22 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 
-from doctor.knowledge.diagnoses import diagnose, lookup
+from doctor.knowledge.diagnoses import lookup
 from doctor.mock.server import MockOptions, MockServer
-from doctor.model import Status
-from tests.support.helpers import CANARY_KEY, run_cli
+from tests.support.helpers import CANARY_KEY, REPO, run_cli
 
 pytestmark = pytest.mark.timeout(60)
 
-README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+README = (REPO / "README.md").read_text(encoding="utf-8")
 
 
 def readme_where(code: str) -> str:
     """The "check: status" cell of the code's row in the README."""
     row = next(line for line in README.splitlines() if line.startswith(f"| `{code}` |"))
     return row.split(" | ")[1]
-
-
-def test_a_code_takes_its_status_from_the_registry_per_check() -> None:
-    assert diagnose("api.auth", "rate_limited", "x").status is Status.WARN
-    assert diagnose("stream.chat", "rate_limited", "x").status is Status.FAIL
-    assert diagnose("config.base_url", "base_url_insecure", "x", status=Status.WARN).status is Status.WARN
-    assert diagnose("net.dns", "offline", "x").status is Status.SKIP  # a code any check may give
-
-
-def test_an_unregistered_pair_is_refused() -> None:
-    with pytest.raises(ValueError, match="not registered for net.tcp"):
-        diagnose("net.tcp", "rate_limited", "x")
-    with pytest.raises(ValueError, match="api.auth/fail"):
-        diagnose("api.auth", "rate_limited", "x", status=Status.FAIL)
 
 
 def test_readme_lists_every_registered_pair() -> None:

@@ -1,13 +1,10 @@
-"""python.* checks: pure rules from facts fixtures, then every code through the real CLI."""
+"""python.* checks as pure rules, judged from facts fixtures (tests/support/facts.py): the urllib3
+verdicts of real platforms, interpreter age, the TLS library, certificates."""
 
 from __future__ import annotations
 
 import datetime
-import json
-import subprocess
-import sys
-from pathlib import Path
-from typing import Optional, Sequence
+from typing import Optional
 
 import pytest
 
@@ -23,76 +20,23 @@ from doctor.model import Status, Target
 from doctor.probe.facts import (
     CaVariable,
     CertifiFacts,
-    Distribution,
     InterpreterFacts,
     PathFacts,
-    SslFacts,
     Urllib3Import,
     VerifyPaths,
     WarningRecord,
 )
-from tests.support.helpers import run_cli, run_subprocess
-from tests.support.venvs import SSL_SIM_SITECUSTOMIZE, make_venv, pyenv_python, ssl_sim_env, venv_python
+from tests.support.facts import (
+    LIBRESSL,
+    OPENSSL_3,
+    OPENSSL_102,
+    OPENSSL_110,
+    OPENSSL_111,
+    make_facts,
+)
 
 TODAY = datetime.date(2026, 11, 25)
-LIBRESSL = ("LibreSSL 2.8.3", (2, 0, 0, 0, 0))
-OPENSSL_102 = ("OpenSSL 1.0.2k-fips  26 Jan 2017", (1, 0, 2, 11, 15))
-OPENSSL_110 = ("OpenSSL 1.1.0h  27 Mar 2018", (1, 1, 0, 8, 15))
-OPENSSL_111 = ("OpenSSL 1.1.1k  25 Mar 2021", (1, 1, 1, 11, 15))
-OPENSSL_3 = ("OpenSSL 3.0.19 27 Jan 2026", (3, 0, 0, 19, 0))
 CLT = "/Library/Developer/CommandLineTools/usr/bin/python3"
-
-
-def marker_env(version: str, platform: str = "linux") -> dict:
-    return {
-        "implementation_name": "cpython", "implementation_version": version, "os_name": "posix",
-        "platform_machine": "x86_64", "platform_release": "", "platform_version": "",
-        "platform_system": {"linux": "Linux", "darwin": "Darwin"}[platform], "python_full_version": version,
-        "platform_python_implementation": "CPython", "python_version": ".".join(version.split(".")[:2]),
-        "sys_platform": platform,
-    }
-
-
-def make_facts(
-    version: str = "3.11.7",
-    ssl: Optional[tuple] = OPENSSL_3,
-    urllib3: Optional[str] = None,
-    *,
-    platform: str = "linux",
-    dists: Sequence[tuple] = (),
-    executable: str = "/usr/bin/python3",
-    observed: Optional[Urllib3Import] = None,
-    ca_env: Sequence[CaVariable] = (),
-    certifi: Optional[CertifiFacts] = None,
-    verify: Optional[VerifyPaths] = None,
-    actions: Optional[dict] = None,
-    is_venv: bool = False,
-    prefix: str = "/usr",
-) -> InterpreterFacts:
-    """A facts fixture: `dists` are (name, version, [Requires-Dist...])."""
-    distributions = [Distribution(n, v, tuple(r)) for n, v, r in dists]
-    if urllib3 and not any(d.key == "urllib3" for d in distributions):
-        distributions.append(Distribution("urllib3", urllib3, ()))
-    ssl_facts = SslFacts(available=False, import_error="ModuleNotFoundError: No module named '_ssl'") if ssl is None \
-        else SslFacts(True, ssl[0], ssl[1], has_tls13=ssl[1][0] >= 3, verify_paths=verify or VerifyPaths(
-            cafile="/etc/ssl/cert.pem", openssl_cafile="/etc/ssl/cert.pem", openssl_cafile_exists=True))
-    return InterpreterFacts(
-        python_version=version,
-        version_info=tuple(int(x) for x in version.split(".")),
-        executable=executable,
-        prefix=prefix,
-        base_prefix="/usr",
-        is_venv=is_venv,
-        sys_platform=platform,
-        ssl=ssl_facts,
-        marker_env=marker_env(version, platform),
-        distributions=tuple(distributions),
-        certifi=certifi or CertifiFacts(installed=False),
-        ca_env=tuple(ca_env),
-        urllib3=observed or Urllib3Import(installed=urllib3 is not None, version=urllib3,
-                                          origin="/site/urllib3/__init__.py" if urllib3 else None),
-        not_openssl_action=actions or {"urllib3 v2.0": "default", "urllib3 v2": "default"},
-    )
 
 
 def commands(result) -> str:  # type: ignore[no-untyped-def]
@@ -369,176 +313,6 @@ def test_several_problems_report_the_worst_and_list_the_rest() -> None:
     result = judge_certs(facts, "/usr/bin/python3")
     assert result.status is Status.FAIL and "SSL_CERT_FILE" in result.summary
     assert any("PIP_CERT" in d for d in result.details) and result.data["codes"] == ["ca_path_missing", "ca_path_missing"]
-
-
-# --- every code through the real CLI ------------------------------------------------------------
-
-
-def check(args: Sequence[str], env: Optional[dict] = None, check_id: str = "python.interpreter") -> dict:
-    run = run_cli(["check", "--offline", "--json", *args], env=env)
-    return run.check(check_id)
-
-
-def test_cli_interpreter_ok_reports_how_it_was_selected() -> None:
-    result = check([])  # no --python, no VIRTUAL_ENV: chat-doctor's own interpreter
-    assert result["status"] == "ok" and result["data"]["selected_by"] == "chat-doctor's own interpreter"
-
-
-def test_cli_virtual_env_selects_the_target(tmp_path: Path) -> None:
-    venv = make_venv(pyenv_python("3.12"))
-    result = check([], env={"VIRTUAL_ENV": str(venv)})
-    assert result["data"]["selected_by"] == "VIRTUAL_ENV" and result["data"]["python"].startswith(str(venv))
-    assert result["data"]["is_venv"] is True
-
-
-def test_cli_python_eol() -> None:
-    result = check(["--python", pyenv_python("3.10")])
-    assert (result["status"], result["code"]) == ("warn", "python_eol")
-
-
-def test_cli_openai_sdk_capped_on_39() -> None:
-    result = check(["--python", pyenv_python("3.9")])
-    assert (result["status"], result["code"]) == ("warn", "openai_sdk_capped") and "2.48.0" in result["summary"]
-
-
-@pytest.mark.parametrize("version", ["3.6", "2.7"])
-def test_cli_python_36_is_a_hard_failure_like_27_with_no_pip_install_openai(version: str) -> None:
-    python = pyenv_python(version)
-    run = run_cli(["check", "--offline", "--json", "--python", python])
-    interpreter = run.check("python.interpreter")
-    assert (interpreter["status"], interpreter["code"]) == ("fail", "python_too_old")
-    assert run.check("packages.openai")["status"] == "skip"  # nothing else is judged, as for 2.7
-    commands = [f["command"] or "" for c in run.json["checks"] for f in c["fixes"]]
-    assert not any("pip install" in command and "openai" in command for command in commands), commands
-    assert run.exit_code == 1
-
-
-@pytest.mark.slow
-def test_cli_ssl_missing() -> None:
-    venv = make_venv(pyenv_python("3.11"), sitecustomize="import sys\nsys.modules['ssl'] = None  # as if built without OpenSSL\n")
-    run = run_cli(["check", "--offline", "--json", "--python", str(venv_python(venv))])
-    result = run.check("python.ssl")
-    assert (result["status"], result["code"]) == ("fail", "ssl_missing")
-    assert run.json["target"]["ssl"] is None and run.exit_code == 1
-
-
-@pytest.mark.slow
-def test_cli_ssl_library_outdated_and_libressl() -> None:
-    venv = make_venv(pyenv_python("3.9"), ["urllib3==2.0.7"], sitecustomize=SSL_SIM_SITECUSTOMIZE)
-    python = str(venv_python(venv))
-    result = check(["--python", python], env=ssl_sim_env("openssl-1.0.2k"), check_id="python.ssl")
-    assert (result["status"], result["code"]) == ("warn", "ssl_library_outdated")
-    result = check(["--python", python], env=ssl_sim_env("libressl-2.8.3"), check_id="python.ssl")
-    assert result["status"] == "ok" and result["summary"].startswith("LibreSSL 2.8.3")
-
-
-@pytest.mark.slow
-def test_cli_urllib3_ssl_import_error_as_a_process() -> None:
-    venv = make_venv(pyenv_python("3.9"), ["urllib3==2.0.2"], sitecustomize=SSL_SIM_SITECUSTOMIZE)
-    python = str(venv_python(venv))
-    run = run_subprocess(["check", "--offline", "--json", "--python", python], env=ssl_sim_env("libressl-2.8.3"))
-    result = run.check("python.urllib3")
-    assert (result["status"], result["code"]) == ("fail", "urllib3_ssl_import_error")
-    assert "compiled with LibreSSL 2.8.3" in "\n".join(result["details"])
-    assert run.exit_code == 1
-
-
-@pytest.mark.slow
-def test_cli_urllib3_import_failed() -> None:
-    broken = "import sys\nsys.modules['urllib3.exceptions'] = None  # a half-removed install\n"
-    venv = make_venv(pyenv_python("3.11"), ["urllib3==2.8.0"], sitecustomize=broken)
-    result = check(["--python", str(venv_python(venv))], check_id="python.urllib3")
-    assert (result["status"], result["code"]) == ("fail", "urllib3_import_failed")
-    assert "urllib3.exceptions" in result["summary"]
-
-
-def test_cli_ca_path_missing(tmp_path: Path) -> None:
-    result = check(["--python", pyenv_python("3.12")], env={"SSL_CERT_FILE": str(tmp_path / "nope.pem")},
-                   check_id="python.certs")
-    assert (result["status"], result["code"]) == ("fail", "ca_path_missing")
-    empty = tmp_path / "empty.pem"
-    empty.write_text("not a certificate\n")
-    result = check(["--python", pyenv_python("3.12")], env={"REQUESTS_CA_BUNDLE": str(empty)}, check_id="python.certs")
-    assert result["code"] == "ca_path_missing" and "no PEM certificate" in result["summary"]
-    result = check(["--python", pyenv_python("3.12")], env={"PIP_CERT": str(tmp_path / "gone.pem")}, check_id="python.certs")
-    assert (result["status"], result["code"]) == ("warn", "ca_path_missing")
-
-
-@pytest.mark.slow
-def test_cli_certifi_unusable() -> None:
-    venv = make_venv(pyenv_python("3.11"), ["requests==2.32.5"], no_deps=True)
-    result = check(["--python", str(venv_python(venv))], check_id="python.certs")
-    assert (result["status"], result["code"]) == ("fail", "certifi_unusable")
-    assert "requests" in result["summary"]
-
-
-# What a python.org macOS build reports before "Install Certificates.command" ran (facts
-# §4.1), simulated in a real interpreter: platform, framework executable, and the missing
-# compiled-in CA file. Only the values the probe reads are replaced.
-MACOS_PYTHON_ORG = '''\
-import ssl, sys
-sys.platform = "darwin"
-sys.executable = "/Library/Frameworks/Python.framework/Versions/3.11/bin/python3"
-_paths = ssl.DefaultVerifyPaths(None, None, "SSL_CERT_FILE",
-    "/Library/Frameworks/Python.framework/Versions/3.11/etc/openssl/cert.pem", "SSL_CERT_DIR",
-    "/Library/Frameworks/Python.framework/Versions/3.11/etc/openssl/certs")
-ssl.get_default_verify_paths = lambda: _paths
-'''
-
-
-@pytest.mark.slow
-def test_cli_macos_certificates_not_installed() -> None:
-    venv = make_venv(pyenv_python("3.11"), sitecustomize=MACOS_PYTHON_ORG)
-    result = check(["--python", str(venv_python(venv))], check_id="python.certs")
-    assert (result["status"], result["code"]) == ("warn", "macos_certificates_not_installed")
-    assert result["fixes"][0]["command"] == 'open "/Applications/Python 3.11/Install Certificates.command"'
-
-
-# --- chat-doctor's own process stays light -----------------------------------------------------------
-
-
-def test_check_offline_imports_no_heavy_module_in_chat_doctors_process(tmp_path: Path) -> None:
-    """Fresh interpreter: run `check --offline --json` through the real CLI entry point,
-    then list what got imported. openai/httpx/urllib3 must not be among them. (pydantic is
-    not checked: typer 0.29 itself imports it to coerce option values.)"""
-    script = (
-        "import json, sys\n"
-        "from doctor.cli import main\n"
-        "sys.argv = ['chat-doctor', 'check', '--offline', '--json']\n"
-        "try:\n    main()\nexcept SystemExit:\n    pass\n"
-        "heavy = sorted(m for m in sys.modules if m.split('.')[0] in "
-        "('openai', 'httpx', 'httpx2', 'httpcore', 'httpcore2', 'urllib3', 'requests'))\n"
-        "sys.stderr.write('HEAVY=' + json.dumps(heavy) + '\\n')\n"
-    )
-    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=str(tmp_path), timeout=120)
-    report = json.loads(proc.stdout)
-    assert report["target"]["version"]  # the probe ran (in its own process)
-    line = next(line for line in proc.stderr.splitlines() if line.startswith("HEAVY="))
-    assert json.loads(line[len("HEAVY="):]) == []
-
-
-PYENV_SHIM = """#!/bin/sh
-cat >&2 <<'MSG'
-pyenv: python3.8: command not found
-
-The `python3.8' command exists in these Python versions:
-  3.8.18
-
-Note: See 'pyenv help global' for tips on allowing both
-      python2 and python3 to be found.
-MSG
-exit 127
-"""
-
-
-def test_a_failing_pyenv_shim_keeps_its_first_line(tmp_path: Path) -> None:
-    shim = tmp_path / "python3.8"
-    shim.write_text(PYENV_SHIM)
-    shim.chmod(0o755)
-    result = run_cli(["check", "--offline", "--json", "--python", str(shim)]).check("python.interpreter")
-    assert result["code"] == "probe_failed"
-    assert "pyenv: python3.8: command not found" in result["summary"]  # what failed...
-    assert "status 127" in result["summary"] and "python3 to be found." in result["summary"]  # ...and how it ended
 
 
 def test_a_long_probe_output_is_shortened_at_a_word_boundary() -> None:

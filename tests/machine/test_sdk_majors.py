@@ -18,12 +18,11 @@ from typing import Any, Dict
 import pytest
 
 from doctor.mock.server import MockOptions, MockServer
-from tests.support.helpers import CANARY_KEY, Run, run_subprocess
+from tests.support.helpers import CANARY_KEY, REPO, Run, run_subprocess
 from tests.support.venvs import cache_dir, make_venv, pyenv_python
 
 pytestmark = pytest.mark.slow
 
-REPO = Path(__file__).resolve().parent.parent
 
 # (openai release, interpreter): the newest of each major, each on a different Python so the
 # oldest supported (3.9) and a recent one are both covered. 2.54.0 needs 3.10+.

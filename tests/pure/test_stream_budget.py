@@ -1,5 +1,5 @@
 """The numbers of doctor.stream.budget and the rule of doctor.stream.guard, as pure logic (a
-hand-driven clock, a stand-in response); tests/test_smoke_bounds.py runs them for real.
+hand-driven clock, a stand-in response); tests/local/test_smoke_bounds.py runs them for real.
 """
 
 from __future__ import annotations

@@ -15,12 +15,11 @@ from typing import List
 
 import pytest
 
-from tests.support.helpers import run_subprocess
+from tests.support.helpers import REPO, run_subprocess
 from tests.support.venvs import pyenv_python
 
 pytestmark = pytest.mark.slow
 
-REPO = Path(__file__).resolve().parent.parent
 
 
 def _lower_bounds() -> List[str]:

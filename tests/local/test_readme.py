@@ -6,8 +6,8 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from tests.support.helpers import REPO
 
-REPO = Path(__file__).resolve().parent.parent
 README = (REPO / "README.md").read_text(encoding="utf-8")
 
 
