@@ -94,11 +94,12 @@ def test_ttft_tracks_the_injected_delay_and_skips_the_role_chunk() -> None:
         run = smoke(server)
     assert run.exit_code == 0
     one = run.json["smoke"]["runs"][0]
-    assert 300 <= one["ttft_ms"] <= 400, one  # generous; scripts/bench_ttft.py measures precision
-    assert one["first_chunk_ms"] < 100 <= one["ttft_ms"], one  # the role chunk came with the head
+    # Never before the delay, well before twice it: precision is scripts/bench_ttft.py's job.
+    assert 300 <= one["ttft_ms"] < 600, one
+    assert one["first_chunk_ms"] < 250 and one["ttft_ms"] >= 300, one  # the role chunk did not wait
     assert one["headers_ms"] <= one["first_chunk_ms"]
     assert one["content_chunks"] == 8 and one["completion_tokens"] == 8
-    assert 15 <= one["itl_ms"]["p50"] <= 60, one
+    assert 10 <= one["itl_ms"]["p50"] <= 80, one  # 20 ms apart on schedule; the median ignores one stall
     assert one["finish_reason"] == "stop" and one["request_id"].startswith("req_")
     assert one["buffering"] == "streamed" and run.json["smoke"]["buffered"] is False
 
@@ -112,7 +113,7 @@ def test_runs_give_percentiles_and_connection_reuse_is_reported_honestly() -> No
     ttft = document["ttft_ms"]
     assert set(ttft) == {"min", "p50", "p90", "max"}
     assert ttft["min"] <= ttft["p50"] <= ttft["p90"] <= ttft["max"]
-    assert all(50 <= r["ttft_ms"] <= 150 for r in document["runs"]), document["runs"]
+    assert all(50 <= r["ttft_ms"] < 300 for r in document["runs"]), document["runs"]  # the 50 ms delay, never less
     assert set(document["timings_ms"]["total_ms"]) == {"min", "p50", "p90", "max"}
     # What the client observed (httpcore opening a connection or not) matches what the server saw.
     assert len(chats) == 4
@@ -171,11 +172,24 @@ def test_azure_endpoint_uses_the_azure_client() -> None:
     assert "api-version=2024-10-21" in chats[0].query and chats[0].authorized
 
 
-def test_the_key_is_not_sent_over_plain_http_to_another_host() -> None:
-    run = run_cli(["smoke", "--json", "--timeout", "1", "--base-url", "http://chat-doctor-test.invalid/v1"],
-                  env={"OPENAI_API_KEY": CANARY_KEY})
+def test_plain_http_to_another_host_stops_at_config_base_url_before_anything_is_sent() -> None:
+    """On the direct route the refusal is config.base_url's: stream.chat never starts, so no
+    request (and no key) leaves. The stream's own key-travel refusal, `key_withheld_insecure`,
+    which only a proxy that is not this machine can reach once config passes, is tested in
+    tests/local/test_key_travel.py (test_the_smoke_test_never_sends_the_key_in_clear_through_a_remote_proxy)."""
+    args = ["smoke", "--json", "--timeout", "1", "--base-url", "http://chat-doctor-test.invalid/v1"]
+    run = run_cli(args, env={"OPENAI_API_KEY": CANARY_KEY})
     assert_no_key(run)
-    assert run.check("stream.chat")["status"] in ("fail", "skip") and run.exit_code == 1
+    base = run.check("config.base_url")
+    assert (base["status"], base["code"]) == ("fail", "base_url_insecure")
+    stream = run.check("stream.chat")
+    assert (stream["status"], stream["code"], stream["data"]["blocked_by"]) == \
+        ("skip", "prerequisite_failed", "config.base_url"), stream
+    assert run.json.get("smoke") is None and run.exit_code == 1  # no run: nothing was dialled
+    # The gate is what stopped it: accepted with --allow-insecure, the SDK really tries the host.
+    allowed = run_cli([*args, "--allow-insecure"], env={"OPENAI_API_KEY": CANARY_KEY})
+    assert_no_key(allowed)
+    assert allowed.check("stream.chat")["code"] == "stream_connection_failed", allowed.check("stream.chat")
 
 
 # --- output channels -------------------------------------------------------------------------

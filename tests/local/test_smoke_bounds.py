@@ -43,7 +43,7 @@ def test_headers_one_byte_a_second_end_as_stream_timeout_after_the_timeout() -> 
     result = run.check("stream.chat")
     assert (result["code"], run.exit_code) == ("stream_timeout", 1), result
     limit = result["data"]["limit"]
-    assert limit["kind"] == "headers" and 1.0 < limit["observed"] < 1.5, limit
+    assert limit["kind"] == "headers" and 1.0 < limit["observed"] < 2.0, limit  # after the 1 s timeout, before 2 s
     assert "headers were still incomplete" in result["summary"]
     assert run.json["smoke"]["runs"][0]["total_ms"] < 2500 and elapsed < 20
 
@@ -66,7 +66,7 @@ def test_a_stream_that_never_ends_is_stopped_at_the_run_bound() -> None:
     limit = result["data"]["limit"]
     assert (limit["kind"], limit["bound"], limit["unit"]) == ("run_time", budget.run_s, "s")
     assert "still sending after 4.0 s (the limit is 4.0 s)" in result["summary"]
-    assert budget.run_s * 1000 <= run.json["smoke"]["runs"][0]["total_ms"] < budget.run_s * 1000 + 500
+    assert budget.run_s * 1000 <= run.json["smoke"]["runs"][0]["total_ms"] < budget.run_s * 1000 * 1.25
     assert elapsed < 30
 
 
@@ -187,7 +187,6 @@ def test_values_of_the_wrong_type_are_a_malformed_stream_not_a_crash(scenario: s
 
 
 def test_a_socks_proxy_without_socks_support_says_what_to_install() -> None:
-    pytest.importorskip("openai")
     try:
         import socksio  # noqa: F401
     except ImportError:

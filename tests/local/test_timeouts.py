@@ -153,4 +153,4 @@ def test_a_resolver_that_hangs_is_abandoned_at_the_timeout(monkeypatch: pytest.M
         resolve_module.resolve("api.example.test", 443, 0.5)
     release.set()
     assert caught.value.kind == "timeout"
-    assert time.monotonic() - started < 1.5
+    assert time.monotonic() - started < 3.0  # the 0.5 s timeout, not the resolver's 10 s

@@ -88,7 +88,7 @@ def test_streams_and_times_with_this_major(sdk_venv: Dict[str, Any]) -> None:
     assert run.exit_code == 0, stream_check(run)
     assert document["sdk"] == f"openai {sdk_venv['release']}"
     for one in document["runs"]:
-        assert 200 <= one["ttft_ms"] <= 300, one
+        assert 200 <= one["ttft_ms"] < 400, one  # never before the 200 ms delay, well before twice it
         assert one["first_chunk_ms"] < 100 and one["completion_tokens"] == 8 and one["finish_reason"] == "stop"
     # Connection reuse as the client observed it equals what the server saw, whatever the SDK does.
     assert document["runs"][0]["connection"] == "new"

@@ -325,7 +325,8 @@ def test_a_broken_stream_outranks_the_threshold() -> None:
 
 
 def test_inspect_chunk_reads_real_sdk_objects() -> None:
-    types = pytest.importorskip("openai.types.chat")
+    import openai.types.chat as types  # a dependency: its absence is a failure, not a skip
+
     from doctor.stream.sdk import inspect_chunk
 
     def make(choices, **extra):  # type: ignore[no-untyped-def]
@@ -350,7 +351,8 @@ def test_inspect_chunk_reads_real_sdk_objects() -> None:
 
 def test_inspect_chunk_refuses_values_of_the_wrong_type() -> None:
     """The SDK builds chunks without validation (construct), so odd types arrive as they are."""
-    types = pytest.importorskip("openai.types.chat")
+    import openai.types.chat as types  # a dependency: its absence is a failure, not a skip
+
     from doctor.stream.sdk import OddChunk, inspect_chunk
 
     def unvalidated(choices, **extra):  # type: ignore[no-untyped-def]
