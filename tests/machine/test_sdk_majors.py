@@ -59,9 +59,10 @@ def chat_doctor_wheel() -> Path:
 
 
 @pytest.fixture(scope="module", params=sorted(MAJORS))
-def sdk_venv(request: Any, chat_doctor_wheel: Path) -> Dict[str, Any]:
+def sdk_venv(request: Any) -> Dict[str, Any]:
     release, python_version = MAJORS[request.param]
-    python = pyenv_python(python_version)
+    python = pyenv_python(python_version)  # first: without the interpreter, skip before building anything
+    chat_doctor_wheel = request.getfixturevalue("chat_doctor_wheel")
     venv = make_venv(python, [str(chat_doctor_wheel), f"openai=={release}"])
     return {"major": request.param, "release": release, "exe": str(venv / "bin" / "chat-doctor")}
 
