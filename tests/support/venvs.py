@@ -101,19 +101,15 @@ def find_python(version: str) -> Optional[str]:
     return _from_pyenv(version) or _from_path(version)
 
 
-def where_pythons_come_from() -> str:
-    root = pyenv_root()
-    return f"pyenv root {root}" if root is not None else "no pyenv (PYENV_ROOT unset, no pyenv on PATH)"
-
-
 def pyenv_python(version: str) -> str:
     """The interpreter for `version` (see find_python); skips the calling test when there is none."""
     import pytest
 
     python = find_python(version)
     if python is None:
-        pytest.skip(f"needs Python {version}: none under {where_pythons_come_from()} or as python"
-                    f"{'.'.join(version.split('.')[:2])} on PATH")
+        root = pyenv_root()
+        pyenv = f"none in pyenv ({root})" if root else "no pyenv (PYENV_ROOT unset, no pyenv on PATH)"
+        pytest.skip(f"needs Python {version}: {pyenv}, no python{'.'.join(version.split('.')[:2])} on PATH")
     return python
 
 
