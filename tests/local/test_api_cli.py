@@ -17,7 +17,8 @@ import pytest
 
 from doctor.mock.scenarios import SCENARIOS
 from doctor.mock.server import MockOptions, MockServer
-from tests.support.helpers import CANARY_KEY, assert_no_key, Run, run_cli, run_subprocess
+from tests.support.helpers import CANARY_KEY, assert_no_key, run_cli, run_subprocess
+from tests.support.helpers import check_endpoint as check
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -45,13 +46,6 @@ EXPECTED: Dict[str, Row] = {
     "credit429": OK_ROW,
     "permission403": OK_ROW,
 }
-
-
-def check(base_url: str, env: Optional[Dict[str, str]] = None, *extra: str, timeout: str = "2") -> Run:
-    run = run_cli(["check", "--json", "--base-url", base_url, "--timeout", timeout, *extra],
-                  env={"OPENAI_API_KEY": CANARY_KEY, **(env or {})})
-    assert_no_key(run)
-    return run
 
 
 # --------------------------------------------------------------------------------------------

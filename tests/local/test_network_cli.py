@@ -6,13 +6,12 @@ from __future__ import annotations
 
 import socket
 from pathlib import Path
-from typing import Dict, Optional
 
 import pytest
 
 from doctor.mock.server import MockOptions, MockServer
 from tests.support.connect_proxy import ConnectProxy
-from tests.support.helpers import CANARY_KEY, Run, run_cli
+from tests.support.helpers import check_endpoint as check
 from tests.support.tls_certs import TlsMaterial, tls_server
 
 pytestmark = pytest.mark.timeout(60)
@@ -21,13 +20,6 @@ pytestmark = pytest.mark.timeout(60)
 # --------------------------------------------------------------------------------------------
 # fixtures and helpers
 # --------------------------------------------------------------------------------------------
-
-
-def check(base_url: str, env: Optional[Dict[str, str]] = None, *extra: str) -> Run:
-    run = run_cli(["check", "--json", "--base-url", base_url, "--timeout", "2", *extra],
-                  env={"OPENAI_API_KEY": CANARY_KEY, **(env or {})})
-    assert CANARY_KEY not in run.output
-    return run
 
 
 def free_port() -> int:

@@ -4,22 +4,13 @@ openai, and a real openai 2.x venv whose certifi bundle holds the test CA."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Dict, Optional
 
 import pytest
 
-from tests.support.helpers import CANARY_KEY, Run, run_cli
+from tests.support.helpers import check_endpoint as check
 from tests.support.tls_certs import TlsMaterial, tls_server
 
 pytestmark = pytest.mark.timeout(60)
-
-
-
-def check(base_url: str, env: Optional[Dict[str, str]] = None, *extra: str) -> Run:
-    run = run_cli(["check", "--json", "--base-url", base_url, "--timeout", "2", *extra],
-                  env={"OPENAI_API_KEY": CANARY_KEY, **(env or {})})
-    assert CANARY_KEY not in run.output
-    return run
 
 
 # --------------------------------------------------------------------------------------------

@@ -84,6 +84,14 @@ def check_cli(env: Mapping[str, Optional[str]], *args: str) -> Tuple[Run, Dict[s
     return run, {c["id"]: c for c in run.json["checks"]}
 
 
+def check_endpoint(base_url: str, env: Optional[Mapping[str, str]] = None, *extra: str, timeout: str = "2") -> Run:
+    """`check --json` in-process against `base_url` with the canary key; the key must not show."""
+    run = run_cli(["check", "--json", "--base-url", base_url, "--timeout", timeout, *extra],
+                  env={"OPENAI_API_KEY": CANARY_KEY, **(env or {})})
+    assert_no_key(run)
+    return run
+
+
 def run_subprocess(
     args: Sequence[str],
     env: Optional[Mapping[str, str]] = None,
