@@ -30,6 +30,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator, Optional, Sequence, Tuple
 
+import pytest
+
 # Bump when the build recipe changes, so stale caches are rebuilt rather than trusted.
 _RECIPE = 1
 _READY = ".chat-doctor-venv.json"
@@ -40,7 +42,8 @@ _READY = ".chat-doctor-venv.json"
 # of the pyenv on PATH) or from `pythonX.Y` on PATH, never from a fixed path. A test whose
 # interpreter is missing is skipped with the reason, never failed.
 
-# Prints "X.Y.Z in-venv" for any Python from 2.7 on, so a PATH candidate can be checked.
+# Prints "X.Y.Z 1" inside a venv, "X.Y.Z 0" outside, on any Python from 2.7 on: what a PATH
+# candidate really is.
 _WHO = "import sys; print('%d.%d.%d %d' % (sys.version_info[:3] + (sys.prefix != getattr(sys, 'base_prefix', sys.prefix),)))"
 
 
@@ -63,7 +66,7 @@ def _version_key(version: str) -> Tuple[int, ...]:
 
 def _matches(found: str, wanted: str) -> bool:
     """"3.11.7" wants exactly that release; "3.11" any 3.11.x."""
-    return found == wanted or found.startswith(wanted + ".") and wanted.count(".") == 1
+    return found == wanted or (wanted.count(".") == 1 and found.startswith(wanted + "."))
 
 
 def _from_pyenv(wanted: str) -> Optional[str]:
@@ -103,8 +106,6 @@ def find_python(version: str) -> Optional[str]:
 
 def pyenv_python(version: str) -> str:
     """The interpreter for `version` (see find_python); skips the calling test when there is none."""
-    import pytest
-
     python = find_python(version)
     if python is None:
         root = pyenv_root()
@@ -115,8 +116,6 @@ def pyenv_python(version: str) -> str:
 
 def needs_pyenv_command() -> None:
     """Skips the calling test unless `pyenv` itself is on PATH (a printed fix runs `pyenv prefix`)."""
-    import pytest
-
     if shutil.which("pyenv") is None:
         pytest.skip("needs the pyenv command on PATH: the fix under test runs `pyenv prefix`")
 
