@@ -21,7 +21,7 @@ httpx2 (2.16.2) differs from httpx (0.28.1) only in step 2/3 details: CIDR netwo
 `*.domain` entries in `NO_PROXY`, bracketed IPv6 entries, and silently dropping entries it
 cannot parse, where httpx raises `InvalidURL` from `Client()`. Both are emulated here (the
 source lines are cited where each rule is implemented) and pinned against the real libraries
-by tests/test_config_checks.py.
+by tests/machine/test_proxy_emulation.py.
 
 Everything here is pure: it takes an environment mapping and returns frozen data. Other
 checks reuse `proxy_for(url, env)` to connect through the same proxy the SDK would.

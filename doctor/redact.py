@@ -5,7 +5,7 @@ server echoes it back. `Redactor` scrubs every string in a result before any ren
 it, and `StreamRedactor` does the same for text that arrives in pieces (the streamed reply);
 `key_shape` is how a key is shown instead: its prefix, last four and length.
 
-The rules (stated in the README's Security section, pinned by tests/test_redact.py):
+The rules (stated in the README's Security section, pinned by tests/pure/test_redact.py):
 
 - A secret is replaced wherever it appears whole, and so is every run of `RUN` (12) or more
   of its characters, whatever surrounds it (`key=<15 chars of it> is not valid`).

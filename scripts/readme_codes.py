@@ -6,7 +6,7 @@
 One row per code, with every (check, status) the registry declares for it (`Diagnosis.where`):
 the same pairs `diagnose()` enforces when a check reports the code.
 
-tests/test_readme.py fails when README.md and the registry disagree.
+tests/local/test_readme.py fails when README.md and the registry disagree.
 """
 
 from __future__ import annotations

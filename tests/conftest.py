@@ -1,16 +1,23 @@
-"""Shared fixtures: an isolated environment for every test, and ways to run the real CLI."""
+"""Shared fixtures: an isolated environment for every test, and real certificates.
+
+Each test's folder says what it needs (tests/pure, tests/local, tests/machine: see their
+conftest.py) and marks it so: `-m pure`, `-m "not machine"`. Helpers live in tests/support.
+"""
 
 from __future__ import annotations
 
 import os
 import sys
 from pathlib import Path
+from typing import List
 
 import pytest
 
-from tests.helpers import ISOLATED_VARS
+from tests.support.helpers import ISOLATED_VARS, REPO
+from tests.support.tls_certs import TlsMaterial
 
-REPO = Path(__file__).resolve().parent.parent
+# Folder under tests/ -> the marker every test in it gets (registered in pyproject.toml).
+_KINDS = ("pure", "local", "machine")
 
 
 @pytest.fixture(autouse=True)
@@ -36,3 +43,19 @@ def repo() -> Path:
 @pytest.fixture(scope="session")
 def python_exe() -> str:
     return sys.executable
+
+
+@pytest.fixture(scope="module")
+def certs(tmp_path_factory: pytest.TempPathFactory) -> TlsMaterial:
+    """Real certificates (tests/support/tls_certs.py), made once per module."""
+    return TlsMaterial(tmp_path_factory.mktemp("tls"))
+
+
+def pytest_collection_modifyitems(items: List[pytest.Item]) -> None:
+    """Every test is marked with the kind its folder stands for; a test outside them is refused."""
+    tests = Path(__file__).resolve().parent
+    for item in items:
+        folder = Path(str(item.path)).resolve().relative_to(tests).parts[0]
+        if folder not in _KINDS:
+            raise pytest.UsageError(f"{item.nodeid}: tests live in tests/pure, tests/local or tests/machine")
+        item.add_marker(getattr(pytest.mark, folder))

@@ -3,7 +3,7 @@
 None of these touch the network. Each check reads `ctx.settings` / `ctx.plan`, gathers with
 the pure readers in doctor.credentials and doctor.proxies, and hands plain data to a pure
 `judge_*` function that returns the CheckResult (unit-tested from data in
-tests/test_config_checks.py). A check may find several problems: the most severe one (first
+tests/pure/test_config_rules.py). A check may find several problems: the most severe one (first
 in the order they are listed) names the result's code; the others are listed in its details
 with their own fixes.
 

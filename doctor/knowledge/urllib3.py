@@ -2,7 +2,7 @@
 with: the table, the exact messages, and the fix texts. Data plus one pure predictor.
 
 Source: /work/shared/facts/urllib3-and-openssl.md §1 (verified from every sdist, and by
-tests/test_urllib3_matrix.py against real releases on every simulated TLS library).
+tests/machine/test_urllib3_matrix.py against real releases on every simulated TLS library).
 
 The check in urllib3/__init__.py (2.0.3+) is an if/elif:
     if not ssl.OPENSSL_VERSION.startswith("OpenSSL "):  warn NotOpenSSLWarning

@@ -1,0 +1,134 @@
+"""Key redaction (pure logic)."""
+
+from __future__ import annotations
+
+from doctor.credentials import secrets_in
+from doctor.redact import RUN, Redactor, StreamRedactor, display_url, is_secret, key_shape
+from tests.support.helpers import CANARY_KEY
+
+
+def test_key_shape_shows_prefix_last_four_and_length_only() -> None:
+    shape = key_shape(CANARY_KEY)
+    assert shape == f"sk-proj-…CNRY ({len(CANARY_KEY)} chars)"
+    assert CANARY_KEY[8:20] not in shape
+
+
+def test_keys_under_twelve_characters_reveal_no_tail() -> None:
+    assert key_shape("abcdefgh12") == "… (10 chars)"
+
+
+def test_values_too_short_or_common_to_be_secret_are_shown_and_never_scrubbed() -> None:
+    # The README's own example for local servers: OPENAI_API_KEY=local. Scrubbing it would
+    # turn every "localhost" into nonsense; with "http", every URL.
+    for placeholder in ("local", "http", "EMPTY", "ollama", "sk-no-key-required", "abc1234"):
+        assert not is_secret(placeholder)
+        redactor = Redactor([placeholder])
+        text = "GET http://localhost:11434/v1/models said EMPTY; ollama is local"
+        assert redactor.text(text) == text
+    assert key_shape("local") == '"local" (5 chars, a placeholder)'
+    assert is_secret("abcd1234") and Redactor(["abcd1234"]).text("x abcd1234 y") == "x … (8 chars) y"
+
+
+def test_redactor_catches_whole_padded_and_partial_echoes() -> None:
+    redactor = Redactor([f'  "{CANARY_KEY}"\n'])
+    for text in (
+        f"Incorrect API key provided: {CANARY_KEY}.",
+        f"key={CANARY_KEY[:40]}...",  # a server that truncates
+        f"Bearer {CANARY_KEY[5:60]}",  # a slice from the middle
+    ):
+        scrubbed = redactor.text(text)
+        assert CANARY_KEY not in scrubbed
+        for i in range(0, len(CANARY_KEY) - RUN):
+            assert CANARY_KEY[i : i + RUN] not in scrubbed, f"piece at {i} survived"
+
+
+def test_redactor_leaves_ordinary_text_alone() -> None:
+    redactor = Redactor([CANARY_KEY])
+    text = "connect to https://api.openai.com/v1/models took 12 ms (x-request-id req_0123456789abcdef)"
+    assert redactor.text(text) == text
+
+
+def test_scrub_walks_nested_data() -> None:
+    redactor = Redactor([CANARY_KEY])
+    scrubbed = redactor.scrub({"a": [CANARY_KEY, ("x", CANARY_KEY)], CANARY_KEY: 1})
+    assert CANARY_KEY not in repr(scrubbed)
+
+
+def test_url_credentials_are_hidden_whole() -> None:
+    assert display_url("http://user:s3cret@proxy.corp:3128") == "http://***@proxy.corp:3128"
+    assert display_url("http://u:p@ss@h:1/x") == "http://***@h:1/x"  # '@' inside the password
+    assert display_url("user:pw@host:3128") == "***@host:3128"  # no scheme
+    assert display_url("http://proxy.corp:3128") == "http://proxy.corp:3128"
+
+
+def test_secrets_come_from_env_dotenv_and_url_passwords(tmp_path) -> None:
+    (tmp_path / ".env").write_text(f'OPENAI_API_KEY="{CANARY_KEY}"\n')
+    env = {"HTTPS_PROXY": "http://me:pa%40ss-word@proxy:3128", "OPENAI_BASE_URL": "https://u:base-secret@h/v1"}
+    found = secrets_in(env, tmp_path)
+    assert CANARY_KEY in found and "pa@ss-word" in found and "pa%40ss-word" in found and "base-secret" in found
+    scrubbed = Redactor(found).text(f"proxy said pa@ss-word; key {CANARY_KEY}; base-secret")
+    assert "pa@ss-word" not in scrubbed and CANARY_KEY not in scrubbed and "base-secret" not in scrubbed
+
+
+def test_a_run_scrubs_dotenv_keys_and_url_passwords(tmp_path, monkeypatch) -> None:
+    """The session's Redactor knows every secret of the run, not only OPENAI_API_KEY.
+
+    A fake check (pure logic) echoes them; the real session wiring must scrub them.
+    """
+    import doctor.checks
+    from doctor import session
+    from doctor.knowledge.diagnoses import ok
+    from doctor.runner import Check
+    from doctor.settings import Settings
+
+    (tmp_path / ".env").write_text(f"OPENAI_API_KEY={CANARY_KEY}\n")
+    env = {"HTTPS_PROXY": "http://me:proxy-pass-1234@proxy:3128"}
+    echo = Check("x.echo", "Echo", lambda ctx: ok("x.echo", f"{CANARY_KEY} proxy-pass-1234 base-pass-5678"))
+    monkeypatch.setattr(doctor.checks, "registry", lambda: ((echo,), {}))
+    plan = session.plan(Settings(env=env, cwd=tmp_path, base_url="https://u:base-pass-5678@h/v1"))
+    (result,) = session.run(plan).checks
+    for secret in (CANARY_KEY, "proxy-pass-1234", "base-pass-5678"):
+        assert secret not in result.summary
+
+
+def _runs_of(secret: str, text: str) -> list:
+    return [secret[i : i + RUN] for i in range(len(secret) - RUN + 1) if secret[i : i + RUN] in text]
+
+
+def test_no_twelve_character_run_survives_whatever_surrounds_it() -> None:
+    redactor = Redactor([CANARY_KEY])
+    for start, size in ((30, 15), (0, 12), (100, 13), (7, 40)):
+        piece = CANARY_KEY[start : start + size]
+        for text in (f"key=c4n4ry{piece}xq9 is not valid", f"{piece}", f"({piece})", f"a{piece}b{piece}"):
+            scrubbed = redactor.text(text)
+            assert not _runs_of(CANARY_KEY, scrubbed), f"piece {start}+{size} survived"  # never print the key
+            assert "[redacted]" in scrubbed
+    # An 11-character piece is not a run; ordinary text around it is untouched.
+    assert redactor.text("id=" + CANARY_KEY[50:61] + " ok") == "id=" + CANARY_KEY[50:61] + " ok"
+
+
+def test_a_key_streamed_in_small_pieces_is_caught_and_prose_is_barely_held_back() -> None:
+    redactor = Redactor([CANARY_KEY])
+    reply = f"Sure! Your key is {CANARY_KEY} and its middle is {CANARY_KEY[40:70]}. Bye."
+    for size in (1, 5, 7, 64):
+        stream = StreamRedactor(redactor)
+        shown = "".join(stream.feed(reply[i : i + size]) for i in range(0, len(reply), size)) + stream.flush()
+        assert not _runs_of(CANARY_KEY, shown), f"a piece survived {size}-character chunks"  # never print the key
+        assert shown.startswith("Sure! Your key is sk-proj-…") and shown.endswith(". Bye."), "reply mangled"
+    prose = "Hello from chat-doctor's local endpoint. The quick brown fox jumps over 12 lazy dogs. " * 3
+    stream, shown, held = StreamRedactor(redactor), 0, []
+    for i, char in enumerate(prose):
+        shown += len(stream.feed(char))
+        held.append(i + 1 - shown)
+    assert max(held) <= 4  # characters held back, at worst, before they are shown
+    assert shown + len(stream.flush()) == len(prose)
+
+
+def test_credentials_in_a_url_query_are_masked() -> None:
+    url = f"http://127.0.0.1:8000/v1?api-key={CANARY_KEY}&api-version=2024-10-21"
+    assert display_url(url) == "http://127.0.0.1:8000/v1?api-key=***&api-version=2024-10-21"
+    assert display_url(f"https://h/v1?x={CANARY_KEY}") == "https://h/v1?x=***"  # a key by its looks
+    assert display_url("https://h/v1#access_token=abc") == "https://h/v1#access_token=***"
+    assert display_url("https://h/v1?page=2") == "https://h/v1?page=2"
+    found = secrets_in({"OPENAI_BASE_URL": url})
+    assert CANARY_KEY in found
