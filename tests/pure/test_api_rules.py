@@ -113,17 +113,17 @@ def test_no_list_means_the_model_is_not_checked() -> None:
 
 
 def test_auth_rules_from_facts() -> None:
-    assert judge_auth(_fact(), "openai", "https://api.openai.com/v1").status is Status.OK
-    assert judge_auth(_fact(not_sent="no_key"), "openai", "").code == "no_api_key"
-    assert judge_auth(_fact(not_sent="insecure", not_sent_reason="x"), "openai", "").code == "key_withheld_insecure"
-    unavailable = judge_auth(_fact(not_sent="http_client", not_sent_reason="ImportError: urllib3 v2 only supports OpenSSL 1.1.1+"), "openai", "")
+    assert judge_auth(_fact(), "openai").status is Status.OK
+    assert judge_auth(_fact(not_sent="no_key"), "openai").code == "no_api_key"
+    assert judge_auth(_fact(not_sent="insecure", not_sent_reason="x"), "openai").code == "key_withheld_insecure"
+    unavailable = judge_auth(_fact(not_sent="http_client", not_sent_reason="ImportError: urllib3 v2 only supports OpenSSL 1.1.1+"), "openai")
     assert (unavailable.status, unavailable.code) == (Status.ERROR, "http_client_unavailable")
-    assert judge_auth(_fact(status=None, models=None, failure_phase="response", failure_kind="timeout", failure="x"), "openai", "").code == "read_timeout"
-    assert judge_auth(_fact(status=None, models=None, failure_phase="tls", failure_kind="unknown_ca", failure="x"), "openai", "").code == "tls_unknown_ca"
+    assert judge_auth(_fact(status=None, models=None, failure_phase="response", failure_kind="timeout", failure="x"), "openai").code == "read_timeout"
+    assert judge_auth(_fact(status=None, models=None, failure_phase="tls", failure_kind="unknown_ca", failure="x"), "openai").code == "tls_unknown_ca"
     assert judge_auth(_fact(status=None, models=None, failure_phase="connect", failure_kind="refused", failure="x",
-                            via_proxy="http://p:3128"), "openai", "").code == "proxy_unreachable"
-    assert judge_auth(_fact(status=200, models=None, content_type="text/html", html_title="Guest Wi-Fi"), "openai", "").code == "not_openai_api"
-    v1 = judge_auth(_fact(status=404, models=None, url="http://h/models", v1=V1Probe("http://h/v1/models", 200, 3)), "compatible", "http://h")
+                            via_proxy="http://p:3128"), "openai").code == "proxy_unreachable"
+    assert judge_auth(_fact(status=200, models=None, content_type="text/html", html_title="Guest Wi-Fi"), "openai").code == "not_openai_api"
+    v1 = judge_auth(_fact(status=404, models=None, url="http://h/models", v1=V1Probe("http://h/v1/models", 200, 3)), "compatible")
     assert v1.code == "endpoint_not_found" and v1.fixes[0].command == "export OPENAI_BASE_URL=http://h/v1"
 
 
