@@ -283,7 +283,7 @@ def inspect_key(key: str, *, name: str = OPENAI_KEY_VAR, header: str = "Authoriz
 _KEEP_PRINTABLE_ASCII = "export OPENAI_API_KEY=\"$(printf %s \"$OPENAI_API_KEY\" | LC_ALL=C tr -cd '\\041-\\176')\""
 # ASCII control characters that are not the whitespace `_describe_whitespace` reports.
 _CONTROL_CHARS = frozenset(chr(c) for c in (*range(0x09), *range(0x0E, 0x20), 0x7F))
-_CONTROL_NAMES = {"\x00": "NUL", "\x1b": "ESC", "\x7f": "DEL"}
+_CONTROL_NAMES = {"\x00": "NUL", "\x1b": "ESC", "\x7f": "DEL", "\r": "CR", "\n": "LF", "\t": "TAB"}
 
 
 def _positions(found: Sequence[Tuple[int, str]], what: str, name_of: Callable[[str], str]) -> str:
@@ -291,6 +291,10 @@ def _positions(found: Sequence[Tuple[int, str]], what: str, name_of: Callable[[s
     described = [f"{name_of(ch)} at position {i + 1}" for i, ch in found[:3]]
     more = f" and {len(found) - 3} more" if len(found) > 3 else ""
     return f"{len(found)} {what}{'s' if len(found) > 1 else ''}: {', '.join(described)}{more}"
+
+
+def _odd_name(ch: str) -> str:
+    return _control_name(ch) if ord(ch) < 0x20 or ord(ch) == 0x7F else _char_name(ch)
 
 
 def _control_name(ch: str) -> str:
@@ -356,8 +360,39 @@ def _unusual_openai_shape(key: str) -> str:
     return ""
 
 
-def judge_api_key(lookup: CredentialLookup, endpoint: EndpointConfig) -> CheckResult:
-    """config.api_key from what the SDK will read (pure)."""
+# Sent by the SDK beside the key, as `OpenAI-Organization` / `OpenAI-Project` headers.
+ID_HEADER_VARS = ("OPENAI_ORG_ID", "OPENAI_PROJECT_ID")
+
+
+def inspect_id_headers(values: Mapping[str, str]) -> List[Finding]:
+    """OPENAI_ORG_ID / OPENAI_PROJECT_ID values that cannot go into a header as they are: a
+    CR/LF (h11 refuses it, reported as a connection error), other control characters, blanks
+    around the id, or non-ASCII (UnicodeEncodeError). Pure; the values are ids, not secrets."""
+    findings = []
+    for name in ID_HEADER_VARS:
+        value = values.get(name) or ""
+        odd = [(i, ch) for i, ch in enumerate(value) if ord(ch) < 0x20 or ord(ch) >= 0x7F]
+        padded = value != value.strip()
+        if not odd and not padded:
+            continue
+        what = _positions(odd, "control or non-ASCII character", _odd_name) if odd else "blanks around the id"
+        findings.append(Finding(
+            "api_header_invalid",
+            f"{name} contains {what}",
+            (("The SDK sends it as a request header: a line break or NUL makes every request fail before "
+             "sending (`APIConnectionError: Connection error.`), a non-ASCII character too (UnicodeEncodeError); "
+             f"other characters reach the server as a wrong {'organization' if name == 'OPENAI_ORG_ID' else 'project'} "
+             "(401/403)."),),
+            (Fix("Keep the id's first line, printable ASCII only (or set it again from the console)",
+                 f"export {name}=\"$(printf '%s\\n' \"${name}\" | head -n 1 | LC_ALL=C tr -cd '\\041-\\176')\""),),
+        ))
+    return findings
+
+
+def judge_api_key(lookup: CredentialLookup, endpoint: EndpointConfig,
+                  id_headers: Optional[Mapping[str, str]] = None) -> CheckResult:
+    """config.api_key from what the SDK will read (pure); `id_headers`: OPENAI_ORG_ID and
+    OPENAI_PROJECT_ID as set, which the SDK sends beside the key (not to Azure)."""
     credential = lookup.credential
     data: Dict[str, Any] = {"client": lookup.client, "reads": list(lookup.expected), "kind": endpoint.kind}
     details: List[str] = []
@@ -369,6 +404,8 @@ def judge_api_key(lookup: CredentialLookup, endpoint: EndpointConfig) -> CheckRe
 
     data.update(_key_data(credential))
     findings = inspect_key(credential.value, name=credential.name, header=credential.header, kind=endpoint.kind)
+    if endpoint.kind != "azure":
+        findings += inspect_id_headers(id_headers or {})
     if lookup.dotenv is not None and lookup.dotenv.name == credential.name and lookup.dotenv.value != credential.value:
         details.append(
             f"{lookup.dotenv_path} also defines {credential.name} ({lookup.dotenv.shape}), a different value: the "
@@ -479,7 +516,8 @@ def _judge_missing_key(
 def _check_api_key(ctx: Context) -> CheckResult:
     endpoint = _endpoint(ctx)
     lookup = find_credential(ctx.settings.env, endpoint.kind, base_url=endpoint.base_url, cwd=ctx.settings.cwd)
-    return judge_api_key(lookup, endpoint)
+    env = ctx.settings.env
+    return judge_api_key(lookup, endpoint, {name: env[name] for name in ID_HEADER_VARS if name in env})
 
 
 # =============================================================================================

@@ -45,6 +45,13 @@ register(
         "Copy the key again from the provider's page, as plain text, or delete the non-ASCII characters.",
     ),
     Diagnosis(
+        "api_header_invalid", "config.api_key", FAIL,
+        "OPENAI_ORG_ID or OPENAI_PROJECT_ID, which the SDK sends as headers beside the key, holds a line break, a "
+        "control or non-ASCII character, or blanks: requests then fail before sending, or reach the wrong "
+        "organization or project.",
+        "Set the id again as printed in the provider's console, or unset it.",
+    ),
+    Diagnosis(
         "api_key_control_characters", "config.api_key", FAIL,
         "The key contains ASCII control characters (ESC, DEL, 0x01...), typically pasted from a terminal or a "
         "rich-text page. The SDK sends most of them as part of the key (401, or 400 for a malformed header); NUL fails "
