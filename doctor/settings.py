@@ -51,6 +51,14 @@ def tokens_problem(value: int) -> Optional[str]:
     return f"must be between 1 and {MAX_TOKENS}, not {value}"
 
 
+def text_problem(value: Optional[str]) -> Optional[str]:
+    """Why a text flag cannot be sent: bytes that are not UTF-8 reach Python as lone surrogates
+    (surrogateescape), which no JSON body or header can carry."""
+    if value is not None and any("\udc80" <= char <= "\udcff" for char in value):
+        return "is not valid UTF-8 text"
+    return None
+
+
 def _require(flag: str, problem: Optional[str]) -> None:
     if problem is not None:
         raise UsageError(f"{flag} {problem}")
@@ -77,6 +85,7 @@ class SmokeOptions:
     def __post_init__(self) -> None:
         _require("--runs", runs_problem(self.runs))
         _require("--max-tokens", tokens_problem(self.max_tokens))
+        _require("--prompt", text_problem(self.prompt))
         if self.max_ttft_s is not None:
             _require("--max-ttft", seconds_problem(self.max_ttft_s))
 
@@ -97,6 +106,8 @@ class Settings:
 
     def __post_init__(self) -> None:
         _require("--timeout", seconds_problem(self.timeout_s))
+        _require("--model", text_problem(self.model))
+        _require("--base-url", text_problem(self.base_url))
 
     @property
     def model_name(self) -> str:

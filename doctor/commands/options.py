@@ -6,7 +6,15 @@ from typing import Annotated, Any, Callable, Optional
 
 import typer
 
-from doctor.settings import MAX_RUNS, MAX_SECONDS, MAX_TOKENS, runs_problem, seconds_problem, tokens_problem
+from doctor.settings import (
+    MAX_RUNS,
+    MAX_SECONDS,
+    MAX_TOKENS,
+    runs_problem,
+    seconds_problem,
+    text_problem,
+    tokens_problem,
+)
 
 
 def _bounded(problem_of: Callable[[Any], Optional[str]]) -> Callable[[Any], Any]:
@@ -35,7 +43,8 @@ BaseUrlOpt = Annotated[
     typer.Option("--base-url", metavar="URL", help="API base URL. Default: $OPENAI_BASE_URL, else https://api.openai.com/v1."),
 ]
 ModelOpt = Annotated[
-    Optional[str], typer.Option("--model", "-m", metavar="NAME", help="Chat model (Azure: the deployment). Default: gpt-4o-mini.")
+    Optional[str], typer.Option("--model", "-m", metavar="NAME", callback=_bounded(text_problem),
+                                help="Chat model (Azure: the deployment). Default: gpt-4o-mini.")
 ]
 TimeoutOpt = Annotated[
     float,
@@ -66,7 +75,8 @@ SmokeFlagOpt = Annotated[
     bool, typer.Option("--smoke", help="Also run the streamed chat smoke test (stream.chat) and time it.")
 ]
 PromptOpt = Annotated[
-    Optional[str], typer.Option("--prompt", metavar="WORDS", help="The user message of the smoke test.")
+    Optional[str], typer.Option("--prompt", metavar="WORDS", callback=_bounded(text_problem),
+                                help="The user message of the smoke test.")
 ]
 MaxTokensOpt = Annotated[
     int, typer.Option("--max-tokens", metavar="N", callback=_bounded(tokens_problem),

@@ -1,0 +1,27 @@
+"""Text flags that are not UTF-8 (bytes a shell passed through as lone surrogates) are usage
+errors, not a crash and not a finding blamed on the key."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+
+import pytest
+
+from tests.support.helpers import CHAT_DOCTOR
+
+
+@pytest.mark.parametrize("args", [
+    ["smoke", "--prompt", b"caf\xff"],
+    ["smoke", "--model", b"gpt\xff"],
+    ["check", "--offline", "--model", b"gpt\xff"],
+    ["check", "--offline", "--base-url", b"http://h\xff/v1"],
+])
+def test_a_flag_that_is_not_utf8_is_a_one_line_usage_error(args: list) -> None:
+    argv = [os.fsencode(CHAT_DOCTOR), *(a if isinstance(a, bytes) else a.encode() for a in args)]
+    env = {**os.environ, "OPENAI_API_KEY": "sk-proj-abcdefghijklmnopqrstuvwxyz012345"}
+    run = subprocess.run(argv, capture_output=True, timeout=60, env=env)
+    stderr = run.stderr.decode("utf-8", "replace")
+    assert run.returncode == 2, stderr
+    assert stderr.count("\n") == 1 and "not valid UTF-8" in stderr
+    assert "Traceback" not in stderr and run.stdout == b""
