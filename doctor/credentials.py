@@ -20,10 +20,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, Mapping, Optional, Tuple
+from typing import TYPE_CHECKING, Dict, Mapping, Optional, Tuple
 
 from doctor.endpoint import azure_v1_api
 from doctor.redact import key_shape
+
+if TYPE_CHECKING:
+    from doctor.redact import Redactor
 
 OPENAI_KEY_VAR = "OPENAI_API_KEY"
 OPENAI_ADMIN_VAR = "OPENAI_ADMIN_KEY"
@@ -233,6 +236,13 @@ def secrets_in(env: Mapping[str, str], cwd: Optional[Path] = None, extra_urls: T
             found += [values.get(name, "") for name in SECRET_ENV_VARS]
     found += url_secrets(env, extra_urls)
     return tuple(value for value in found if value)
+
+
+def redactor_for(env: Mapping[str, str], cwd: Optional[Path] = None, extra_urls: Tuple[str, ...] = ()) -> Redactor:
+    """The Redactor of a run: every secret `secrets_in` finds, URL passwords whatever their length."""
+    from doctor.redact import Redactor
+
+    return Redactor(secrets_in(env, cwd, extra_urls), passwords=url_secrets(env, extra_urls))
 
 
 def url_secrets(env: Mapping[str, str], extra_urls: Tuple[str, ...] = ()) -> Tuple[str, ...]:

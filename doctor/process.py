@@ -298,10 +298,10 @@ def _scrubber() -> Callable[[str], str]:
     from doctor.redact import Redactor
 
     try:
-        from doctor.credentials import secrets_in
+        from doctor.credentials import redactor_for
         from doctor.settings import working_directory
 
-        return Redactor(secrets_in(dict(os.environ), working_directory())).text
+        return redactor_for(dict(os.environ), working_directory()).text
     except Exception:  # noqa: BLE001  # what broke may be this very machinery: the variables at least
         return Redactor.from_env(dict(os.environ)).text
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Callable, Collection, Optional, Tuple
 
 from doctor import __version__
-from doctor.credentials import secrets_in, url_secrets
+from doctor.credentials import redactor_for
 from doctor.endpoint import EndpointConfig, resolve_endpoint
 from doctor.model import CheckResult, Report, Target
 from doctor.probe.interpreters import select_target
@@ -94,7 +94,7 @@ def deadline_s(settings: Settings) -> float:
 def _redactor(the_plan: Plan) -> Redactor:
     settings = the_plan.settings
     extra_urls = (settings.base_url,) if settings.base_url else ()
-    return Redactor(secrets_in(settings.env, settings.cwd, extra_urls), passwords=url_secrets(settings.env, extra_urls))
+    return redactor_for(settings.env, settings.cwd, extra_urls)
 
 
 def _target_with_facts(target: Target, ctx: Context) -> Target:
