@@ -5,7 +5,9 @@ the client goes away (an OSError) or the server stops (`stopping`): that is the 
 paced with `stopping.wait`, so a stopping server ends them at once. (The bomb alone ends: its
 harm is all in its 1 MB.)
 
-- `slowloris`: the response head, one byte a second, forever (every byte resets a read timeout).
+- `slowloris`: the response head, four bytes a second, forever (every byte resets a read timeout;
+  a quarter second apart, well inside any --timeout, so only chat-doctor's own headers bound can
+  end it, never the HTTP library's read timeout racing it).
 - `keepalive`: a stream of `: keep-alive` comments after the role chunk: bytes, never an event.
 - `endless`: content tokens forever, whatever the token limit.
 - `empty_events`: chunks with an empty delta forever: events, but never a token or an end.
@@ -27,7 +29,7 @@ from doctor.mock import wire
 
 Write = Callable[[bytes], object]
 
-SLOWLORIS_BYTE_S = 1.0
+SLOWLORIS_BYTE_S = 0.25
 KEEPALIVE_S = 0.2
 ENDLESS_TOKEN_S = 0.005
 EMPTY_EVENT_S = 0.05

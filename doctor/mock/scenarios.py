@@ -420,7 +420,7 @@ _SCENARIO_LIST: Tuple[Scenario, ...] = (
         stream=StreamBehaviour(odd="content"),
     ),
     # --- hostile: answers that never end (doctor/mock/hostile.py) ---
-    Scenario("slowloris", "Streamed chat: the response head trickles in one byte a second, forever.",
+    Scenario("slowloris", "Streamed chat: the response head trickles in four bytes a second, forever.",
              hostile="slowloris"),
     Scenario("keepalive_forever", "Streamed chat: the role chunk, then ': keep-alive' comments forever.",
              hostile="keepalive"),
