@@ -1,11 +1,16 @@
 """Runs checks concurrently and yields their results in declared order.
 
+A check is two functions: `gather(ctx)` does all its I/O (through `ctx.fact`, `ctx.plan`,
+`ctx.settings`) and returns the check's frozen facts; `judge(facts)` is pure and turns them into
+the `CheckResult`. The runner calls the two, so every verdict is testable from a facts fixture.
+
 Each check runs in its own daemon thread (a hung check can never keep the process alive),
-waits for the checks it `needs`, and is skipped with the reason when one of them did not
-pass. Facts that several checks share (the interpreter probe, the DNS answer, ...) are
-gathered once through `Context.fact`, whichever check asks first. A check that raises
-becomes an `error` result; one that overruns its deadline becomes `check_timeout`: the
-report always completes.
+waits for the checks it `needs` (a `Need` can apply only to some runs: net.tls only for https),
+and is skipped with the reason when one of them did not pass; `after_earlier` makes a check
+start only once every check declared before it has finished. Facts that several checks share
+(the interpreter probe, the DNS answer, ...) are gathered once through `Context.fact`,
+whichever check asks first. A check that raises becomes an `error` result; one that overruns
+its deadline becomes `check_timeout`: the report always completes.
 """
 
 from __future__ import annotations
@@ -16,25 +21,44 @@ import traceback
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
-from typing import Any, Callable, Dict, Iterator, Mapping, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, Iterator, Mapping, Optional, Sequence, Tuple, Union
 
 from doctor.knowledge.diagnoses import diagnose
 from doctor.model import CheckResult, Status
+from doctor.plan import Plan
 from doctor.redact import Redactor
-from doctor.settings import Settings
 
 PASSING = (Status.OK, Status.WARN)
 
 
 @dataclass(frozen=True)
+class Need:
+    """A check that must pass (ok or warn) first; with `when`, only in runs where it holds."""
+
+    check_id: str
+    when: Optional[Callable[[Context], bool]] = None
+
+    def applies(self, ctx: Context) -> bool:
+        return self.when is None or self.when(ctx)
+
+
+@dataclass(frozen=True)
 class Check:
-    """A named verdict: `run(ctx)` gathers through `ctx.fact` and returns a `CheckResult`."""
+    """A named verdict: `gather` the facts (all the I/O), then `judge` them (pure)."""
 
     id: str
     title: str
-    run: Callable[[Context], CheckResult]
-    needs: Tuple[str, ...] = ()  # check ids that must pass (ok or warn) before this one runs
+    gather: Callable[[Context], Any]
+    judge: Callable[[Any], CheckResult]
+    needs: Tuple[Union[str, Need], ...] = ()  # check ids (or conditional Needs) that must pass first
     network: bool = False  # skipped under --offline
+    # Starts only once every check declared before it in this run has finished (whatever
+    # their verdicts): the smoke test, whose streamed reply must not interleave with them.
+    after_earlier: bool = False
+
+    def prerequisites(self, ctx: Context) -> Tuple[str, ...]:
+        needs = (need if isinstance(need, Need) else Need(need) for need in self.needs)
+        return tuple(need.check_id for need in needs if need.applies(ctx))
 
 
 FactProvider = Callable[["Context"], Any]
@@ -45,20 +69,19 @@ class Context:
 
     def __init__(
         self,
-        settings: Settings,
+        plan: Plan,
         providers: Mapping[str, FactProvider],
         *,
-        plan: Any = None,
         redactor: Optional[Redactor] = None,
         live: Optional[Callable[[str], None]] = None,
     ) -> None:
-        self.settings = settings
-        self.plan = plan  # doctor.session.Plan: the resolved target and endpoint
+        self.plan = plan  # the resolved target and endpoint, known before any check runs
+        self.settings = plan.settings
         # Where a check may hand text meant to be seen as it happens (the smoke test's streamed
         # reply). Set by the presenter (stdout, stderr under --json, None under --quiet), so
         # checks still never print themselves.
         self.live = live
-        self.redactor = redactor or Redactor.from_env(settings.env)
+        self.redactor = redactor or Redactor.from_env(plan.settings.env)
         self._providers = dict(providers)
         self._facts: Dict[str, Future] = {}
         self._facts_lock = threading.Lock()
@@ -87,6 +110,10 @@ class Context:
         if future is None or not future.done() or future.exception() is not None:
             return None
         return future.result()
+
+    def check_ids(self) -> Tuple[str, ...]:
+        """The checks of this run, in declared order."""
+        return tuple(self._results)
 
     def unfinished(self) -> Tuple[str, ...]:
         """The checks of this run that have no result yet, in declared order."""
@@ -135,6 +162,8 @@ def run_checks(
 def _run_one(check: Check, ctx: Context) -> None:
     future = ctx._results[check.id]
     try:
+        if check.after_earlier:
+            _wait_for_earlier(check, ctx)
         blocked = _failed_prerequisite(check, ctx)
         t0 = time.perf_counter()
         if blocked is not None:
@@ -150,8 +179,15 @@ def _run_one(check: Check, ctx: Context) -> None:
         future.set_result(_crashed(check, exc))
 
 
+def _wait_for_earlier(check: Check, ctx: Context) -> None:
+    for check_id in ctx.check_ids():
+        if check_id == check.id:
+            return
+        ctx.result(check_id)
+
+
 def _failed_prerequisite(check: Check, ctx: Context) -> Optional[CheckResult]:
-    for dependency in check.needs:
+    for dependency in check.prerequisites(ctx):
         prior = ctx.result(dependency)
         if prior is None or prior.status in PASSING:
             continue
@@ -167,7 +203,7 @@ def _failed_prerequisite(check: Check, ctx: Context) -> Optional[CheckResult]:
 
 def _crash_safe(check: Check, ctx: Context) -> CheckResult:
     try:
-        return check.run(ctx)
+        return check.judge(check.gather(ctx))
     except Exception as exc:  # noqa: BLE001  # a crashing check becomes an `error` result
         return _crashed(check, exc)
 

@@ -8,13 +8,13 @@ and return the report.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Callable, Collection, Optional, Tuple
 
 from doctor import __version__
 from doctor.credentials import redactor_for
-from doctor.endpoint import EndpointConfig, resolve_endpoint
+from doctor.endpoint import resolve_endpoint
 from doctor.model import CheckResult, Report, Target
+from doctor.plan import Plan
 from doctor.probe.interpreters import select_target
 from doctor.redact import Redactor
 from doctor.runner import Context, run_checks
@@ -26,15 +26,6 @@ _STEPS_PER_CHECK = 3
 _DEADLINE_SLACK_S = 5.0
 # Importing the openai SDK and warming it up, on a cold and slow machine.
 _SDK_SETUP_S = 20.0
-
-
-@dataclass(frozen=True)
-class Plan:
-    """What a run is about, known before any check runs (the console prints it first)."""
-
-    settings: Settings
-    target: Target
-    endpoint: EndpointConfig
 
 
 def plan(settings: Settings) -> Plan:
@@ -58,7 +49,7 @@ def run(
 
     checks, providers = registry()
     selected = [c for c in checks if groups is None or c.id.split(".", 1)[0] in groups or c.id in groups]
-    ctx = Context(the_plan.settings, providers, plan=the_plan, redactor=_redactor(the_plan), live=live)
+    ctx = Context(the_plan, providers, redactor=_redactor(the_plan), live=live)
     settings = the_plan.settings
     deadline = deadline_s(settings)
     results = []

@@ -475,9 +475,16 @@ def check_model(ctx: Context) -> CheckResult:
     return judge_model(ctx.fact("models"), model_name(ctx.settings, endpoint), endpoint.kind)
 
 
+def _transitional_pass_through(result: CheckResult) -> CheckResult:
+    """TRANSITIONAL (issue 9, Checks): this module's checks still gather and judge in one
+    function; the split into gather(ctx) -> Facts and a pure judge(facts) replaces this."""
+    return result
+
+
 CHECKS: Tuple[Check, ...] = (
     # net.tls is a prerequisite only for https endpoints, so it is checked inside (_tls_gate).
-    Check(AUTH, "API key", check_auth, needs=("config.api_key", "net.tcp"), network=True),
-    Check(MODEL, "model", check_model, needs=(AUTH,), network=True),
+    Check(AUTH, "API key", check_auth, _transitional_pass_through, needs=("config.api_key", "net.tcp"), network=True),
+    Check(MODEL, "model", check_model, _transitional_pass_through, needs=(AUTH,), network=True),
 )
 FACTS: Dict[str, FactProvider] = {"models": gather_models}
+

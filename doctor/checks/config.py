@@ -986,9 +986,16 @@ def _endpoint(ctx: Context) -> EndpointConfig:
     return resolve_endpoint(ctx.settings)
 
 
+def _transitional_pass_through(result: CheckResult) -> CheckResult:
+    """TRANSITIONAL (issue 9, Checks): this module's checks still gather and judge in one
+    function; the split into gather(ctx) -> Facts and a pure judge(facts) replaces this."""
+    return result
+
+
 CHECKS: Tuple[Check, ...] = (
-    Check(API_KEY, "API key", _check_api_key),
-    Check(BASE_URL, "Base URL", _check_base_url),
-    Check(PROXY, "Proxy", _check_proxy),
+    Check(API_KEY, "API key", _check_api_key, _transitional_pass_through),
+    Check(BASE_URL, "Base URL", _check_base_url, _transitional_pass_through),
+    Check(PROXY, "Proxy", _check_proxy, _transitional_pass_through),
 )
 FACTS: Dict[str, FactProvider] = {}
+

@@ -802,10 +802,16 @@ def check_tls(ctx: Context) -> CheckResult:
     return judge_tls(ctx.fact("tls"), ctx.fact("dns"), host_for_fix=port)
 
 
+def _transitional_pass_through(result: CheckResult) -> CheckResult:
+    """TRANSITIONAL (issue 9, Checks): this module's checks still gather and judge in one
+    function; the split into gather(ctx) -> Facts and a pure judge(facts) replaces this."""
+    return result
+
+
 CHECKS: Tuple[Check, ...] = (
-    Check(DNS, "DNS", check_dns, needs=CONFIG_NEEDS, network=True),
-    Check(TCP, "TCP connect", check_tcp, needs=(DNS,), network=True),
-    Check(TLS, "TLS", check_tls, needs=(TCP,), network=True),
+    Check(DNS, "DNS", check_dns, _transitional_pass_through, needs=CONFIG_NEEDS, network=True),
+    Check(TCP, "TCP connect", check_tcp, _transitional_pass_through, needs=(DNS,), network=True),
+    Check(TLS, "TLS", check_tls, _transitional_pass_through, needs=(TCP,), network=True),
 )
 FACTS: Dict[str, FactProvider] = {
     "route": gather_route,
@@ -814,3 +820,4 @@ FACTS: Dict[str, FactProvider] = {
     "trust": gather_trust,
     "tls": gather_tls,
 }
+

@@ -129,7 +129,14 @@ def _known_bad(facts: InterpreterFacts) -> List[Tuple[known.BadCombination, str,
     return found
 
 
+def _transitional_pass_through(result: CheckResult) -> CheckResult:
+    """TRANSITIONAL (issue 9, Checks): this module's checks still gather and judge in one
+    function; the split into gather(ctx) -> Facts and a pure judge(facts) replaces this."""
+    return result
+
+
 CHECKS: Tuple[Check, ...] = (
-    Check(OPENAI, "openai SDK", run_openai, needs=(INTERPRETER,)),
+    Check(OPENAI, "openai SDK", run_openai, _transitional_pass_through, needs=(INTERPRETER,)),
 )
 FACTS: Dict[str, FactProvider] = {}
+

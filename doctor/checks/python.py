@@ -603,10 +603,17 @@ def _macos_certificates_missing(facts: InterpreterFacts) -> Optional[Finding]:
     )
 
 
+def _transitional_pass_through(result: CheckResult) -> CheckResult:
+    """TRANSITIONAL (issue 9, Checks): this module's checks still gather and judge in one
+    function; the split into gather(ctx) -> Facts and a pure judge(facts) replaces this."""
+    return result
+
+
 CHECKS: Tuple[Check, ...] = (
-    Check(INTERPRETER, "Target interpreter", run_interpreter),
-    Check(SSL, "TLS library", run_ssl, needs=(INTERPRETER,)),
-    Check(URLLIB3, "urllib3 vs the TLS library", run_urllib3, needs=(INTERPRETER,)),
-    Check(CERTS, "CA certificates", run_certs, needs=(INTERPRETER,)),
+    Check(INTERPRETER, "Target interpreter", run_interpreter, _transitional_pass_through),
+    Check(SSL, "TLS library", run_ssl, _transitional_pass_through, needs=(INTERPRETER,)),
+    Check(URLLIB3, "urllib3 vs the TLS library", run_urllib3, _transitional_pass_through, needs=(INTERPRETER,)),
+    Check(CERTS, "CA certificates", run_certs, _transitional_pass_through, needs=(INTERPRETER,)),
 )
 FACTS: Dict[str, FactProvider] = {"interpreter": gather_interpreter}
+

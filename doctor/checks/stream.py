@@ -208,7 +208,14 @@ def check_stream_chat(ctx: Context) -> CheckResult:
     return judge(ctx.fact("smoke"), beside=beside)
 
 
+def _transitional_pass_through(result: CheckResult) -> CheckResult:
+    """TRANSITIONAL (issue 9, Checks): this module's checks still gather and judge in one
+    function; the split into gather(ctx) -> Facts and a pure judge(facts) replaces this."""
+    return result
+
+
 CHECKS: Tuple[Check, ...] = (
-    Check(CHECK_ID, TITLE, check_stream_chat, needs=NEEDS, network=True),
+    Check(CHECK_ID, TITLE, check_stream_chat, _transitional_pass_through, needs=NEEDS, network=True),
 )
 FACTS: Dict[str, FactProvider] = {"smoke": gather_smoke}
+

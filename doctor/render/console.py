@@ -16,7 +16,7 @@ from doctor.model import CheckResult, Report, Status
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from doctor.session import Plan
+    from doctor.plan import Plan
 
 # status -> (symbol, plain tag, rich style)
 _MARKS: Dict[Status, Tuple[str, str, str]] = {

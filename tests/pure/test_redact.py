@@ -83,7 +83,8 @@ def test_a_run_scrubs_dotenv_keys_and_url_passwords(tmp_path, monkeypatch) -> No
 
     (tmp_path / ".env").write_text(f"OPENAI_API_KEY={CANARY_KEY}\n")
     env = {"HTTPS_PROXY": "http://me:proxy-pass-1234@proxy:3128"}
-    echo = Check("x.echo", "Echo", lambda ctx: ok("x.echo", f"{CANARY_KEY} proxy-pass-1234 base-pass-5678"))
+    echo = Check("x.echo", "Echo", lambda ctx: ok("x.echo", f"{CANARY_KEY} proxy-pass-1234 base-pass-5678"),
+                 lambda result: result)
     monkeypatch.setattr(doctor.checks, "registry", lambda: ((echo,), {}))
     plan = session.plan(Settings(env=env, cwd=tmp_path, base_url="https://u:base-pass-5678@h/v1"))
     (result,) = session.run(plan).checks

@@ -107,3 +107,14 @@ def run_subprocess(
         [executable, *args], capture_output=True, text=True, env=full_env, timeout=timeout, cwd=cwd
     )
     return Run(proc.returncode, proc.stdout, proc.stderr)
+
+
+def plan_for(settings: Any) -> Any:
+    """A Plan for pure tests: the settings' endpoint, and this interpreter as the target (the
+    session resolves both for real; a fact fixture does not need the probe)."""
+    from doctor.endpoint import resolve_endpoint
+    from doctor.model import Target
+    from doctor.plan import Plan
+
+    return Plan(settings=settings, target=Target(python=sys.executable, selected_by="test"),
+                endpoint=resolve_endpoint(settings))
