@@ -17,10 +17,10 @@ import re
 import shlex
 import sys
 import unicodedata
-from dataclasses import dataclass
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 from urllib.parse import urlsplit, urlunsplit
 
+from doctor.checks.findings import Finding, combine
 from doctor.credentials import (
     AZURE_KEY_VAR,
     AZURE_TOKEN_VAR,
@@ -31,7 +31,7 @@ from doctor.credentials import (
 )
 from doctor.endpoint import EndpointConfig, azure_v1_api
 from doctor.knowledge.codes.config import WHITESPACE_CAUSES
-from doctor.knowledge.diagnoses import diagnose, ok
+from doctor.knowledge.diagnoses import ok
 from doctor.model import CheckResult, Fix, Status
 from doctor.net.loopback import is_loopback_host
 from doctor.proxies import (
@@ -48,68 +48,6 @@ from doctor.proxies import (
 from doctor.runner import Check, Context, FactProvider
 
 API_KEY, BASE_URL, PROXY = "config.api_key", "config.base_url", "config.proxy"
-
-
-@dataclass(frozen=True)
-class Finding:
-    """One problem a check found; a check's result is built from its findings."""
-
-    code: str
-    summary: str
-    details: Tuple[str, ...] = ()
-    fixes: Tuple[Fix, ...] = ()
-    status: Optional[Status] = None  # None: the code's registered severity
-
-
-_SEVERITY = {Status.FAIL: 2, Status.WARN: 1}
-
-
-def combine(
-    check_id: str,
-    findings: Sequence[Finding],
-    ok_summary: str,
-    *,
-    details: Sequence[str] = (),
-    data: Optional[Mapping[str, Any]] = None,
-) -> CheckResult:
-    """The result of a check from its findings: the most severe names the code."""
-    data = dict(data or {})
-    if not findings:
-        return ok(check_id, ok_summary, details=details, data=data)
-    from doctor.knowledge.diagnoses import lookup
-
-    def severity(finding: Finding) -> int:
-        return _SEVERITY.get(finding.status or lookup(finding.code).status, 0)
-
-    primary = max(findings, key=severity)  # max() keeps the first of equals: listed order decides
-    all_details = list(primary.details)
-    fixes = list(primary.fixes)
-    for other in findings:
-        if other is primary:
-            continue
-        all_details.append(f"also [{other.code}]: {other.summary}")
-        all_details.extend(f"  {line}" for line in other.details)
-        fixes.extend(other.fixes)
-    all_details.extend(details)
-    data["findings"] = [f.code for f in findings]
-    return diagnose(
-        check_id,
-        primary.code,
-        primary.summary,
-        status=primary.status,
-        details=all_details,
-        fixes=_unique(fixes),
-        data=data,
-    )
-
-
-def _unique(fixes: Sequence[Fix]) -> List[Fix]:
-    seen, kept = set(), []
-    for fix in fixes:
-        if (fix.text, fix.command) not in seen:
-            seen.add((fix.text, fix.command))
-            kept.append(fix)
-    return kept
 
 
 # =============================================================================================
