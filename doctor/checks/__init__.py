@@ -11,7 +11,16 @@ from typing import Dict, Tuple
 
 from doctor.runner import Check, FactProvider
 
-_GROUP_MODULES = ("python", "packages", "config", "network", "api", "stream")
+# The modules that declare checks, in the order their checks are printed (one per line: each
+# group's list is edited on its own).
+_GROUP_MODULES = (
+    "python",
+    "packages",
+    "config",
+    "network",
+    "api",
+    "stream",
+)
 
 
 def _load() -> Tuple[Tuple[Check, ...], Dict[str, FactProvider]]:
