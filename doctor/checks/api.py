@@ -22,8 +22,9 @@ from dataclasses import dataclass, field
 from typing import Any, Dict, List, Mapping, Optional, Tuple
 from urllib.parse import quote, urlsplit, urlunsplit
 
-from doctor.checks.network import Route, tls_code
+from doctor.checks.route import Route
 from doctor.knowledge import api_errors
+from doctor.knowledge.codes.network import tls_code
 from doctor.knowledge.diagnoses import diagnose, fixes_for, ok
 from doctor.model import CheckResult, Fix, Status
 from doctor.runner import PASSING, Check, Context, FactProvider
@@ -456,7 +457,7 @@ def _tls_gate(ctx: Context, route: Route) -> Optional[CheckResult]:
 
 
 def check_auth(ctx: Context) -> CheckResult:
-    from doctor.checks.network import route_problem
+    from doctor.checks.route import route_problem
 
     route: Route = ctx.fact("route")
     blocked = route_problem(AUTH, route) or _tls_gate(ctx, route)

@@ -21,10 +21,11 @@ import functools
 import shlex
 import socket
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Tuple
-from urllib.parse import urlsplit
 
+from doctor.checks.route import Route, gather_route, route_data, route_details, route_problem
+from doctor.knowledge.codes.network import tls_code
 from doctor.knowledge.diagnoses import diagnose, ok
 from doctor.model import CheckResult, Fix
 from doctor.redact import display_url
@@ -42,48 +43,6 @@ CONFIG_NEEDS = ("config.base_url", "config.proxy")
 # ============================================================================================
 # Facts (plain frozen data)
 # ============================================================================================
-
-
-@dataclass(frozen=True)
-class Route:
-    """Where the SDK's connection goes: the endpoint, and the proxy in between (if any)."""
-
-    base_url: str
-    scheme: str
-    host: str
-    port: int
-    proxy_url: Optional[str] = field(default=None, repr=False)  # with credentials: never print
-    proxy_shown: Optional[str] = None  # credentials masked
-    proxy_scheme: Optional[str] = None
-    proxy_host: Optional[str] = None
-    proxy_port: Optional[int] = None
-    proxy_variable: Optional[str] = None
-    proxy_auth: Optional[Tuple[str, str]] = field(default=None, repr=False)
-    reason: str = ""  # why this proxy (or none) applies
-    note: Optional[str] = None  # e.g. the two HTTP stacks disagree about NO_PROXY
-    problem: Optional[str] = None  # the URL or the proxy settings are unusable
-
-    @property
-    def proxied(self) -> bool:
-        return self.proxy_host is not None
-
-    @property
-    def tunnels(self) -> bool:
-        """https through an HTTP proxy: a CONNECT tunnel (http:// goes as absolute-form requests)."""
-        return self.proxied and self.scheme == "https" and self.proxy_scheme == "http"
-
-    @property
-    def testable(self) -> bool:
-        """chat-doctor speaks to HTTP proxies only; SOCKS / https:// proxies are reached, not crossed."""
-        return not self.proxied or self.proxy_scheme == "http"
-
-    @property
-    def connect_host(self) -> str:
-        return self.proxy_host if self.proxy_host is not None else self.host
-
-    @property
-    def connect_port(self) -> int:
-        return self.proxy_port if self.proxied else self.port  # type: ignore[return-value]  # set with proxy_host
 
 
 @dataclass(frozen=True)
@@ -146,76 +105,6 @@ class TlsFact:
 # ============================================================================================
 # Gathering
 # ============================================================================================
-
-
-def _endpoint(ctx: Context) -> Any:
-    if ctx.plan is not None:
-        return ctx.plan.endpoint
-    from doctor.endpoint import resolve_endpoint
-
-    return resolve_endpoint(ctx.settings)
-
-
-def gather_route(ctx: Context) -> Route:
-    from doctor import proxies
-    from doctor.net.http import prefetch
-
-    prefetch()  # api.auth will need urllib3; import it while the network checks run
-
-    endpoint = _endpoint(ctx)
-    base_url = endpoint.base_url
-    try:
-        parts = urlsplit(base_url)
-        scheme = parts.scheme.lower()
-        host = parts.hostname or ""
-        # The port as httpx reads it (urlsplit rejects "+80", which httpx takes as 80), and
-        # only one a connection can use: config.base_url reports the others.
-        parsed = proxies.parse_url(base_url)
-        problem = proxies.port_problem(parsed)
-        if problem:
-            raise ValueError(problem)
-        port = parsed.port if parsed.port is not None else (443 if scheme == "https" else 80)
-    except ValueError as exc:  # proxies.InvalidURL is a ValueError
-        return Route(base_url, "", "", 0, problem=f"the base URL does not parse ({exc})")
-    if scheme not in ("http", "https") or not host:
-        return Route(base_url, scheme, host, port, problem="the base URL is not an http(s) URL with a host")
-
-    env = ctx.settings.env
-    decisions = {}
-    for stack in proxies.STACKS:
-        decisions[stack] = proxies.resolve_proxy(base_url, env, stack=stack)
-    chosen, note = decisions[proxies.STACK_HTTPX2], None
-    other = decisions[proxies.STACK_HTTPX]
-    if _proxy_key(chosen) != _proxy_key(other):
-        # The two stacks disagree (a NO_PROXY detail): which one applies depends on the
-        # target's openai version, so only now wait for the interpreter probe.
-        stack, why = proxies.STACK_HTTPX2, "openai >= 3 uses httpx2"
-        try:
-            facts = ctx.fact("interpreter")
-            installed = {d.name: d.version for d in getattr(facts, "distributions", ())}
-            stack, why = proxies.stack_for(installed)
-        except Exception:  # noqa: BLE001  # probe failure is python.interpreter's finding
-            pass
-        chosen = decisions[stack]
-        note = f"httpx and httpx2 route this URL differently; {why}, so: {chosen.reason}"
-    breaking = [p for p in chosen.problems if p.breaks_client
-                or (chosen.proxy is not None and p.variable == chosen.proxy.variable)]
-    if breaking:
-        return Route(base_url, scheme, host, port, reason=chosen.reason, note=note,
-                     problem=breaking[0].message)
-    proxy = chosen.proxy
-    if proxy is None:
-        return Route(base_url, scheme, host, port, reason=chosen.reason, note=note)
-    return Route(
-        base_url, scheme, host, port,
-        proxy_url=proxy.url, proxy_shown=proxy.shown, proxy_scheme=proxy.scheme, proxy_host=proxy.host,
-        proxy_port=proxy.effective_port, proxy_variable=proxy.variable, proxy_auth=proxy.auth,
-        reason=chosen.reason, note=note,
-    )
-
-
-def _proxy_key(decision: Any) -> Optional[str]:
-    return decision.proxy.url if decision.proxy is not None else None
 
 
 def gather_dns(ctx: Context) -> DnsFact:
@@ -439,31 +328,10 @@ def _ms(value: Optional[float]) -> str:
     return f"{value:.1f} ms" if value < 10 else f"{value:.0f} ms"
 
 
-def route_problem(check_id: str, route: Route) -> Optional[CheckResult]:
-    """A usable route, or the skip that says why the network was not tried."""
-    if route.problem is None:
-        return None
-    return diagnose(check_id, "prerequisite_failed", f"not tried: {route.problem}",
-                    details=["config.base_url / config.proxy explain this"], data={"reason": route.problem})
-
-
-def _route_details(route: Route) -> List[str]:
-    details = []
-    if route.proxied:
-        details.append(f"through the proxy {route.proxy_shown} ({route.reason})")
-    if route.note:
-        details.append(route.note)
-    return details
-
-
-def _route_data(route: Route) -> Dict[str, Any]:
-    return {"host": route.host, "port": route.port, "via_proxy": route.proxy_shown}
-
-
 def judge_dns(route: Route, dns: DnsFact) -> CheckResult:
-    data = dict(_route_data(route), resolved_host=dns.host,
+    data = dict(route_data(route), resolved_host=dns.host,
                 addresses=[a.ip for a in dns.addresses], timings_ms={"dns": dns.elapsed_ms})
-    details = _route_details(route)
+    details = route_details(route)
     if dns.error is None:
         ips = list(dict.fromkeys(a.ip for a in dns.addresses))
         shown = ", ".join(ips[:4]) + (f" (+{len(ips) - 4} more)" if len(ips) > 4 else "")
@@ -504,10 +372,10 @@ def judge_tcp(route: Route, dns: DnsFact, conn: ConnectionFact, timeout_s: float
         timings["connect"] = conn.connect_ms
     if conn.tunnel_ms is not None and conn.tunnel_error_kind is None:
         timings["proxy"] = conn.tunnel_ms
-    data: Dict[str, Any] = dict(_route_data(route), address=conn.address, timings_ms=timings,
+    data: Dict[str, Any] = dict(route_data(route), address=conn.address, timings_ms=timings,
                                 attempts=[{"address": a.address, "outcome": a.outcome, "ms": a.elapsed_ms}
                                           for a in conn.attempts])
-    details = _route_details(route)
+    details = route_details(route)
     target = f"{dns.host}:{dns.port}"
     attempts = [f"{a.address}: {a.outcome}" + (f" ({a.reason})" if a.reason else "") for a in conn.attempts]
     if conn.error_kind is not None:
@@ -579,20 +447,6 @@ def judge_tcp(route: Route, dns: DnsFact, conn: ConnectionFact, timeout_s: float
     elif route.proxied:
         summary = f"connected to the proxy at {conn.address} in {_ms(conn.connect_ms)}"
     return ok(TCP, summary, details=[*details, *attempts[:-1]] if len(attempts) > 1 else details, data=data)
-
-
-_TLS_CODES = {
-    "self_signed": "tls_self_signed",
-    "unknown_ca": "tls_unknown_ca",
-    "expired": "tls_expired",
-    "not_yet_valid": "tls_expired",
-    "hostname_mismatch": "tls_hostname_mismatch",
-}
-
-
-def tls_code(kind: Optional[str]) -> str:
-    """The diagnosis code for a TlsFailure kind (shared with api.auth)."""
-    return _TLS_CODES.get(kind or "", "tls_handshake_failed")
 
 
 def _cert_lines(cert: Any) -> List[str]:
@@ -793,11 +647,11 @@ def check_tls(ctx: Context) -> CheckResult:
         return problem
     if route.scheme != "https":
         return diagnose(TLS, "tls_not_used", f"{display_url(route.base_url)} is plain http: no TLS to check",
-                        data=_route_data(route))
+                        data=route_data(route))
     if not route.testable:
         return diagnose(TLS, "proxy_not_testable",
                         f"the {route.proxy_scheme} proxy {route.proxy_shown} is reachable, but chat-doctor cannot tunnel through it",
-                        details=_route_details(route), data=_route_data(route))
+                        details=route_details(route), data=route_data(route))
     port = f"{route.host}:{route.port}"
     return judge_tls(ctx.fact("tls"), ctx.fact("dns"), host_for_fix=port)
 

@@ -20,7 +20,7 @@ from doctor.settings import SmokeOptions
 if TYPE_CHECKING:
     import ssl
 
-    from doctor.checks.network import Route
+    from doctor.checks.route import Route
     from doctor.endpoint import EndpointConfig
     from doctor.model import CheckResult
     from doctor.redact import Redactor

@@ -9,7 +9,8 @@ from typing import Any, Dict, Optional
 import pytest
 
 from doctor.checks import network
-from doctor.checks.network import ConnectionFact, DnsFact, Route, TlsFact, TrustOutcome
+from doctor.checks.network import ConnectionFact, DnsFact, TlsFact, TrustOutcome
+from doctor.checks.route import Route
 from doctor.model import Status
 from doctor.net.resolve import Address
 from doctor.net.trust import (

@@ -7,6 +7,8 @@ the check does not apply.
 
 from __future__ import annotations
 
+from typing import Optional
+
 from doctor.knowledge.diagnoses import FAIL, SKIP, WARN, Diagnosis, register
 
 # api.auth makes its own connection to the API, so what breaks a connection is reported there too.
@@ -128,3 +130,18 @@ register(
         "Make both use the same bundle: `export SSL_CERT_FILE=/path/to/bundle.pem` (and `REQUESTS_CA_BUNDLE` for requests).",
     ),
 )
+
+
+# What kind of TLS failure (doctor.net.tls.TlsFailure.kind) is which code, for net.tls and api.auth.
+_TLS_CODES = {
+    "self_signed": "tls_self_signed",
+    "unknown_ca": "tls_unknown_ca",
+    "expired": "tls_expired",
+    "not_yet_valid": "tls_expired",
+    "hostname_mismatch": "tls_hostname_mismatch",
+}
+
+
+def tls_code(kind: Optional[str]) -> str:
+    """The diagnosis code for a TlsFailure kind."""
+    return _TLS_CODES.get(kind or "", "tls_handshake_failed")
