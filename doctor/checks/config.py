@@ -1,7 +1,7 @@
 """Checks of the `config` group: the API key, the base URL and the proxy, as the SDK will see them.
 
 None of these touch the network. Each check reads `ctx.settings` / `ctx.plan`, gathers with
-the pure readers in doctor.credentials and doctor.proxies, and hands plain data to a pure
+the pure readers in doctor.credentials and doctor.net.proxies, and hands plain data to a pure
 `judge_*` function that returns the CheckResult (unit-tested from data in
 tests/pure/test_config_rules.py). A check may find several problems: the most severe one (first
 in the order they are listed) names the result's code; the others are listed in its details
@@ -34,7 +34,7 @@ from doctor.knowledge.codes.config import WHITESPACE_CAUSES
 from doctor.knowledge.diagnoses import ok
 from doctor.model import CheckResult, Fix, Status
 from doctor.net.loopback import is_loopback_host
-from doctor.proxies import (
+from doctor.net.proxies import (
     STACK_HTTPX,
     InvalidURL,
     ProxyDecision,
@@ -882,7 +882,7 @@ def _ineffective_no_proxy(decision: ProxyDecision, host: str, variable: str) -> 
 def _check_proxy(ctx: Context) -> CheckResult:
     endpoint = _endpoint(ctx)
     env = ctx.settings.env
-    from doctor.proxies import read_proxy_environment
+    from doctor.net.proxies import read_proxy_environment
 
     installed: Optional[Mapping[str, str]] = None
     packages_note = ""

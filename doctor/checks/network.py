@@ -5,7 +5,7 @@ They follow the path the openai SDK's HTTP client takes to the endpoint: resolve
 TLS with the trust the SDK would use, and also with the interpreter's default trust.
 
 Gathering (impure, shared through `ctx.fact`):
-- `route`: endpoint host/port and the proxy the SDK would use (doctor.proxies).
+- `route`: endpoint host/port and the proxy the SDK would use (doctor.net.proxies).
 - `dns`: the resolution of the host we connect to, timed.
 - `connection`: TCP connect (+ tunnel), timed.
 - `trust`: the two trust configurations, rebuilt from the interpreter facts.

@@ -1,5 +1,5 @@
 """Where the SDK's connection goes (the `route` fact): the endpoint's host and port, and the proxy
-between, decided by doctor.proxies exactly as the target's HTTP stack would. Shared by the
+between, decided by doctor.net.proxies exactly as the target's HTTP stack would. Shared by the
 `net.*` checks, `api.auth` and the smoke test, which all send along this route; a route that
 cannot be used is their common skip (`route_problem`).
 """
@@ -58,7 +58,7 @@ class Route:
 
 
 def gather_route(ctx: Context) -> Route:
-    from doctor import proxies
+    from doctor.net import proxies
     from doctor.net.http import prefetch
 
     prefetch()  # api.auth will need urllib3; import it while the network checks run

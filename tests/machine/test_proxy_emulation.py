@@ -1,4 +1,4 @@
-"""The proxy rules in doctor.proxies claim to decide exactly what httpx2 (openai 3) and httpx
+"""The proxy rules in doctor.net.proxies claim to decide exactly what httpx2 (openai 3) and httpx
 (openai 1/2) decide: the same cases run through the real libraries in real interpreters and are
 compared; the rules follow the openai and socksio of a real target venv; and a SOCKS proxy such a
 target could use is reached, but not crossed.
@@ -14,7 +14,7 @@ from typing import Any, Dict, List, Tuple
 
 import pytest
 
-from doctor.proxies import (
+from doctor.net.proxies import (
     STACK_HTTPX,
     STACK_HTTPX2,
     resolve_proxy,

@@ -1,5 +1,5 @@
 """config.api_key, config.base_url and config.proxy as pure rules: .env parsing, key hygiene,
-base URL mistakes and the proxy emulation of doctor.proxies, judged from hand-made inputs.
+base URL mistakes and the proxy emulation of doctor.net.proxies, judged from hand-made inputs.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from doctor.checks.config import (
 from doctor.credentials import find_credential, parse_dotenv
 from doctor.endpoint import EndpointConfig, endpoint_kind
 from doctor.model import Status
-from doctor.proxies import (
+from doctor.net.proxies import (
     STACK_HTTPX,
     STACK_HTTPX2,
     ProxyConfigError,
