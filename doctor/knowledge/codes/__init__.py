@@ -1,6 +1,12 @@
-"""Diagnosis codes per check group. Importing this package registers all of them.
-
-Each module calls `doctor.knowledge.diagnoses.register(...)` with its group's codes.
+"""Diagnosis codes per check group: each module declares its group's codes as `DIAGNOSES`, a
+tuple of doctor.knowledge.diagnosis.Diagnosis; doctor.knowledge.diagnoses collects them.
 """
 
-from doctor.knowledge.codes import api, config, network, packages, python, stream  # noqa: F401  # imported to register
+from typing import Tuple
+
+from doctor.knowledge.codes import api, config, network, packages, python, stream
+from doctor.knowledge.diagnosis import Diagnosis
+
+GROUP_TABLES: Tuple[Tuple[Diagnosis, ...], ...] = (
+    python.DIAGNOSES, packages.DIAGNOSES, config.DIAGNOSES, network.DIAGNOSES, api.DIAGNOSES, stream.DIAGNOSES,
+)

@@ -5,7 +5,9 @@ Which HTTP answer maps to which code is data too: doctor/knowledge/api_errors.py
 
 from __future__ import annotations
 
-from doctor.knowledge.diagnoses import ERROR, FAIL, SKIP, WARN, Diagnosis, register
+from typing import Tuple
+
+from doctor.knowledge.diagnosis import ERROR, FAIL, SKIP, WARN, Diagnosis
 
 # An HTTP error answered instead of the smoke test's stream is classified by the same table
 # (doctor/knowledge/api_errors.py) and fails stream.chat, whatever its severity on api.auth.
@@ -21,7 +23,7 @@ KIND_FIXES = {
     ("api_bad_request", "azure"): "On Azure, set `OPENAI_API_VERSION` to a version your resource supports, such as 2024-10-21.",
 }
 
-register(
+DIAGNOSES: Tuple[Diagnosis, ...] = (
     # --- api.auth: refusals ------------------------------------------------------------
     Diagnosis(
         "invalid_api_key", "api.auth", FAIL,
@@ -169,7 +171,7 @@ register(
     ),
 )
 
-register(
+DIAGNOSES += (
     Diagnosis(
         "response_too_long", "api.auth", FAIL,
         "The answer to `/models` went past chat-doctor's bound (a response head over http.client's limits of 100 header "

@@ -8,7 +8,9 @@ shape, a server that serves its API without `/v1`, a proxy in front of a local s
 
 from __future__ import annotations
 
-from doctor.knowledge.diagnoses import FAIL, WARN, Diagnosis, register
+from typing import Tuple
+
+from doctor.knowledge.diagnosis import FAIL, WARN, Diagnosis
 
 # How whitespace really gets into a key, for the api_key_whitespace details. Not `$(cat file)`:
 # command substitution strips trailing newlines, so it is the cure, not a cause.
@@ -18,7 +20,7 @@ WHITESPACE_CAUSES = (
     "`open(file).read()`), a `.env` file with Windows line endings (CR), a stray space when pasting."
 )
 
-register(
+DIAGNOSES: Tuple[Diagnosis, ...] = (
     # --- config.api_key --------------------------------------------------------------
     Diagnosis(
         "api_key_missing", "config.api_key", FAIL,

@@ -7,14 +7,14 @@ the check does not apply.
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import Optional, Tuple
 
-from doctor.knowledge.diagnoses import FAIL, SKIP, WARN, Diagnosis, register
+from doctor.knowledge.diagnosis import FAIL, SKIP, WARN, Diagnosis
 
 # api.auth makes its own connection to the API, so what breaks a connection is reported there too.
 ON_AUTH = (("api.auth", FAIL),)
 
-register(
+DIAGNOSES: Tuple[Diagnosis, ...] = (
     # --- net.dns -----------------------------------------------------------------------
     Diagnosis(
         "dns_failure", "net.dns", FAIL,

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from doctor.knowledge.diagnoses import FAIL, WARN, Diagnosis, register
+from typing import Tuple
 
-register(
+from doctor.knowledge.diagnosis import FAIL, WARN, Diagnosis
+
+DIAGNOSES: Tuple[Diagnosis, ...] = (
     Diagnosis(
         # fail: the app's `import openai` would raise ModuleNotFoundError in this interpreter.
         "openai_missing", "packages.openai", FAIL,

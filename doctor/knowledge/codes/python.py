@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from doctor.knowledge.diagnoses import FAIL, WARN, Diagnosis, register
+from typing import Tuple
 
-register(
+from doctor.knowledge.diagnosis import FAIL, WARN, Diagnosis
+
+DIAGNOSES: Tuple[Diagnosis, ...] = (
     # --- python.interpreter ------------------------------------------------------------
     Diagnosis(
         "probe_failed", "python.interpreter", FAIL,

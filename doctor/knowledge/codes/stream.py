@@ -8,11 +8,13 @@ Mostly what went wrong with the stream itself (not SSE, cut, stalled, arriving a
 
 from __future__ import annotations
 
-from doctor.knowledge.diagnoses import FAIL, WARN, Diagnosis, register
+from typing import Tuple
+
+from doctor.knowledge.diagnosis import FAIL, WARN, Diagnosis
 
 CHECK = "stream.chat"
 
-register(
+DIAGNOSES: Tuple[Diagnosis, ...] = (
     # --- the stream itself ----------------------------------------------------------------------
     Diagnosis(
         "stream_not_sse", CHECK, FAIL,
