@@ -1,0 +1,63 @@
+"""Probing many interpreters at once: the stdlib probe (doctor.probe.interpreters.run_probe)
+inside each candidate, in a bounded pool of threads, all within one deadline.
+
+A candidate that hangs, crashes or answers garbage is a `Probed` with the reason, never an
+exception. The deadline is shared: every probe gets what is left of it when its turn comes, so
+however many candidates hang the survey ends within the probe timeout (plus at most the
+probe's 2 s floor for a probe started just before the end), not one timeout per row.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Mapping, Optional, Sequence, Tuple
+
+from doctor.probe.discovery import Candidate
+from doctor.probe.facts import InterpreterFacts, ProbeFailed
+
+# Each probe is a short-lived process, mostly waiting on the interpreter's start-up (disk, not
+# CPU): eight at a time keep a 2-core machine busy without a fork storm from a long PATH.
+MAX_WORKERS = 8
+
+
+@dataclass(frozen=True)
+class Probed:
+    """One candidate after its probe: the facts, or why there are none."""
+
+    candidate: Candidate
+    facts: Optional[InterpreterFacts] = None
+    failure: Optional[str] = None  # one sentence: ProbeFailed.reason, or why it was not probed
+    output: str = ""  # an excerpt of what a failed target printed
+    real_executable: str = ""  # the resolved sys.executable it reported (the second dedup's key)
+
+
+def survey(candidates: Sequence[Candidate], env: Mapping[str, str], limit_s: float,
+           workers: int = MAX_WORKERS) -> Tuple[Probed, ...]:
+    """Probe every candidate (results in the candidates' order) within `limit_s` seconds in all."""
+    deadline = time.monotonic() + limit_s
+    child_env = dict(env)
+    if not candidates:
+        return ()
+    with ThreadPoolExecutor(max_workers=max(1, min(workers, len(candidates))),
+                            thread_name_prefix="chat-doctor-survey") as pool:
+        futures = [pool.submit(_probe_one, candidate, child_env, deadline, limit_s) for candidate in candidates]
+        return tuple(future.result() for future in futures)
+
+
+def _probe_one(candidate: Candidate, env: dict, deadline: float, limit_s: float) -> Probed:
+    from doctor.probe.interpreters import run_probe
+
+    left = deadline - time.monotonic()
+    if left <= 0:
+        return Probed(candidate, failure=f"not probed: the survey's {limit_s:g} s ran out before its turn")
+    try:
+        facts = run_probe(candidate.path, env, left)
+    except ProbeFailed as exc:
+        return Probed(candidate, failure=exc.reason, output=exc.output)
+    except Exception as exc:  # noqa: BLE001  # run_probe promises ProbeFailed only; a bug here is one row, not a crash
+        return Probed(candidate, failure=f"the probe broke: {type(exc).__name__}: {exc}")
+    real = os.path.realpath(facts.executable) if facts.executable else os.path.realpath(candidate.path)
+    return Probed(candidate, facts=facts, real_executable=real)

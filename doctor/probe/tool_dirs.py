@@ -1,0 +1,74 @@
+"""Asking version managers where they keep their Pythons: `pyenv root`, `uv python dir`.
+
+Neither location is guessed (`~/.pyenv` is only pyenv's default; uv's depends on the platform
+and on UV_PYTHON_INSTALL_DIR): `$PYENV_ROOT` when set, else the tools themselves, found on the
+PATH chat-doctor reads (Settings.env). Each question is bounded by a timeout and runs in its own
+process group, killed whole when it is late: a pyenv shim that hangs, or a wrapper whose
+children keep the pipe open, cannot hold the survey up.
+"""
+
+from __future__ import annotations
+
+import shutil
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Mapping, Optional, Sequence
+
+from doctor.probe.discovery import Places
+
+# A version manager answers in well under a second; a cold pyenv (a bash script) in about one.
+TOOL_TIMEOUT_S = 5.0
+_OUTPUT_CAP = 64 * 1024  # a directory name; anything longer is not an answer
+
+
+def places_for(env: Mapping[str, str], home: Optional[Path], root: Path = Path("/"),
+               timeout_s: float = TOOL_TIMEOUT_S) -> Places:
+    """The Places of this machine: both tools asked at once, each within `timeout_s`."""
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="chat-doctor-tool") as pool:
+        pyenv = pool.submit(pyenv_root, env, timeout_s)
+        uv = pool.submit(uv_python_dir, env, timeout_s)
+        return Places(env=env, home=home, root=root, pyenv_root=pyenv.result(), uv_dir=uv.result())
+
+
+def pyenv_root(env: Mapping[str, str], timeout_s: float = TOOL_TIMEOUT_S) -> Optional[Path]:
+    if env.get("PYENV_ROOT"):
+        return Path(env["PYENV_ROOT"])
+    answer = _ask(env, ["pyenv", "root"], timeout_s)
+    return Path(answer) if answer else None
+
+
+def uv_python_dir(env: Mapping[str, str], timeout_s: float = TOOL_TIMEOUT_S) -> Optional[Path]:
+    answer = _ask(env, ["uv", "python", "dir"], timeout_s)
+    return Path(answer) if answer else None
+
+
+def _ask(env: Mapping[str, str], argv: Sequence[str], timeout_s: float) -> Optional[str]:
+    """The tool's one-line answer, or None: not on PATH, failed, late, or not a path."""
+    import os
+    import signal
+    import subprocess
+
+    tool = shutil.which(argv[0], path=env.get("PATH", ""))
+    if tool is None:
+        return None
+    try:
+        proc = subprocess.Popen([tool, *argv[1:]], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                stderr=subprocess.DEVNULL, env=dict(env), start_new_session=True)
+    except OSError:
+        return None
+    try:
+        out, _ = proc.communicate(timeout=timeout_s)
+    except subprocess.TimeoutExpired:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except OSError:
+            proc.kill()
+        try:
+            proc.communicate(timeout=1.0)
+        except subprocess.TimeoutExpired:  # a process we cannot reap must not hang the survey
+            pass
+        return None
+    text = out[:_OUTPUT_CAP].decode("utf-8", "replace").strip()
+    if proc.returncode != 0 or not text or "\n" in text or not os.path.isabs(text):
+        return None
+    return text
