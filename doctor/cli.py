@@ -6,7 +6,7 @@ from typing import Optional
 
 import typer
 
-from doctor.commands import check, demo, mock_server, smoke
+from doctor.commands import check, demo, mock_server, pythons, smoke
 
 app = typer.Typer(
     name="chat-doctor",
@@ -41,6 +41,7 @@ app.command("check")(check.command)
 app.command("smoke")(smoke.command)
 app.command("demo")(demo.command)
 app.command("mock-server")(mock_server.command)
+app.command("pythons")(pythons.command)
 
 
 def main() -> None:
