@@ -162,12 +162,13 @@ def _name_order(name: str) -> Tuple[int, ...]:
 
 
 def _subdirs(directory: Path, pattern: str = "*") -> List[Path]:
-    """Sub-directories in name order; `Current` (python.org's symlink to one of the others) is
-    kept and merged by real path like any other alias."""
+    """Sub-directories, versions in numeric order first; `Current` (python.org's symlink to one
+    of them) comes after them, so it becomes the alias and the versioned path is shown."""
     try:
-        return sorted((p for p in directory.glob(pattern) if p.is_dir()), key=lambda p: (_name_order(p.name), p.name))
+        found = [p for p in directory.glob(pattern) if p.is_dir()]
     except OSError:
         return []
+    return sorted(found, key=lambda p: (not _name_order(p.name)[:-1], _name_order(p.name), p.name))
 
 
 def _runnable(path: Path) -> bool:
