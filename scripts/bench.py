@@ -6,6 +6,11 @@
 startup: cold wall time of `chat-doctor check --offline` (a fresh process each time, the
          interpreter probe included) against `python -m requests.help`, the stdlib-plus-
          requests environment dump every Python user knows. Budget: 2.5x.
+pythons: wall time of `chat-doctor pythons --json` (a fresh process: discovery, the probes
+         eight at a time, the table) against the slowest single probe of the same
+         interpreters and against all of them one after another, in this process. Budget:
+         half the serial time (each probe is CPU-bound start-up, so on a 2-core machine the
+         slowest probe alone is out of reach once there are more probes than cores).
 ttft:    accuracy of the reported time to first token against injected delays, against a
          raw-socket client (the floor) and a naive first-chunk timer; per-chunk overhead
          (scripts/bench_ttft.py).
@@ -26,6 +31,7 @@ from typing import Callable, Dict, List, Sequence
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 STARTUP_BUDGET = 2.5
+PYTHONS_BUDGET = 0.5  # of the probes run in series
 
 
 def _wall(cmd: Sequence[str], env: Dict[str, str]) -> float:
@@ -73,6 +79,53 @@ def report_startup() -> bool:
     return within
 
 
+def bench_pythons(runs: int = 5) -> Dict[str, float]:
+    """Medians of: the whole command, its slowest single probe, and all probes run serially."""
+    import json
+
+    from doctor.probe.discovery import discover
+    from doctor.probe.facts import ProbeFailed
+    from doctor.probe.interpreters import run_probe
+    from doctor.probe.tool_dirs import places_for
+
+    env = dict(os.environ, NO_COLOR="1")
+    cmd = [str(BIN / "chat-doctor"), "pythons", "--json"]
+    candidates = discover(places_for(env, Path.home())).candidates
+    _wall(cmd, env)  # warm-up
+    samples: Dict[str, List[float]] = {"pythons": [], "slowest probe": [], "probes in series": []}
+    for _ in range(runs):  # interleaved, so drift hits all alike
+        samples["pythons"].append(_wall(cmd, env))
+        probes = []
+        for candidate in candidates:
+            t0 = time.perf_counter()
+            try:
+                run_probe(candidate.path, env, 10.0)
+            except ProbeFailed:
+                pass
+            probes.append(time.perf_counter() - t0)
+        samples["slowest probe"].append(max(probes, default=0.0))
+        samples["probes in series"].append(sum(probes))
+    found = json.loads(subprocess.run(cmd, capture_output=True, text=True, env=env, check=False).stdout or "{}")
+    medians = {name: statistics.median(values) for name, values in samples.items()}
+    medians["interpreters"] = float(len(found.get("interpreters", [])))
+    medians["candidates"] = float(len(candidates))
+    return medians
+
+
+def report_pythons() -> bool:
+    medians = bench_pythons()
+    reference = medians["slowest probe"] or 1e-9
+    print(f"pythons ({medians['candidates']:.0f} candidates, {medians['interpreters']:.0f} rows; medians of interleaved runs)")
+    print(f"  {'measure':32} {'ms':>8} {'ratio':>7}")
+    for name in ("pythons", "slowest probe", "probes in series"):
+        print(f"  {name:32} {medians[name] * 1000:8.0f} {medians[name] / reference:6.2f}x")
+    ratio = medians["pythons"] / (medians["probes in series"] or 1e-9)
+    within = ratio <= PYTHONS_BUDGET
+    print(f"  pythons is {medians['pythons'] / reference:.2f}x its slowest probe and {ratio:.2f}x the probes in series "
+          f"(budget {PYTHONS_BUDGET}x): {'ok' if within else 'OVER BUDGET'}")
+    return within
+
+
 def report_ttft() -> bool:
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     try:
@@ -83,7 +136,7 @@ def report_ttft() -> bool:
     return bool(bench_ttft.main())
 
 
-SECTIONS: Dict[str, Callable[[], bool]] = {"startup": report_startup, "ttft": report_ttft}
+SECTIONS: Dict[str, Callable[[], bool]] = {"startup": report_startup, "pythons": report_pythons, "ttft": report_ttft}
 
 
 def main(argv: Sequence[str]) -> int:
