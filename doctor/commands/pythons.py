@@ -9,12 +9,20 @@ import sys
 
 import typer
 
-from doctor.commands.options import JsonOpt, TimeoutOpt
+from doctor.commands.options import Annotated, JsonOpt
 from doctor.settings import DEFAULT_TIMEOUT_S
+
+# check's --timeout, with this command's meaning in its help (the shared one speaks of network
+# steps); Settings refuses the same out-of-range values (exit 2).
+ProbeTimeoutOpt = Annotated[
+    float,
+    typer.Option("--timeout", metavar="SECONDS",
+                 help="Deadline shared by all the interpreter probes (at least 2 s, at most 60 s)."),
+]
 
 
 def command(
-    timeout: TimeoutOpt = DEFAULT_TIMEOUT_S,
+    timeout: ProbeTimeoutOpt = DEFAULT_TIMEOUT_S,
     as_json: JsonOpt = False,
 ) -> None:
     """List this machine's Pythons (PATH, pyenv, Homebrew, uv, conda...) and recommend one for OpenAI."""
