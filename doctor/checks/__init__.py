@@ -16,6 +16,7 @@ from doctor.runner import Check, FactProvider
 _GROUP_MODULES = (
     "python",
     "packages",
+    "config_api_key",
     "config",
     "network",
     "api",

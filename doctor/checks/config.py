@@ -1,4 +1,5 @@
-"""Checks of the `config` group: the API key, the base URL and the proxy, as the SDK will see them.
+"""Checks of the `config` group: the base URL and the proxy, as the SDK will see them (config.api_key
+has its own module, doctor/checks/config_api_key.py; this one is split next).
 
 None of these touch the network. Each check reads `ctx.settings` / `ctx.plan`, gathers with
 the pure readers in doctor.credentials and doctor.net.proxies, and hands plain data to a pure
@@ -17,21 +18,13 @@ import re
 import shlex
 import sys
 import unicodedata
-from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 from urllib.parse import urlsplit, urlunsplit
 
 from doctor.checks.findings import Finding, combine
-from doctor.credentials import (
-    AZURE_KEY_VAR,
-    AZURE_TOKEN_VAR,
-    OPENAI_KEY_VAR,
-    Credential,
-    CredentialLookup,
-    find_credential,
-)
 from doctor.endpoint import EndpointConfig, azure_v1_api
-from doctor.knowledge.codes.config import WHITESPACE_CAUSES
 from doctor.knowledge.diagnoses import ok
+from doctor.knowledge.wording.config import WS_NAMES
 from doctor.model import CheckResult, Fix, Status
 from doctor.net.loopback import is_loopback_host
 from doctor.net.proxies import (
@@ -47,415 +40,7 @@ from doctor.net.proxies import (
 )
 from doctor.runner import Check, Context, FactProvider
 
-API_KEY, BASE_URL, PROXY = "config.api_key", "config.base_url", "config.proxy"
-
-
-# =============================================================================================
-# config.api_key
-# =============================================================================================
-
-# Prefixes of OpenAI keys (facts §4.1), longest first; the value is what people call them.
-_KEY_KINDS = (
-    ("sk-proj-", "project key"),
-    ("sk-svcacct-", "service-account key"),
-    ("sk-admin-", "admin key"),
-    ("sk-None-", "legacy user key"),
-    ("sk-", "legacy user key"),
-)
-_OPENAI_KEY_CHARS = re.compile(r"^[A-Za-z0-9_\-]+$")
-_MIN_OPENAI_KEY_LENGTH = 40  # legacy keys are 51 chars, project keys ~164; shorter means truncated
-_QUOTES = "\"'"
-# Works before or after the whitespace fix (which would leave "Bearersk-...").
-_STRIP_BEARER = "export OPENAI_API_KEY=\"$(printf %s \"$OPENAI_API_KEY\" | sed 's/^[[:space:]]*[Bb]earer[[:space:]]*//')\""
-_WS_NAMES = {"\n": "newline (LF)", "\r": "carriage return (CR)", " ": "space", "\t": "tab", "\v": "vertical tab", "\f": "form feed"}
-
-
-def key_prefix_kind(key: str) -> str:
-    cleaned = key.strip().strip(_QUOTES + "“”‘’").strip()
-    for prefix, kind in _KEY_KINDS:
-        if cleaned.startswith(prefix):
-            return kind
-    return "unknown"
-
-
-def _var_fix(name: str, shell: str) -> str:
-    return shell.replace("OPENAI_API_KEY", name)
-
-
-def inspect_key(key: str, *, name: str = OPENAI_KEY_VAR, header: str = "Authorization: Bearer", kind: str = "openai") -> List[Finding]:
-    """Every hygiene problem of a key value, most consequential first. Pure; never echoes the key.
-
-    What the SDK does with each was verified with openai 3.57.0 / httpx2 2.16.2 against a
-    local server (facts §1.9): CR/LF anywhere, or trailing space/tab, make h11 reject the
-    header (`LocalProtocolError: Illegal header value`), which the SDK reports as
-    `APIConnectionError: Connection error.`; a leading space/tab is sent after `Bearer `
-    and the server answers 401 (in Azure's bare `api-key:` header it is illegal too);
-    non-ASCII raises `UnicodeEncodeError` while the headers are encoded.
-    """
-    findings: List[Finding] = []
-    length = len(key)
-
-    non_ascii = [(i, ch) for i, ch in enumerate(key) if ord(ch) > 127]
-    if non_ascii:
-        findings.append(
-            Finding(
-                "api_key_non_ascii",
-                f"{name} contains {_positions(non_ascii, 'non-ASCII character', _char_name)} (of {length})",
-                (
-                    ("The SDK encodes headers as ASCII, so every request raises a raw UnicodeEncodeError "
-                    "('ascii' codec can't encode character ...), not an openai exception."),
-                    *(("Curly quotes usually come from pasting through a word processor, chat app or web page.",)
-                      if any(ch in "“”‘’„«»" for _, ch in non_ascii) else ()),
-                ),
-                (
-                    Fix(
-                        "Keep only printable ASCII (this also drops whitespace), or copy the key again as plain text",
-                        _var_fix(name, _KEEP_PRINTABLE_ASCII),
-                    ),
-                ),
-            )
-        )
-
-    # NUL included: httpx/httpx2 (h11) refuse it; the others go out and fail at the server
-    # (verified with openai 3.57.0 / httpx2 2.16.2 against the local mock server).
-    controls = [(i, ch) for i, ch in enumerate(key) if ch in _CONTROL_CHARS]
-    if controls:
-        findings.append(
-            Finding(
-                "api_key_control_characters",
-                f"{name} contains {_positions(controls, 'control character', _control_name)} (of {length})",
-                (
-                    ("The SDK's HTTP library sends it as is (it refuses only NUL, CR and LF, as "
-                    "`APIConnectionError: Connection error.`), so the server gets a different key and answers 401, "
-                    "or rejects the malformed header outright (400); a control character is never part of a real key."),
-                    ("Typical causes: a key pasted from a terminal or a rich-text page with escape codes, or a file "
-                    "written with stray bytes."),
-                ),
-                (
-                    Fix(
-                        "Keep only printable ASCII, or copy the key again as plain text",
-                        _var_fix(name, _KEEP_PRINTABLE_ASCII),
-                    ),
-                ),
-            )
-        )
-
-    bearer = re.match(r"^[ \t]*bearer([ \t]+)", key, re.IGNORECASE)
-    # The blank after a `Bearer` prefix belongs to that finding, not to the whitespace one.
-    whitespace = _describe_whitespace(key, skip=bearer.span(1) if bearer else None)
-    if whitespace:
-        breaks_header = (
-            any(ch in key for ch in "\r\n\v\f")
-            or key[-1:] in (" ", "\t")
-            or (header == "api-key" and key[:1] in (" ", "\t"))
-        )
-        effect = (
-            "The SDK then fails before sending with the misleading `APIConnectionError: Connection error.` "
-            "(cause: LocalProtocolError: Illegal header value) - it looks like a network problem but it is the key."
-            if breaks_header
-            else "The SDK sends it as is and the server answers 401 (invalid API key)."
-        )
-        findings.append(
-            Finding(
-                "api_key_whitespace",
-                f"{name} {whitespace}",
-                (effect, WHITESPACE_CAUSES),
-                (
-                    Fix(
-                        "Strip all whitespace from the key",
-                        _var_fix(name, "export OPENAI_API_KEY=\"$(printf %s \"$OPENAI_API_KEY\" | tr -d '[:space:]')\""),
-                    ),
-                ),
-            )
-        )
-
-    stripped = key.strip()
-    if bearer:
-        sent = "api-key: Bearer ..." if header == "api-key" else "Authorization: Bearer Bearer ..."
-        findings.append(
-            Finding(
-                "api_key_bearer_prefix",
-                f"{name} starts with 'Bearer '",
-                (f"The SDK builds the header itself, so it sends `{sent}` and the server answers 401.",),
-                (Fix("Store only the key, without the prefix", _var_fix(name, _STRIP_BEARER)),),
-            )
-        )
-
-    if stripped[:1] in _QUOTES or stripped[-1:] in _QUOTES:
-        where = " and ".join(
-            part
-            for part, present in (
-                (f"starts with {stripped[0]}", stripped[:1] in _QUOTES),
-                (f"ends with {stripped[-1]}", stripped[-1:] in _QUOTES),
-            )
-            if present
-        )
-        findings.append(
-            Finding(
-                "api_key_quoted",
-                f"{name} {where}: the quotes are part of the value",
-                (
-                    "The key is sent with its quotes and the server answers 401.",
-                    ("Typical causes: `docker run --env-file`, systemd `EnvironmentFile=` or a CI secret that keep quotes "
-                    "literally, or `export OPENAI_API_KEY='\"sk-...\"'`."),
-                ),
-                (Fix("Remove the quote characters", _var_fix(name, "export OPENAI_API_KEY=\"$(printf %s \"$OPENAI_API_KEY\" | tr -d '\\042\\047')\"")),),
-            )
-        )
-
-    if kind == "openai" and name == OPENAI_KEY_VAR and not non_ascii and not controls:
-        unusual = _unusual_openai_shape(key)
-        if unusual:
-            findings.append(
-                Finding(
-                    "api_key_unusual_format",
-                    f"{name} does not look like an OpenAI API key: {unusual}",
-                    ("OpenAI keys look like sk-proj-… (project), sk-svcacct-… (service account) or legacy sk-… (51 chars).",),
-                    (Fix("Create or copy a project API key at https://platform.openai.com/api-keys"),),
-                )
-            )
-    return findings
-
-
-# Drops everything but printable ASCII (whitespace, smart quotes, control characters).
-_KEEP_PRINTABLE_ASCII = "export OPENAI_API_KEY=\"$(printf %s \"$OPENAI_API_KEY\" | LC_ALL=C tr -cd '\\041-\\176')\""
-# ASCII control characters that are not the whitespace `_describe_whitespace` reports.
-_CONTROL_CHARS = frozenset(chr(c) for c in (*range(0x09), *range(0x0E, 0x20), 0x7F))
-_CONTROL_NAMES = {"\x00": "NUL", "\x1b": "ESC", "\x7f": "DEL", "\r": "CR", "\n": "LF", "\t": "TAB"}
-
-
-def _positions(found: Sequence[Tuple[int, str]], what: str, name_of: Callable[[str], str]) -> str:
-    """'2 control characters: ESC (0x1B) at position 12, DEL (0x7F) at position 43' (three at most)."""
-    described = [f"{name_of(ch)} at position {i + 1}" for i, ch in found[:3]]
-    more = f" and {len(found) - 3} more" if len(found) > 3 else ""
-    return f"{len(found)} {what}{'s' if len(found) > 1 else ''}: {', '.join(described)}{more}"
-
-
-def _odd_name(ch: str) -> str:
-    return _control_name(ch) if ord(ch) < 0x20 or ord(ch) == 0x7F else _char_name(ch)
-
-
-def _control_name(ch: str) -> str:
-    return f"{_CONTROL_NAMES.get(ch, 'control character')} (0x{ord(ch):02X})"
-
-
-def _char_name(ch: str) -> str:
-    return f"{unicodedata.name(ch, 'UNNAMED CHARACTER')} (U+{ord(ch):04X})"
-
-
-def _describe_whitespace(key: str, skip: Optional[Tuple[int, int]] = None) -> str:
-    """'ends with a newline (LF)', 'starts with 2 spaces and contains a tab at position 30', or ''.
-
-    `skip` is a [start, end) range of inner positions not to report.
-    """
-    ascii_ws = " \t\r\n\v\f"
-    parts = []
-    lead = len(key) - len(key.lstrip(ascii_ws))
-    if key and lead == len(key):
-        return f"is only whitespace ({_run_names(key)})"
-    trail = len(key) - len(key.rstrip(ascii_ws))
-    if lead:
-        parts.append(f"starts with {_run_names(key[:lead])}")
-    if trail:
-        tail = key[len(key) - trail:]
-        parts.append("ends with a Windows line ending (CR LF)" if tail == "\r\n" else f"ends with {_run_names(tail)}")
-    inner = [
-        (i, ch) for i, ch in enumerate(key)
-        if lead <= i < len(key) - trail and ch in ascii_ws and not (skip and skip[0] <= i < skip[1])
-    ]
-    if inner:
-        shown = ", ".join(f"a {_WS_NAMES[ch]} at position {i + 1}" for i, ch in inner[:3])
-        parts.append(f"contains {shown}" + (f" and {len(inner) - 3} more" if len(inner) > 3 else ""))
-    return " and ".join(parts)
-
-
-_WS_PLURALS = {"\n": "newlines (LF)", "\r": "carriage returns (CR)", " ": "spaces", "\t": "tabs", "\v": "vertical tabs", "\f": "form feeds"}
-
-
-def _run_names(run: str) -> str:
-    """'a newline (LF)', '3 spaces', 'a space, a tab'."""
-    if len(set(run)) == 1:
-        return f"a {_WS_NAMES[run[0]]}" if len(run) == 1 else f"{len(run)} {_WS_PLURALS[run[0]]}"
-    names = [f"a {_WS_NAMES[ch]}" for ch in run[:5]]
-    return ", ".join(names) + (f" and {len(run) - 5} more" if len(run) > 5 else "")
-
-
-def _unusual_openai_shape(key: str) -> str:
-    """Why `key` does not look like an OpenAI key, judged after the hygiene problems other
-    findings report (whitespace, quotes, a Bearer prefix) are taken out; '' when it does."""
-    cleaned = re.sub(r"^bearer(?=\s)", "", key.strip().strip(_QUOTES).strip(), flags=re.IGNORECASE)
-    cleaned = re.sub(r"\s", "", cleaned).strip(_QUOTES)
-    if not cleaned.startswith("sk-"):
-        if re.fullmatch(r"[0-9a-fA-F]{32}", cleaned):
-            return "32 hexadecimal characters, which looks like an Azure OpenAI key (use it with the Azure endpoint)"
-        return "it does not start with sk-"
-    if cleaned.startswith("sk-admin-"):
-        return "it is an Admin API key (sk-admin-…), which manages the organization and cannot call chat models"
-    if not _OPENAI_KEY_CHARS.match(cleaned) and cleaned.isascii():
-        return "it contains characters other than letters, digits, '-' and '_'"
-    if len(cleaned) < _MIN_OPENAI_KEY_LENGTH:
-        return f"it is only {len(cleaned)} characters long (truncated when copied?)"
-    return ""
-
-
-# Sent by the SDK beside the key, as `OpenAI-Organization` / `OpenAI-Project` headers.
-ID_HEADER_VARS = ("OPENAI_ORG_ID", "OPENAI_PROJECT_ID")
-
-
-def inspect_id_headers(values: Mapping[str, str]) -> List[Finding]:
-    """OPENAI_ORG_ID / OPENAI_PROJECT_ID values that cannot go into a header as they are: a
-    CR/LF (h11 refuses it, reported as a connection error), other control characters, blanks
-    around the id, or non-ASCII (UnicodeEncodeError). Pure; the values are ids, not secrets."""
-    findings = []
-    for name in ID_HEADER_VARS:
-        value = values.get(name) or ""
-        odd = [(i, ch) for i, ch in enumerate(value) if ord(ch) < 0x20 or ord(ch) >= 0x7F]
-        padded = value != value.strip()
-        if not odd and not padded:
-            continue
-        what = _positions(odd, "control or non-ASCII character", _odd_name) if odd else "blanks around the id"
-        findings.append(Finding(
-            "api_header_invalid",
-            f"{name} contains {what}",
-            (("The SDK sends it as a request header: a line break or NUL makes every request fail before "
-             "sending (`APIConnectionError: Connection error.`), a non-ASCII character too (UnicodeEncodeError); "
-             f"other characters reach the server as a wrong {'organization' if name == 'OPENAI_ORG_ID' else 'project'} "
-             "(401/403)."),),
-            (Fix("Keep the id's first line, printable ASCII only (or set it again from the console)",
-                 f"export {name}=\"$(printf '%s\\n' \"${name}\" | head -n 1 | LC_ALL=C tr -cd '\\041-\\176')\""),),
-        ))
-    return findings
-
-
-def judge_api_key(lookup: CredentialLookup, endpoint: EndpointConfig,
-                  id_headers: Optional[Mapping[str, str]] = None) -> CheckResult:
-    """config.api_key from what the SDK will read (pure); `id_headers`: OPENAI_ORG_ID and
-    OPENAI_PROJECT_ID as set, which the SDK sends beside the key (not to Azure)."""
-    credential = lookup.credential
-    data: Dict[str, Any] = {"client": lookup.client, "reads": list(lookup.expected), "kind": endpoint.kind}
-    details: List[str] = []
-    if lookup.dotenv_error:
-        details.append(f".env: {lookup.dotenv_error}")
-
-    if credential is None:
-        return _judge_missing_key(lookup, endpoint, data, details)
-
-    data.update(_key_data(credential))
-    findings = inspect_key(credential.value, name=credential.name, header=credential.header, kind=endpoint.kind)
-    if endpoint.kind != "azure":
-        findings += inspect_id_headers(id_headers or {})
-    if lookup.dotenv is not None and lookup.dotenv.name == credential.name and lookup.dotenv.value != credential.value:
-        details.append(
-            f"{lookup.dotenv_path} also defines {credential.name} ({lookup.dotenv.shape}), a different value: the "
-            "environment wins (python-dotenv does not override it unless load_dotenv(override=True))."
-        )
-    for name in lookup.shadowed:
-        details.append(f"{name} is also set, but {lookup.client} uses {credential.name} when both are set.")
-    summary = f"{credential.source}: {credential.shape}"
-    if credential.name == OPENAI_KEY_VAR and endpoint.kind == "openai":
-        summary += f", {key_prefix_kind(credential.value)}"
-    return combine(API_KEY, findings, summary, details=details, data=data)
-
-
-def _key_data(credential: Credential) -> Dict[str, Any]:
-    return {
-        "source": credential.name,
-        "origin": credential.origin,
-        "shape": credential.shape,
-        "length": len(credential.value),
-        "prefix": key_prefix_kind(credential.value),
-        "header": credential.header,
-    }
-
-
-def _judge_missing_key(
-    lookup: CredentialLookup, endpoint: EndpointConfig, data: Dict[str, Any], details: List[str]
-) -> CheckResult:
-    wanted = lookup.expected[-1] if lookup.client == "AzureOpenAI" else OPENAI_KEY_VAR
-    data.update({"source": None, "shape": None, "length": 0, "prefix": None})
-
-    if lookup.dotenv is not None:
-        dotenv = lookup.dotenv
-        data.update(_key_data(dotenv))
-        dotenv_details = [
-            f"{dotenv.source} ({dotenv.shape}), but the environment has no {dotenv.name}"
-            + (" (it is exported empty)" if dotenv.name in lookup.empty else "") + ".",
-            ("The openai SDK reads only the environment; a .env file works only if your code calls load_dotenv() "
-            "(python-dotenv) or your tool loads it (docker compose, direnv, VS Code)."),
-        ]
-        for problem in inspect_key(dotenv.value, name=f"{dotenv.name} in .env", header=dotenv.header, kind=endpoint.kind):
-            dotenv_details.append(f"Also, the value in .env: {problem.summary.split(' in .env ', 1)[-1]} [{problem.code}]")
-        finding = Finding(
-            "api_key_in_dotenv_only",
-            f"{dotenv.name} is only in {dotenv.origin}: the openai SDK does not read .env files",
-            tuple(dotenv_details),
-            (
-                Fix("Export everything in .env into this shell", "set -a; . ./.env; set +a"),
-                Fix("Or load it in Python before creating the client (pip install python-dotenv)",
-                    "from dotenv import load_dotenv; load_dotenv()"),
-            ),
-        )
-        return combine(API_KEY, [finding], "", details=details, data=data)
-
-    missing_details: List[str] = []
-    if lookup.client == "AzureOpenAI":
-        if AZURE_TOKEN_VAR in lookup.empty:
-            summary = f"{AZURE_TOKEN_VAR} is exported but empty"
-            missing_details.append(
-                "AzureOpenAI prefers AZURE_OPENAI_AD_TOKEN whenever it is set, even empty, over AZURE_OPENAI_API_KEY; "
-                "requests then fail with `APIConnectionError: Connection error.` (the header `Bearer ` is illegal)."
-            )
-            fixes = [Fix("Unset the empty token so the API key is used", f"unset {AZURE_TOKEN_VAR}")]
-            finding = Finding("api_key_missing", summary, tuple(missing_details), tuple(fixes))
-            return combine(API_KEY, [finding], "", details=details, data=data)
-        summary = f"neither {AZURE_KEY_VAR} nor {AZURE_TOKEN_VAR} is set" if AZURE_KEY_VAR not in lookup.empty \
-            else f"{AZURE_KEY_VAR} is exported but empty"
-        missing_details.append(
-            "AzureOpenAI() raises `OpenAIError: Missing credentials. Please pass one of api_key, azure_ad_token, "
-            "azure_ad_token_provider, or the AZURE_OPENAI_API_KEY or AZURE_OPENAI_AD_TOKEN environment variables.`"
-        )
-        fixes = [Fix("Copy the key from the Azure portal (resource → Keys and Endpoint) and paste it at the silent prompt", _read_key_command(AZURE_KEY_VAR))]
-        if OPENAI_KEY_VAR in lookup.others:
-            missing_details.append("OPENAI_API_KEY is set, but AzureOpenAI never reads it.")
-            fixes.insert(0, Fix("If OPENAI_API_KEY holds your Azure key, copy it", f'export {AZURE_KEY_VAR}="$OPENAI_API_KEY"'))
-    else:
-        summary = f"{wanted} is exported but empty" if wanted in lookup.empty else f"{wanted} is not set"
-        missing_details.append(
-            "OpenAI() raises `OpenAIError: Missing credentials` when it is created, before any request"
-            + (" (an empty value counts as missing)." if wanted in lookup.empty else ".")
-        )
-        if lookup.admin_key_set:
-            missing_details.append(
-                "OPENAI_ADMIN_KEY is set: it lets the client be created, but chat and model requests then raise "
-                "`TypeError: Could not resolve authentication method`; admin keys are for the Admin API only."
-            )
-        if endpoint.kind == "openai":
-            fixes = [Fix("Create a key at https://platform.openai.com/api-keys and paste it at the silent prompt", _read_key_command(OPENAI_KEY_VAR))]
-        else:
-            local = " (this one is local)" if endpoint.is_loopback else ""
-            missing_details.append(
-                f"The SDK needs a key even for servers that ignore it{local}: Ollama, or llama.cpp and vLLM started "
-                "without --api-key, accept any non-empty value; a server started with --api-key needs exactly that value."
-            )
-            fixes = [
-                Fix("If the server ignores keys, any placeholder works", "export OPENAI_API_KEY=placeholder"),
-                Fix("If the server checks keys, paste the one it was started with at the silent prompt", _read_key_command(OPENAI_KEY_VAR)),
-            ]
-        if AZURE_KEY_VAR in lookup.others:
-            missing_details.append(
-                f"{AZURE_KEY_VAR} is set, but this endpoint is not Azure (kind {endpoint.kind}), so the OpenAI() client ignores it."
-            )
-    if lookup.dotenv_path and lookup.dotenv is None:
-        missing_details.append(f"{lookup.dotenv_path} exists but does not define {wanted}.")
-    finding = Finding("api_key_missing", summary, tuple(missing_details), tuple(fixes))
-    return combine(API_KEY, [finding], "", details=details, data=data)
-
-
-def _check_api_key(ctx: Context) -> CheckResult:
-    endpoint = _endpoint(ctx)
-    lookup = find_credential(ctx.settings.env, endpoint.kind, base_url=endpoint.base_url, cwd=ctx.settings.cwd)
-    env = ctx.settings.env
-    return judge_api_key(lookup, endpoint, {name: env[name] for name in ID_HEADER_VARS if name in env})
+BASE_URL, PROXY = "config.base_url", "config.proxy"
 
 
 # =============================================================================================
@@ -571,7 +156,7 @@ def _invalid_url(url: str, variable: str) -> Optional[Finding]:
     whitespace = [(i, ch) for i, ch in enumerate(url) if ch.isspace()]
     if whitespace:
         i, ch = whitespace[0]
-        name = _WS_NAMES.get(ch, unicodedata.name(ch, "whitespace").lower())
+        name = WS_NAMES.get(ch, unicodedata.name(ch, "whitespace").lower())
         position = "ends with" if i == len(url.rstrip()) and url[i:].isspace() else "starts with" if i == 0 else "contains"
         at = "" if position != "contains" else f" at position {i + 1}"
         effect = (
@@ -608,12 +193,6 @@ def _invalid_url(url: str, variable: str) -> Optional[Finding]:
                    "or a refused connection for port 0).",
                    _url_fix("Use the port the server listens on", variable, _with_port(url, 8000)))
     return None
-
-
-def _read_key_command(variable: str) -> str:
-    """Set a key by typing or pasting it at a silent prompt (bash and zsh alike): it works when
-    pasted whole, and the key lands in neither the shell's history nor the screen."""
-    return f"read -rs {variable} && export {variable}"
 
 
 def _url_fix(text: str, variable: str, url: str) -> Fix:
@@ -931,7 +510,6 @@ def _transitional_pass_through(result: CheckResult) -> CheckResult:
 
 
 CHECKS: Tuple[Check, ...] = (
-    Check(API_KEY, "API key", _check_api_key, _transitional_pass_through),
     Check(BASE_URL, "Base URL", _check_base_url, _transitional_pass_through),
     Check(PROXY, "Proxy", _check_proxy, _transitional_pass_through),
 )

@@ -10,13 +10,10 @@ from typing import Dict, List, Optional
 
 import pytest
 
-from doctor.checks.config import (
-    inspect_key,
-    judge_api_key,
-    judge_base_url,
-    judge_proxy,
-    key_prefix_kind,
-)
+from doctor.checks.config import judge_base_url, judge_proxy
+from doctor.checks.config_api_key import ApiKeyFacts
+from doctor.checks.config_api_key import judge as judge_api_key
+from doctor.checks.key_shape import inspect_key, key_prefix_kind
 from doctor.credentials import find_credential, parse_dotenv
 from doctor.endpoint import EndpointConfig, endpoint_kind
 from doctor.model import Status
@@ -165,7 +162,7 @@ def test_key_prefix_kinds() -> None:
 
 
 def test_judge_api_key_ok_reports_shape_and_source_only() -> None:
-    result = judge_api_key(find_credential({"OPENAI_API_KEY": KEY}, "openai"), endpoint(OPENAI, "default"))
+    result = judge_api_key(ApiKeyFacts(find_credential({"OPENAI_API_KEY": KEY}, "openai"), endpoint(OPENAI, "default")))
     assert result.status is Status.OK
     assert "OPENAI_API_KEY" in result.summary and SHAPE in result.summary
     assert result.data["source"] == "OPENAI_API_KEY" and result.data["length"] == len(KEY)
@@ -174,7 +171,7 @@ def test_judge_api_key_ok_reports_shape_and_source_only() -> None:
 
 
 def test_missing_key_for_a_local_server_explains_placeholders() -> None:
-    result = judge_api_key(find_credential({}, "compatible"), endpoint(LOCAL))
+    result = judge_api_key(ApiKeyFacts(find_credential({}, "compatible"), endpoint(LOCAL)))
     assert result.status is Status.FAIL and result.code == "api_key_missing"
     text = " ".join(result.details)
     assert "Missing credentials" in text and "any non-empty value" in text and "this one is local" in text
@@ -182,19 +179,19 @@ def test_missing_key_for_a_local_server_explains_placeholders() -> None:
 
 
 def test_missing_key_mentions_admin_key_and_azure_specifics() -> None:
-    admin = judge_api_key(find_credential({"OPENAI_ADMIN_KEY": "sk-admin-x"}, "openai"), endpoint(OPENAI, "default"))
+    admin = judge_api_key(ApiKeyFacts(find_credential({"OPENAI_ADMIN_KEY": "sk-admin-x"}, "openai"), endpoint(OPENAI, "default")))
     assert admin.code == "api_key_missing" and "Could not resolve authentication method" in " ".join(admin.details)
 
     azure_url = "https://res.openai.azure.com/"
-    azure = judge_api_key(find_credential({"OPENAI_API_KEY": KEY}, "azure", base_url=azure_url),
-                          endpoint(azure_url, "AZURE_OPENAI_ENDPOINT"))
+    azure = judge_api_key(ApiKeyFacts(find_credential({"OPENAI_API_KEY": KEY}, "azure", base_url=azure_url),
+                                      endpoint(azure_url, "AZURE_OPENAI_ENDPOINT")))
     assert azure.code == "api_key_missing" and "AzureOpenAI never reads it" in " ".join(azure.details)
     assert azure.fixes[0].command == 'export AZURE_OPENAI_API_KEY="$OPENAI_API_KEY"'
 
-    empty_token = judge_api_key(
+    empty_token = judge_api_key(ApiKeyFacts(
         find_credential({"AZURE_OPENAI_AD_TOKEN": "", "AZURE_OPENAI_API_KEY": "k" * 32}, "azure", base_url=azure_url),
         endpoint(azure_url, "AZURE_OPENAI_ENDPOINT"),
-    )
+    ))
     assert empty_token.code == "api_key_missing" and empty_token.fixes[0].command == "unset AZURE_OPENAI_AD_TOKEN"
 
 
