@@ -17,6 +17,7 @@ _GROUP_MODULES = (
     "python",
     "packages",
     "config_api_key",
+    "config_base_url",
     "config",
     "network",
     "api",

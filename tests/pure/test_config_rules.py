@@ -10,9 +10,11 @@ from typing import Dict, List, Optional
 
 import pytest
 
-from doctor.checks.config import judge_base_url, judge_proxy
+from doctor.checks.config import judge_proxy
 from doctor.checks.config_api_key import ApiKeyFacts
 from doctor.checks.config_api_key import judge as judge_api_key
+from doctor.checks.config_base_url import BaseUrlFacts
+from doctor.checks.config_base_url import judge as judge_base_url
 from doctor.checks.key_shape import inspect_key, key_prefix_kind
 from doctor.credentials import find_credential, parse_dotenv
 from doctor.endpoint import EndpointConfig, endpoint_kind
@@ -224,7 +226,7 @@ def test_missing_key_mentions_admin_key_and_azure_specifics() -> None:
     ],
 )
 def test_base_url_mistakes(url: str, code: str, status: Status, words: List[str]) -> None:
-    result = judge_base_url(endpoint(url))
+    result = judge_base_url(BaseUrlFacts(endpoint(url)))
     assert (result.code, result.status) == (code, status)
     text = result.summary + " ".join(result.details) + " ".join(f"{f.text} {f.command}" for f in result.fixes)
     for word in words:
@@ -238,13 +240,13 @@ def test_base_url_mistakes(url: str, code: str, status: Status, words: List[str]
      "https://api.groq.com/openai/v1", "http://127.0.0.1:8000/v1/"],
 )
 def test_base_url_ok(url: str) -> None:
-    result = judge_base_url(endpoint(url))
+    result = judge_base_url(BaseUrlFacts(endpoint(url)))
     assert result.status is Status.OK, result
     assert url.rstrip("/") in result.summary
 
 
 def test_insecure_is_a_warning_with_the_override() -> None:
-    result = judge_base_url(endpoint("http://gpu-box.lan:8000/v1"), allow_insecure=True)
+    result = judge_base_url(BaseUrlFacts(endpoint("http://gpu-box.lan:8000/v1"), allow_insecure=True))
     assert (result.code, result.status) == ("base_url_insecure", Status.WARN)
     assert "allowed by --allow-insecure" in result.summary
 
@@ -252,18 +254,18 @@ def test_insecure_is_a_warning_with_the_override() -> None:
 def test_azure_needs_an_api_version_unless_it_uses_the_v1_url() -> None:
     azure = endpoint("https://res.openai.azure.com/", "AZURE_OPENAI_ENDPOINT")
     assert azure.kind == "azure"
-    result = judge_base_url(azure)
+    result = judge_base_url(BaseUrlFacts(azure))
     assert (result.code, result.status) == ("azure_api_version_missing", Status.FAIL)
     assert "OPENAI_API_VERSION" in result.fixes[0].command
     # No /v1 warning for Azure: its paths are different.
-    assert judge_base_url(endpoint("https://res.openai.azure.com/", "AZURE_OPENAI_ENDPOINT", api_version="2024-10-21")).status is Status.OK
-    assert judge_base_url(endpoint("https://res.openai.azure.com/openai/v1/")).status is Status.OK
-    doubled = judge_base_url(endpoint("https://res.openai.azure.com/openai", "AZURE_OPENAI_ENDPOINT", api_version="2024-10-21"))
+    assert judge_base_url(BaseUrlFacts(endpoint("https://res.openai.azure.com/", "AZURE_OPENAI_ENDPOINT", api_version="2024-10-21"))).status is Status.OK
+    assert judge_base_url(BaseUrlFacts(endpoint("https://res.openai.azure.com/openai/v1/"))).status is Status.OK
+    doubled = judge_base_url(BaseUrlFacts(endpoint("https://res.openai.azure.com/openai", "AZURE_OPENAI_ENDPOINT", api_version="2024-10-21")))
     assert doubled.code == "base_url_invalid" and "/openai/openai/" in " ".join(doubled.details)
 
 
 def test_several_base_url_problems_list_all_with_the_worst_first() -> None:
-    result = judge_base_url(endpoint("http://example.com"))  # insecure (fail) and no version (warn)
+    result = judge_base_url(BaseUrlFacts(endpoint("http://example.com")))  # insecure (fail) and no version (warn)
     assert result.code == "base_url_insecure" and result.data["findings"] == ["base_url_insecure", "base_url_no_version"]
     assert any("[base_url_no_version]" in d for d in result.details)
 
