@@ -18,7 +18,7 @@ _GROUP_MODULES = (
     "packages",
     "config_api_key",
     "config_base_url",
-    "config",
+    "config_proxy",
     "network",
     "api",
     "stream",

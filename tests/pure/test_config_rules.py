@@ -5,20 +5,24 @@ base URL mistakes and the proxy emulation of doctor.net.proxies, judged from han
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Dict, List, Optional
 
 import pytest
 
-from doctor.checks.config import judge_proxy
 from doctor.checks.config_api_key import ApiKeyFacts
 from doctor.checks.config_api_key import judge as judge_api_key
 from doctor.checks.config_base_url import BaseUrlFacts
 from doctor.checks.config_base_url import judge as judge_base_url
+from doctor.checks.config_proxy import ProxyFacts
+from doctor.checks.config_proxy import gather as gather_proxy
+from doctor.checks.config_proxy import judge as judge_proxy
 from doctor.checks.key_shape import inspect_key, key_prefix_kind
 from doctor.credentials import find_credential, parse_dotenv
 from doctor.endpoint import EndpointConfig, endpoint_kind
 from doctor.model import Status
+from doctor.probe.facts import InterpreterFacts, ProbeFailed
 from doctor.net.proxies import (
     STACK_HTTPX,
     STACK_HTTPX2,
@@ -30,7 +34,10 @@ from doctor.net.proxies import (
     stack_for,
 )
 from doctor.redact import key_shape
-from tests.support.helpers import CANARY_KEY
+from doctor.runner import Context
+from doctor.settings import Settings
+from tests.support.facts import make_facts
+from tests.support.helpers import CANARY_KEY, plan_for
 
 OPENAI = "https://api.openai.com/v1"
 LOCAL = "http://127.0.0.1:8000/v1"
@@ -333,14 +340,46 @@ def test_httpx_and_httpx2_differ_where_their_sources_differ() -> None:
 
 
 def _judge(env: Dict[str, str], url: str = OPENAI, installed: Optional[Dict[str, str]] = None, stack: str = STACK_HTTPX2):  # type: ignore[no-untyped-def]
-    return judge_proxy(resolve_proxy(url, env, stack=stack), endpoint(url), installed=installed, platform="linux")
+    return judge_proxy(ProxyFacts(resolve_proxy(url, env, stack=stack), endpoint(url), platform="linux", installed=installed))
 
 
 def test_no_proxy_configured_is_ok() -> None:
     result = _judge({})
     assert result.status is Status.OK and result.summary == "no proxy configured"
-    mac = judge_proxy(resolve_proxy(OPENAI, {}), endpoint(OPENAI), platform="darwin")
+    mac = judge_proxy(ProxyFacts(resolve_proxy(OPENAI, {}), endpoint(OPENAI), platform="darwin"))
     assert "macOS network settings" in " ".join(mac.details)
+
+
+def test_proxy_gather_asks_the_probe_only_when_a_proxy_is_set() -> None:
+    asked: List[str] = []
+
+    def darwin_target(ctx: Context) -> InterpreterFacts:
+        asked.append("interpreter")
+        return make_facts(platform="darwin", dists=[("openai", "1.109.1", [])])
+
+    def context(env: Dict[str, str]) -> Context:
+        return Context(plan_for(Settings(env=env, cwd=None)), {"interpreter": darwin_target})
+
+    unset = gather_proxy(context({}))
+    assert asked == [] and unset.installed is None and unset.platform == sys.platform
+    assert unset.decision.stack == STACK_HTTPX2  # assumed without the target's openai
+
+    ctx = context({"HTTPS_PROXY": "http://p:3128"})
+    facts = gather_proxy(ctx)
+    assert asked == ["interpreter"]
+    assert facts.installed == {"openai": "1.109.1"} and facts.decision.stack == STACK_HTTPX
+    assert facts.platform == "darwin"  # the target's, as its probe reports it
+    assert facts.python == ctx.plan.target.python and facts.endpoint == ctx.plan.endpoint
+
+
+def test_proxy_gather_turns_a_failed_probe_into_a_note() -> None:
+    def broken(ctx: Context) -> InterpreterFacts:
+        raise ProbeFailed("it broke")
+
+    facts = gather_proxy(Context(plan_for(Settings(env={"HTTPS_PROXY": "http://p:3128"}, cwd=None)), {"interpreter": broken}))
+    assert facts.installed is None and facts.packages_note == "the interpreter probe failed: it broke"
+    assert facts.platform == sys.platform
+    assert judge_proxy(facts).status is Status.OK
 
 
 def test_applying_proxy_is_reported_without_credentials() -> None:
