@@ -16,7 +16,9 @@ from doctor.runner import Check, FactProvider
 _GROUP_MODULES = (
     "python",
     "packages",
-    "config",
+    "config_api_key",
+    "config_base_url",
+    "config_proxy",
     "network",
     "api",
     "stream",

@@ -5,21 +5,24 @@ base URL mistakes and the proxy emulation of doctor.net.proxies, judged from han
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Dict, List, Optional
 
 import pytest
 
-from doctor.checks.config import (
-    inspect_key,
-    judge_api_key,
-    judge_base_url,
-    judge_proxy,
-    key_prefix_kind,
-)
+from doctor.checks.config_api_key import ApiKeyFacts
+from doctor.checks.config_api_key import judge as judge_api_key
+from doctor.checks.config_base_url import BaseUrlFacts
+from doctor.checks.config_base_url import judge as judge_base_url
+from doctor.checks.config_proxy import ProxyFacts
+from doctor.checks.config_proxy import gather as gather_proxy
+from doctor.checks.config_proxy import judge as judge_proxy
+from doctor.checks.key_shape import inspect_key, key_prefix_kind
 from doctor.credentials import find_credential, parse_dotenv
 from doctor.endpoint import EndpointConfig, endpoint_kind
 from doctor.model import Status
+from doctor.probe.facts import InterpreterFacts, ProbeFailed
 from doctor.net.proxies import (
     STACK_HTTPX,
     STACK_HTTPX2,
@@ -31,7 +34,10 @@ from doctor.net.proxies import (
     stack_for,
 )
 from doctor.redact import key_shape
-from tests.support.helpers import CANARY_KEY
+from doctor.runner import Context
+from doctor.settings import Settings
+from tests.support.facts import make_facts
+from tests.support.helpers import CANARY_KEY, plan_for
 
 OPENAI = "https://api.openai.com/v1"
 LOCAL = "http://127.0.0.1:8000/v1"
@@ -165,7 +171,7 @@ def test_key_prefix_kinds() -> None:
 
 
 def test_judge_api_key_ok_reports_shape_and_source_only() -> None:
-    result = judge_api_key(find_credential({"OPENAI_API_KEY": KEY}, "openai"), endpoint(OPENAI, "default"))
+    result = judge_api_key(ApiKeyFacts(find_credential({"OPENAI_API_KEY": KEY}, "openai"), endpoint(OPENAI, "default")))
     assert result.status is Status.OK
     assert "OPENAI_API_KEY" in result.summary and SHAPE in result.summary
     assert result.data["source"] == "OPENAI_API_KEY" and result.data["length"] == len(KEY)
@@ -174,7 +180,7 @@ def test_judge_api_key_ok_reports_shape_and_source_only() -> None:
 
 
 def test_missing_key_for_a_local_server_explains_placeholders() -> None:
-    result = judge_api_key(find_credential({}, "compatible"), endpoint(LOCAL))
+    result = judge_api_key(ApiKeyFacts(find_credential({}, "compatible"), endpoint(LOCAL)))
     assert result.status is Status.FAIL and result.code == "api_key_missing"
     text = " ".join(result.details)
     assert "Missing credentials" in text and "any non-empty value" in text and "this one is local" in text
@@ -182,19 +188,19 @@ def test_missing_key_for_a_local_server_explains_placeholders() -> None:
 
 
 def test_missing_key_mentions_admin_key_and_azure_specifics() -> None:
-    admin = judge_api_key(find_credential({"OPENAI_ADMIN_KEY": "sk-admin-x"}, "openai"), endpoint(OPENAI, "default"))
+    admin = judge_api_key(ApiKeyFacts(find_credential({"OPENAI_ADMIN_KEY": "sk-admin-x"}, "openai"), endpoint(OPENAI, "default")))
     assert admin.code == "api_key_missing" and "Could not resolve authentication method" in " ".join(admin.details)
 
     azure_url = "https://res.openai.azure.com/"
-    azure = judge_api_key(find_credential({"OPENAI_API_KEY": KEY}, "azure", base_url=azure_url),
-                          endpoint(azure_url, "AZURE_OPENAI_ENDPOINT"))
+    azure = judge_api_key(ApiKeyFacts(find_credential({"OPENAI_API_KEY": KEY}, "azure", base_url=azure_url),
+                                      endpoint(azure_url, "AZURE_OPENAI_ENDPOINT")))
     assert azure.code == "api_key_missing" and "AzureOpenAI never reads it" in " ".join(azure.details)
     assert azure.fixes[0].command == 'export AZURE_OPENAI_API_KEY="$OPENAI_API_KEY"'
 
-    empty_token = judge_api_key(
+    empty_token = judge_api_key(ApiKeyFacts(
         find_credential({"AZURE_OPENAI_AD_TOKEN": "", "AZURE_OPENAI_API_KEY": "k" * 32}, "azure", base_url=azure_url),
         endpoint(azure_url, "AZURE_OPENAI_ENDPOINT"),
-    )
+    ))
     assert empty_token.code == "api_key_missing" and empty_token.fixes[0].command == "unset AZURE_OPENAI_AD_TOKEN"
 
 
@@ -227,7 +233,7 @@ def test_missing_key_mentions_admin_key_and_azure_specifics() -> None:
     ],
 )
 def test_base_url_mistakes(url: str, code: str, status: Status, words: List[str]) -> None:
-    result = judge_base_url(endpoint(url))
+    result = judge_base_url(BaseUrlFacts(endpoint(url)))
     assert (result.code, result.status) == (code, status)
     text = result.summary + " ".join(result.details) + " ".join(f"{f.text} {f.command}" for f in result.fixes)
     for word in words:
@@ -241,13 +247,13 @@ def test_base_url_mistakes(url: str, code: str, status: Status, words: List[str]
      "https://api.groq.com/openai/v1", "http://127.0.0.1:8000/v1/"],
 )
 def test_base_url_ok(url: str) -> None:
-    result = judge_base_url(endpoint(url))
+    result = judge_base_url(BaseUrlFacts(endpoint(url)))
     assert result.status is Status.OK, result
     assert url.rstrip("/") in result.summary
 
 
 def test_insecure_is_a_warning_with_the_override() -> None:
-    result = judge_base_url(endpoint("http://gpu-box.lan:8000/v1"), allow_insecure=True)
+    result = judge_base_url(BaseUrlFacts(endpoint("http://gpu-box.lan:8000/v1"), allow_insecure=True))
     assert (result.code, result.status) == ("base_url_insecure", Status.WARN)
     assert "allowed by --allow-insecure" in result.summary
 
@@ -255,18 +261,18 @@ def test_insecure_is_a_warning_with_the_override() -> None:
 def test_azure_needs_an_api_version_unless_it_uses_the_v1_url() -> None:
     azure = endpoint("https://res.openai.azure.com/", "AZURE_OPENAI_ENDPOINT")
     assert azure.kind == "azure"
-    result = judge_base_url(azure)
+    result = judge_base_url(BaseUrlFacts(azure))
     assert (result.code, result.status) == ("azure_api_version_missing", Status.FAIL)
     assert "OPENAI_API_VERSION" in result.fixes[0].command
     # No /v1 warning for Azure: its paths are different.
-    assert judge_base_url(endpoint("https://res.openai.azure.com/", "AZURE_OPENAI_ENDPOINT", api_version="2024-10-21")).status is Status.OK
-    assert judge_base_url(endpoint("https://res.openai.azure.com/openai/v1/")).status is Status.OK
-    doubled = judge_base_url(endpoint("https://res.openai.azure.com/openai", "AZURE_OPENAI_ENDPOINT", api_version="2024-10-21"))
+    assert judge_base_url(BaseUrlFacts(endpoint("https://res.openai.azure.com/", "AZURE_OPENAI_ENDPOINT", api_version="2024-10-21"))).status is Status.OK
+    assert judge_base_url(BaseUrlFacts(endpoint("https://res.openai.azure.com/openai/v1/"))).status is Status.OK
+    doubled = judge_base_url(BaseUrlFacts(endpoint("https://res.openai.azure.com/openai", "AZURE_OPENAI_ENDPOINT", api_version="2024-10-21")))
     assert doubled.code == "base_url_invalid" and "/openai/openai/" in " ".join(doubled.details)
 
 
 def test_several_base_url_problems_list_all_with_the_worst_first() -> None:
-    result = judge_base_url(endpoint("http://example.com"))  # insecure (fail) and no version (warn)
+    result = judge_base_url(BaseUrlFacts(endpoint("http://example.com")))  # insecure (fail) and no version (warn)
     assert result.code == "base_url_insecure" and result.data["findings"] == ["base_url_insecure", "base_url_no_version"]
     assert any("[base_url_no_version]" in d for d in result.details)
 
@@ -334,14 +340,46 @@ def test_httpx_and_httpx2_differ_where_their_sources_differ() -> None:
 
 
 def _judge(env: Dict[str, str], url: str = OPENAI, installed: Optional[Dict[str, str]] = None, stack: str = STACK_HTTPX2):  # type: ignore[no-untyped-def]
-    return judge_proxy(resolve_proxy(url, env, stack=stack), endpoint(url), installed=installed, platform="linux")
+    return judge_proxy(ProxyFacts(resolve_proxy(url, env, stack=stack), endpoint(url), platform="linux", installed=installed))
 
 
 def test_no_proxy_configured_is_ok() -> None:
     result = _judge({})
     assert result.status is Status.OK and result.summary == "no proxy configured"
-    mac = judge_proxy(resolve_proxy(OPENAI, {}), endpoint(OPENAI), platform="darwin")
+    mac = judge_proxy(ProxyFacts(resolve_proxy(OPENAI, {}), endpoint(OPENAI), platform="darwin"))
     assert "macOS network settings" in " ".join(mac.details)
+
+
+def test_proxy_gather_asks_the_probe_only_when_a_proxy_is_set() -> None:
+    asked: List[str] = []
+
+    def darwin_target(ctx: Context) -> InterpreterFacts:
+        asked.append("interpreter")
+        return make_facts(platform="darwin", dists=[("openai", "1.109.1", [])])
+
+    def context(env: Dict[str, str]) -> Context:
+        return Context(plan_for(Settings(env=env, cwd=None)), {"interpreter": darwin_target})
+
+    unset = gather_proxy(context({}))
+    assert asked == [] and unset.installed is None and unset.platform == sys.platform
+    assert unset.decision.stack == STACK_HTTPX2  # assumed without the target's openai
+
+    ctx = context({"HTTPS_PROXY": "http://p:3128"})
+    facts = gather_proxy(ctx)
+    assert asked == ["interpreter"]
+    assert facts.installed == {"openai": "1.109.1"} and facts.decision.stack == STACK_HTTPX
+    assert facts.platform == "darwin"  # the target's, as its probe reports it
+    assert facts.python == ctx.plan.target.python and facts.endpoint == ctx.plan.endpoint
+
+
+def test_proxy_gather_turns_a_failed_probe_into_a_note() -> None:
+    def broken(ctx: Context) -> InterpreterFacts:
+        raise ProbeFailed("it broke")
+
+    facts = gather_proxy(Context(plan_for(Settings(env={"HTTPS_PROXY": "http://p:3128"}, cwd=None)), {"interpreter": broken}))
+    assert facts.installed is None and facts.packages_note == "the interpreter probe failed: it broke"
+    assert facts.platform == sys.platform
+    assert judge_proxy(facts).status is Status.OK
 
 
 def test_applying_proxy_is_reported_without_credentials() -> None:

@@ -1,1 +1,1 @@
-"""Text a user reads (summaries, detail lines, fix texts and commands), one module per group."""
+"""What the checks say to the user, one module per group (or per check where a group is large): summaries, details, fix texts and commands."""
