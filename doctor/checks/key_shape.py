@@ -85,12 +85,13 @@ def inspect_key(key: str, *, name: str = OPENAI_KEY_VAR, header: str = "Authoriz
     if bearer:
         findings.append(Finding("api_key_bearer_prefix", *words.key_bearer_prefix(name, header)))
 
-    if stripped[:1] in _QUOTES or stripped[-1:] in _QUOTES:
-        first = stripped[0] if stripped[:1] in _QUOTES else None
-        last = stripped[-1] if stripped[-1:] in _QUOTES else None
+    # `stripped` may be empty (a key of only whitespace), and "" is `in` every string.
+    if stripped and (stripped[0] in _QUOTES or stripped[-1] in _QUOTES):
+        first = stripped[0] if stripped[0] in _QUOTES else None
+        last = stripped[-1] if stripped[-1] in _QUOTES else None
         findings.append(Finding("api_key_quoted", *words.key_quoted(name, first, last)))
 
-    if kind == "openai" and name == OPENAI_KEY_VAR and not non_ascii and not controls:
+    if kind == "openai" and name == OPENAI_KEY_VAR and stripped and not non_ascii and not controls:
         unusual = _unusual_openai_shape(key)
         if unusual:
             findings.append(Finding("api_key_unusual_format", *words.key_unusual_format(name, unusual)))

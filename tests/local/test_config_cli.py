@@ -27,6 +27,8 @@ LOCAL = "http://127.0.0.1:8000/v1"
         ({}, "api_key_missing"),
         ({"OPENAI_API_KEY": ""}, "api_key_missing"),
         ({"OPENAI_API_KEY": KEY + "\n"}, "api_key_whitespace"),
+        ({"OPENAI_API_KEY": " "}, "api_key_whitespace"),  # once an IndexError (check_crashed)
+        ({"OPENAI_API_KEY": "\n"}, "api_key_whitespace"),
         ({"OPENAI_API_KEY": f'"{KEY}"'}, "api_key_quoted"),
         ({"OPENAI_API_KEY": f"“{KEY}”"}, "api_key_non_ascii"),
         ({"OPENAI_API_KEY": f"Bearer {KEY}"}, "api_key_bearer_prefix"),
