@@ -8,7 +8,7 @@ Gathering (impure, shared through `ctx.fact`):
 - `route`: endpoint host/port and the proxy the SDK would use (doctor.net.proxies).
 - `dns`: the resolution of the host we connect to, timed.
 - `connection`: TCP connect (+ tunnel), timed.
-- `trust`: the two trust configurations, rebuilt from the interpreter facts.
+- `trust`: the two trust configurations, rebuilt from the interpreter facts (doctor.checks.trust).
 - `tls`: handshakes under both trust configurations, concurrently, and the certificate.
 Judging (pure): `judge_dns`, `judge_tcp`, `judge_tls` turn those facts into results.
 
@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Tuple
 
 from doctor.checks.route import Route, gather_route, route_data, route_details, route_problem
+from doctor.checks.trust import TrustFact, gather_trust
 from doctor.knowledge.codes.network import tls_code
 from doctor.knowledge.diagnoses import diagnose, ok
 from doctor.model import CheckResult, Fix
@@ -32,7 +33,7 @@ from doctor.redact import display_url
 from doctor.runner import Check, Context, FactProvider
 
 if TYPE_CHECKING:  # doctor.net.trust imports ssl: only the network path pays for it
-    from doctor.net.trust import TrustInputs, TrustSpec
+    from doctor.net.trust import TrustSpec
 
 DNS, TCP, TLS = "net.dns", "net.tcp", "net.tls"
 
@@ -69,14 +70,6 @@ class ConnectionFact:
     tunnel_error_kind: Optional[str] = None  # auth_required, refused, timeout, closed, garbled
     tunnel_error: Optional[str] = None
     tunnel_challenge: Optional[str] = None
-
-
-@dataclass(frozen=True)
-class TrustFact:
-    sdk: TrustSpec
-    default: TrustSpec
-    inputs: TrustInputs
-    from_target: bool = True  # False: the probe failed and chat-doctor's own interpreter was used
 
 
 @dataclass(frozen=True)
@@ -149,82 +142,6 @@ def gather_connection(ctx: Context) -> ConnectionFact:
     if sock is not None:
         sock.close()
     return fact
-
-
-def trust_inputs_from_facts(facts: Any, env: Dict[str, str]) -> TrustInputs:
-    """TrustInputs from doctor.probe.facts.InterpreterFacts (the target) and the run's environment."""
-    from doctor.net.trust import TrustInputs
-
-    dist = getattr(facts, "distribution", None)
-    openai = dist("openai") if dist else None
-    httpx = dist("httpx") if dist else None
-    paths = facts.ssl.verify_paths
-    certifi = facts.certifi
-    system = {"darwin": "Darwin", "win32": "Windows", "cygwin": "Windows"}.get(facts.sys_platform, "Linux")
-    return TrustInputs(
-        python_version=facts.minor,
-        system=system,
-        openai_version=openai.version if openai else None,
-        httpx_version=httpx.version if httpx else None,
-        openssl_cafile=paths.openssl_cafile,
-        openssl_capath=paths.openssl_capath,
-        certifi_cafile=certifi.where if certifi.installed else None,
-        ssl_cert_file=env.get("SSL_CERT_FILE") or None,
-        ssl_cert_dir=env.get("SSL_CERT_DIR") or None,
-        fallback_certifi_cafile=_own_certifi(),
-    )
-
-
-def _own_certifi() -> Optional[str]:
-    try:
-        import certifi
-    except ImportError:
-        return None
-    return certifi.where()
-
-
-def own_trust_inputs(env: Dict[str, str]) -> TrustInputs:
-    """The same, for chat-doctor's own interpreter (when the target could not be probed)."""
-    import platform
-    import ssl
-    import sys
-    from importlib import metadata
-
-    from doctor.net.trust import TrustInputs
-
-    def version(name: str) -> Optional[str]:
-        try:
-            return metadata.version(name)
-        except metadata.PackageNotFoundError:
-            return None
-
-    certifi_where = _own_certifi()
-    paths = ssl.get_default_verify_paths()
-    return TrustInputs(
-        python_version=(sys.version_info[0], sys.version_info[1]),
-        system=platform.system(),
-        openai_version=version("openai"),
-        httpx_version=version("httpx"),
-        openssl_cafile=paths.openssl_cafile,
-        openssl_capath=paths.openssl_capath,
-        certifi_cafile=certifi_where,
-        ssl_cert_file=env.get("SSL_CERT_FILE") or None,
-        ssl_cert_dir=env.get("SSL_CERT_DIR") or None,
-        fallback_certifi_cafile=certifi_where,
-    )
-
-
-def gather_trust(ctx: Context) -> TrustFact:
-    from doctor.net.trust import default_trust, sdk_trust
-
-    env = dict(ctx.settings.env)
-    try:
-        inputs = trust_inputs_from_facts(ctx.fact("interpreter"), env)
-        from_target = True
-    except Exception:  # noqa: BLE001  # the probe failed: python.interpreter reports why
-        inputs = own_trust_inputs(env)
-        from_target = False
-    return TrustFact(sdk_trust(inputs), default_trust(inputs), inputs, from_target)
 
 
 def _handshake_under(spec: TrustSpec, route: Route, dns: DnsFact, timeout_s: float) -> Tuple[TrustOutcome, Any]:

@@ -14,6 +14,7 @@ from doctor.checks.route import Route
 from doctor.model import Status
 from doctor.net.resolve import Address
 from doctor.net.trust import (
+    PathFacts,
     TrustInputs,
     TrustSpec,
     build_context,
@@ -32,7 +33,7 @@ pytestmark = pytest.mark.timeout(60)
 
 def _fs(files: tuple = (), dirs: tuple = ()) -> Dict[str, Any]:
     """A pretend filesystem for the pure trust rules: which paths are files and which directories."""
-    return dict(isfile=lambda p: p in files, isdir=lambda p: p in dirs, listdir=lambda p: ["1a2b3c4d.0"])
+    return dict(paths=PathFacts(frozenset(files), frozenset(dirs), hashed_dirs=frozenset(dirs)))
 
 
 LINUX = TrustInputs(python_version=(3, 11), system="Linux", openai_version="3.57.0",
@@ -63,7 +64,7 @@ def test_openai3_prefers_ssl_cert_file_then_dir_and_a_missing_file_is_fatal() ->
 
 def test_openai3_on_macos_and_windows_uses_the_os_store() -> None:
     for system in ("Darwin", "Windows"):
-        spec = sdk_trust(TrustInputs(**{**LINUX.__dict__, "system": system}))
+        spec = sdk_trust(TrustInputs(**{**LINUX.__dict__, "system": system}), **_fs())
         assert spec.os_store and spec.source == "os_store"
 
 
@@ -87,9 +88,24 @@ def test_without_openai_the_trust_is_that_of_the_version_pip_would_install() -> 
 
 def test_default_context_honours_both_variables_and_is_strict_from_313() -> None:
     inputs = TrustInputs(**{**LINUX.__dict__, "python_version": (3, 13), "ssl_cert_file": "/corp/ca.pem"})
-    spec = default_trust(inputs, isfile=lambda p: p == "/corp/ca.pem", isdir=lambda p: p == "/usr/lib/ssl/certs")
+    spec = default_trust(inputs, **_fs(("/corp/ca.pem",), ("/usr/lib/ssl/certs",)))
     assert (spec.cafile, spec.capath, spec.strict) == ("/corp/ca.pem", "/usr/lib/ssl/certs", True)
-    assert not default_trust(LINUX, isfile=lambda p: p == "/usr/lib/ssl/cert.pem", isdir=lambda p: False).strict
+    assert not default_trust(LINUX, **_fs(("/usr/lib/ssl/cert.pem",))).strict
+
+
+def test_the_trust_fact_looks_at_the_ca_paths_once_and_the_rules_read_the_answer(tmp_path: Any) -> None:
+    from doctor.checks.trust import look_at_paths
+
+    bundle, hashed, plain = tmp_path / "ca.pem", tmp_path / "hashed", tmp_path / "plain"
+    bundle.write_text("")
+    hashed.mkdir()
+    (hashed / "1a2b3c4d.0").write_text("")
+    plain.mkdir()
+    (plain / "readme").write_text("")
+    paths = look_at_paths((str(bundle), str(hashed), str(plain), str(tmp_path / "missing")))
+    assert paths == PathFacts(frozenset({str(bundle)}), frozenset({str(hashed), str(plain)}), frozenset({str(hashed)}))
+    only_dir = TrustInputs(**{**LINUX.__dict__, "openssl_cafile": None, "openssl_capath": str(plain)})
+    assert sdk_trust(only_dir, paths).capath is None  # no hashed names: OpenSSL would find nothing there
 
 
 def test_build_context_mirrors_the_strict_flag() -> None:
