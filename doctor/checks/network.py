@@ -548,6 +548,12 @@ def _tls_fixes(code: str, kind: Optional[str], sdk: TrustOutcome, default: Trust
 
 
 def check_dns(ctx: Context) -> CheckResult:
+    from doctor.net.http import prefetch
+
+    # api.auth will need urllib3 (~0.1 s to import): start the import here, in the first check
+    # of the network path, so it overlaps DNS, TCP and TLS instead of delaying the API request.
+    # A run without net.dns (`--only api`) has nothing to overlap: api.auth imports it itself.
+    prefetch()
     route: Route = ctx.fact("route")
     return route_problem(DNS, route) or judge_dns(route, ctx.fact("dns"))
 
