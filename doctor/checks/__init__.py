@@ -17,7 +17,9 @@ _GROUP_MODULES = (
     "python",
     "packages",
     "config",
-    "network",
+    "net_dns",
+    "net_tcp",
+    "net_tls",
     "api",
     "stream",
 )
