@@ -19,7 +19,9 @@ _GROUP_MODULES = (
     "config_api_key",
     "config_base_url",
     "config_proxy",
-    "network",
+    "net_dns",
+    "net_tcp",
+    "net_tls",
     "api",
     "stream",
 )

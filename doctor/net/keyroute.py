@@ -38,7 +38,7 @@ def key_withheld_reason(
 
 
 def withheld_on_route(route: Any, allow_insecure: bool) -> Optional[str]:
-    """`key_withheld_reason` for a `doctor.checks.network.Route` (the route fact every sender shares)."""
+    """`key_withheld_reason` for a `doctor.checks.route.Route` (the route fact every sender shares)."""
     return key_withheld_reason(
         scheme=route.scheme, host=route.host, base_url=route.base_url,
         proxy_host=route.proxy_host, proxy_shown=route.proxy_shown, allow_insecure=allow_insecure,

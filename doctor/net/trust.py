@@ -11,19 +11,20 @@ Two trust configurations matter (shared/facts/openai-api.md, Addendum; urllib3-a
 - **default**: `ssl.create_default_context()` in the target (stdlib urllib, and what curl-like
   tools built on the system OpenSSL see): OpenSSL's default paths, which honour the variables.
 
-`sdk_trust` / `default_trust` are pure (facts in, `TrustSpec` out); `build_context` turns a spec
-into an `ssl.SSLContext` in chat-doctor's own process. The handshake therefore runs on
+`sdk_trust` / `default_trust` are pure (the inputs and what exists of their paths, `PathFacts`,
+in; `TrustSpec` out): the `trust` fact (doctor.checks.trust) looks at the paths `paths_to_look_at`
+names and hands the answer in. `build_context` turns a spec into an `ssl.SSLContext` in
+chat-doctor's own process. The handshake therefore runs on
 chat-doctor's OpenSSL with the target's CA material; protocol-level differences between the two
 OpenSSL builds are the `python.ssl` check's business, not this one's.
 """
 
 from __future__ import annotations
 
-import os
 import re
 import ssl
 from dataclasses import dataclass
-from typing import Callable, Optional, Tuple
+from typing import FrozenSet, Optional, Tuple
 
 # httpcore2._ssl.CA_FILE_CANDIDATES (httpcore2 2.16.2), itself truststore's Linux fallbacks.
 CA_FILE_CANDIDATES: Tuple[str, ...] = (
@@ -52,6 +53,36 @@ class TrustInputs:
     # chat-doctor's own certifi bundle: what `pip install openai` (which brings certifi with
     # httpx) would trust when the target has neither openai nor certifi yet.
     fallback_certifi_cafile: Optional[str] = None
+
+
+@dataclass(frozen=True)
+class PathFacts:
+    """What exists of the paths that decide trust (looked at by the `trust` fact's gather)."""
+
+    files: FrozenSet[str] = frozenset()
+    dirs: FrozenSet[str] = frozenset()
+    hashed_dirs: FrozenSet[str] = frozenset()  # directories holding OpenSSL hashed names (1a2b3c4d.0)
+
+    def isfile(self, path: str) -> bool:
+        return path in self.files
+
+    def isdir(self, path: str) -> bool:
+        return path in self.dirs
+
+    def hashed(self, path: str) -> bool:
+        return path in self.hashed_dirs
+
+
+def paths_to_look_at(inputs: TrustInputs) -> Tuple[str, ...]:
+    """Every path `sdk_trust` and `default_trust` may ask about, each once."""
+    named = (inputs.ssl_cert_file, inputs.ssl_cert_dir, inputs.openssl_cafile, inputs.openssl_capath,
+             inputs.certifi_cafile, *CA_FILE_CANDIDATES)
+    return tuple(dict.fromkeys(path for path in named if path))
+
+
+def is_hashed_name(name: str) -> bool:
+    """A file name OpenSSL looks up in a CA directory (subject hash, dot, index)."""
+    return _HASHED_NAME.fullmatch(name) is not None
 
 
 @dataclass(frozen=True)
@@ -92,31 +123,29 @@ class TrustSpec:
 
 
 def _version_tuple(version: Optional[str]) -> Tuple[int, ...]:
+    from packaging.version import InvalidVersion, Version
+
     if not version:
         return ()
-    match = re.match(r"(\d+)(?:\.(\d+))?(?:\.(\d+))?", version)
-    return tuple(int(g) for g in match.groups() if g is not None) if match else ()
+    try:
+        return Version(version).release
+    except InvalidVersion:
+        return ()
 
 
 def _strict(inputs: TrustInputs) -> bool:
     return tuple(inputs.python_version) >= (3, 13)
 
 
-def _file_problem(var: str, path: str, isfile: Callable[[str], bool], isdir: Callable[[str], bool]) -> Optional[str]:
-    if isfile(path):
+def _file_problem(var: str, path: str, paths: PathFacts) -> Optional[str]:
+    if paths.isfile(path):
         return None
-    if isdir(path):
+    if paths.isdir(path):
         return f"{var}={path} is a directory, not a file"
     return f"{var}={path} does not exist"
 
 
-def sdk_trust(
-    inputs: TrustInputs,
-    *,
-    isfile: Callable[[str], bool] = os.path.isfile,
-    isdir: Callable[[str], bool] = os.path.isdir,
-    listdir: Callable[[str], list] = os.listdir,
-) -> TrustSpec:
+def sdk_trust(inputs: TrustInputs, paths: PathFacts) -> TrustSpec:
     """The trust of the openai SDK installed in the target (or the one pip would install)."""
     version = _version_tuple(inputs.openai_version)
     if version:
@@ -126,55 +155,50 @@ def sdk_trust(
         major = 3 if tuple(inputs.python_version) >= (3, 10) else 2
         label = "openai (not installed; pip would install " + ("3.x)" if major >= 3 else "a 1.x/2.x release)")
     if major >= 3:
-        return _httpx2_trust(inputs, f"{label} (httpx2)", isfile=isfile, isdir=isdir, listdir=listdir)
-    return _httpx_trust(inputs, f"{label} (httpx)", isfile=isfile, isdir=isdir)
+        return _httpx2_trust(inputs, f"{label} (httpx2)", paths)
+    return _httpx_trust(inputs, f"{label} (httpx)", paths)
 
 
-def _httpx2_trust(inputs: TrustInputs, client: str, *, isfile: Callable[[str], bool], isdir: Callable[[str], bool],
-                  listdir: Callable[[str], list]) -> TrustSpec:
+def _httpx2_trust(inputs: TrustInputs, client: str, paths: PathFacts) -> TrustSpec:
     strict = _strict(inputs)
     if inputs.ssl_cert_file:
-        problem = _file_problem("SSL_CERT_FILE", inputs.ssl_cert_file, isfile, isdir)
+        problem = _file_problem("SSL_CERT_FILE", inputs.ssl_cert_file, paths)
         if problem:
             problem += ": the openai client raises FileNotFoundError when it is created"
         return TrustSpec("sdk", client, "SSL_CERT_FILE", cafile=inputs.ssl_cert_file, strict=strict, problem=problem)
     if inputs.ssl_cert_dir:
-        problem = None if isdir(inputs.ssl_cert_dir) else f"SSL_CERT_DIR={inputs.ssl_cert_dir} is not a directory: nothing is trusted"
+        problem = None if paths.isdir(inputs.ssl_cert_dir) else f"SSL_CERT_DIR={inputs.ssl_cert_dir} is not a directory: nothing is trusted"
         return TrustSpec("sdk", client, "SSL_CERT_DIR", capath=inputs.ssl_cert_dir, strict=strict, problem=problem)
     if inputs.system in ("Darwin", "Windows"):
         return TrustSpec("sdk", client, "os_store", os_store=True)
-    cafile = inputs.openssl_cafile if inputs.openssl_cafile and isfile(inputs.openssl_cafile) else None
-    capath = inputs.openssl_capath if inputs.openssl_capath and isdir(inputs.openssl_capath) else None
+    cafile = inputs.openssl_cafile if inputs.openssl_cafile and paths.isfile(inputs.openssl_cafile) else None
+    capath = inputs.openssl_capath if inputs.openssl_capath and paths.isdir(inputs.openssl_capath) else None
     if capath and not cafile:
-        try:
-            hashed = any(_HASHED_NAME.fullmatch(name) for name in listdir(capath))
-        except OSError:
-            hashed = False
-        capath = capath if hashed else None
+        capath = capath if paths.hashed(capath) else None
     source = "openssl_default"
     if not cafile and not capath:
-        cafile = next((c for c in CA_FILE_CANDIDATES if isfile(c)), None)
+        cafile = next((c for c in CA_FILE_CANDIDATES if paths.isfile(c)), None)
         source = "ca_candidate" if cafile else "none"
     problem = None if (cafile or capath) else "no CA bundle found at OpenSSL's compiled-in paths or the usual distro paths"
     # httpcore2 builds a bare SSLContext here, so no X509_STRICT even on 3.13.
     return TrustSpec("sdk", client, source, cafile=cafile, capath=capath, strict=False, problem=problem)
 
 
-def _httpx_trust(inputs: TrustInputs, client: str, *, isfile: Callable[[str], bool], isdir: Callable[[str], bool]) -> TrustSpec:
+def _httpx_trust(inputs: TrustInputs, client: str, paths: PathFacts) -> TrustSpec:
     modern = _version_tuple(inputs.httpx_version or "0.28") >= (0, 28)
     # httpx 0.28 uses ssl.create_default_context(...) (strict on 3.13+) and fails on a missing
     # SSL_CERT_FILE; older httpx built a bare context and silently ignored a missing path.
     strict = modern and _strict(inputs)
-    if inputs.ssl_cert_file and (modern or isfile(inputs.ssl_cert_file)):
-        problem = _file_problem("SSL_CERT_FILE", inputs.ssl_cert_file, isfile, isdir)
+    if inputs.ssl_cert_file and (modern or paths.isfile(inputs.ssl_cert_file)):
+        problem = _file_problem("SSL_CERT_FILE", inputs.ssl_cert_file, paths)
         if problem:
             problem += ": the openai client raises FileNotFoundError when it is created"
         return TrustSpec("sdk", client, "SSL_CERT_FILE", cafile=inputs.ssl_cert_file, strict=strict, problem=problem)
-    if inputs.ssl_cert_dir and (modern or isdir(inputs.ssl_cert_dir)):
-        problem = None if isdir(inputs.ssl_cert_dir) else f"SSL_CERT_DIR={inputs.ssl_cert_dir} is not a directory: nothing is trusted"
+    if inputs.ssl_cert_dir and (modern or paths.isdir(inputs.ssl_cert_dir)):
+        problem = None if paths.isdir(inputs.ssl_cert_dir) else f"SSL_CERT_DIR={inputs.ssl_cert_dir} is not a directory: nothing is trusted"
         return TrustSpec("sdk", client, "SSL_CERT_DIR", capath=inputs.ssl_cert_dir, strict=strict, problem=problem)
     if inputs.certifi_cafile:
-        problem = None if isfile(inputs.certifi_cafile) else f"certifi's bundle {inputs.certifi_cafile} is missing"
+        problem = None if paths.isfile(inputs.certifi_cafile) else f"certifi's bundle {inputs.certifi_cafile} is missing"
         return TrustSpec("sdk", client, "certifi", cafile=inputs.certifi_cafile, strict=strict, problem=problem)
     if not inputs.openai_version and inputs.fallback_certifi_cafile:
         return TrustSpec("sdk", client, "certifi", cafile=inputs.fallback_certifi_cafile, strict=strict)
@@ -182,12 +206,7 @@ def _httpx_trust(inputs: TrustInputs, client: str, *, isfile: Callable[[str], bo
                      problem="certifi is not installed in the target, and httpx needs it")
 
 
-def default_trust(
-    inputs: TrustInputs,
-    *,
-    isfile: Callable[[str], bool] = os.path.isfile,
-    isdir: Callable[[str], bool] = os.path.isdir,
-) -> TrustSpec:
+def default_trust(inputs: TrustInputs, paths: PathFacts) -> TrustSpec:
     """`ssl.create_default_context()` in the target: OpenSSL's defaults, which honour SSL_CERT_FILE/DIR.
 
     Unlike the SDK, a variable naming a missing path is not an error here: OpenSSL silently
@@ -196,8 +215,8 @@ def default_trust(
     client = "ssl.create_default_context() (urllib, and clients on the system OpenSSL)"
     cafile = inputs.ssl_cert_file or inputs.openssl_cafile
     capath = inputs.ssl_cert_dir or inputs.openssl_capath
-    cafile = cafile if cafile and isfile(cafile) else None
-    capath = capath if capath and isdir(capath) else None
+    cafile = cafile if cafile and paths.isfile(cafile) else None
+    capath = capath if capath and paths.isdir(capath) else None
     problem = None if (cafile or capath) else "the default verify paths name no existing CA file or directory"
     return TrustSpec("default", client, "default_verify_paths", cafile=cafile, capath=capath,
                      strict=_strict(inputs), problem=problem)
