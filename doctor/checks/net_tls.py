@@ -172,7 +172,9 @@ def judge(facts: Facts) -> CheckResult:
         return diagnose(ID, "proxy_not_testable", say.proxy_not_testable(route.proxy_scheme, route.proxy_shown),
                         details=route_details(route), data=route_data(route))
     assert facts.tls is not None and facts.dns is not None  # gathered whenever a handshake applies
-    return _judge_handshakes(facts.tls, facts.dns, facts.now, f"{route.host}:{route.port}")
+    # openssl reads an IPv6 literal only in brackets ("[::1]:8443"), like a URL's authority.
+    host = f"[{route.host}]" if ":" in route.host else route.host
+    return _judge_handshakes(facts.tls, facts.dns, facts.now, f"{host}:{route.port}")
 
 
 def _trust_line(outcome: TrustOutcome) -> str:

@@ -182,3 +182,20 @@ def test_no_proxy_is_honoured() -> None:
         run = check(server.base_url, {"HTTP_PROXY": dead, "NO_PROXY": "127.0.0.1"})
     assert run.check("net.tcp")["data"]["via_proxy"] is None
     assert run.check("api.auth")["status"] == "ok"
+
+
+def test_the_self_signed_fix_for_an_ipv6_endpoint_saves_the_certificate_when_pasted(certs: TlsMaterial, tmp_path: Path) -> None:
+    import shutil
+    import subprocess
+
+    if shutil.which("openssl") is None:
+        pytest.skip("needs the openssl command, which the printed fix runs")
+    options = MockOptions(host="::1", certfile=certs.self_signed.certfile, keyfile=certs.self_signed.keyfile)
+    with MockServer(options) as server:
+        run = check(server.base_url)
+        tls = run.check("net.tls")
+        assert (tls["status"], tls["code"]) == ("fail", "tls_self_signed"), tls
+        (command,) = [f["command"] for f in tls["fixes"] if f["command"] and "s_client" in f["command"]]
+        assert f"-connect '[::1]:{server.port}'" in command  # openssl reads IPv6 only in brackets
+        subprocess.run(["bash", "-c", command], cwd=tmp_path, timeout=30, check=True, stdin=subprocess.DEVNULL)
+    assert (tmp_path / "server.pem").read_text().startswith("-----BEGIN CERTIFICATE-----")

@@ -322,7 +322,7 @@ UNKNOWN_CA_FIXES = (
 
 def self_signed_fixes(port: str, host: str) -> List[Fix]:
     return [Fix("Save the server's certificate and trust it explicitly",
-                f"openssl s_client -connect {port} -servername {host} </dev/null 2>/dev/null "
+                f"openssl s_client -connect {shlex.quote(port)} -servername {shlex.quote(host)} </dev/null 2>/dev/null "
                 f"| openssl x509 > server.pem\nexport SSL_CERT_FILE=$PWD/server.pem"),
             Fix("Better: give the server a certificate from a CA your clients trust")]
 
@@ -340,4 +340,4 @@ FIX_CERT_NAMES = Fix("Or fix the server's certificate to include the name you us
 
 def fix_check_scheme(port: str, host: str) -> Fix:
     return Fix("Check the scheme and port of the base URL (http:// vs https://), then look at the server side",
-               f"openssl s_client -connect {port} -servername {host} </dev/null")
+               f"openssl s_client -connect {shlex.quote(port)} -servername {shlex.quote(host)} </dev/null")
