@@ -112,10 +112,15 @@ QuietOpt = Annotated[
 ]
 
 # --- CI (`check`, `smoke`) ---------------------------------------------------------------------
+def _path_problem(value: str) -> Optional[str]:
+    # `--junit "$REPORT"` with the variable unset: refused, rather than silently writing nothing.
+    return None if value.strip() else "needs a file path"
+
+
 JunitOpt = Annotated[
     Optional[str],
     typer.Option(
-        "--junit", metavar="PATH",
+        "--junit", metavar="PATH", callback=_bounded(_path_problem),
         help="Also write the report as JUnit XML to PATH (one test case per check and per smoke run), "
         "once every check is done, whatever their verdicts.",
     ),

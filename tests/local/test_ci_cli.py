@@ -61,6 +61,12 @@ def test_junit_is_written_when_every_check_passes_too(tmp_path: Path) -> None:
     assert [case.name for case in junit_cases(path)] == ["config.api_key", "config.base_url", "config.proxy"]
 
 
+def test_an_empty_junit_path_is_refused() -> None:
+    run = run_cli(["check", "--offline", "--junit", ""])
+    assert run.exit_code == 2
+    assert "Invalid value for '--junit': needs a file path" in run.stderr
+
+
 @pytest.mark.parametrize("where, problem", [
     ("missing/dir/x.xml", "no such directory: missing/dir"),
     (".", "is a directory"),
