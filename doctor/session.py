@@ -8,7 +8,7 @@ and return the report.
 
 from __future__ import annotations
 
-from typing import Callable, Collection, Optional, Tuple
+from typing import Callable, Collection, Iterable, Optional, Sequence, Tuple
 
 from doctor import __version__
 from doctor.credentials import redactor_for
@@ -18,7 +18,7 @@ from doctor.plan import Plan
 from doctor.probe.interpreters import select_target
 from doctor.redact import Redactor
 from doctor.runner import Context, run_checks
-from doctor.settings import Settings
+from doctor.settings import Settings, UsageError
 
 # A check's own network steps are bounded by --timeout; this is the backstop for the
 # whole check (several steps in a row, the probe's own limit), so nothing hangs in CI.
@@ -26,6 +26,10 @@ _STEPS_PER_CHECK = 3
 _DEADLINE_SLACK_S = 5.0
 # Importing the openai SDK and warming it up, on a cold and slow machine.
 _SDK_SETUP_S = 20.0
+
+# The check groups (a check id's part before the dot), in printed order: what `--only` and
+# `--skip` name. tests/pure/test_groups_rules.py pins them to the registry's checks.
+GROUPS: Tuple[str, ...] = ("python", "packages", "config", "net", "api", "stream")
 
 
 def plan(settings: Settings) -> Plan:
@@ -49,7 +53,7 @@ def run(
 
     checks, providers = registry()
     selected = [c for c in checks if groups is None or c.id.split(".", 1)[0] in groups or c.id in groups]
-    ctx = Context(the_plan, providers, redactor=_redactor(the_plan), live=live)
+    ctx = Context(the_plan, providers, redactor=redactor(the_plan), live=live)
     settings = the_plan.settings
     deadline = deadline_s(settings)
     results = []
@@ -82,7 +86,28 @@ def deadline_s(settings: Settings) -> float:
     return checks + _SDK_SETUP_S + smoke_bound_s(settings.timeout_s, smoke.max_tokens, smoke.runs)
 
 
-def _redactor(the_plan: Plan) -> Redactor:
+def group_names(values: Iterable[str]) -> Tuple[str, ...]:
+    """The groups named by `--only`/`--skip` values (`net,api`, or the flag repeated), in the
+    order given; an unknown name is a UsageError naming the groups there are."""
+    names = [part.strip() for value in values for part in value.split(",") if part.strip()]
+    unknown = [name for name in names if name not in GROUPS]
+    if unknown:
+        raise UsageError(f"unknown group {unknown[0]!r}; the groups are {', '.join(GROUPS)}")
+    return tuple(dict.fromkeys(names))
+
+
+def select_groups(candidates: Sequence[str], *, only: Sequence[str] = (), skip: Sequence[str] = ()) -> Tuple[str, ...]:
+    """The groups a command runs: its `candidates`, narrowed to `only` when given, minus `skip`.
+
+    A check whose prerequisite is in a group left out still runs: the runner treats a need that
+    is not in the run as met (runner._failed_prerequisite), so `--only api` probes the API even
+    though net.* did not vouch for the route first."""
+    return tuple(group for group in candidates if (not only or group in only) and group not in skip)
+
+
+def redactor(the_plan: Plan) -> Redactor:
+    """The run's Redactor: what the runner scrubs every result with, and what the CI writers
+    (doctor.commands.ci) scrub with again before anything reaches a file."""
     settings = the_plan.settings
     extra_urls = (settings.base_url,) if settings.base_url else ()
     return redactor_for(settings.env, settings.cwd, extra_urls)

@@ -2,7 +2,7 @@
 
 # No `from __future__ import annotations` in command modules: typer < 0.13 reads the
 # annotations without evaluating them and would silently ignore the Annotated options.
-from typing import List, Tuple
+from typing import Collection, List, Sequence, Tuple
 
 import typer
 
@@ -10,14 +10,17 @@ from doctor.commands.options import (
     BaseUrlOpt,
     InsecureOpt,
     JsonOpt,
+    JunitOpt,
     MaxTokensOpt,
     MaxTtftOpt,
     ModelOpt,
     OfflineOpt,
+    OnlyOpt,
     PromptOpt,
     PythonOpt,
     QuietOpt,
     RunsOpt,
+    SkipOpt,
     SmokeFlagOpt,
     StrictOpt,
     TimeoutOpt,
@@ -27,6 +30,8 @@ from doctor.settings import DEFAULT_TIMEOUT_S, SmokeOptions
 
 # Options of the smoke test: without --smoke they would change nothing, silently.
 _SMOKE_ONLY = ("prompt", "max_tokens", "runs", "max_ttft", "quiet")
+# The groups `check` runs; `stream` (the smoke test) joins them with --smoke.
+_CHECK_GROUPS = ("python", "packages", "config", "net", "api")
 
 
 def command(
@@ -46,8 +51,12 @@ def command(
     runs: RunsOpt = SmokeOptions.runs,
     max_ttft: MaxTtftOpt = None,
     quiet: QuietOpt = False,
+    only: OnlyOpt = None,
+    skip: SkipOpt = None,
+    junit: JunitOpt = None,
 ) -> None:
     """Check the interpreter, TLS, key, endpoint and API; print causes and fixes."""
+    from doctor.commands.ci import CiOutputs
     from doctor.commands.present import run_and_present, settings_or_exit, usage_error
     from doctor.commands.smoke import smoke_options
 
@@ -56,11 +65,8 @@ def command(
     stray = _given(ctx, _SMOKE_ONLY)
     if stray and not smoke:
         raise usage_error(f"{', '.join(stray)} only apply to the smoke test: add --smoke")
-    groups = {"python", "packages", "config", "net", "api"}
-    smoke_opts = None
-    if smoke:
-        smoke_opts = smoke_options(prompt, max_tokens, runs, max_ttft, quiet)
-        groups.add("stream")
+    groups = _groups(smoke, only or (), skip or ())
+    smoke_opts = smoke_options(prompt, max_tokens, runs, max_ttft, quiet) if smoke else None
 
     settings = settings_or_exit(
         python=python,
@@ -73,7 +79,23 @@ def command(
         allow_insecure=allow_insecure,
         smoke=smoke_opts,
     )
-    run_and_present(settings, as_json=as_json, groups=groups)
+    run_and_present(settings, as_json=as_json, groups=groups, outputs=CiOutputs.for_run(settings.env, junit))
+
+
+def _groups(smoke: bool, only: Sequence[str], skip: Sequence[str]) -> Collection[str]:
+    """The groups this run checks: --only, then minus --skip; combinations that leave nothing to
+    check, or that contradict --smoke, are usage errors."""
+    from doctor.commands.present import usage_error
+    from doctor.session import select_groups
+
+    if "stream" in only and not smoke:
+        raise usage_error("--only stream: the stream group is the smoke test; add --smoke")
+    groups = select_groups(_CHECK_GROUPS + (("stream",) if smoke else ()), only=only, skip=skip)
+    if smoke and "stream" not in groups:
+        raise usage_error("--smoke runs the stream group, which --only/--skip leave out; drop one of them")
+    if not groups:
+        raise usage_error("--only and --skip leave no group to check")
+    return groups
 
 
 def _given(ctx: typer.Context, names: Tuple[str, ...]) -> List[str]:

@@ -2,7 +2,7 @@
 
 # No `from __future__ import annotations` here or in command modules: typer < 0.13 reads
 # annotations without evaluating them and would silently ignore the Annotated options.
-from typing import Annotated, Any, Callable, Optional
+from typing import Annotated, Any, Callable, List, Optional, Tuple
 
 import typer
 
@@ -28,6 +28,23 @@ def _bounded(problem_of: Callable[[Any], Optional[str]]) -> Callable[[Any], Any]
         return value
 
     return callback
+
+
+def _groups(values: Optional[List[str]]) -> Tuple[str, ...]:
+    """The group names of `--only`/`--skip` (comma-separated or the flag repeated); an unknown
+    one is refused here, as a usage error that names the groups there are."""
+    from doctor.session import group_names  # loaded only when the flag is given
+    from doctor.settings import UsageError
+
+    if not values:
+        return ()
+    try:
+        names = group_names(values)
+    except UsageError as exc:
+        raise typer.BadParameter(str(exc)) from None
+    if not names:
+        raise typer.BadParameter("names no group")
+    return names
 
 
 PythonOpt = Annotated[
@@ -92,4 +109,43 @@ RunsOpt = Annotated[
 ]
 QuietOpt = Annotated[
     bool, typer.Option("--quiet", "-q", help="Do not show the streamed reply, only the results.")
+]
+
+# --- CI (`check`, `smoke`) ---------------------------------------------------------------------
+def _path_problem(value: str) -> Optional[str]:
+    # `--junit "$REPORT"` with the variable unset: refused, rather than silently writing nothing.
+    return None if value.strip() else "needs a file path"
+
+
+JunitOpt = Annotated[
+    Optional[str],
+    typer.Option(
+        "--junit", metavar="PATH", callback=_bounded(_path_problem),
+        help="Also write the report as JUnit XML to PATH (one test case per check and per smoke run), "
+        "once every check is done, whatever their verdicts.",
+    ),
+]
+GROUP_LIST = "python, packages, config, net, api, stream"  # doctor.session.GROUPS, spelt out for --help
+OnlyOpt = Annotated[
+    Optional[List[str]],
+    typer.Option(
+        "--only", metavar="GROUP[,GROUP]", callback=_groups,
+        help=f"Run only these check groups ({GROUP_LIST}; stream needs --smoke). "
+        "Checks whose prerequisites are skipped still run.",
+    ),
+]
+SkipOpt = Annotated[
+    Optional[List[str]],
+    typer.Option(
+        "--skip", metavar="GROUP[,GROUP]", callback=_groups,
+        help="Leave out these check groups (after --only). Checks whose prerequisites are skipped still run.",
+    ),
+]
+SmokeSkipOpt = Annotated[
+    Optional[List[str]],
+    typer.Option(
+        "--skip", metavar="config", callback=_groups,
+        help="Leave out the config checks (--skip config): only the streamed test runs, "
+        "even where the config checks would have failed.",
+    ),
 ]

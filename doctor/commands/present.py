@@ -1,7 +1,8 @@
 """Run a session and present it: live console lines, or the JSON document, then the exit code.
 
 Shared by `check`, `smoke` and `demo`. Under `--json`, stdout receives the JSON document and
-nothing else; the spinner (terminals only) and any streamed text go to stderr.
+nothing else; the spinner (terminals only) and any streamed text go to stderr. The CI outputs
+(`--junit`, GitHub annotations: doctor.commands.ci) are checked before the run and written after.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ if TYPE_CHECKING:  # rich loads lazily; these names are for the checker only
     from rich.console import Console
     from rich.status import Status
 
+    from doctor.commands.ci import CiOutputs
     from doctor.model import CheckResult
 
 
@@ -39,8 +41,10 @@ def settings_or_exit(**options: Any) -> Settings:
         raise usage_error(str(exc)) from None
 
 
-def run_and_present(settings: Settings, *, as_json: bool, groups: Optional[Collection[str]] = None) -> Report:
-    """Run the checks of `groups` and print them; raises typer.Exit with the report's exit code."""
+def run_and_present(settings: Settings, *, as_json: bool, groups: Optional[Collection[str]] = None,
+                    outputs: Optional[CiOutputs] = None) -> Report:
+    """Run the checks of `groups` and print them, then write the CI `outputs`; raises typer.Exit
+    with the report's exit code (doctor.commands.ci.deliver says when it is another)."""
     from doctor import session
     from doctor.render.console import ConsoleRenderer, make_console
 
@@ -48,6 +52,12 @@ def run_and_present(settings: Settings, *, as_json: bool, groups: Optional[Colle
         the_plan = session.plan(settings)
     except UsageError as exc:
         raise usage_error(str(exc)) from None
+    if outputs is not None:
+        from doctor.commands.ci import prepare
+
+        problem = prepare(outputs)  # after every other usage error, before any check runs
+        if problem is not None:
+            raise usage_error(problem)
 
     out = make_console()
     err = make_console(stderr=True)
@@ -72,14 +82,20 @@ def run_and_present(settings: Settings, *, as_json: bool, groups: Optional[Colle
                     spin.update(spinner_text(unfinished))
 
         report = session.run(the_plan, groups=groups, on_result=on_result, live=live, on_progress=on_progress)
+    elapsed_s = time.monotonic() - started
     if renderer is not None:
-        renderer.footer(report, time.monotonic() - started)
+        renderer.footer(report, elapsed_s)
     else:
         from doctor.render.json import render_json
 
         sys.stdout.write(_fit_encoding(render_json(report), sys.stdout) + "\n")
         sys.stdout.flush()
-    raise typer.Exit(int(report.exit_code))
+    code = int(report.exit_code)
+    if outputs is not None:
+        from doctor.commands.ci import deliver
+
+        code = deliver(outputs, report, session.redactor(the_plan), elapsed_s=elapsed_s)
+    raise typer.Exit(code)
 
 
 def _fit_encoding(document: str, stream: Any) -> str:

@@ -8,12 +8,14 @@ from doctor.commands.options import (
     BaseUrlOpt,
     InsecureOpt,
     JsonOpt,
+    JunitOpt,
     MaxTokensOpt,
     MaxTtftOpt,
     ModelOpt,
     PromptOpt,
     QuietOpt,
     RunsOpt,
+    SmokeSkipOpt,
     StrictOpt,
     TimeoutOpt,
     VerboseOpt,
@@ -23,6 +25,8 @@ from doctor.settings import DEFAULT_TIMEOUT_S, SmokeOptions
 # The smoke test runs the cheap offline config checks too, so a bad key is explained rather
 # than only answered with a 401.
 SMOKE_GROUPS = frozenset({"config", "stream"})
+# What `smoke --skip` may leave out: the stream is the command itself.
+_SKIPPABLE = ("config",)
 
 
 def smoke_options(
@@ -51,9 +55,17 @@ def command(
     verbose: VerboseOpt = False,
     strict: StrictOpt = False,
     allow_insecure: InsecureOpt = False,
+    skip: SmokeSkipOpt = None,
+    junit: JunitOpt = None,
 ) -> None:
     """Stream a chat reply token by token and measure time to first token (TTFT) and its parts."""
-    from doctor.commands.present import run_and_present, settings_or_exit
+    from doctor.commands.ci import CiOutputs
+    from doctor.commands.present import run_and_present, settings_or_exit, usage_error
+
+    refused = [group for group in skip or () if group not in _SKIPPABLE]
+    if refused:
+        raise usage_error(f"smoke --skip {refused[0]}: smoke runs the config and stream groups, "
+                          f"and only {', '.join(_SKIPPABLE)} can be left out")
 
     settings = settings_or_exit(
         base_url=base_url,
@@ -64,4 +76,5 @@ def command(
         allow_insecure=allow_insecure,
         smoke=smoke_options(prompt, max_tokens, runs, max_ttft, quiet),
     )
-    run_and_present(settings, as_json=as_json, groups=SMOKE_GROUPS)
+    groups = SMOKE_GROUPS.difference(skip or ())
+    run_and_present(settings, as_json=as_json, groups=groups, outputs=CiOutputs.for_run(settings.env, junit))

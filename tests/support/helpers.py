@@ -24,6 +24,9 @@ ISOLATED_VARS = frozenset(
         "SSL_CERT_FILE", "SSL_CERT_DIR", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "PIP_CERT",
         "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY",
         "OPENAI_API_KEY", "OPENAI_BASE_URL",
+        # Under GitHub Actions chat-doctor adds annotations to stderr and appends to the step
+        # summary (doctor.commands.ci): the suite's own CI must not change what each test sees.
+        "GITHUB_ACTIONS", "GITHUB_STEP_SUMMARY",
     }
 )
 
