@@ -34,6 +34,9 @@ class ExitCode(enum.IntEnum):
     THRESHOLD = 4  # the only failures are thresholds such as --max-ttft
 
 
+# The exit code in words (Report.verdict); every other code is "not ready".
+VERDICTS = {ExitCode.OK: "ready", ExitCode.CHECK_ERROR: "incomplete", ExitCode.THRESHOLD: "over threshold"}
+
 # Diagnosis codes that mean "a limit the user set was exceeded", not "broken".
 THRESHOLD_CODES = frozenset({"ttft_over_limit"})
 
@@ -135,6 +138,11 @@ class Report:
     @property
     def exit_code(self) -> ExitCode:
         return exit_code_for(self.checks, strict=self.strict)
+
+    @property
+    def verdict(self) -> str:
+        """The exit code in words, as every renderer states it."""
+        return VERDICTS.get(self.exit_code, "not ready")
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -120,9 +120,8 @@ class ConsoleRenderer:
             if n:
                 parts.append(f"{n} {word if status is not Status.WARN or n == 1 else 'warnings'}")
         took = f" in {elapsed_s:.1f} s" if elapsed_s is not None else ""
-        verdict = {0: "[green]ready[/green]", 4: "[yellow]over threshold[/yellow]", 3: "[magenta]incomplete[/magenta]"}.get(
-            int(report.exit_code), "[red]not ready[/red]"
-        )
+        style = {"ready": "green", "over threshold": "yellow", "incomplete": "magenta"}.get(report.verdict, "red")
+        verdict = f"[{style}]{report.verdict}[/{style}]"
         self.console.print()
         self._line(f"{verdict}: {', '.join(parts) or 'nothing checked'}{took} (exit {int(report.exit_code)})")
 

@@ -34,8 +34,6 @@ _STATUS_CELLS = {
     Status.SKIP: "⏭️ skip",
     Status.ERROR: "💥 error",
 }
-# The exit code as the console's footer words it.
-_VERDICTS = {0: "ready", 3: "incomplete", 4: "over threshold"}
 # (smoke timing key, row title), in the order of a request's life.
 _TIMINGS: Tuple[Tuple[str, str], ...] = (
     ("headers_ms", "response headers"),
@@ -109,7 +107,7 @@ def step_summary(report: Report) -> str:
     the smoke test's percentiles when it ran."""
     code = int(report.exit_code)
     # A blank line first: the file may end in another step's paragraph without a newline.
-    lines = ["", f"### chat-doctor: {_VERDICTS.get(code, 'not ready')} (exit {code})", ""]
+    lines = ["", f"### chat-doctor: {report.verdict} (exit {code})", ""]
     if report.target is not None or report.endpoint is not None:
         lines += [_where(report), ""]
     lines += ["| status | check | code | summary |", "| --- | --- | --- | --- |"]
