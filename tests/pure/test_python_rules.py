@@ -225,6 +225,39 @@ def test_too_old_python() -> None:
     assert (result.status, result.code) == (Status.FAIL, "python_too_old")
 
 
+def test_a_failed_probe_is_judged_from_its_reason_and_output() -> None:
+    facts = InterpreterCheckFacts(target("/opt/py shim"), TODAY, probe_error="it exited with status 127",
+                                  probe_output="pyenv: python3.8: command not found")
+    result = judge_interpreter(facts)
+    assert (result.status, result.code) == (Status.FAIL, "probe_failed")
+    assert result.summary == "cannot inspect /opt/py shim: it exited with status 127"
+    assert result.details == ("interpreter: /opt/py shim (selected by --python)",
+                              "it printed: pyenv: python3.8: command not found")
+    assert result.fixes[0].command == "'/opt/py shim' -c 'import sys; print(sys.version)'"
+    assert result.data["reason"] == "it exited with status 127"
+
+
+def test_gather_reads_the_plans_target_the_shared_probe_and_todays_date() -> None:
+    from doctor.checks.python_interpreter import gather_interpreter
+    from doctor.probe.facts import ProbeFailed
+    from doctor.runner import Context
+    from doctor.settings import Settings
+    from tests.support.helpers import plan_for
+
+    probe = make_facts("3.12.1")
+    plan = plan_for(Settings(env={}))
+    before = datetime.date.today()
+    gathered = gather_interpreter(Context(plan, {"interpreter": lambda ctx: probe}))
+    assert (gathered.target, gathered.probe) == (plan.target, probe)
+    assert before <= gathered.today <= datetime.date.today()  # the clock is read by gather, not judge
+
+    def failing(ctx: Context) -> InterpreterFacts:
+        raise ProbeFailed("timed out after 5 s", output="half an answer")
+
+    failed = gather_interpreter(Context(plan, {"interpreter": failing}))
+    assert (failed.probe, failed.probe_error, failed.probe_output) == (None, "timed out after 5 s", "half an answer")
+
+
 # --- python.ssl -------------------------------------------------------------------------------------
 
 
