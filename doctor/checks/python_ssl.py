@@ -3,17 +3,18 @@
 No `ssl` module means no HTTPS at all; OpenSSL older than 1.1.1 is out of support, has no TLS
 1.3 and is refused by urllib3 2; LibreSSL and other libraries are reported by name (urllib3's
 verdict on them is python.urllib3's). The library and its version are read from
-ssl.OPENSSL_VERSION, the string, since OPENSSL_VERSION_INFO is (2, 0, 0, 0, 0) for every LibreSSL.
+ssl.OPENSSL_VERSION, the string (doctor.knowledge.tls_library, shared with `chat-doctor
+pythons`), since OPENSSL_VERSION_INFO is (2, 0, 0, 0, 0) for every LibreSSL.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
-from typing import Any, Dict, Optional, Tuple
+from typing import Any, Dict, Tuple
 
 from doctor.checks.python_interpreter import INTERPRETER
 from doctor.knowledge.diagnoses import diagnose, ok
+from doctor.knowledge.tls_library import parse_tls_library
 from doctor.knowledge.wording import python as say
 from doctor.model import CheckResult
 from doctor.probe.facts import InterpreterFacts
@@ -32,21 +33,6 @@ class SslCheckFacts:
 
 def gather_ssl(ctx: Context) -> SslCheckFacts:
     return SslCheckFacts(ctx.fact("interpreter"), ctx.plan.target.python)
-
-
-def parse_tls_library(version_string: Optional[str]) -> Tuple[str, Optional[Tuple[int, int, int]], str]:
-    """'OpenSSL 1.0.2k-fips  26 Jan 2017' -> ("OpenSSL", (1, 0, 2), "1.0.2k-fips").
-
-    Read from the string: OPENSSL_VERSION_INFO is (2, 0, 0, 0, 0) for every LibreSSL.
-    """
-    if not version_string:
-        return ("unknown", None, "")
-    parts = version_string.split()
-    library = parts[0] if parts else "unknown"
-    release = parts[1] if len(parts) > 1 else ""
-    found = re.match(r"(\d+)\.(\d+)\.(\d+)", release)
-    numbers = (int(found.group(1)), int(found.group(2)), int(found.group(3))) if found else None
-    return (library, numbers, release)
 
 
 def judge_ssl(facts: SslCheckFacts) -> CheckResult:

@@ -2,7 +2,8 @@
 
 urllib3 2.x refuses or warns about TLS libraries other than OpenSSL 1.1.1+ at import time (the
 table is doctor.knowledge.urllib3). The probe really imports the installed urllib3 under the
-user's warning filters; that observation wins over the prediction, and a disagreement is reported.
+user's warning filters; that observation (doctor.probe.urllib3_outcome, shared with `chat-doctor
+pythons`) wins over the prediction, and a disagreement is reported.
 When urllib3 is not installed, the verdict is about the release pip would bring on this Python:
 nothing is broken yet, but the first package that pulls it in would be.
 """
@@ -10,7 +11,7 @@ nothing is broken yet, but the first package that pulls it in would be.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Tuple
 
 from doctor.checks.python_interpreter import INTERPRETER
 from doctor.knowledge import pythons
@@ -20,6 +21,7 @@ from doctor.knowledge.wording import python as say_python
 from doctor.knowledge.wording import python_urllib3 as say
 from doctor.model import CheckResult, Fix, Status
 from doctor.probe.facts import InterpreterFacts, Urllib3Import
+from doctor.probe.urllib3_outcome import observed_outcome
 from doctor.runner import Check, Context, FactProvider
 
 URLLIB3 = "python.urllib3"
@@ -35,22 +37,6 @@ class Urllib3CheckFacts:
 
 def gather_urllib3(ctx: Context) -> Urllib3CheckFacts:
     return Urllib3CheckFacts(ctx.fact("interpreter"), ctx.plan.target.python)
-
-
-def observed_outcome(probe: InterpreterFacts) -> Optional[Tuple[str, str]]:
-    """What `import urllib3` really did in the target under the user's warning filters:
-    (outcome, description), or None when the import was not attempted."""
-    imp = probe.urllib3
-    if not imp.attempted:
-        return None
-    if imp.ok is False:
-        return (u3.IMPORT_ERROR, say.observed_failure(imp.error_type, imp.error_message))
-    for warning in imp.warnings:
-        if warning.name != "NotOpenSSLWarning":
-            continue
-        outcome = {"error": u3.IMPORT_ERROR, "ignore": u3.OK}.get(warning.action or "", u3.WARNING)
-        return (outcome, say.observed_warning(warning))
-    return (u3.OK, say.OBSERVED_CLEAN)
 
 
 def judge_urllib3(facts: Urllib3CheckFacts) -> CheckResult:

@@ -10,9 +10,10 @@ import pytest
 
 from doctor.checks.python_certs import CertsCheckFacts, judge_certs
 from doctor.checks.python_interpreter import InterpreterCheckFacts, judge_interpreter
-from doctor.checks.python_ssl import SslCheckFacts, judge_ssl, parse_tls_library
+from doctor.checks.python_ssl import SslCheckFacts, judge_ssl
 from doctor.checks.python_urllib3 import Urllib3CheckFacts, judge_urllib3
 from doctor.knowledge import urllib3 as u3
+from doctor.knowledge.tls_library import parse_tls_library
 from doctor.model import Status, Target
 from doctor.probe.facts import (
     CaVariable,

@@ -12,25 +12,6 @@ from typing import List, Optional, Sequence, Tuple
 from doctor.knowledge import urllib3 as u3
 from doctor.knowledge.wording.python import q
 from doctor.model import Fix
-from doctor.probe.facts import WarningRecord
-
-# --- what `import urllib3` did in the target (details, and data["observed"]) -----------------------
-
-
-def observed_failure(error_type: Optional[str], error_message: Optional[str]) -> str:
-    return f"{error_type}: {error_message}"
-
-
-def observed_warning(warning: WarningRecord) -> str:
-    """A NotOpenSSLWarning under the user's warning filters (its action decides the outcome)."""
-    if warning.action == "error":
-        return f"NotOpenSSLWarning raised as an error by your warning filters: {warning.message}"
-    if warning.action == "ignore":
-        return f"NotOpenSSLWarning (silenced by your warning filters): {warning.message}"
-    return f"{warning.filename}:{warning.lineno}: NotOpenSSLWarning: {warning.message}"
-
-
-OBSERVED_CLEAN = "imported without a TLS-library warning"
 
 # --- who uses it ---------------------------------------------------------------------------------
 
