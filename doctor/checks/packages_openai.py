@@ -37,8 +37,6 @@ def gather_openai(ctx: Context) -> OpenaiCheckFacts:
 
 
 def judge_openai(facts: OpenaiCheckFacts) -> CheckResult:
-    from packaging.version import InvalidVersion, Version
-
     from doctor.probe import dependencies
 
     probe, python = facts.probe, facts.python
@@ -65,11 +63,7 @@ def judge_openai(facts: OpenaiCheckFacts) -> CheckResult:
     details = [say.installed_in(dist.version, dist.location), stack_text]
 
     findings: List[Finding] = []
-    try:
-        legacy = Version(dist.version) < Version("1.0.0")
-    except InvalidVersion:
-        legacy = False
-    if legacy:
+    if known.is_legacy_openai(dist.version):
         findings.append(Finding("openai_legacy", say.legacy_summary(dist.version), details=(say.LEGACY_DETAIL,),
                                 fixes=say.legacy_fixes(python, newest)))
     unsatisfied = [u.describe() for u in dependencies.unsatisfied_closure(probe, "openai")]

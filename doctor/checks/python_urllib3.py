@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any, Dict, List, Tuple
 
 from doctor.checks.python_interpreter import INTERPRETER
+from doctor.knowledge import packages as known
 from doctor.knowledge import pythons
 from doctor.knowledge import urllib3 as u3
 from doctor.knowledge.diagnoses import diagnose, ok
@@ -117,13 +118,8 @@ def _not_installed(facts: Urllib3CheckFacts, details: List[str], data: Dict[str,
 
 def _openai_uses_urllib3(probe: InterpreterFacts) -> bool:
     """openai 0.x talks HTTP through requests (so urllib3); 1.0+ never imports urllib3."""
-    from packaging.version import InvalidVersion, Version
-
     dist = probe.distribution("openai")
-    try:
-        return dist is not None and Version(dist.version) < Version("1.0.0")
-    except InvalidVersion:
-        return False
+    return dist is not None and known.is_legacy_openai(dist.version)
 
 
 def _is_tls_refusal(imp: Urllib3Import) -> bool:
