@@ -14,8 +14,11 @@ from doctor.runner import Check, FactProvider
 # The modules that declare checks, in the order their checks are printed (one per line: each
 # group's list is edited on its own).
 _GROUP_MODULES = (
-    "python",
-    "packages",
+    "python_interpreter",
+    "python_ssl",
+    "python_urllib3",
+    "python_certs",
+    "packages_openai",
     "config_api_key",
     "config_base_url",
     "config_proxy",

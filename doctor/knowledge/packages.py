@@ -83,3 +83,14 @@ def stack_for(requirement_names: Tuple[str, ...]) -> Optional[HttpStack]:
         if stack.library in names:
             return stack
     return None
+
+
+def is_legacy_openai(version: str) -> bool:
+    """openai 0.x, the pre-1.0 SDK: openai.ChatCompletion, HTTP through requests (so urllib3).
+    A version packaging cannot parse is not called legacy."""
+    from packaging.version import InvalidVersion, Version
+
+    try:
+        return Version(version) < Version("1.0.0")
+    except InvalidVersion:
+        return False

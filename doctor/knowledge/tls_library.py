@@ -1,9 +1,8 @@
 """What a TLS library string says: which library, which release. Pure, string in, data out.
 
 `ssl.OPENSSL_VERSION_INFO` cannot be used for this: it is (2, 0, 0, 0, 0) for every LibreSSL,
-so the library and its release are read from the string (`ssl.OPENSSL_VERSION`). The same rule
-as the `python.ssl` check's `parse_tls_library`, kept here so that `chat-doctor pythons` (and,
-once it moves, that check) share one copy.
+so the library and its release are read from the string (`ssl.OPENSSL_VERSION`). The one copy
+of the rule: the `python.ssl` check and `chat-doctor pythons` both read it from here.
 """
 
 from __future__ import annotations

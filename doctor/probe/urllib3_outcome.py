@@ -2,8 +2,8 @@
 per-release table (doctor.knowledge.urllib3) predicts it, for the urllib3 installed there and
 for the one pip would install. Pure functions of the probe's facts.
 
-`observed_outcome` is the same rule as the `python.urllib3` check's; that check should call
-this copy once its module is split (issue 9), so there is one reading of the probe's import.
+`observed_outcome` is the one reading of the probe's import: the `python.urllib3` check and
+`chat-doctor pythons` both call it.
 """
 
 from __future__ import annotations

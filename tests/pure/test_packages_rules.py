@@ -3,7 +3,7 @@ real openai releases' dependency metadata."""
 
 from __future__ import annotations
 
-from doctor.checks.packages import judge_openai
+from doctor.checks.packages_openai import OpenaiCheckFacts, judge_openai
 from doctor.model import Status
 from doctor.probe import dependencies
 from doctor.probe.facts import CaVariable, PathFacts
@@ -24,12 +24,12 @@ PY = "/srv/app/.venv/bin/python"
 
 
 def test_openai_3_ok_names_httpx2_and_the_trust_store_per_platform() -> None:
-    linux = judge_openai(make_facts(dists=[OPENAI_3, *STACK_3]), PY)
+    linux = judge_openai(OpenaiCheckFacts(make_facts(dists=[OPENAI_3, *STACK_3]), PY))
     assert linux.status is Status.OK
     assert "openai 3.57.0" in linux.summary and "httpx2 2.16.2" in linux.summary
     assert linux.data["trust"] == "the system's OpenSSL default CA paths (httpcore2)"
     assert linux.data["uses_urllib3"] is False
-    mac = judge_openai(make_facts(dists=[OPENAI_3, *STACK_3], platform="darwin"), PY)
+    mac = judge_openai(OpenaiCheckFacts(make_facts(dists=[OPENAI_3, *STACK_3], platform="darwin"), PY))
     assert mac.data["trust"] == "the macOS Keychain (truststore)"
     # The bedrock extra's urllib3 requirement is not active without the extra.
     assert not any("urllib3" in r for r in linux.data["requires"])
@@ -37,12 +37,12 @@ def test_openai_3_ok_names_httpx2_and_the_trust_store_per_platform() -> None:
 
 def test_ssl_cert_file_overrides_the_trust_store() -> None:
     ca = CaVariable("SSL_CERT_FILE", "/etc/corp/ca.pem", "file", PathFacts(exists=True, is_file=True, readable=True, cert_count=2))
-    result = judge_openai(make_facts(dists=[OPENAI_3, *STACK_3], ca_env=[ca]), PY)
+    result = judge_openai(OpenaiCheckFacts(make_facts(dists=[OPENAI_3, *STACK_3], ca_env=[ca]), PY))
     assert result.data["trust"] == "SSL_CERT_FILE=/etc/corp/ca.pem"
 
 
 def test_openai_missing_says_what_pip_would_give() -> None:
-    result = judge_openai(make_facts("3.9.18"), PY)
+    result = judge_openai(OpenaiCheckFacts(make_facts("3.9.18"), PY))
     assert (result.status, result.code) == (Status.FAIL, "openai_missing")
     assert result.data["would_install"] == "2.48.0"
     assert result.fixes[0].command == f"{PY} -m pip install openai"
@@ -52,7 +52,7 @@ def test_openai_legacy() -> None:
     legacy = ("openai", "0.28.1", ["requests>=2.20", "tqdm", "aiohttp"])
     dists = [legacy, ("requests", "2.32.5", ["urllib3<3,>=1.21.1"]), ("tqdm", "4.67.1", []),
              ("aiohttp", "3.13.2", []), ("urllib3", "2.6.3", [])]
-    result = judge_openai(make_facts("3.11.7", dists=dists), PY)
+    result = judge_openai(OpenaiCheckFacts(make_facts("3.11.7", dists=dists), PY))
     assert (result.status, result.code) == (Status.WARN, "openai_legacy")
     assert "openai migrate" in [f.command for f in result.fixes]
     assert any("discussions/742" in f.text for f in result.fixes)
@@ -60,18 +60,18 @@ def test_openai_legacy() -> None:
 
 
 def test_known_bad_combination_openai_1552_with_httpx_028() -> None:
-    result = judge_openai(make_facts(dists=[OPENAI_1, *STACK_1]), PY)
+    result = judge_openai(OpenaiCheckFacts(make_facts(dists=[OPENAI_1, *STACK_1]), PY))
     assert (result.status, result.code) == (Status.FAIL, "dependency_conflict")
     assert "unexpected keyword argument 'proxies'" in result.summary
     assert f'{PY} -m pip install "openai>=1.55.3"' in [f.command for f in result.fixes]
     assert result.data["trust"] == "certifi's CA bundle"
     fixed = ("openai", "1.55.3", OPENAI_1[2])
-    assert judge_openai(make_facts(dists=[fixed, *STACK_1]), PY).status is Status.OK
+    assert judge_openai(OpenaiCheckFacts(make_facts(dists=[fixed, *STACK_1]), PY)).status is Status.OK
 
 
 def test_unmet_requirements_are_a_conflict() -> None:
     old_httpx = [d if d[0] != "httpx" else ("httpx", "0.22.0", ["certifi"]) for d in STACK_1 if d[0] != "jiter"]
-    result = judge_openai(make_facts(dists=[("openai", "1.55.3", OPENAI_1[2]), *old_httpx]), PY)
+    result = judge_openai(OpenaiCheckFacts(make_facts(dists=[("openai", "1.55.3", OPENAI_1[2]), *old_httpx]), PY))
     assert (result.status, result.code) == (Status.FAIL, "dependency_conflict")
     text = result.summary + " ".join(result.details)
     assert "needs httpx<1,>=0.23.0, but httpx 0.22.0 is installed" in text
@@ -82,8 +82,8 @@ def test_markers_are_evaluated_against_the_target_not_chat_doctor() -> None:
     """A requirement only for Python < 3.8 does not count on 3.11, but does on 3.7."""
     openai = ("openai", "1.53.1", ["httpx<1,>=0.23.0", 'cached-property; python_version < "3.8"'])
     stack = [("httpx", "0.27.2", [])]
-    assert judge_openai(make_facts("3.11.7", dists=[openai, *stack]), PY).status is Status.OK
-    old = judge_openai(make_facts("3.7.16", dists=[openai, *stack]), PY)
+    assert judge_openai(OpenaiCheckFacts(make_facts("3.11.7", dists=[openai, *stack]), PY)).status is Status.OK
+    old = judge_openai(OpenaiCheckFacts(make_facts("3.7.16", dists=[openai, *stack]), PY))
     assert old.code == "dependency_conflict" and "cached-property" in old.summary
 
 

@@ -8,14 +8,12 @@ from typing import Optional
 
 import pytest
 
-from doctor.checks.python import (
-    judge_certs,
-    judge_interpreter,
-    judge_ssl,
-    judge_urllib3,
-    parse_tls_library,
-)
+from doctor.checks.python_certs import CertsCheckFacts, judge_certs
+from doctor.checks.python_interpreter import InterpreterCheckFacts, judge_interpreter
+from doctor.checks.python_ssl import SslCheckFacts, judge_ssl
+from doctor.checks.python_urllib3 import Urllib3CheckFacts, judge_urllib3
 from doctor.knowledge import urllib3 as u3
+from doctor.knowledge.tls_library import parse_tls_library
 from doctor.model import Status, Target
 from doctor.probe.facts import (
     CaVariable,
@@ -48,7 +46,7 @@ def commands(result) -> str:  # type: ignore[no-untyped-def]
 
 def test_macos_clt_libressl_with_urllib3_202_fails() -> None:
     facts = make_facts("3.9.6", LIBRESSL, "2.0.2", platform="darwin", executable=CLT)
-    result = judge_urllib3(facts, CLT)
+    result = judge_urllib3(Urllib3CheckFacts(facts, CLT))
     assert (result.status, result.code) == (Status.FAIL, "urllib3_ssl_import_error")
     assert result.data["predicted"]["message"] == (
         "urllib3 v2.0 only supports OpenSSL 1.1.1+, currently the 'ssl' module is compiled with LibreSSL 2.8.3. "
@@ -63,7 +61,7 @@ def test_macos_clt_libressl_with_urllib3_202_fails() -> None:
 
 def test_macos_clt_libressl_with_urllib3_263_warns() -> None:
     facts = make_facts("3.9.6", LIBRESSL, "2.6.3", platform="darwin", executable=CLT)
-    result = judge_urllib3(facts, CLT)
+    result = judge_urllib3(Urllib3CheckFacts(facts, CLT))
     assert (result.status, result.code) == (Status.WARN, "urllib3_ssl_warning")
     assert "'LibreSSL 2.8.3'" in result.data["predicted"]["message"]
     assert "issues/3020" in result.data["predicted"]["message"]
@@ -76,7 +74,7 @@ def test_macos_clt_libressl_with_urllib3_263_warns() -> None:
 
 def test_rhel7_python36_openssl102_without_urllib3_is_ok_because_pip_gives_1_26() -> None:
     facts = make_facts("3.6.8", OPENSSL_102, None)
-    result = judge_urllib3(facts, "/usr/bin/python3")
+    result = judge_urllib3(Urllib3CheckFacts(facts, "/usr/bin/python3"))
     assert result.status is Status.OK
     assert result.data["would_install"] == "1.26.20"
     assert "urllib3 1.26.20" in result.summary
@@ -84,7 +82,7 @@ def test_rhel7_python36_openssl102_without_urllib3_is_ok_because_pip_gives_1_26(
 
 def test_centos7_scl_python38_openssl102_with_urllib3_223_fails() -> None:
     facts = make_facts("3.8.13", OPENSSL_102, "2.2.3")
-    result = judge_urllib3(facts, "/opt/rh/rh-python38/root/usr/bin/python3")
+    result = judge_urllib3(Urllib3CheckFacts(facts, "/opt/rh/rh-python38/root/usr/bin/python3"))
     assert (result.status, result.code) == (Status.FAIL, "urllib3_ssl_import_error")
     assert "older than OpenSSL 1.1.1" in result.summary
     assert "'OpenSSL 1.0.2k-fips  26 Jan 2017'" in result.data["predicted"]["message"]
@@ -94,7 +92,7 @@ def test_centos7_scl_python38_openssl102_with_urllib3_223_fails() -> None:
 
 def test_amazon_linux2_python37_without_urllib3_warns_of_the_latent_failure() -> None:
     """Nothing is broken yet, but the first `pip install requests` brings urllib3 2.0.7."""
-    result = judge_urllib3(make_facts("3.7.16", OPENSSL_102, None), "/usr/bin/python3")
+    result = judge_urllib3(Urllib3CheckFacts(make_facts("3.7.16", OPENSSL_102, None), "/usr/bin/python3"))
     assert (result.status, result.code) == (Status.WARN, "urllib3_ssl_import_error")
     assert result.data["would_install"] == "2.0.7"
 
@@ -141,7 +139,7 @@ def test_names_who_pulls_urllib3_in_and_who_needs_urllib3_2() -> None:
         ("legacy", "1.0", ['urllib3<1.25; python_version >= "3.12"']),  # marker false on 3.9
     ]
     facts = make_facts("3.9.6", LIBRESSL, "2.6.3", platform="darwin", dists=dists)
-    result = judge_urllib3(facts, CLT)
+    result = judge_urllib3(Urllib3CheckFacts(facts, CLT))
     pulled = result.data["pulled_in_by"]
     assert "tiktoken -> requests -> urllib3" in pulled
     assert "types-requests -> urllib3" in pulled and "botocore -> urllib3" in pulled
@@ -155,7 +153,7 @@ def test_observed_reality_wins_and_disagreement_is_reported() -> None:
                              ok=True, warnings=(WarningRecord("urllib3.exceptions.NotOpenSSLWarning", "urllib3 v2 only …",
                                                              "/site/urllib3/__init__.py", 35, "default"),))
     facts = make_facts("3.11.7", OPENSSL_3, "2.8.0", observed=observed)  # predicted ok, observed warning
-    result = judge_urllib3(facts, "/usr/bin/python3")
+    result = judge_urllib3(Urllib3CheckFacts(facts, "/usr/bin/python3"))
     assert result.code == "urllib3_ssl_warning"
     assert result.data["prediction_matches"] is False
     assert any("predicted ok" in d and "chat-doctor bug" in d for d in result.details)
@@ -164,14 +162,14 @@ def test_observed_reality_wins_and_disagreement_is_reported() -> None:
 def test_an_unrelated_import_failure_is_not_blamed_on_tls() -> None:
     observed = Urllib3Import(installed=True, version="2.8.0", attempted=True, ok=False, error_type="builtins.ImportError",
                              error_message="cannot import name 'HTTPHeaderDict' from partially initialized module")
-    result = judge_urllib3(make_facts(urllib3="2.8.0", observed=observed), "/usr/bin/python3")
+    result = judge_urllib3(Urllib3CheckFacts(make_facts(urllib3="2.8.0", observed=observed), "/usr/bin/python3"))
     assert (result.status, result.code) == (Status.FAIL, "urllib3_import_failed")
     assert "--force-reinstall urllib3" in commands(result)
 
 
 def test_venv_fix_builds_beside_the_old_venv_and_switches_after() -> None:
     facts = make_facts("3.9.6", LIBRESSL, "2.0.2", platform="darwin", is_venv=True, prefix="/Users/me/app/.venv")
-    result = judge_urllib3(facts, "/Users/me/app/.venv/bin/python")
+    result = judge_urllib3(Urllib3CheckFacts(facts, "/Users/me/app/.venv/bin/python"))
     install, rebuild = (f.command or "" for f in result.fixes[:2])
     assert install == "brew install python@3.13"
     assert rebuild.startswith("/Users/me/app/.venv/bin/python -m pip list --not-required")
@@ -180,8 +178,8 @@ def test_venv_fix_builds_beside_the_old_venv_and_switches_after() -> None:
     switch = next(f.command for f in result.fixes if (f.command or "").startswith("mv "))
     assert switch.startswith("mv /Users/me/app/.venv /Users/me/app/.venv.old && ")
     assert "OpenSSL" in result.fixes[0].text  # a TLS problem says so; a version problem does not
-    capped = judge_interpreter(make_facts("3.9.6", platform="darwin", is_venv=True, prefix="/Users/me/app/.venv"),
-                               target(), today=TODAY)
+    capped = judge_interpreter(InterpreterCheckFacts(
+        target(), TODAY, make_facts("3.9.6", platform="darwin", is_venv=True, prefix="/Users/me/app/.venv")))
     assert "Python 3.9 is the problem" in capped.fixes[0].text
     assert not any("OpenSSL" in f.text for f in capped.fixes)
 
@@ -194,29 +192,29 @@ def target(python: str = "/usr/bin/python3") -> Target:
 
 
 def test_interpreter_ok_for_a_supported_python() -> None:
-    result = judge_interpreter(make_facts("3.12.1"), target(), today=TODAY)
+    result = judge_interpreter(InterpreterCheckFacts(target(), TODAY, make_facts("3.12.1")))
     assert result.status is Status.OK
     assert "CPython 3.12.1" in result.summary and "selected by --python" in result.summary
     assert result.data["selected_by"] == "--python" and result.data["eol"] is False
 
 
 def test_python_310_is_eol_after_october_2026() -> None:
-    result = judge_interpreter(make_facts("3.10.13"), target(), today=TODAY)
+    result = judge_interpreter(InterpreterCheckFacts(target(), TODAY, make_facts("3.10.13")))
     assert (result.status, result.code) == (Status.WARN, "python_eol")
     assert "2026-10-31" in result.summary
-    assert judge_interpreter(make_facts("3.10.13"), target(), today=datetime.date(2026, 10, 1)).status is Status.OK
+    assert judge_interpreter(InterpreterCheckFacts(target(), datetime.date(2026, 10, 1), make_facts("3.10.13"))).status is Status.OK
 
 
 @pytest.mark.parametrize(("version", "stuck"), [("3.9.6", "2.48.0"), ("3.8.18", "2.7.1"), ("3.7.16", "1.53.1")])
 def test_openai_sdk_capped_names_the_release_pip_stops_at(version: str, stuck: str) -> None:
-    result = judge_interpreter(make_facts(version), target(), today=TODAY)
+    result = judge_interpreter(InterpreterCheckFacts(target(), TODAY, make_facts(version)))
     assert (result.status, result.code) == (Status.WARN, "openai_sdk_capped")
     assert f"openai {stuck}" in result.summary and result.data["openai_newest"] == stuck
     assert any("reached end of life" in d for d in result.details)  # every capped line is also EOL
 
 
 def test_python_36_fails_like_27_its_only_openai_cannot_chat() -> None:
-    result = judge_interpreter(make_facts("3.6.15"), target(), today=TODAY)
+    result = judge_interpreter(InterpreterCheckFacts(target(), TODAY, make_facts("3.6.15")))
     assert (result.status, result.code) == (Status.FAIL, "python_too_old")
     assert "openai 0.10.5" in result.summary and "no chat API" in result.summary
     assert not any("pip install openai" in (f.command or "") for f in result.fixes)
@@ -224,8 +222,41 @@ def test_python_36_fails_like_27_its_only_openai_cannot_chat() -> None:
 
 def test_too_old_python() -> None:
     facts = InterpreterFacts(python_version="2.7.18", version_info=(2, 7, 18), too_old=True)
-    result = judge_interpreter(facts, target(), today=TODAY)
+    result = judge_interpreter(InterpreterCheckFacts(target(), TODAY, facts))
     assert (result.status, result.code) == (Status.FAIL, "python_too_old")
+
+
+def test_a_failed_probe_is_judged_from_its_reason_and_output() -> None:
+    facts = InterpreterCheckFacts(target("/opt/py shim"), TODAY, probe_error="it exited with status 127",
+                                  probe_output="pyenv: python3.8: command not found")
+    result = judge_interpreter(facts)
+    assert (result.status, result.code) == (Status.FAIL, "probe_failed")
+    assert result.summary == "cannot inspect /opt/py shim: it exited with status 127"
+    assert result.details == ("interpreter: /opt/py shim (selected by --python)",
+                              "it printed: pyenv: python3.8: command not found")
+    assert result.fixes[0].command == "'/opt/py shim' -c 'import sys; print(sys.version)'"
+    assert result.data["reason"] == "it exited with status 127"
+
+
+def test_gather_reads_the_plans_target_the_shared_probe_and_todays_date() -> None:
+    from doctor.checks.python_interpreter import gather_interpreter
+    from doctor.probe.facts import ProbeFailed
+    from doctor.runner import Context
+    from doctor.settings import Settings
+    from tests.support.helpers import plan_for
+
+    probe = make_facts("3.12.1")
+    plan = plan_for(Settings(env={}))
+    before = datetime.date.today()
+    gathered = gather_interpreter(Context(plan, {"interpreter": lambda ctx: probe}))
+    assert (gathered.target, gathered.probe) == (plan.target, probe)
+    assert before <= gathered.today <= datetime.date.today()  # the clock is read by gather, not judge
+
+    def failing(ctx: Context) -> InterpreterFacts:
+        raise ProbeFailed("timed out after 5 s", output="half an answer")
+
+    failed = gather_interpreter(Context(plan, {"interpreter": failing}))
+    assert (failed.probe, failed.probe_error, failed.probe_output) == (None, "timed out after 5 s", "half an answer")
 
 
 # --- python.ssl -------------------------------------------------------------------------------------
@@ -244,12 +275,12 @@ def test_parse_tls_library_reads_the_string_not_the_info_tuple() -> None:
      (None, Status.FAIL, "ssl_missing")],
 )
 def test_ssl_verdicts(ssl: Optional[tuple], status: Status, code: Optional[str]) -> None:
-    result = judge_ssl(make_facts("3.9.18", ssl))
+    result = judge_ssl(SslCheckFacts(make_facts("3.9.18", ssl), "/usr/bin/python3"))
     assert (result.status, result.code) == (status, code)
 
 
 def test_libressl_is_reported_by_name_and_version() -> None:
-    result = judge_ssl(make_facts("3.9.6", LIBRESSL, platform="darwin"))
+    result = judge_ssl(SslCheckFacts(make_facts("3.9.6", LIBRESSL, platform="darwin"), "/usr/bin/python3"))
     assert result.summary.startswith("LibreSSL 2.8.3")
     assert result.data["library"] == "LibreSSL" and result.data["version"] == "2.8.3"
 
@@ -265,7 +296,7 @@ def test_certs_ok_with_certifi_and_valid_variables() -> None:
     facts = make_facts(certifi=CertifiFacts(True, "2026.10.19", "/site/certifi/cacert.pem",
                                             PathFacts(exists=True, is_file=True, readable=True, cert_count=117)),
                        ca_env=[ca("SSL_CERT_FILE", "/etc/ssl/ca.pem", exists=True, is_file=True, readable=True, cert_count=140)])
-    result = judge_certs(facts, "/usr/bin/python3")
+    result = judge_certs(CertsCheckFacts(facts, "/usr/bin/python3"))
     assert result.status is Status.OK and "117 certificates" in result.summary
 
 
@@ -280,19 +311,19 @@ def test_certs_ok_with_certifi_and_valid_variables() -> None:
     ],
 )
 def test_ca_path_missing_fails(variable: CaVariable, fragment: str) -> None:
-    result = judge_certs(make_facts(ca_env=[variable]), "/usr/bin/python3")
+    result = judge_certs(CertsCheckFacts(make_facts(ca_env=[variable]), "/usr/bin/python3"))
     assert (result.status, result.code) == (Status.FAIL, "ca_path_missing")
     assert fragment in result.summary and variable.name in result.summary
 
 
 def test_pip_cert_alone_only_warns() -> None:
-    result = judge_certs(make_facts(ca_env=[ca("PIP_CERT", "/gone.pem")]), "/usr/bin/python3")
+    result = judge_certs(CertsCheckFacts(make_facts(ca_env=[ca("PIP_CERT", "/gone.pem")]), "/usr/bin/python3"))
     assert (result.status, result.code) == (Status.WARN, "ca_path_missing")
 
 
 def test_certifi_required_but_missing() -> None:
     facts = make_facts(dists=[("requests", "2.32.5", ["certifi>=2017.4.17"])])
-    result = judge_certs(facts, "/usr/bin/python3")
+    result = judge_certs(CertsCheckFacts(facts, "/usr/bin/python3"))
     assert (result.status, result.code) == (Status.FAIL, "certifi_unusable") and "requests" in result.summary
 
 
@@ -300,19 +331,19 @@ def test_macos_python_org_without_certificates() -> None:
     exe = "/Library/Frameworks/Python.framework/Versions/3.12/bin/python3"
     verify = VerifyPaths(cafile=None, openssl_cafile="/Library/Frameworks/Python.framework/Versions/3.12/etc/openssl/cert.pem")
     facts = make_facts("3.12.4", OPENSSL_3, platform="darwin", executable=exe, verify=verify)
-    result = judge_certs(facts, exe)
+    result = judge_certs(CertsCheckFacts(facts, exe))
     assert (result.status, result.code) == (Status.WARN, "macos_certificates_not_installed")
     assert commands(result) == 'open "/Applications/Python 3.12/Install Certificates.command"'
     # A Homebrew Python on the same Mac is not a python.org build.
     brew = make_facts("3.12.4", OPENSSL_3, platform="darwin", executable="/opt/homebrew/bin/python3", verify=verify)
-    assert judge_certs(brew, "/opt/homebrew/bin/python3").status is Status.OK
+    assert judge_certs(CertsCheckFacts(brew, "/opt/homebrew/bin/python3")).status is Status.OK
 
 
 def test_several_problems_report_the_worst_and_list_the_rest() -> None:
     facts = make_facts(ca_env=[ca("PIP_CERT", "/gone.pem"), ca("SSL_CERT_FILE", "/gone2.pem")])
-    result = judge_certs(facts, "/usr/bin/python3")
+    result = judge_certs(CertsCheckFacts(facts, "/usr/bin/python3"))
     assert result.status is Status.FAIL and "SSL_CERT_FILE" in result.summary
-    assert any("PIP_CERT" in d for d in result.details) and result.data["codes"] == ["ca_path_missing", "ca_path_missing"]
+    assert any("PIP_CERT" in d for d in result.details) and result.data["findings"] == ["ca_path_missing", "ca_path_missing"]
 
 
 def test_a_long_probe_output_is_shortened_at_a_word_boundary() -> None:
