@@ -27,7 +27,7 @@ def command(
 ) -> None:
     """List this machine's Pythons (PATH, pyenv, Homebrew, uv, conda...) and recommend one for OpenAI."""
     from doctor.commands.present import settings_or_exit
-    from doctor.knowledge.wording.pythons import venv_commands
+    from doctor.knowledge.wording.pythons_command import venv_commands
     from doctor.pythons.document import document, exit_code
     from doctor.pythons.gather import gather
     from doctor.pythons.recommend import assess_all, recommend

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Dict, Optional, Sequence
 
-from doctor.knowledge.wording.pythons import venv_commands
+from doctor.knowledge.wording.pythons_command import venv_commands
 from doctor.pythons.gather import Survey
 from doctor.pythons.recommend import Assessment, Recommendation
 

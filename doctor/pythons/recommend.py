@@ -17,7 +17,7 @@ from typing import List, Optional, Sequence, Tuple
 from doctor.knowledge import pythons
 from doctor.knowledge import urllib3 as u3
 from doctor.knowledge.tls_library import is_modern_openssl
-from doctor.knowledge.wording import pythons as words
+from doctor.knowledge.wording import pythons_command as words
 from doctor.pythons.rows import InterpreterRow, is_macos_system, is_prerelease
 
 

@@ -11,7 +11,7 @@ import json
 from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence
 
 from doctor.knowledge import urllib3 as u3
-from doctor.knowledge.wording import pythons as words
+from doctor.knowledge.wording import pythons_command as words
 from doctor.render.inert import inert
 
 if TYPE_CHECKING:

@@ -16,7 +16,7 @@ from typing import Dict, Tuple
 import pytest
 
 from doctor.knowledge import pythons
-from doctor.knowledge.wording.pythons import venv_commands
+from doctor.knowledge.wording.pythons_command import venv_commands
 from tests.support.helpers import Run, run_subprocess
 
 TIMEOUT = 2.0

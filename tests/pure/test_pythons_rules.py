@@ -11,7 +11,7 @@ from typing import Optional
 
 from doctor.knowledge import pythons
 from doctor.knowledge import urllib3 as u3
-from doctor.knowledge.wording.pythons import venv_commands
+from doctor.knowledge.wording.pythons_command import venv_commands
 from doctor.probe.discovery import (
     BY_ASDF,
     BY_CONDA,
