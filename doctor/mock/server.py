@@ -32,20 +32,15 @@ from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 from urllib.parse import parse_qs, quote, urlsplit
 
 from doctor.mock import hostile, wire
+from doctor.mock.scenario_parts import CHAT, MODEL, MODELS, Ending, ErrorReply, Scenario
 from doctor.mock.scenarios import (
-    CHAT,
     DEFAULT_MODELS,
     DEFAULT_REPLY,
     INCORRECT_KEY,
     MISSING_KEY,
-    MODEL,
-    MODELS,
     NON_CHAT_MODEL_RE,
     REASONING_MODEL_RE,
     REASONING_TEXT,
-    Ending,
-    ErrorReply,
-    Scenario,
     get_scenario,
 )
 
