@@ -8,9 +8,14 @@ applies in a fixed order:
 3. `error`: the API refuses requests on some routes, optionally only when the body has a field.
 4. model visibility: `hidden_models`, `listed_models`, `accept_any_model`.
 5. `stream`: how a streamed chat completion is delivered (timing, framing, how it ends).
+6. `responses`: what `POST /v1/responses` does (missing route, how its stream ends, numbering).
 
-The catalogue itself is doctor/mock/scenarios.py; this module holds only the types, so that the
-catalogue stays a list of data (and under the size rule).
+The timing and delivery parts of `stream` (first-token delay, token interval, `: ping` comments,
+buffered delivery) shape Responses streams too; how a chat stream ends (cut, stall, bad JSON, ...)
+and the hostile writers stay chat-only, so each scenario name says which API it breaks.
+
+The catalogue itself is doctor/mock/scenarios.py (and doctor/mock/responses_scenarios.py); this
+module holds only the types, so both can build scenarios without importing each other.
 """
 
 from __future__ import annotations
@@ -23,9 +28,12 @@ from typing import FrozenSet, Optional, Tuple
 MODELS = "models"  # GET /v1/models, GET /openai/models
 MODEL = "model"  # GET /v1/models/{id}
 CHAT = "chat"  # POST /v1/chat/completions, POST /openai/deployments/{d}/chat/completions
-ALL_ROUTES: FrozenSet[str] = frozenset({MODELS, MODEL, CHAT})
+RESPONSES = "responses"  # POST /v1/responses
+ALL_ROUTES: FrozenSet[str] = frozenset({MODELS, MODEL, CHAT, RESPONSES})
 MODEL_ROUTES: FrozenSet[str] = frozenset({MODELS, MODEL})
 CHAT_ROUTES: FrozenSet[str] = frozenset({CHAT})
+# The routes that run a model: what quota, credit and model permissions refuse.
+GENERATION_ROUTES: FrozenSet[str] = frozenset({CHAT, RESPONSES})
 
 
 @dataclass(frozen=True)
@@ -87,6 +95,33 @@ class StreamBehaviour:
     default_token_interval_ms: int = 0
 
 
+class ResponsesEnding(enum.Enum):
+    """How a streamed `/v1/responses` answer ends (the Responses API never sends `[DONE]`)."""
+
+    # The .done events, then response.completed, or response.incomplete when max_output_tokens
+    # (or `output_cap`) cut the answer short, as OpenAI does.
+    TERMINAL = "terminal"
+    NONE = "none"  # the .done events, then the body ends cleanly: no terminal event at all
+    FAILED = "failed"  # after `content_tokens` deltas: response.failed (status failed, error {code, message})
+    ERROR_EVENT = "error_event"  # after `content_tokens` deltas: an `error` event, then the body ends
+
+
+@dataclass(frozen=True)
+class ResponsesBehaviour:
+    """What `POST /v1/responses` does; the default is a healthy Responses API."""
+
+    # 404 (the route does not exist, as on servers that only speak chat completions) or 405
+    # (a gateway that allows other methods only); chat is untouched either way.
+    unsupported: Optional[int] = None
+    ending: ResponsesEnding = ResponsesEnding.TERMINAL
+    content_tokens: Optional[int] = None  # FAILED / ERROR_EVENT: how many deltas come first
+    # Every answer stops after this many tokens as if max_output_tokens were that low (streamed
+    # or not): status "incomplete", incomplete_details.reason "max_output_tokens".
+    output_cap: Optional[int] = None
+    sequence_numbers: bool = True  # False: events carry no sequence_number (llama-server's dialect)
+    skipped_sequence_number: Optional[int] = None  # this number is never sent: a gap in the sequence
+
+
 @dataclass(frozen=True)
 class Scenario:
     name: str
@@ -95,6 +130,7 @@ class Scenario:
     delay_headers: bool = False  # response head only after MockOptions.slow_delay_ms
     error: Optional[ErrorReply] = None
     stream: StreamBehaviour = field(default_factory=StreamBehaviour)
+    responses: ResponsesBehaviour = field(default_factory=ResponsesBehaviour)
     hidden_models: Tuple[str, ...] = ()  # absent from /models, 404 model_not_found in chat
     listed_models: Optional[Tuple[str, ...]] = None  # None: MockOptions.models
     model_owner: str = "system"

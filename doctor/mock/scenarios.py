@@ -1,7 +1,8 @@
 """The catalogue behind `chat-doctor mock-server --scenario`: every scenario, by name, as data.
 
 What a scenario can do (its parts, and the order the server applies them) is described in
-doctor/mock/scenario_parts.py.
+doctor/mock/scenario_parts.py; the Responses API scenarios live in
+doctor/mock/responses_scenarios.py and are listed here after the chat ones.
 
 Error messages are templates; the server fills in `{model}`, `{key}`, `{client_ip}` and
 `{api_version}`. Echoing `{key}` in full is deliberate: OpenAI masks it, a misbehaving proxy might
@@ -13,8 +14,10 @@ from __future__ import annotations
 import re
 from typing import Mapping, Tuple
 
+from doctor.mock.responses_scenarios import RESPONSES_SCENARIOS
 from doctor.mock.scenario_parts import (
     CHAT_ROUTES,
+    GENERATION_ROUTES,
     MODEL_ROUTES,
     AzureError,
     Ending,
@@ -124,7 +127,7 @@ _SCENARIO_LIST: Tuple[Scenario, ...] = (
             "Project `proj_mockchatdoctor` does not have access to model `{model}`",
             "invalid_request_error",
             "model_not_found",
-            routes=CHAT_ROUTES,
+            routes=GENERATION_ROUTES,
         ),
     ),
     Scenario(
@@ -148,7 +151,7 @@ _SCENARIO_LIST: Tuple[Scenario, ...] = (
             "https://platform.openai.com/docs/guides/error-codes/api-errors.",
             "insufficient_quota",
             "insufficient_quota",
-            routes=CHAT_ROUTES,
+            routes=GENERATION_ROUTES,
         ),
     ),
     Scenario(
@@ -160,7 +163,7 @@ _SCENARIO_LIST: Tuple[Scenario, ...] = (
             "https://platform.openai.com/settings/organization/billing/.",
             "insufficient_quota",
             "credit_balance_exhausted",
-            routes=CHAT_ROUTES,
+            routes=GENERATION_ROUTES,
         ),
     ),
     Scenario(
@@ -347,6 +350,8 @@ _SCENARIO_LIST: Tuple[Scenario, ...] = (
     Scenario("endless_line", "Streamed chat: one data: line that never ends.", hostile="endless_line"),
     Scenario("gzip_bomb", "Streamed chat: Content-Encoding gzip, 1 MB on the wire, 1 GiB inflated (one line).",
              hostile="gzip_bomb"),
+    # --- the Responses API (doctor/mock/responses_scenarios.py) ---
+    *RESPONSES_SCENARIOS,
 )
 
 SCENARIOS: Mapping[str, Scenario] = {s.name: s for s in _SCENARIO_LIST}
