@@ -1,13 +1,8 @@
-"""What each `chat-doctor mock-server --scenario` does, as data.
+"""The catalogue behind `chat-doctor mock-server --scenario`: every scenario, by name, as data.
 
-A scenario is a bundle of small, independent behaviours that the server (doctor/mock/server.py)
-applies in a fixed order:
-
-1. `edge`: something in front of the API answers instead (captive portal page, redirect).
-2. auth: a missing key is refused unless `requires_key` is False (local servers ignore keys).
-3. `error`: the API refuses requests on some routes, optionally only when the body has a field.
-4. model visibility: `hidden_models`, `listed_models`, `accept_any_model`.
-5. `stream`: how a streamed chat completion is delivered (timing, framing, how it ends).
+What a scenario can do (its parts, and the order the server applies them) is described in
+doctor/mock/scenario_parts.py; the Responses API scenarios live in
+doctor/mock/responses_scenarios.py and are listed here after the chat ones.
 
 Error messages are templates; the server fills in `{model}`, `{key}`, `{client_ip}` and
 `{api_version}`. Echoing `{key}` in full is deliberate: OpenAI masks it, a misbehaving proxy might
@@ -16,18 +11,20 @@ not, and chat-doctor's redaction must cope.
 
 from __future__ import annotations
 
-import enum
 import re
-from dataclasses import dataclass, field
-from typing import FrozenSet, Mapping, Optional, Tuple
+from typing import Mapping, Tuple
 
-# Logical routes (the Azure paths map onto the same names).
-MODELS = "models"  # GET /v1/models, GET /openai/models
-MODEL = "model"  # GET /v1/models/{id}
-CHAT = "chat"  # POST /v1/chat/completions, POST /openai/deployments/{d}/chat/completions
-ALL_ROUTES: FrozenSet[str] = frozenset({MODELS, MODEL, CHAT})
-MODEL_ROUTES: FrozenSet[str] = frozenset({MODELS, MODEL})
-CHAT_ROUTES: FrozenSet[str] = frozenset({CHAT})
+from doctor.mock.responses_scenarios import RESPONSES_SCENARIOS
+from doctor.mock.scenario_parts import (
+    CHAT_ROUTES,
+    GENERATION_ROUTES,
+    MODEL_ROUTES,
+    AzureError,
+    Ending,
+    ErrorReply,
+    Scenario,
+    StreamBehaviour,
+)
 
 DEFAULT_MODEL = "gpt-4o-mini"
 DEFAULT_MODELS: Tuple[str, ...] = (
@@ -70,32 +67,6 @@ AZURE_ACCESS_DENIED = (
 )
 
 
-@dataclass(frozen=True)
-class AzureError:
-    """The Azure gateway's flat error shape: {"error": {"code": "401", "message": ...}}."""
-
-    code: str
-    message: str
-
-
-@dataclass(frozen=True)
-class ErrorReply:
-    """An API refusal: an OpenAI-shaped JSON error body with a status and extra headers."""
-
-    status: int
-    message: str
-    type: Optional[str]
-    code: Optional[str]
-    param: Optional[str] = None
-    headers: Tuple[Tuple[str, str], ...] = ()
-    routes: FrozenSet[str] = ALL_ROUTES
-    # Only refuse when the JSON body has this top-level field (e.g. a server that rejects
-    # `stream_options`, so a client can retry without it).
-    when_body_has: Optional[str] = None
-    # The body used on Azure-style paths (/openai/...); None keeps the OpenAI shape there too.
-    azure: Optional[AzureError] = None
-
-
 INCORRECT_KEY = ErrorReply(
     401, INCORRECT_KEY_MESSAGE, "invalid_request_error", "invalid_api_key",
     azure=AzureError("401", AZURE_ACCESS_DENIED),
@@ -104,57 +75,6 @@ MISSING_KEY = ErrorReply(
     401, MISSING_KEY_MESSAGE, "invalid_request_error", None,
     azure=AzureError("401", AZURE_ACCESS_DENIED),
 )
-
-
-class Ending(enum.Enum):
-    """How a streamed completion ends."""
-
-    DONE = "done"  # delta {} + finish_reason, optional usage chunk, data: [DONE], last chunk
-    ERROR_EVENT = "error_event"  # in-band data: {"error": ...}, data: [DONE], last chunk
-    CLEAN_EOF = "clean_eof"  # last HTTP chunk right after the content: no finish_reason, no [DONE]
-    CUT = "cut"  # socket closed mid-body: no last HTTP chunk
-    STALL = "stall"  # silence until stall_ms (or stop()), then the socket is closed
-
-
-@dataclass(frozen=True)
-class StreamBehaviour:
-    """How `POST /chat/completions` with `"stream": true` is delivered."""
-
-    ending: Ending = Ending.DONE
-    content_tokens: Optional[int] = None  # stop after this many content tokens (None: the whole reply)
-    sse: bool = True  # False: ignore stream=true and answer application/json
-    buffered: bool = False  # produce on schedule, but write everything (head too) in one write at the end
-    ping_interval_ms: int = 0  # `: ping` comments while waiting for the first token
-    bad_json_after_tokens: Optional[int] = None  # an unparsable data: line after this many tokens
-    azure_filters: bool = False  # Azure's prompt_filter_results chunk first, content_filter_results after
-    reasoning: bool = False  # delta.reasoning_content tokens before the content tokens
-    echo_key: bool = False  # the reply is the caller's own key, streamed 5 characters a chunk
-    # The token-limit fields the server obeys; a request without any of them gets `runaway_tokens`
-    # tokens when that is set (the reply text over and over), else the whole reply.
-    honoured_limits: Tuple[str, ...] = ("max_completion_tokens", "max_tokens")
-    runaway_tokens: int = 0
-    odd: Optional[str] = None  # "usage": completion_tokens "many"; "content": delta.content 5
-    # Used when the corresponding MockOptions value is 0, so the scenario shows its effect by default.
-    default_first_token_delay_ms: int = 0
-    default_token_interval_ms: int = 0
-
-
-@dataclass(frozen=True)
-class Scenario:
-    name: str
-    description: str
-    edge: Optional[str] = None  # "portal" or "redirect": answered before the API sees the request
-    delay_headers: bool = False  # response head only after MockOptions.slow_delay_ms
-    error: Optional[ErrorReply] = None
-    stream: StreamBehaviour = field(default_factory=StreamBehaviour)
-    hidden_models: Tuple[str, ...] = ()  # absent from /models, 404 model_not_found in chat
-    listed_models: Optional[Tuple[str, ...]] = None  # None: MockOptions.models
-    model_owner: str = "system"
-    accept_any_model: bool = False
-    requires_key: bool = True
-    openai_headers: bool = True  # x-request-id, openai-*, x-ratelimit-* (local servers send none)
-    # A doctor.mock.hostile writer that answers streamed chats instead (endless or huge answers).
-    hostile: Optional[str] = None
 
 
 def _rate_limit_headers() -> Tuple[Tuple[str, str], ...]:
@@ -207,7 +127,7 @@ _SCENARIO_LIST: Tuple[Scenario, ...] = (
             "Project `proj_mockchatdoctor` does not have access to model `{model}`",
             "invalid_request_error",
             "model_not_found",
-            routes=CHAT_ROUTES,
+            routes=GENERATION_ROUTES,
         ),
     ),
     Scenario(
@@ -231,7 +151,7 @@ _SCENARIO_LIST: Tuple[Scenario, ...] = (
             "https://platform.openai.com/docs/guides/error-codes/api-errors.",
             "insufficient_quota",
             "insufficient_quota",
-            routes=CHAT_ROUTES,
+            routes=GENERATION_ROUTES,
         ),
     ),
     Scenario(
@@ -243,7 +163,7 @@ _SCENARIO_LIST: Tuple[Scenario, ...] = (
             "https://platform.openai.com/settings/organization/billing/.",
             "insufficient_quota",
             "credit_balance_exhausted",
-            routes=CHAT_ROUTES,
+            routes=GENERATION_ROUTES,
         ),
     ),
     Scenario(
@@ -430,6 +350,8 @@ _SCENARIO_LIST: Tuple[Scenario, ...] = (
     Scenario("endless_line", "Streamed chat: one data: line that never ends.", hostile="endless_line"),
     Scenario("gzip_bomb", "Streamed chat: Content-Encoding gzip, 1 MB on the wire, 1 GiB inflated (one line).",
              hostile="gzip_bomb"),
+    # --- the Responses API (doctor/mock/responses_scenarios.py) ---
+    *RESPONSES_SCENARIOS,
 )
 
 SCENARIOS: Mapping[str, Scenario] = {s.name: s for s in _SCENARIO_LIST}

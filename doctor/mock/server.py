@@ -6,7 +6,8 @@ Layout:
 - `MockOptions`, `RecordedRequest`: the public data.
 - `_Responder`: decides what to answer (a `Reply` or a `StreamReply`) from the request, the
   options and the scenario. It never touches a socket; all timing is expressed as absolute
-  `time.monotonic()` deadlines so the writer can honour them without drift.
+  `time.monotonic()` deadlines so the writer can honour them without drift. What
+  `POST /v1/responses` answers is planned in doctor/mock/responses_answer.py.
 - `_Handler` / `_HTTPServer`: the socket side (HTTP/1.1 keep-alive, TCP_NODELAY, TLS handshake in
   the connection's own thread, hand-written chunked encoding, one flushed chunk per SSE event).
 - `MockServer`: start/stop, request records, base URL.
@@ -31,21 +32,16 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 from urllib.parse import parse_qs, quote, urlsplit
 
-from doctor.mock import hostile, wire
+from doctor.mock import hostile, responses_answer, wire
+from doctor.mock.scenario_parts import CHAT, MODEL, MODELS, RESPONSES, Ending, ErrorReply, Scenario
 from doctor.mock.scenarios import (
-    CHAT,
     DEFAULT_MODELS,
     DEFAULT_REPLY,
     INCORRECT_KEY,
     MISSING_KEY,
-    MODEL,
-    MODELS,
     NON_CHAT_MODEL_RE,
     REASONING_MODEL_RE,
     REASONING_TEXT,
-    Ending,
-    ErrorReply,
-    Scenario,
     get_scenario,
 )
 
@@ -175,7 +171,7 @@ class Incoming:
 
 @dataclass(frozen=True)
 class Route:
-    name: str  # MODELS, MODEL or CHAT
+    name: str  # MODELS, MODEL, CHAT or RESPONSES
     flavour: str  # "openai" or "azure"
     target: Optional[str] = None  # model id or Azure deployment
 
@@ -192,6 +188,7 @@ _ROUTES: Tuple[_RouteSpec, ...] = (
     _RouteSpec("GET", re.compile(r"/v1/models"), MODELS, "openai"),
     _RouteSpec("GET", re.compile(r"/v1/models/(?P<target>.+)"), MODEL, "openai"),
     _RouteSpec("POST", re.compile(r"/v1/chat/completions"), CHAT, "openai"),
+    _RouteSpec("POST", re.compile(r"/v1/responses"), RESPONSES, "openai"),
     _RouteSpec("GET", re.compile(r"/openai/models"), MODELS, "azure"),
     _RouteSpec("POST", re.compile(r"/openai/deployments/(?P<target>[^/]+)/chat/completions"), CHAT, "azure"),
 )
@@ -321,6 +318,7 @@ class _Responder:
             MODELS: self._models,
             MODEL: self._model,
             CHAT: self._chat,
+            RESPONSES: self._responses,
         }
         self._edges: Dict[str, Callable[[Incoming], Reply]] = {
             "portal": self._portal,
@@ -344,6 +342,9 @@ class _Responder:
         if self.scenario.edge:
             return self._edges[self.scenario.edge](req)
         route, path_known = match_route(req.method, req.path)
+        if route is not None and route.name == RESPONSES and self.scenario.responses.unsupported:
+            # A server without the Responses API: the route is not there, before any auth.
+            return self._responses_unsupported(req, self.scenario.responses.unsupported)
         if route is None:
             return self._unknown_url(req, path_known)
         if route.flavour == "azure" and "api-version" not in req.params:
@@ -544,16 +545,25 @@ class _Responder:
         return self._json(route.flavour, 404,
                           wire.openai_error(message, "invalid_request_error", "model_not_found"))
 
-    def _chat_plan(self, req: Incoming, route: Route, body: Dict[str, Any]) -> _ChatPlan:
+    def _schedule(self, req: Incoming, streaming: bool) -> Tuple[float, float]:
+        """(first token's monotonic deadline, seconds between tokens), for chat and responses alike."""
         behaviour = self.scenario.stream
-        streaming = body.get("stream") is True
         # Scenario defaults only shape streams: a non-streamed request in `ping` behaves as ok.
         delay_ms = self.options.first_token_delay_ms or (behaviour.default_first_token_delay_ms if streaming else 0)
         interval_ms = self.options.token_interval_ms or (behaviour.default_token_interval_ms if streaming else 0)
-        content = wire.split_tokens(self.options.reply)
-        if behaviour.echo_key:
+        return req.received + delay_ms / 1000, interval_ms / 1000
+
+    def _reply_tokens(self, req: Incoming, route: Route) -> List[str]:
+        """The answer's text, token by token: the --reply text, or the caller's key in echo_key."""
+        if self.scenario.stream.echo_key:
             key = presented_key(req.headers, route.flavour) or ""
-            content = ["Your key: ", *(key[i : i + 5] for i in range(0, len(key), 5)), " (echoed)."]
+            return ["Your key: ", *(key[i : i + 5] for i in range(0, len(key), 5)), " (echoed)."]
+        return wire.split_tokens(self.options.reply)
+
+    def _chat_plan(self, req: Incoming, route: Route, body: Dict[str, Any]) -> _ChatPlan:
+        behaviour = self.scenario.stream
+        first_due, interval_s = self._schedule(req, body.get("stream") is True)
+        content = self._reply_tokens(req, route)
         limit = _max_tokens(body, behaviour.honoured_limits)
         if limit is None and behaviour.runaway_tokens:
             content = [content[i % len(content)] for i in range(behaviour.runaway_tokens)]
@@ -570,8 +580,8 @@ class _Responder:
             prompt_tokens=wire.estimate_prompt_tokens(body.get("messages")),
             include_usage=bool(stream_options.get("include_usage")),
             obfuscation=stream_options.get("include_obfuscation", True) is not False,
-            first_due=req.received + delay_ms / 1000,
-            interval_s=interval_ms / 1000,
+            first_due=first_due,
+            interval_s=interval_s,
         )
 
     def _stream(self, req: Incoming, route: Route, plan: _ChatPlan) -> StreamReply:
@@ -604,6 +614,44 @@ class _Responder:
             stall_s=self.options.stall_ms / 1000,
             timed=self._timed(route.flavour),
         )
+
+    # responses (the shapes and the event schedule: doctor/mock/responses_answer.py)
+
+    def _responses(self, req: Incoming, route: Route, body: Any) -> AnyReply:
+        if body is _INVALID or not isinstance(body, dict):
+            return self._json(route.flavour, 400,
+                              wire.openai_error(_INVALID_JSON_MESSAGE, "invalid_request_error", None))
+        model = body.get("model")
+        if not isinstance(model, str) or not model:
+            return self._bad_request(route, "Missing required parameter: 'model'.", "model",
+                                     "missing_required_parameter")
+        if not self._model_available(model):
+            return self._missing_model(route, model)
+        streaming = body.get("stream") is True
+        first_due, interval_s = self._schedule(req, streaming)
+        plan = responses_answer.plan_response(body, model, self._reply_tokens(req, route), self.scenario.responses,
+                                              first_due, interval_s)
+        if not streaming:
+            return self._json(route.flavour, 200, responses_answer.whole_response(plan), not_before=plan.done_at)
+        events = responses_answer.stream_events(plan, self.scenario.responses, req.received)
+        steps = [Step(due, payload) for due, payload in events]
+        # The pings fall strictly between the opening events (due at once) and the first delta,
+        # so a stable sort by due slots them in without reordering the events.
+        steps += _pings(req.received, plan.first_due, self.scenario.stream.ping_interval_ms)
+        return StreamReply(
+            headers=self._headers(route.flavour, "text/event-stream; charset=utf-8", (("cache-control", "no-cache"),)),
+            steps=tuple(sorted(steps, key=lambda step: step.due)),
+            # No [DONE] in this API: whatever the last event, the body then ends with the last chunk.
+            ending=Ending.CLEAN_EOF,
+            buffered=self.scenario.stream.buffered,
+            timed=self._timed(route.flavour),
+        )
+
+    def _responses_unsupported(self, req: Incoming, status: int) -> Reply:
+        if status == 405:
+            error = wire.openai_error("Method Not Allowed", "invalid_request_error", None)
+            return self._json("openai", 405, error, (("allow", "GET"),))
+        return self._unknown_url(req, path_known=True)
 
 
 class _Invalid:

@@ -40,7 +40,8 @@ AZURE_FILTER_SAFE: Mapping[str, Any] = {
 }
 
 
-def _random_text(length: int, alphabet: str = _ALNUM) -> str:
+def random_text(length: int, alphabet: str = _ALNUM) -> str:
+    """Random characters for ids and obfuscation padding (shared with responses_wire.py)."""
     return "".join(random.choice(alphabet) for _ in range(length))
 
 
@@ -50,7 +51,7 @@ def request_id() -> str:
 
 
 def completion_id() -> str:
-    return "chatcmpl-" + _random_text(29)
+    return "chatcmpl-" + random_text(29)
 
 
 def system_fingerprint() -> str:
@@ -187,7 +188,7 @@ def chunk(meta: CompletionMeta, delta: Mapping[str, Any], finish_reason: Optiona
     body = _chunk_body(meta, choices=[choice], usage=None)
     if meta.obfuscation:
         # Real streams pad each chunk with a random string so sizes don't leak the tokens.
-        body["obfuscation"] = _random_text(random.randint(1, 12))
+        body["obfuscation"] = random_text(random.randint(1, 12))
     return body
 
 
@@ -209,7 +210,7 @@ def usage_chunk(meta: CompletionMeta, usage_body: Mapping[str, Any]) -> Dict[str
     """The extra chunk sent with stream_options.include_usage: no choices, just usage."""
     body = _chunk_body(meta, choices=[], usage=dict(usage_body))
     if meta.obfuscation:
-        body["obfuscation"] = _random_text(random.randint(1, 12))
+        body["obfuscation"] = random_text(random.randint(1, 12))
     return body
 
 

@@ -606,7 +606,10 @@ def test_every_scenario_is_described_and_covered_here() -> None:
         "ok", "model404", "anymodel", "reject_stream_options", "reject_max_completion_tokens", "html",
         "redirect", "slow", "ping", "buffered", "cut", "nofinish", "stall", "badjson", "errevent",
         "json_instead_of_sse", "azure_filter_chunk", "reasoning", "echo_key", "max_tokens_only", "no_limits",
-        "odd_usage", "odd_content", *HOSTILE_SCENARIOS}
+        "odd_usage", "odd_content", *HOSTILE_SCENARIOS,
+        # POST /v1/responses: tests/local/test_mock_responses.py
+        "responses_unsupported", "responses_method_not_allowed", "responses_no_terminal", "responses_failed",
+        "responses_error_event", "responses_incomplete", "responses_sequence_gap", "responses_no_sequence"}
     assert set(SCENARIOS) == covered
     assert all(s.description and "\n" not in s.description for s in SCENARIOS.values())
 
