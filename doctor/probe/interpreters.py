@@ -351,7 +351,7 @@ def _parse_answer(python: str, proc: Any, raw_out: bytes, raw_err: bytes, wall_m
     err = raw_err.decode("utf-8", "replace")
     answer_line = next((line for line in out.splitlines() if line.startswith(_MARK)), None)
     if answer_line is None:
-        excerpt = _excerpt(err) or _excerpt(out)
+        excerpt = output_excerpt(err) or output_excerpt(out)
         if proc.returncode not in (0, None):
             how = f"was killed by signal {-proc.returncode}" if proc.returncode < 0 else f"exited with status {proc.returncode}"
             raise ProbeFailed(f"{python} {how} before answering" + (f": {excerpt}" if excerpt else ""), output=excerpt)
@@ -361,7 +361,7 @@ def _parse_answer(python: str, proc: Any, raw_out: bytes, raw_err: bytes, wall_m
     try:
         answer = json.loads(answer_line[len(_MARK):])
     except (ValueError, RecursionError):  # RecursionError: JSON nested deeper than the parser goes
-        raise ProbeFailed(f"{python} printed a garbled probe answer", output=_excerpt(answer_line)) from None
+        raise ProbeFailed(f"{python} printed a garbled probe answer", output=output_excerpt(answer_line)) from None
     return InterpreterFacts.from_probe(answer, wall_ms=round(wall_ms, 1))
 
 
@@ -381,7 +381,7 @@ def kill_group(proc: subprocess.Popen[bytes], signal: Any) -> None:
         pass
 
 
-def _excerpt(text: str, limit: int = 300) -> str:
+def output_excerpt(text: str, limit: int = 300) -> str:
     """A one-line summary of an output: its first line (what failed: a pyenv shim's "pyenv:
     python3.8: command not found") and its last two (how it ended: a traceback's exception),
     shortened at a word boundary, never mid-word."""
