@@ -130,9 +130,12 @@ class Session:
             self.decoded_total += guard.decoded
 
     def create(self, params: Dict[str, Any]) -> Any:
-        if self.job.get("api") == "responses":
-            return self.client.responses.create(**params)
-        return self.client.chat.completions.create(**params)
+        method = self.client.responses.create if self.job.get("api") == "responses" else self.client.chat.completions.create
+        # An SDK older than a field (openai 1.30 has no max_completion_tokens) sends it as
+        # extra_body: the same request on the wire, which is what is being timed.
+        known = _parameters(method)
+        extra = {name: params.pop(name) for name in list(params) if known is not None and name not in known}
+        return method(**params, extra_body=extra) if extra else method(**params)
 
     def exchange(self, index: int, guard: Guard, params: Dict[str, Any], optional: Tuple[str, ...]) -> Tuple[Optional[str], bool]:
         t0 = guard.t0
@@ -221,6 +224,19 @@ def _overrun(b: Dict[str, Any], token_chunks: int, chars: int, usage: Optional[i
     return None
 
 
+def _parameters(method: Any) -> Optional[Tuple[str, ...]]:
+    """The keyword parameters `method` takes; None when it cannot tell (or takes **kwargs)."""
+    import inspect
+
+    try:
+        parameters = inspect.signature(method).parameters.values()
+    except (TypeError, ValueError):
+        return None
+    if any(p.kind is p.VAR_KEYWORD for p in parameters) or not any(p.name == "extra_body" for p in parameters):
+        return None
+    return tuple(p.name for p in parameters)
+
+
 def _request_id(response: Any) -> Optional[str]:
     headers = getattr(response, "headers", None)
     if headers is None:
@@ -257,6 +273,15 @@ def _setup(job: Dict[str, Any], out: Output, key: Optional[str]) -> Optional[Ses
         return None
     probe = Probe()
     try:
+        # The app's own `OpenAI()` first: openai < 1.55.3 hands httpx 0.28 the `proxies` it
+        # removed, a TypeError the instrumented client below (given its http_client) would not
+        # meet. Other errors of this default client are the route and trust checks' business.
+        try:
+            openai.OpenAI(api_key="chat-doctor", base_url=job["base_url"], max_retries=0).close()
+        except TypeError:
+            raise
+        except Exception:  # noqa: BLE001  # not this check's finding (see above)
+            pass
         client = build_client(openai, library, job, key, probe)
         if job.get("api") == "responses" and getattr(client, "responses", None) is None:
             raise AttributeError("openai " + version + " has no client.responses (the Responses API needs openai >= 1.66)")
