@@ -6,7 +6,7 @@ import os
 import shutil
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from doctor.knowledge.pythons import PROBE_MIN_PYTHON
 from doctor.model import Target
@@ -151,7 +151,7 @@ def prestart(argv: Sequence[str]) -> None:
         target = select_target(Settings(python=flag))
     except (UsageError, OSError, ValueError):
         return
-    child_env = _child_env(None)
+    child_env = target_env(None)
     running = _RunningProbe.start(target.python, child_env)
     _PRESTARTED[_prestart_key(target.python, child_env)] = running
     atexit.register(running.abandon)
@@ -164,12 +164,12 @@ def run_probe(python: str, env: dict[str, str] | None, timeout_s: float) -> Inte
     hangs past `timeout_s` or prints something that is not a probe answer. A probe that
     `prestart` already launched for the same interpreter and environment is reused.
     """
-    child_env = _child_env(env)
+    child_env = target_env(env)
     running = _PRESTARTED.pop(_prestart_key(python, child_env), None) or _RunningProbe.start(python, child_env)
     return running.finish(probe_timeout(timeout_s))
 
 
-def _child_env(env: dict[str, str] | None) -> dict[str, str]:
+def target_env(env: dict[str, str] | None) -> dict[str, str]:
     child_env = dict(env if env is not None else os.environ)
     # A macOS framework launcher variable from chat-doctor's own venv would make the
     # target believe it is that venv's interpreter.
@@ -198,7 +198,7 @@ class _RunningProbe:
     """
 
     def __init__(self, python: str, proc: subprocess.Popen[bytes] | None, empty_dir: Any, started: float,
-                 feeder: Any, error: str | None, readers: tuple[_CappedReader, ...] = ()) -> None:
+                 feeder: Any, error: str | None, readers: tuple[CappedReader, ...] = ()) -> None:
         self.python, self.proc, self.empty_dir, self.started = python, proc, empty_dir, started
         self.feeder, self.error, self.readers = feeder, error, readers
 
@@ -224,8 +224,8 @@ class _RunningProbe:
         except OSError as exc:
             empty_dir.cleanup()
             return cls(python, None, None, started, None, f"{python} could not be started: {exc.strerror or exc}")
-        readers = (_CappedReader(proc, proc.stdout, "stdout"), _CappedReader(proc, proc.stderr, "stderr"))
-        feeder = threading.Thread(target=_feed, args=(proc, probe_source().encode("ascii")), daemon=True)
+        readers = (CappedReader(proc, proc.stdout, "stdout"), CappedReader(proc, proc.stderr, "stderr"))
+        feeder = threading.Thread(target=feed_stdin, args=(proc, probe_source().encode("ascii")), daemon=True)
         feeder.start()
         return cls(python, proc, empty_dir, started, feeder, None, readers)
 
@@ -246,7 +246,7 @@ class _RunningProbe:
                 reader.thread.join(timeout=_left(deadline, time))
             flooded = next((reader for reader in self.readers if reader.overflowed), None)
             if flooded is not None:
-                _kill_group(proc, signal)
+                kill_group(proc, signal)
                 raise ProbeFailed(
                     f"{python} printed more than {PROBE_OUTPUT_CAP // 1024 // 1024} MiB on {flooded.name} "
                     "(killed): the output was too large for a probe answer; it is not a Python or it loops"
@@ -256,7 +256,7 @@ class _RunningProbe:
                     raise subprocess.TimeoutExpired(python, limit)
                 proc.wait(timeout=max(0.1, _left(deadline, time)))
             except subprocess.TimeoutExpired:
-                _kill_group(proc, signal)
+                kill_group(proc, signal)
                 raise ProbeFailed(f"{python} did not answer within {limit:g} s (killed); it hangs or is not a Python") from None
             wall_ms = (time.perf_counter() - self.started) * 1000
         finally:
@@ -269,7 +269,7 @@ class _RunningProbe:
         import signal
 
         if self.proc is not None and self.proc.poll() is None:
-            _kill_group(self.proc, signal)
+            kill_group(self.proc, signal)
         if self.empty_dir is not None:
             self.empty_dir.cleanup()
 
@@ -278,21 +278,23 @@ def _left(deadline: float, time: Any) -> float:
     return max(0.0, deadline - time.perf_counter())
 
 
-class _CappedReader:
-    """Drains one pipe of the probe in a thread, keeping at most PROBE_OUTPUT_CAP bytes; past
-    that it kills the process group at once (the flood stops where it is made, not at the
-    deadline) and marks itself `overflowed`."""
+class CappedReader:
+    """Drains one pipe of a process in a thread, keeping at most `cap` bytes; past that it kills
+    the process group at once (the flood stops where it is made, not at the deadline) and marks
+    itself `overflowed`. With a `sink`, each piece read goes there instead of being kept (a
+    reader that parses as the output arrives: doctor.stream.target_launch)."""
 
     _CHUNK = 64 * 1024
 
-    def __init__(self, proc: subprocess.Popen[bytes], stream: Any, name: str) -> None:
+    def __init__(self, proc: subprocess.Popen[bytes], stream: Any, name: str, cap: int = PROBE_OUTPUT_CAP,
+                 sink: Callable[[bytes], None] | None = None) -> None:
         import threading
 
-        self.proc, self.stream, self.name = proc, stream, name
+        self.proc, self.stream, self.name, self.cap, self.sink = proc, stream, name, cap, sink
         self.chunks: list[bytes] = []
         self.size = 0
         self.overflowed = False
-        self.thread = threading.Thread(target=self._drain, name=f"probe {name}", daemon=True)
+        self.thread = threading.Thread(target=self._drain, name=f"capped {name}", daemon=True)
         self.thread.start()
 
     def _drain(self) -> None:
@@ -303,12 +305,15 @@ class _CappedReader:
                 chunk = self.stream.read1(self._CHUNK) if hasattr(self.stream, "read1") else self.stream.read(self._CHUNK)
                 if not chunk:
                     return
-                if self.size + len(chunk) > PROBE_OUTPUT_CAP:
+                if self.size + len(chunk) > self.cap:
                     self.overflowed = True
-                    _kill_group(self.proc, signal)
+                    kill_group(self.proc, signal)
                     return
-                self.chunks.append(chunk)
                 self.size += len(chunk)
+                if self.sink is not None:
+                    self.sink(chunk)
+                else:
+                    self.chunks.append(chunk)
         except (OSError, ValueError):  # the pipe was closed under us: keep what was read
             return
         finally:
@@ -321,7 +326,7 @@ class _CappedReader:
         return b"".join(self.chunks)
 
 
-def _feed(proc: subprocess.Popen[bytes], source: bytes) -> None:
+def feed_stdin(proc: subprocess.Popen[bytes], source: bytes) -> None:
     """Write the probe to the target's stdin; a target that closes it early is judged by its output."""
     stdin = proc.stdin
     if stdin is None:  # never: the probe is always started with stdin=PIPE
@@ -346,7 +351,7 @@ def _parse_answer(python: str, proc: Any, raw_out: bytes, raw_err: bytes, wall_m
     err = raw_err.decode("utf-8", "replace")
     answer_line = next((line for line in out.splitlines() if line.startswith(_MARK)), None)
     if answer_line is None:
-        excerpt = _excerpt(err) or _excerpt(out)
+        excerpt = output_excerpt(err) or output_excerpt(out)
         if proc.returncode not in (0, None):
             how = f"was killed by signal {-proc.returncode}" if proc.returncode < 0 else f"exited with status {proc.returncode}"
             raise ProbeFailed(f"{python} {how} before answering" + (f": {excerpt}" if excerpt else ""), output=excerpt)
@@ -356,11 +361,11 @@ def _parse_answer(python: str, proc: Any, raw_out: bytes, raw_err: bytes, wall_m
     try:
         answer = json.loads(answer_line[len(_MARK):])
     except (ValueError, RecursionError):  # RecursionError: JSON nested deeper than the parser goes
-        raise ProbeFailed(f"{python} printed a garbled probe answer", output=_excerpt(answer_line)) from None
+        raise ProbeFailed(f"{python} printed a garbled probe answer", output=output_excerpt(answer_line)) from None
     return InterpreterFacts.from_probe(answer, wall_ms=round(wall_ms, 1))
 
 
-def _kill_group(proc: subprocess.Popen[bytes], signal: Any) -> None:
+def kill_group(proc: subprocess.Popen[bytes], signal: Any) -> None:
     import subprocess  # loaded already by the caller that started `proc`
 
     killpg = getattr(os, "killpg", None)  # POSIX only; elsewhere kill the process itself
@@ -376,7 +381,7 @@ def _kill_group(proc: subprocess.Popen[bytes], signal: Any) -> None:
         pass
 
 
-def _excerpt(text: str, limit: int = 300) -> str:
+def output_excerpt(text: str, limit: int = 300) -> str:
     """A one-line summary of an output: its first line (what failed: a pyenv shim's "pyenv:
     python3.8: command not found") and its last two (how it ended: a traceback's exception),
     shortened at a word boundary, never mid-word."""

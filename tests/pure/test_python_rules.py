@@ -347,7 +347,7 @@ def test_several_problems_report_the_worst_and_list_the_rest() -> None:
 
 
 def test_a_long_probe_output_is_shortened_at_a_word_boundary() -> None:
-    from doctor.probe.interpreters import _excerpt
+    from doctor.probe.interpreters import output_excerpt
 
-    shortened = _excerpt("first " + "word " * 100)
+    shortened = output_excerpt("first " + "word " * 100)
     assert shortened.endswith(" …") and shortened[:-2].endswith("word")

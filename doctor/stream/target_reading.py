@@ -1,0 +1,181 @@
+"""What the target runner (doctor.stream.target_runner) reads: SDK chunks and Responses API events
+as plain tuples, and the SDK's exceptions as plain data. Runs inside the TARGET's Python, so
+stdlib only, Python 3.8.
+
+The rules are doctor/stream/sdk.py's (`inspect_chunk`, `classify`, `_rejected_field`): attributes
+only, never `str(e)` of an SDK error (its format changed between majors), every field may be
+missing, a value of the wrong type is `OddChunk` (reported as malformed). Texts are sent long
+(TEXT_CAP) and shortened by the launcher with doctor.words.shorten, as in-process.
+"""
+
+import json
+from typing import Any, Dict, Optional, Tuple
+
+if __name__ != "chat_doctor_runner":  # in chat-doctor itself; in the target the launcher ran it first
+    from doctor.stream.target_wire import LimitReached
+
+TEXT_CAP = 4000  # characters of any exception text reported
+Reading = Tuple[str, str, Optional[str], Optional[int], Optional[str], Optional[int]]
+
+
+class OddChunk(ValueError):
+    """A chunk holding a value of the wrong type (the SDK does not validate chunks)."""
+
+
+def _shape(value: Any) -> str:
+    """A short description of a value a server sent, never the whole of it (sdk._shape)."""
+    kind = {bool: "a boolean", int: "a number", float: "a number", str: "a string", list: "a list",
+            dict: "an object"}.get(type(value), type(value).__name__)
+    shown = repr(value)
+    return "{} ({})".format(shown if len(shown) <= 24 else shown[:23] + "\u2026", kind)
+
+
+def _text(obj: Any, name: str) -> Optional[str]:
+    value = getattr(obj, name, None)
+    if value is not None and not isinstance(value, str):
+        raise OddChunk(name + " is " + _shape(value) + ", not text")
+    return value
+
+
+def chat_chunk(chunk: Any) -> Reading:
+    """(kind, text, finish_reason, usage tokens, event type, sequence number): sdk.inspect_chunk's rules."""
+    tokens = getattr(getattr(chunk, "usage", None), "completion_tokens", None)
+    if tokens is not None and (isinstance(tokens, bool) or not isinstance(tokens, int) or tokens < 0):
+        raise OddChunk("usage.completion_tokens is " + _shape(tokens) + ", not a count")
+    choices = getattr(chunk, "choices", None) or []
+    if not isinstance(choices, (list, tuple)):
+        raise OddChunk("choices is " + _shape(choices) + ", not a list")
+    if not choices:
+        return "no_choices", "", None, tokens, None, None
+    finish, delta = _text(choices[0], "finish_reason"), getattr(choices[0], "delta", None)
+    if delta is None:
+        return "empty", "", finish, tokens, None, None
+    content = _text(delta, "content") or _text(delta, "refusal") or ""
+    if content or getattr(delta, "tool_calls", None):
+        return "content", content, finish, tokens, None, None
+    reasoning = getattr(delta, "reasoning_content", None) or getattr(delta, "reasoning", None)
+    if reasoning:
+        return "reasoning", str(reasoning), finish, tokens, None, None
+    return ("role" if getattr(delta, "role", None) else "empty"), "", finish, tokens, None, None
+
+
+_RESPONSE_KINDS = {"response.output_text.delta": "content", "response.refusal.delta": "content",
+                   "response.function_call_arguments.delta": "content", "response.reasoning_text.delta": "reasoning",
+                   "response.reasoning_summary_text.delta": "reasoning", "response.created": "created"}
+TERMINAL = ("response.completed", "response.incomplete", "response.failed")
+
+
+def response_event(event: Any) -> Reading:
+    """The same tuple for a Responses API stream event, from its `type`."""
+    kind_of = getattr(event, "type", None)
+    if not isinstance(kind_of, str):
+        raise OddChunk("an event without a type")
+    seq = getattr(event, "sequence_number", None)
+    seq = seq if isinstance(seq, int) and not isinstance(seq, bool) else None
+    kind = _RESPONSE_KINDS.get(kind_of, "empty")
+    text = (_text(event, "delta") or "") if kind in ("content", "reasoning") else ""
+    finish, tokens = None, None
+    if kind_of in TERMINAL:
+        response = getattr(event, "response", None)
+        tokens = getattr(getattr(response, "usage", None), "output_tokens", None)
+        reason = getattr(getattr(response, "incomplete_details", None), "reason", None)
+        finish = reason if isinstance(reason, str) else getattr(response, "status", None) or kind_of.split(".")[-1]
+    return kind, text, finish, tokens if isinstance(tokens, int) else None, kind_of, seq
+
+
+
+
+def event_failure(event: Any) -> Optional[Dict[str, Any]]:
+    """`response.failed` and the `error` event are in-band errors (ERR_EVENT), as chat's data: {"error"}."""
+    kind_of = getattr(event, "type", None)
+    error = getattr(getattr(event, "response", None), "error", None) if kind_of == "response.failed" else event
+    if kind_of not in ("response.failed", "error"):
+        return None
+    message = getattr(error, "message", None)
+    return {"kind": "error_event", "exception": kind_of, "message": _cap(message if isinstance(message, str) else ""),
+            "code": _opt(getattr(error, "code", None)),
+            # The `error` event's own `type` is the event's ("error"), not an error type.
+            "type": _opt(getattr(error, "type", None)) if kind_of == "response.failed" else None}
+
+
+def _cap(text: str) -> str:
+    return text[:TEXT_CAP]
+
+
+def _opt(value: Any) -> Optional[str]:
+    return None if value is None else _cap(str(value))
+
+
+def _header(response: Any, *names: str) -> Optional[str]:
+    headers = getattr(response, "headers", None)
+    if headers is None:
+        return None
+    value = next((headers.get(name) for name in names if headers.get(name)), None)
+    return _cap(str(value)) if value else None
+
+
+def _body_message(exc: BaseException) -> str:
+    body = getattr(exc, "body", None)
+    if isinstance(body, dict) and isinstance(body.get("message"), str) and body["message"]:
+        return _cap(body["message"])
+    if isinstance(body, str) and body.strip():
+        return "the body is an HTML page, not an API error" if body.strip().startswith("<") else _cap(body.strip())
+    message = getattr(exc, "message", "")
+    return _cap(message) if isinstance(message, str) else ""
+
+
+def _cause(exc: BaseException) -> Optional[str]:
+    cause = exc.__cause__ or exc.__context__
+    if cause is None:
+        return None
+    text = str(cause)
+    if "header" in text.lower() and "b'" in text:
+        # httpx's "Illegal header value b'Bearer sk-...\\n'" quotes the key: keep only the verdict.
+        text = text.split("b'", 1)[0].strip() + " (the key or a header has whitespace or a control character)"
+    return type(cause).__name__ + ": " + _cap(text)
+
+
+def classify(exc: BaseException, openai: Any, library: Any) -> Dict[str, Any]:
+    """The exception as plain data (sdk.classify's rules); bounds are the caller's business."""
+    name = type(exc).__name__
+    if isinstance(exc, OddChunk):
+        return {"kind": "malformed", "message": _cap(str(exc)), "exception": "a value of the wrong type"}
+    if isinstance(exc, openai.APIStatusError):
+        response = getattr(exc, "response", None)
+        return {"kind": "status", "message": _body_message(exc), "exception": name,
+                "status": getattr(exc, "status_code", None), "code": _opt(getattr(exc, "code", None)),
+                "type": _opt(getattr(exc, "type", None)), "retry_after": _header(response, "retry-after"),
+                "location": _header(response, "location")}
+    if isinstance(exc, openai.APITimeoutError):
+        return {"kind": "timeout", "message": "timed out", "exception": name, "cause": _cause(exc)}
+    if isinstance(exc, openai.APIConnectionError):
+        return {"kind": "connection", "message": "connection error", "exception": name, "cause": _cause(exc)}
+    # openai 1.x lets the HTTP library's own exceptions escape from a stream it is iterating.
+    for kind, base, message in (("timeout", "TimeoutException", "timed out"), ("connection", "TransportError", "connection error")):
+        if library is not None and isinstance(exc, getattr(library, base, ())):
+            return {"kind": kind, "message": message, "exception": name, "cause": name + ": " + _cap(str(exc))}
+    if isinstance(exc, openai.APIError):
+        return {"kind": "error_event", "message": _body_message(exc), "exception": name,
+                "code": _opt(getattr(exc, "code", None)), "type": _opt(getattr(exc, "type", None))}
+    if isinstance(exc, json.JSONDecodeError) or (isinstance(exc, ValueError) and "JSON" in name):
+        return {"kind": "malformed", "message": "invalid JSON: " + _cap(str(getattr(exc, "msg", exc))), "exception": name}
+    if isinstance(exc, UnicodeEncodeError):
+        return {"kind": "connection", "message": "a header value is not ASCII", "exception": name,
+                "cause": "UnicodeEncodeError: the API key or a header contains a non-ASCII character (smart quotes?)"}
+    return {"kind": "other", "message": _cap(str(exc)), "exception": name}
+
+
+def rejected_field(exc: BaseException, openai: Any, sent: Tuple[str, ...]) -> Optional[str]:
+    """The request field a 400/422 names, when it was sent (sdk._rejected_field)."""
+    if not isinstance(exc, openai.APIStatusError) or getattr(exc, "status_code", None) not in (400, 422):
+        return None
+    text = " ".join(str(getattr(exc, part, "")) for part in ("message", "param", "body"))
+    return next((name for name in sent if name in text), None)
+
+
+def failure_of(exc: BaseException, openai: Any, library: Any, tripped: Optional[Dict[str, Any]]) -> Dict[str, Any]:
+    """What stopped an attempt: a bound that was reached (whatever the SDK made of the cut), else the exception."""
+    reached = exc.limit if isinstance(exc, LimitReached) else tripped
+    if reached is None:
+        return classify(exc, openai, library)
+    return {"kind": "limit", "message": reached["kind"], "exception": type(exc).__name__, "limit": reached}
