@@ -11,7 +11,7 @@ applies in a fixed order:
 6. `responses`: what `POST /v1/responses` does (missing route, how its stream ends, numbering).
 
 The timing and delivery parts of `stream` (first-token delay, token interval, `: ping` comments,
-buffered delivery) shape Responses streams too; how a chat stream ends (cut, stall, bad JSON, ...)
+buffered delivery, gzip) shape Responses streams too; how a chat stream ends (cut, stall, bad JSON, ...)
 and the hostile writers stay chat-only, so each scenario name says which API it breaks.
 
 The catalogue itself is doctor/mock/scenarios.py (and doctor/mock/responses_scenarios.py); this
@@ -80,6 +80,9 @@ class StreamBehaviour:
     content_tokens: Optional[int] = None  # stop after this many content tokens (None: the whole reply)
     sse: bool = True  # False: ignore stream=true and answer application/json
     buffered: bool = False  # produce on schedule, but write everything (head too) in one write at the end
+    # Content-Encoding gzip when the request's Accept-Encoding admits it, compressed as it goes but
+    # flushed only at the end (the head is at once, the events in one burst); identity: paced as usual.
+    gzip_when_accepted: bool = False
     ping_interval_ms: int = 0  # `: ping` comments while waiting for the first token
     bad_json_after_tokens: Optional[int] = None  # an unparsable data: line after this many tokens
     azure_filters: bool = False  # Azure's prompt_filter_results chunk first, content_filter_results after

@@ -274,6 +274,13 @@ _SCENARIO_LIST: Tuple[Scenario, ...] = (
         stream=StreamBehaviour(buffered=True, default_first_token_delay_ms=100, default_token_interval_ms=30),
     ),
     Scenario(
+        "gzip_buffered",
+        "Stream gzipped when Accept-Encoding admits gzip, flushed only at the end (one burst); "
+        "paced and uncompressed with Accept-Encoding: identity.",
+        stream=StreamBehaviour(gzip_when_accepted=True, default_first_token_delay_ms=100,
+                               default_token_interval_ms=30),
+    ),
+    Scenario(
         "cut",
         "Stream: three content chunks, then the connection is closed mid-body.",
         stream=StreamBehaviour(ending=Ending.CUT, content_tokens=3),

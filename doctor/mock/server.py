@@ -32,7 +32,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 from urllib.parse import parse_qs, quote, urlsplit
 
-from doctor.mock import hostile, responses_answer, wire
+from doctor.mock import compression, hostile, responses_answer, wire
 from doctor.mock.scenario_parts import CHAT, MODEL, MODELS, RESPONSES, Ending, ErrorReply, Scenario
 from doctor.mock.scenarios import (
     DEFAULT_MODELS,
@@ -130,6 +130,7 @@ class StreamReply:
     steps: Tuple[Step, ...]
     ending: Ending
     buffered: bool = False
+    gzip: bool = False  # Content-Encoding gzip, compressed as it goes, flushed only at the end
     not_before: float = 0.0
     stall_s: float = 60.0
     timed: bool = False
@@ -605,15 +606,27 @@ class _Responder:
                 steps.append(Step(plan.due(index), _BAD_JSON_EVENT))
         last_due = plan.due(len(tokens) - 1) if tokens else start
         steps += [Step(last_due, payload) for payload in _ending_events(behaviour.ending, meta, plan, behaviour.odd)]
+        headers, gzip = self._stream_head(req, route)
         return StreamReply(
-            headers=self._headers(route.flavour, "text/event-stream; charset=utf-8",
-                                  (("cache-control", "no-cache"),)),
+            headers=headers,
             steps=tuple(steps),
             ending=behaviour.ending,
             buffered=behaviour.buffered,
+            gzip=gzip,
             stall_s=self.options.stall_ms / 1000,
             timed=self._timed(route.flavour),
         )
+
+    def _stream_head(self, req: Incoming, route: Route) -> Tuple[HeaderList, bool]:
+        """An event stream's headers, and whether its body is gzipped (`gzip_buffered`, when accepted)."""
+        extra: List[Tuple[str, str]] = [("cache-control", "no-cache")]
+        gzip = False
+        if self.scenario.stream.gzip_when_accepted:
+            gzip = compression.accepts_gzip(req.headers.get("accept-encoding", ""))
+            extra.append(("vary", "accept-encoding"))
+            if gzip:
+                extra.append(("content-encoding", "gzip"))
+        return self._headers(route.flavour, "text/event-stream; charset=utf-8", extra), gzip
 
     # responses (the shapes and the event schedule: doctor/mock/responses_answer.py)
 
@@ -638,12 +651,14 @@ class _Responder:
         # The pings fall strictly between the opening events (due at once) and the first delta,
         # so a stable sort by due slots them in without reordering the events.
         steps += _pings(req.received, plan.first_due, self.scenario.stream.ping_interval_ms)
+        headers, gzip = self._stream_head(req, route)
         return StreamReply(
-            headers=self._headers(route.flavour, "text/event-stream; charset=utf-8", (("cache-control", "no-cache"),)),
+            headers=headers,
             steps=tuple(sorted(steps, key=lambda step: step.due)),
             # No [DONE] in this API: whatever the last event, the body then ends with the last chunk.
             ending=Ending.CLEAN_EOF,
             buffered=self.scenario.stream.buffered,
+            gzip=gzip,
             timed=self._timed(route.flavour),
         )
 
@@ -836,13 +851,19 @@ class _Handler(BaseHTTPRequestHandler):
         held: List[bytes] = []
         # A buffering proxy holds everything (head included) and forwards it in one write.
         send: Callable[[bytes], Any] = held.append if reply.buffered else self.wfile.write
+        # A gzip-ing server sends what deflate lets out: the gzip header, then the rest at the end.
+        encoder = compression.GzipStream() if reply.gzip else None
         send(self._head(reply.status, headers, received, reply.timed))
         for step in reply.steps:
             if not self._wait_until(step.due):
                 self._close_abruptly()
                 return
-            send(wire.http_chunk(step.payload))
+            payload = encoder.compress(step.payload) if encoder is not None else step.payload
+            if payload:
+                send(wire.http_chunk(payload))
         if reply.ending in (Ending.DONE, Ending.ERROR_EVENT, Ending.CLEAN_EOF):
+            if encoder is not None:
+                send(wire.http_chunk(encoder.finish()))
             send(wire.LAST_HTTP_CHUNK)
         if held:
             self.wfile.write(b"".join(held))

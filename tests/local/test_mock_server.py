@@ -426,6 +426,54 @@ def test_buffered_arrives_in_one_burst_at_the_end() -> None:
     assert response.complete and response.data[-1] == "[DONE]"
 
 
+def test_gzip_buffered_gzips_the_stream_and_lets_it_out_only_at_the_end() -> None:
+    """A gzip-ing server: the head and the 10-byte gzip header at once, then deflate holds every
+    event until the body ends, so the tokens arrive in one burst after the last one was produced."""
+    import zlib
+
+    with running("gzip_buffered") as server:
+        response = post_chat(server, chat_body(stream=True), headers={"Accept-Encoding": "gzip, deflate"})
+    assert response.headers["content-encoding"] == "gzip" and response.headers["vary"] == "accept-encoding"
+    produced = 0.100 + 0.030 * (len(REPLY_TOKENS) - 1)  # scenario defaults, as in buffered
+    (header_at, header), *rest = response.chunks
+    assert header[:2] == b"\x1f\x8b" and len(header) == 10
+    assert response.head_at <= header_at < 0.1  # before the first token is due
+    arrival = [at for at, _ in rest]
+    assert rest and min(arrival) >= produced - 0.005, arrival  # nothing else before the last token
+    assert max(arrival) < 2 * produced, arrival
+    body = zlib.decompress(header + b"".join(payload for _, payload in rest), 31)
+    events = body.decode("utf-8").split("\n\n")
+    chunks = [json.loads(e[len("data: "):]) for e in events if e.startswith("data: {")]
+    assert content_of(chunks) == "".join(REPLY_TOKENS)
+    assert events[-2:] == ["data: [DONE]", ""] and response.complete
+
+
+def test_gzip_buffered_with_identity_streams_plain_and_paced() -> None:
+    with running("gzip_buffered") as server:
+        response = post_chat(server, chat_body(stream=True), headers={"Accept-Encoding": "identity"})
+    assert "content-encoding" not in response.headers and response.headers["vary"] == "accept-encoding"
+    arrivals = [at for at, payload in response.chunks if b'"content":"' in payload and b'"content":""' not in payload]
+    assert len(arrivals) == len(REPLY_TOKENS)
+    due = [0.100 + 0.030 * i for i in range(len(arrivals))]  # scenario defaults
+    assert all(at >= d - 0.005 for at, d in zip(arrivals, due)), list(zip(arrivals, due))
+    assert arrivals[-1] - arrivals[0] >= (due[-1] - due[0]) / 2, arrivals  # paced, not a burst
+    assert arrivals[-1] < 2 * due[-1], arrivals
+    assert content_of(response.json_chunks()) == "".join(REPLY_TOKENS)
+    assert response.complete and response.data[-1] == "[DONE]"
+
+
+@pytest.mark.parametrize(("accept_encoding", "gzipped"), [
+    ("gzip", True), ("br, x-gzip;q=0.5", True), ("*", True), ("gzip;q=0, identity", False), ("deflate, br", False),
+    (None, False),
+])
+def test_gzip_buffered_reads_accept_encoding_weights(accept_encoding: Optional[str], gzipped: bool) -> None:
+    headers = {"Accept-Encoding": accept_encoding} if accept_encoding is not None else None
+    with running("gzip_buffered", first_token_delay_ms=1, token_interval_ms=1) as server:
+        response = post_chat(server, chat_body(stream=True), headers=headers)
+    assert (response.headers.get("content-encoding") == "gzip") is gzipped
+    assert response.status == 200 and response.complete
+
+
 def test_cut_closes_the_connection_mid_body() -> None:
     with running("cut") as server:
         response = post_chat(server, chat_body(stream=True))
@@ -586,7 +634,7 @@ def test_gzip_bomb_is_a_megabyte_that_inflates_to_a_gibibyte_line() -> None:
 
 
 def test_streaming_scenarios_leave_non_streamed_chat_alone() -> None:
-    for name in ("cut", "stall", "errevent", "badjson", "ping"):
+    for name in ("cut", "stall", "errevent", "badjson", "ping", "gzip_buffered"):
         with running(name) as server:
             response = post_chat(server)
         assert response.status == 200 and response.json()["choices"][0]["finish_reason"] == "stop", name
@@ -604,7 +652,7 @@ def test_echo_key_streams_the_callers_key_back_five_characters_a_chunk() -> None
 def test_every_scenario_is_described_and_covered_here() -> None:
     covered = {case[0] for case in ERROR_CASES} | {
         "ok", "model404", "anymodel", "reject_stream_options", "reject_max_completion_tokens", "html",
-        "redirect", "slow", "ping", "buffered", "cut", "nofinish", "stall", "badjson", "errevent",
+        "redirect", "slow", "ping", "buffered", "gzip_buffered", "cut", "nofinish", "stall", "badjson", "errevent",
         "json_instead_of_sse", "azure_filter_chunk", "reasoning", "echo_key", "max_tokens_only", "no_limits",
         "odd_usage", "odd_content", *HOSTILE_SCENARIOS,
         # POST /v1/responses: tests/local/test_mock_responses.py
@@ -856,7 +904,7 @@ def sdk_finish(chunks: List[Any]) -> List[str]:
     return [c.choices[0].finish_reason for c in chunks if c.choices and c.choices[0].finish_reason]
 
 
-@pytest.mark.parametrize("scenario", ["ok", "ping", "buffered"])
+@pytest.mark.parametrize("scenario", ["ok", "ping", "buffered", "gzip_buffered"])
 def test_sdk_sees_a_normal_stream(openai_module: Any, scenario: str) -> None:
     with running(scenario) as server:
         chunks, error = sdk_stream(openai_module, server, stream_options={"include_usage": True})
