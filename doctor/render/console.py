@@ -127,18 +127,11 @@ class ConsoleRenderer:
         self.console.print(inert(line), markup=False, emoji=False, highlight=False, soft_wrap=True)
 
     def footer(self, report: Report, elapsed_s: Optional[float] = None) -> None:
-        counts = report.summary
-        parts = []
-        for status, word in ((Status.FAIL, "failed"), (Status.ERROR, "crashed"), (Status.WARN, "warning"),
-                             (Status.OK, "ok"), (Status.SKIP, "skipped")):
-            n = counts[status.value]
-            if n:
-                parts.append(f"{n} {word if status is not Status.WARN or n == 1 else 'warnings'}")
         took = f" in {elapsed_s:.1f} s" if elapsed_s is not None else ""
         style = {"ready": "green", "over threshold": "yellow", "incomplete": "magenta"}.get(report.verdict, "red")
         verdict = f"[{style}]{report.verdict}[/{style}]"
         self.console.print()
-        self._line(f"{verdict}: {', '.join(parts) or 'nothing checked'}{took} (exit {int(report.exit_code)})")
+        self._line(f"{verdict}: {tally(report)}{took} (exit {int(report.exit_code)})")
 
     def _line(self, markup: str, style: Optional[str] = None) -> None:
         from doctor.render.inert import inert
@@ -189,3 +182,15 @@ def _can_encode(console: Console, sample: str) -> bool:
     except (UnicodeEncodeError, LookupError):
         return False
     return True
+
+
+def tally(report: Report) -> str:
+    """The results counted by status, as the last line says it: "1 failed, 12 ok, 1 skipped"."""
+    counts = report.summary
+    parts = []
+    for status, word in ((Status.FAIL, "failed"), (Status.ERROR, "crashed"), (Status.WARN, "warning"),
+                         (Status.OK, "ok"), (Status.SKIP, "skipped")):
+        n = counts[status.value]
+        if n:
+            parts.append(f"{n} {word if status is not Status.WARN or n == 1 else 'warnings'}")
+    return ", ".join(parts) or "nothing checked"

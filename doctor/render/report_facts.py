@@ -17,16 +17,12 @@ from dataclasses import dataclass
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 from urllib.parse import urlsplit
 
-from doctor.model import CheckResult, Report, Status
+from doctor.model import CheckResult, Report
 from doctor.redact import display_url
 
 SCHEMA = "chat-doctor.problem-report/1"
 UNKNOWN = "not known"  # a fact the run did not get (its check was skipped or failed first)
 
-# Exit code -> the verdict the console's last line gives (doctor.render.console footer).
-VERDICTS = {0: "ready", 4: "over threshold", 3: "incomplete"}
-_COUNT_WORDS = ((Status.FAIL, "failed"), (Status.ERROR, "crashed"), (Status.WARN, "warning"),
-                (Status.OK, "ok"), (Status.SKIP, "skipped"))
 _PROXY_NAMES = ("_proxy", "all_proxy")
 
 
@@ -99,14 +95,10 @@ def build(report: Report, runner: Runner) -> ProblemReport:
 
 
 def verdict(report: Report) -> str:
-    counts = report.summary
-    parts = []
-    for status, word in _COUNT_WORDS:
-        n = counts[status.value]
-        if n:
-            parts.append(f"{n} {word if status is not Status.WARN or n == 1 else 'warnings'}")
-    word = VERDICTS.get(int(report.exit_code), "not ready")
-    return f"{word}: {', '.join(parts) or 'nothing checked'}"
+    """The verdict and the counts, as the console's last line gives them."""
+    from doctor.render.console import tally
+
+    return f"{report.verdict}: {tally(report)}"
 
 
 # --- the sections ------------------------------------------------------------------------------

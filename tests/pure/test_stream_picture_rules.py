@@ -141,3 +141,13 @@ def test_the_session_copies_token_wire_times_into_stream_chat_data() -> None:
     assert with_token_arrivals(stream, None) is stream  # the smoke fact was not gathered
     given = CheckResult("stream.chat", Status.OK, "ok", data={"runs": [{}], KEY: [[1.0]]})
     assert with_token_arrivals(given, summary) is given  # the stream code's own, once it has them
+
+
+def test_the_github_step_summary_carries_the_picture_in_a_code_block() -> None:
+    from doctor.render.github import step_summary
+    from tests.support.problem_reports import make_report
+
+    summary = step_summary(make_report())
+    block = summary.split("```text\n", 1)[1].split("\n```", 1)[0].splitlines()
+    assert block[0].startswith("token arrivals, 0 to 580 ms") and block[1] == f"|{bar(STREAMED, width=WIDTH)}|"
+    assert "```text" not in step_summary(make_report(smoke=False))
