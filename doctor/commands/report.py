@@ -39,7 +39,6 @@ def command(
     """Print a redacted report to paste into an issue (Markdown, text or JSON); exit 0 once printed."""
     from doctor import session
     from doctor.commands.present import settings_or_exit, usage_error
-    from doctor.credentials import redactor_for
     from doctor.settings import SmokeOptions, UsageError
 
     settings = settings_or_exit(
@@ -55,9 +54,8 @@ def command(
     with _waiting():
         report = session.run(the_plan, groups=groups)
     text = render(report, report_format, command_line(ctx), ascii_only=not _fits_stdout())
-    extra_urls = (settings.base_url,) if settings.base_url else ()
     # The results are scrubbed already; this pass covers what the report adds (the command line).
-    sys.stdout.write(redactor_for(settings.env, settings.cwd, extra_urls).text(text))
+    sys.stdout.write(session.redactor(the_plan).text(text))
     sys.stdout.flush()
     raise typer.Exit(0)
 
