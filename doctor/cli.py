@@ -6,7 +6,7 @@ from typing import Optional
 
 import typer
 
-from doctor.commands import check, demo, mock_server, pythons, smoke
+from doctor.commands import check, demo, mock_server, pythons, report, smoke
 
 app = typer.Typer(
     name="chat-doctor",
@@ -42,6 +42,7 @@ app.command("smoke")(smoke.command)
 app.command("demo")(demo.command)
 app.command("mock-server")(mock_server.command)
 app.command("pythons")(pythons.command)
+app.command("report")(report.command)
 
 
 def main() -> None:

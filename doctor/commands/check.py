@@ -26,6 +26,7 @@ from doctor.commands.options import (
     TimeoutOpt,
     VerboseOpt,
 )
+from doctor.commands.share_options import SaveSvgOpt
 from doctor.settings import DEFAULT_TIMEOUT_S, SmokeOptions
 
 # Options of the smoke test: without --smoke they would change nothing, silently.
@@ -54,6 +55,7 @@ def command(
     only: OnlyOpt = None,
     skip: SkipOpt = None,
     junit: JunitOpt = None,
+    save_svg: SaveSvgOpt = None,
 ) -> None:
     """Check the interpreter, TLS, key, endpoint and API; print causes and fixes."""
     from doctor.commands.ci import CiOutputs
@@ -79,7 +81,8 @@ def command(
         allow_insecure=allow_insecure,
         smoke=smoke_opts,
     )
-    run_and_present(settings, as_json=as_json, groups=groups, outputs=CiOutputs.for_run(settings.env, junit))
+    run_and_present(settings, as_json=as_json, groups=groups, outputs=CiOutputs.for_run(settings.env, junit),
+                    save_svg=save_svg)
 
 
 def _groups(smoke: bool, only: Sequence[str], skip: Sequence[str]) -> Collection[str]:

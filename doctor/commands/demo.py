@@ -14,6 +14,7 @@ from typing import Any, Dict
 import typer
 
 from doctor.commands.options import Annotated, JsonOpt, VerboseOpt
+from doctor.commands.share_options import SaveSvgOpt
 
 # Slow enough to watch the reply stream, fast enough not to bore (about 1 s in all).
 DEMO_FIRST_TOKEN_DELAY_MS = 300
@@ -47,6 +48,7 @@ def command(
     scenario: ScenarioOpt = "ok",
     as_json: JsonOpt = False,
     verbose: VerboseOpt = False,
+    save_svg: SaveSvgOpt = None,
 ) -> None:
     """Run `check --smoke` against a built-in local endpoint: no key, no network needed."""
     from doctor.commands.present import run_and_present, settings_or_exit, usage_error
@@ -66,7 +68,7 @@ def command(
             timeout_s=3.0 if scenario == "stall" else 10.0,
             smoke=SmokeOptions(),
         )
-        run_and_present(settings, as_json=as_json, groups=None)
+        run_and_present(settings, as_json=as_json, groups=None, save_svg=save_svg)
 
 
 def _visible_timing(scenario: str) -> Dict[str, Any]:

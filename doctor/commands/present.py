@@ -10,6 +10,7 @@ from __future__ import annotations
 import sys
 import threading
 import time
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Collection, Optional, Tuple, Union
 
 import typer
@@ -23,6 +24,7 @@ if TYPE_CHECKING:  # rich loads lazily; these names are for the checker only
 
     from doctor.commands.ci import CiOutputs
     from doctor.model import CheckResult
+    from doctor.redact import Redactor
 
 
 def usage_error(message: str) -> typer.Exit:
@@ -42,9 +44,10 @@ def settings_or_exit(**options: Any) -> Settings:
 
 
 def run_and_present(settings: Settings, *, as_json: bool, groups: Optional[Collection[str]] = None,
-                    outputs: Optional[CiOutputs] = None) -> Report:
-    """Run the checks of `groups` and print them, then write the CI `outputs`; raises typer.Exit
-    with the report's exit code (doctor.commands.ci.deliver says when it is another)."""
+                    outputs: Optional[CiOutputs] = None, save_svg: Optional[str] = None) -> Report:
+    """Run the checks of `groups` and print them, then write the CI `outputs` and save the console
+    as an SVG picture with `save_svg`; raises typer.Exit with the report's exit code
+    (doctor.commands.ci.deliver says when it is another; a picture that cannot be saved is 2)."""
     from doctor import session
     from doctor.render.console import ConsoleRenderer, make_console
 
@@ -58,8 +61,9 @@ def run_and_present(settings: Settings, *, as_json: bool, groups: Optional[Colle
         problem = prepare(outputs)  # after every other usage error, before any check runs
         if problem is not None:
             raise usage_error(problem)
+    svg_path = _svg_path_or_exit(save_svg, as_json)
 
-    out = make_console()
+    out = make_console(record=svg_path is not None)
     err = make_console(stderr=True)
     renderer = None if as_json else ConsoleRenderer(out, verbose=settings.verbose)
     if renderer is not None:
@@ -67,7 +71,7 @@ def run_and_present(settings: Settings, *, as_json: bool, groups: Optional[Colle
     spinner_console = err if as_json else out
     started = time.monotonic()
     with _spinner(spinner_console, "checking…") as spin:
-        live = _live_text(settings, as_json, spin)
+        live = _live_text(settings, as_json, spin, out if out.record else None)
 
         def on_result(result: CheckResult) -> None:
             with _output_lock:
@@ -95,7 +99,30 @@ def run_and_present(settings: Settings, *, as_json: bool, groups: Optional[Colle
         from doctor.commands.ci import deliver
 
         code = deliver(outputs, report, session.redactor(the_plan), elapsed_s=elapsed_s)
+    if svg_path is not None:
+        _save_svg_or_exit(out, svg_path, session.redactor(the_plan))
     raise typer.Exit(code)
+
+
+def _svg_path_or_exit(save_svg: Optional[str], as_json: bool) -> Optional[Path]:
+    """Where `--save-svg` writes, checked before any check runs (a usage error otherwise)."""
+    if save_svg is None:
+        return None
+    from doctor.commands.svg import svg_problem
+
+    path = Path(save_svg)
+    problem = svg_problem(path, as_json=as_json)
+    if problem is not None:
+        raise usage_error(problem)
+    return path
+
+
+def _save_svg_or_exit(out: Console, path: Path, redactor: Redactor) -> None:
+    from doctor.commands.svg import save_svg
+
+    problem = save_svg(out, path, redactor)
+    if problem is not None:
+        raise usage_error(problem)
 
 
 def _fit_encoding(document: str, stream: Any) -> str:
@@ -130,9 +157,11 @@ class _LiveText:
     once (stdout, or stderr under --json so stdout stays pure JSON); the spinner stops first.
     """
 
-    def __init__(self, to_stderr: bool, spin: Any) -> None:
+    def __init__(self, to_stderr: bool, spin: Any, recorder: Optional[Console] = None) -> None:
         self._to_stderr = to_stderr
         self._spin = spin
+        # Under --save-svg the reply goes through the recording console, so the picture holds it.
+        self._recorder = recorder
         self.started = False
 
     def __call__(self, text: str) -> None:
@@ -142,16 +171,20 @@ class _LiveText:
             if not self.started:
                 self.started = True
                 self._spin.stop()
+            if self._recorder is not None:
+                self._recorder.print(inert(text, keep_newlines=True), end="", markup=False, emoji=False,
+                                     highlight=False, soft_wrap=True)
+                return
             stream = sys.stderr if self._to_stderr else sys.stdout
             stream.write(inert(text, keep_newlines=True))
             stream.flush()
 
 
-def _live_text(settings: Settings, as_json: bool, spin: Any) -> Optional[_LiveText]:
+def _live_text(settings: Settings, as_json: bool, spin: Any, recorder: Optional[Console] = None) -> Optional[_LiveText]:
     """Where streamed text goes: nowhere without a smoke test or under --quiet."""
     if settings.smoke is None or settings.smoke.quiet:
         return None
-    return _LiveText(to_stderr=as_json, spin=spin)
+    return _LiveText(to_stderr=as_json, spin=spin, recorder=recorder)
 
 
 class _NoSpinner:
@@ -169,7 +202,8 @@ class _NoSpinner:
 
 
 def _spinner(console: Console, text: str) -> Union[_NoSpinner, Status]:
-    """A transient spinner on terminals only: CI logs get no control characters."""
-    if not console.is_terminal or console.is_dumb_terminal:
+    """A transient spinner on terminals only: CI logs get no control characters. None on a
+    console that records for --save-svg either: every frame would be in the picture."""
+    if not console.is_terminal or console.is_dumb_terminal or console.record:
         return _NoSpinner()
     return console.status(text, spinner="dots")

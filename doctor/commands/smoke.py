@@ -20,6 +20,7 @@ from doctor.commands.options import (
     TimeoutOpt,
     VerboseOpt,
 )
+from doctor.commands.share_options import SaveSvgOpt
 from doctor.settings import DEFAULT_TIMEOUT_S, SmokeOptions
 
 # The smoke test runs the cheap offline config checks too, so a bad key is explained rather
@@ -57,6 +58,7 @@ def command(
     allow_insecure: InsecureOpt = False,
     skip: SmokeSkipOpt = None,
     junit: JunitOpt = None,
+    save_svg: SaveSvgOpt = None,
 ) -> None:
     """Stream a chat reply token by token and measure time to first token (TTFT) and its parts."""
     from doctor.commands.ci import CiOutputs
@@ -77,4 +79,5 @@ def command(
         smoke=smoke_options(prompt, max_tokens, runs, max_ttft, quiet),
     )
     groups = SMOKE_GROUPS.difference(skip or ())
-    run_and_present(settings, as_json=as_json, groups=groups, outputs=CiOutputs.for_run(settings.env, junit))
+    run_and_present(settings, as_json=as_json, groups=groups, outputs=CiOutputs.for_run(settings.env, junit),
+                    save_svg=save_svg)

@@ -31,15 +31,30 @@ _MARKS: Dict[Status, Tuple[str, str, str]] = {
 VerboseExtra = Callable[[CheckResult], "list[str]"]
 
 
-def _verbose_extras() -> Dict[str, VerboseExtra]:
-    """check id -> drawing; loaded only under -v, so the default path imports neither module."""
+def _verbose_extras(console: Console) -> Dict[str, VerboseExtra]:
+    """check id -> drawing; loaded only under -v, so the default path imports none of them.
+
+    stream.chat gets its timing table, then the picture of its stream (which needs the width
+    and whether this console can show block characters, unlike the other drawings)."""
     from doctor.render.smoke import EXTRAS as SMOKE_EXTRAS
+    from doctor.render.stream_picture import BLOCKS, stream_picture
     from doctor.render.timeline import EXTRAS as TIMELINE_EXTRAS
 
-    return {**TIMELINE_EXTRAS, **SMOKE_EXTRAS}
+    width = _picture_width(console)
+    ascii_only = not _can_encode(console, BLOCKS)
+
+    extras: Dict[str, VerboseExtra] = {**TIMELINE_EXTRAS, **SMOKE_EXTRAS}
+    table = extras["stream.chat"]
+
+    def table_and_picture(result: CheckResult) -> list[str]:
+        return table(result) + stream_picture(dict(result.data), width=width, ascii_only=ascii_only)
+
+    extras["stream.chat"] = table_and_picture
+    return extras
 
 
-def make_console(*, stderr: bool = False) -> Console:
+def make_console(*, stderr: bool = False, record: bool = False) -> Console:
+    """The console of a command; `record` keeps what it prints, for `--save-svg`."""
     from rich.console import Console
 
     # NO_COLOR (https://no-color.org: set and not empty) means no escape codes at all. rich's own
@@ -47,7 +62,7 @@ def make_console(*, stderr: bool = False) -> Console:
     # spinner's cursor codes: so the console is treated as what NO_COLOR asks for, plain text.
     plain: Dict[str, Any] = {"force_terminal": False, "color_system": None, "no_color": True} if os.environ.get("NO_COLOR") else {}
     # highlight=False: rich would otherwise colour numbers and paths inside our sentences.
-    console = Console(stderr=stderr, highlight=False, **plain)
+    console = Console(stderr=stderr, highlight=False, record=record, **plain)
     # Off a terminal (CI logs, pipes) a line stays one line, so it can be grepped; rich would
     # otherwise wrap at an assumed 80 columns.
     console.soft_wrap = not console.is_terminal
@@ -60,7 +75,7 @@ class ConsoleRenderer:
         self.verbose = verbose
         self.fancy = console.is_terminal and not console.no_color and _can_encode(console, "✓○☠…")
         self._id_width = 18
-        self._extras: Dict[str, VerboseExtra] = _verbose_extras() if verbose else {}
+        self._extras: Dict[str, VerboseExtra] = _verbose_extras(console) if verbose else {}
 
     def header(self, plan: Plan) -> None:
         from rich.markup import escape
@@ -112,18 +127,11 @@ class ConsoleRenderer:
         self.console.print(inert(line), markup=False, emoji=False, highlight=False, soft_wrap=True)
 
     def footer(self, report: Report, elapsed_s: Optional[float] = None) -> None:
-        counts = report.summary
-        parts = []
-        for status, word in ((Status.FAIL, "failed"), (Status.ERROR, "crashed"), (Status.WARN, "warning"),
-                             (Status.OK, "ok"), (Status.SKIP, "skipped")):
-            n = counts[status.value]
-            if n:
-                parts.append(f"{n} {word if status is not Status.WARN or n == 1 else 'warnings'}")
         took = f" in {elapsed_s:.1f} s" if elapsed_s is not None else ""
         style = {"ready": "green", "over threshold": "yellow", "incomplete": "magenta"}.get(report.verdict, "red")
         verdict = f"[{style}]{report.verdict}[/{style}]"
         self.console.print()
-        self._line(f"{verdict}: {', '.join(parts) or 'nothing checked'}{took} (exit {int(report.exit_code)})")
+        self._line(f"{verdict}: {tally(report)}{took} (exit {int(report.exit_code)})")
 
     def _line(self, markup: str, style: Optional[str] = None) -> None:
         from doctor.render.inert import inert
@@ -157,6 +165,16 @@ def _version() -> str:
     return __version__
 
 
+# The extras' indent, and the picture's bars and run label ("run 10 |...|").
+_PICTURE_MARGIN = 5 + 2 + 7
+
+
+def _picture_width(console: Console) -> int:
+    """Columns for the stream picture: the console's width less its margins, at most 60 (finer
+    slices than that only spread a short reply thinner)."""
+    return max(10, min(60, console.width - _PICTURE_MARGIN))
+
+
 def _can_encode(console: Console, sample: str) -> bool:
     encoding = getattr(console.file, "encoding", None) or "utf-8"
     try:
@@ -164,3 +182,15 @@ def _can_encode(console: Console, sample: str) -> bool:
     except (UnicodeEncodeError, LookupError):
         return False
     return True
+
+
+def tally(report: Report) -> str:
+    """The results counted by status, as the last line says it: "1 failed, 12 ok, 1 skipped"."""
+    counts = report.summary
+    parts = []
+    for status, word in ((Status.FAIL, "failed"), (Status.ERROR, "crashed"), (Status.WARN, "warning"),
+                         (Status.OK, "ok"), (Status.SKIP, "skipped")):
+        n = counts[status.value]
+        if n:
+            parts.append(f"{n} {word if status is not Status.WARN or n == 1 else 'warnings'}")
+    return ", ".join(parts) or "nothing checked"

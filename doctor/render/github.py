@@ -116,7 +116,19 @@ def step_summary(report: Report) -> str:
         lines.append(f"| {_STATUS_CELLS[result.status]} | `{result.id}` | {code_cell} | "
                      f"{cell(terminal_text(result.summary))} |")
     lines += smoke_table(report.smoke)
+    lines += _stream_picture(report)
     return "\n".join(lines) + "\n\n"
+
+
+def _stream_picture(report: Report) -> List[str]:
+    """When each token arrived (doctor.render.stream_picture), in a code block: GitHub shows the
+    blocks in a monospaced font, so the columns line up."""
+    from doctor.render.report_markdown import fence
+    from doctor.render.stream_picture import stream_picture
+
+    stream = next((result for result in report.checks if result.id == "stream.chat"), None)
+    lines = stream_picture(dict(stream.data)) if stream is not None else []
+    return ["", *fence(lines)] if lines else []
 
 
 def smoke_table(smoke: Optional[Mapping[str, Any]]) -> List[str]:
