@@ -109,10 +109,6 @@ class Settings:
         _require("--model", text_problem(self.model))
         _require("--base-url", text_problem(self.base_url))
 
-    @property
-    def model_name(self) -> str:
-        return self.model or DEFAULT_MODEL
-
 
 def current_python() -> str:
     return sys.executable or "python3"

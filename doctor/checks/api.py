@@ -389,15 +389,6 @@ def _judge_transport_failure(fact: ModelsFact, data: Dict[str, Any], lines: List
 # --- api.model ------------------------------------------------------------------------------
 
 
-def model_name(settings: Any, endpoint: Any) -> str:
-    """The model the app will ask for: `--model`, else (Azure) the configured deployment, else the default."""
-    if settings.model:
-        return settings.model
-    if endpoint.kind == "azure" and getattr(endpoint, "deployment", None):
-        return endpoint.deployment
-    return settings.model_name
-
-
 def judge_model(fact: ModelsFact, model: str, endpoint_kind: str) -> CheckResult:
     from doctor.knowledge.models import group_by_task
 
@@ -472,6 +463,8 @@ def check_auth(ctx: Context) -> CheckResult:
 
 
 def check_model(ctx: Context) -> CheckResult:
+    from doctor.knowledge.models import model_name
+
     endpoint = _endpoint(ctx)
     return judge_model(ctx.fact("models"), model_name(ctx.settings, endpoint), endpoint.kind)
 

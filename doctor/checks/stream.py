@@ -59,6 +59,7 @@ def _endpoint(ctx: Context) -> EndpointConfig:
 
 def gather_smoke(ctx: Context) -> SmokeSummary:
     """Run the streamed request(s); returns a doctor.stream.analysis.SmokeSummary."""
+    from doctor.knowledge.models import model_name
     from doctor.stream import analysis
     from doctor.stream import trace as t
     from doctor.stream.sdk import ClientConfig, SdkSession, SetupFailed, StreamRequest
@@ -66,7 +67,7 @@ def gather_smoke(ctx: Context) -> SmokeSummary:
     settings = ctx.settings
     options = settings.smoke or SmokeOptions()
     endpoint = _endpoint(ctx)
-    model = settings.model or (endpoint.deployment if endpoint.kind == "azure" else None) or settings.model_name
+    model = model_name(settings, endpoint)
     notes = _notes(ctx)
 
     def summary(traces: List[StreamTrace], sdk: str, warmup_ms: Optional[float] = None) -> SmokeSummary:

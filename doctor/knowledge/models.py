@@ -1,4 +1,5 @@
-"""What a model is for, from its name (data for `api.model -v`).
+"""Models by name: which one the app will ask for (`model_name`, the one rule api.model and the
+smoke test share), and what a model is for (data for `api.model -v`).
 
 OpenAI's `/v1/models` says nothing about a model's task, so names decide. The first pattern
 that matches wins; order matters ("gpt-4o-mini-tts" is audio, not chat). Names of local
@@ -8,7 +9,22 @@ models (llama, qwen, ...) count as chat: that is what those servers serve.
 from __future__ import annotations
 
 import re
-from typing import Dict, Iterable, List, Pattern, Tuple
+from typing import TYPE_CHECKING, Dict, Iterable, List, Pattern, Tuple
+
+from doctor.settings import DEFAULT_MODEL
+
+if TYPE_CHECKING:
+    from doctor.endpoint import EndpointConfig
+    from doctor.settings import Settings
+
+def model_name(settings: Settings, endpoint: EndpointConfig) -> str:
+    """The model the app will ask for: `--model`, else (Azure) the configured deployment, else the default."""
+    if settings.model:
+        return settings.model
+    if endpoint.kind == "azure" and endpoint.deployment:
+        return endpoint.deployment
+    return DEFAULT_MODEL
+
 
 TASKS: Tuple[str, ...] = ("chat", "legacy completions", "images", "embeddings", "audio", "moderation", "other")
 
