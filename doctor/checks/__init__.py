@@ -25,7 +25,8 @@ _GROUP_MODULES = (
     "net_dns",
     "net_tcp",
     "net_tls",
-    "api",
+    "api_auth",
+    "api_model",
     "stream",
 )
 

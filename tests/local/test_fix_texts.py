@@ -37,8 +37,14 @@ def test_server_error_of_a_compatible_endpoint_names_no_openai_status_page() -> 
 
 
 def test_openai_endpoints_do_get_the_status_page_and_azure_the_api_version() -> None:
-    from doctor.checks.api import ModelsFact, judge_auth
+    from doctor.checks.api_auth import AuthFacts, judge
+    from doctor.checks.models_fact import ModelsFact
+    from doctor.checks.route import Route
     from doctor.knowledge.api_errors import ApiError
+    from doctor.model import CheckResult
+
+    def judge_auth(fact: ModelsFact, kind: str) -> CheckResult:
+        return judge(AuthFacts(route=Route("https://x.invalid/v1", "https", "x.invalid", 443), endpoint_kind=kind, models=fact))
 
     fact = ModelsFact(url="https://api.openai.com/v1/models", kind="openai", status=500, reason="Internal Server Error")
     assert "status.openai.com" in fixes_of(judge_auth(fact, "openai").to_dict())

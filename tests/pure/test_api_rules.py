@@ -7,8 +7,9 @@ from typing import Dict
 
 import pytest
 
-from doctor.checks import api
-from doctor.checks.api import ModelsFact, V1Probe, judge_auth, judge_model
+from doctor.checks import api_auth, api_model
+from doctor.checks.models_fact import ModelsFact, V1Probe, models_url
+from doctor.checks.route import Route
 from doctor.knowledge import api_errors
 from doctor.knowledge.api_errors import (
     ApiError,
@@ -17,7 +18,7 @@ from doctor.knowledge.api_errors import (
     rate_limit_notes,
 )
 from doctor.knowledge.models import group_by_task, task_of
-from doctor.model import Status
+from doctor.model import CheckResult, Status
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -93,6 +94,15 @@ def _fact(**changes: object) -> ModelsFact:
     return ModelsFact(**base)  # type: ignore[arg-type]
 
 
+def judge_auth(fact: ModelsFact, kind: str) -> CheckResult:
+    route = Route("https://api.openai.com/v1", "https", "api.openai.com", 443)
+    return api_auth.judge(api_auth.AuthFacts(route=route, endpoint_kind=kind, models=fact))
+
+
+def judge_model(fact: ModelsFact, model: str, kind: str) -> CheckResult:
+    return api_model.judge(api_model.ModelFacts(models=fact, model=model, endpoint_kind=kind))
+
+
 def test_model_not_found_on_openai_fails_with_the_closest_names() -> None:
     result = judge_model(_fact(), "gpt-4o-mni", "openai")
     assert (result.status, result.code) == (Status.FAIL, "model_not_found")
@@ -130,10 +140,47 @@ def test_auth_rules_from_facts() -> None:
 def test_models_url_for_each_kind() -> None:
     from doctor.endpoint import EndpointConfig
 
-    assert api.models_url(EndpointConfig("https://api.openai.com/v1/", "default", "openai")) == ("https://api.openai.com/v1/models", None)
+    assert models_url(EndpointConfig("https://api.openai.com/v1/", "default", "openai")) == ("https://api.openai.com/v1/models", None)
     azure = EndpointConfig("https://res.openai.azure.com/openai/deployments/gpt", "AZURE_OPENAI_ENDPOINT", "azure", "2024-06-01")
-    assert api.models_url(azure) == ("https://res.openai.azure.com/openai/models?api-version=2024-06-01", None)
+    assert models_url(azure) == ("https://res.openai.azure.com/openai/models?api-version=2024-06-01", None)
     bare = EndpointConfig("https://res.openai.azure.com", "AZURE_OPENAI_ENDPOINT", "azure")
-    assert api.models_url(bare) == ("https://res.openai.azure.com/openai/models?api-version=2024-10-21", "2024-10-21")
+    assert models_url(bare) == ("https://res.openai.azure.com/openai/models?api-version=2024-10-21", "2024-10-21")
     v1 = EndpointConfig("https://res.openai.azure.com/openai/v1", "--base-url", "azure")
-    assert api.models_url(v1) == ("https://res.openai.azure.com/openai/v1/models", None)
+    assert models_url(v1) == ("https://res.openai.azure.com/openai/v1/models", None)
+
+
+SOCKS = Route("https://localhost:9/v1", "https", "localhost", 9, proxy_url="socks5://127.0.0.1:1080",
+              proxy_shown="socks5://127.0.0.1:1080", proxy_scheme="socks5", proxy_host="127.0.0.1", proxy_port=1080)
+
+
+def test_auth_judges_the_route_before_the_answer() -> None:
+    untestable = api_auth.judge(api_auth.AuthFacts(route=SOCKS, endpoint_kind="openai"))
+    assert (untestable.status, untestable.code) == (Status.SKIP, "proxy_not_testable")
+    assert untestable.summary == "not tried: chat-doctor cannot send requests through the socks5 proxy socks5://127.0.0.1:1080"
+    assert untestable.data == {"via_proxy": "socks5://127.0.0.1:1080"}
+    broken = Route("https://h/v1", "", "", 0, url_error="x")
+    skipped = api_auth.judge(api_auth.AuthFacts(route=broken, endpoint_kind="openai", models=_fact()))
+    assert (skipped.code, skipped.summary) == ("prerequisite_failed", "not tried: the base URL does not parse (x)")
+
+
+@pytest.mark.parametrize("route, offline, needs_tls", [
+    (Route("https://h/v1", "https", "h", 443), False, True),
+    (Route("http://h/v1", "http", "h", 80), False, False),
+    (SOCKS, False, False),  # not crossed by chat-doctor: api.auth says so itself
+    (Route("https://h/v1", "https", "h", 443), True, False),  # nothing is sent, the route is not worked out
+])
+def test_auth_needs_tls_only_for_https_it_can_send_itself(route: Route, offline: bool, needs_tls: bool) -> None:
+    from doctor.runner import Context
+    from doctor.settings import Settings
+    from tests.support.helpers import plan_for
+
+    asked = []
+
+    def give_route(_ctx: Context) -> Route:
+        asked.append("route")
+        return route
+
+    ctx = Context(plan_for(Settings(env={}, offline=offline)), {"route": give_route})
+    prerequisites = api_auth.CHECKS[0].prerequisites(ctx)
+    assert prerequisites == (("config.api_key", "net.tcp", "net.tls") if needs_tls else ("config.api_key", "net.tcp"))
+    assert asked == ([] if offline else ["route"])
