@@ -143,7 +143,8 @@ class SdkClients:
     def __init__(self, base_url: str, max_tokens: int = 64) -> None:
         import openai
 
-        from doctor.stream.sdk import ClientConfig, SdkSession, StreamRequest
+        from doctor.stream.client import ClientConfig
+        from doctor.stream.sdk import SdkSession, StreamRequest
 
         self.session = SdkSession(ClientConfig(base_url=base_url, kind="compatible", api_key=KEY, timeout_s=30.0))
         self.request = StreamRequest(model=MODEL, prompt="Say hello", max_tokens=max_tokens)
@@ -257,7 +258,7 @@ def main(argv: Optional[Sequence[str]] = None) -> bool:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=10, help="runs per client and delay (median reported)")
     args = parser.parse_args(list(argv) if argv is not None else [])
-    from doctor.stream.sdk import sdk_version
+    from doctor.stream.client import sdk_version
 
     print(f"ttft accuracy ({sdk_version()}, Python {sys.version.split()[0]}; median of {args.runs} interleaved runs; "
           "local endpoint in its own process)")

@@ -62,7 +62,8 @@ def gather_smoke(ctx: Context) -> SmokeSummary:
     from doctor.knowledge.models import model_name
     from doctor.stream import analysis
     from doctor.stream import trace as t
-    from doctor.stream.sdk import ClientConfig, SdkSession, SetupFailed, StreamRequest
+    from doctor.stream.client import ClientConfig
+    from doctor.stream.sdk import SdkSession, SetupFailed, StreamRequest
 
     settings = ctx.settings
     options = settings.smoke or SmokeOptions()

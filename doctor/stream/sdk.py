@@ -15,22 +15,25 @@ How each time is taken (time.perf_counter, milliseconds from just before `create
   the request's time and byte budget there) so every network read is timestamped as it
   returns; a chunk's wire time is the read that completed it, taken before the SDK parses
   anything. The time the SDK hands the parsed chunk over is kept too, so its per-chunk cost is
-  measured rather than hidden (doctor.stream.analysis reports the median).
+  measured rather than hidden (doctor.stream.figures reports the median).
 
-openai is imported only here, inside functions: nothing imports it unless a smoke test runs.
+The client is built by doctor.stream.client, the SDK's exceptions are read by
+doctor.stream.classify and its chunks by doctor.stream.chunks. openai is imported only here,
+inside functions: nothing imports it unless a smoke test runs.
 """
 
 from __future__ import annotations
 
-import json
-import sys
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Any, Callable, List, Optional, Tuple
-from urllib.parse import urlsplit
 
+from doctor.knowledge.wording.stream import describe_limit
 from doctor.stream import trace as t
 from doctor.stream.budget import MAX_ATTEMPTS, REPLY_BYTES, TOTAL_BYTES, Budget
+from doctor.stream.chunks import inspect_chunk
+from doctor.stream.classify import classify, header, rejected_field, setup_failure
+from doctor.stream.client import ClientConfig, build_client, warm_up_sdk
 from doctor.stream.guard import LimitReached, RequestGuard, shut_down
 
 TextSink = Callable[[str], None]
@@ -82,35 +85,13 @@ class StreamRequest:
         return params
 
 
-@dataclass(frozen=True)
-class ClientConfig:
-    base_url: str
-    kind: str  # "openai", "azure", "compatible"
-    api_key: Optional[str]
-    timeout_s: float
-    api_version: Optional[str] = None
-    deployment: Optional[str] = None
-    organization: Optional[str] = None
-    project: Optional[str] = None
-    azure_ad_token: Optional[str] = None  # Entra ID token (AZURE_OPENAI_AD_TOKEN) instead of a key
-    # The route and trust the checks decided (doctor.checks.network): the client is built from
-    # them with trust_env off, so what was checked is what is sent, whatever os.environ holds.
-    proxy_url: Optional[str] = field(default=None, repr=False)  # may hold proxy credentials
-    verify: Any = field(default=None, repr=False, compare=False)  # an ssl.SSLContext; None: plain http
-
-
 class SetupFailed(Exception):
+    """The SDK could not be imported or its client not built: nothing was sent."""
+
     def __init__(self, failure: t.StreamFailure, sdk: str) -> None:
         super().__init__(failure.message)
         self.failure = failure
         self.sdk = sdk
-
-
-def sdk_version() -> str:
-    """"openai X.Y.Z" for the SDK this process would use (imports it)."""
-    import openai
-
-    return f"openai {getattr(openai, '__version__', '?')}"
 
 
 class _ConnectionProbe:
@@ -182,7 +163,7 @@ class SdkSession:
         try:
             import openai
         except Exception as exc:  # noqa: BLE001  # ImportError, or a broken dependency inside it
-            raise SetupFailed(_setup_failure(exc), "openai (not importable)") from None
+            raise SetupFailed(setup_failure(exc), "openai (not importable)") from None
         self._openai = openai
         self.sdk = f"openai {getattr(openai, '__version__', '?')}"
         self._probe = _ConnectionProbe()
@@ -191,10 +172,11 @@ class SdkSession:
         self._timeout_s = config.timeout_s
         self._decoded_total = 0  # decoded body bytes of every run so far (budget.TOTAL_BYTES)
         try:
-            self._client = _build_client(openai, config, self._probe)
+            self._client = build_client(openai, config, on_request=self._probe.attach,
+                                        on_response=self._probe.on_response)
         except Exception as exc:  # noqa: BLE001  # OpenAIError (no key), ValueError (Azure), TypeError
-            raise SetupFailed(_setup_failure(exc), self.sdk) from None
-        self.warmup_ms: Optional[float] = _warm_up(openai, self._client) if warm_up else None
+            raise SetupFailed(setup_failure(exc), self.sdk) from None
+        self.warmup_ms: Optional[float] = warm_up_sdk(openai, self._client) if warm_up else None
 
     def close(self) -> None:
         try:
@@ -252,11 +234,11 @@ class SdkSession:
         except Exception as exc:  # noqa: BLE001  # classified below; never a traceback
             end = time.perf_counter()
             refused = _failure(exc, openai, t.PHASE_REQUEST, guard)
-            rejected = None if refused.kind == t.ERR_LIMIT else _rejected_field(exc, openai, request)
+            rejected = None if refused.kind == t.ERR_LIMIT else rejected_field(exc, openai, _optional_fields(request))
             return replace(
-                base, status=refused.status, failure=refused, end_ms=_ms(end, t0), reads=_times(guard.reads, t0),
+                base, status=refused.status, failure=refused, end_ms=_elapsed_ms(end, t0), reads=_times(guard.reads, t0),
                 connection=probe.connection(), connect_ms=probe.connect_ms(),
-                request_id=_header(getattr(exc, "response", None), "x-request-id", "apim-request-id"),
+                request_id=header(getattr(exc, "response", None), "x-request-id", "apim-request-id"),
             ), rejected
         returned = time.perf_counter()
         response = stream.response
@@ -281,7 +263,7 @@ class SdkSession:
                 wire = reads[-1] if reads else now
                 kind, content, chunk_finish, usage_tokens = inspect_chunk(chunk)
                 chunks.append(t.Chunk(
-                    wire_ms=_ms(wire, t0), yield_ms=_ms(now, t0), kind=kind, chars=len(content),
+                    wire_ms=_elapsed_ms(wire, t0), yield_ms=_elapsed_ms(now, t0), kind=kind, chars=len(content),
                     # Time spent waiting for the network, not parsing or printing: ~0 when the
                     # bytes were already there (a buffered stream), the token gap when streaming.
                     waited_ms=max(0.0, (wire - asked) * 1000.0),
@@ -312,9 +294,9 @@ class SdkSession:
             base,
             status=response.status_code,
             content_type=response.headers.get("content-type"),
-            request_id=_header(response, "x-request-id", "apim-request-id"),
-            headers_ms=_ms(headers_at, t0),
-            end_ms=_ms(end, t0),
+            request_id=header(response, "x-request-id", "apim-request-id"),
+            headers_ms=_elapsed_ms(headers_at, t0),
+            end_ms=_elapsed_ms(end, t0),
             chunks=tuple(chunks),
             reads=_times(reads, t0),
             finish_reason=finish,
@@ -348,33 +330,11 @@ def _failure(exc: BaseException, openai: Any, phase: str, guard: RequestGuard) -
                            exception=type(exc).__name__, limit=limit)
 
 
-def describe_limit(limit: t.StreamLimit) -> str:
-    """The figures, in words: "no new event for 3.0 s (the limit is 3 s)"."""
-    def amount(value: float) -> str:
-        if limit.unit == "s":
-            return f"{value:.1f} s"
-        if limit.unit == "bytes":
-            return f"{value / (1024 * 1024):.1f} MiB" if value >= 1024 * 1024 else f"{value:.0f} bytes"
-        return f"{value:.0f} {limit.unit}"
-
-    what = {
-        t.LIMIT_HEADERS: "the response headers were still incomplete after",
-        t.LIMIT_STALL: "no new event for",
-        t.LIMIT_RUN_TIME: "the server was still sending after",
-        t.LIMIT_EVENT_BYTES: "one event (a line that never ends) reached",
-        t.LIMIT_REPLY_BYTES: "the reply reached",
-        t.LIMIT_TOTAL_BYTES: "the runs together reached",
-        t.LIMIT_EVENTS: "the reply reached",
-        t.LIMIT_TOKENS: "the reply reached",
-    }.get(limit.kind, "reached")
-    return f"{what} {amount(limit.observed)} (the limit is {amount(limit.bound)})"
-
-
 def _times(reads: List[float], t0: float) -> Tuple[float, ...]:
-    return tuple(_ms(r, t0) for r in reads)
+    return tuple(_elapsed_ms(r, t0) for r in reads)
 
 
-def _ms(moment: float, t0: float) -> float:
+def _elapsed_ms(moment: float, t0: float) -> float:
     return (moment - t0) * 1000.0
 
 
@@ -385,266 +345,6 @@ def _close_quietly(stream: Any) -> None:
         pass
 
 
-# One canned streamed reply for the warm-up: a role chunk, a content chunk, a finish chunk.
-_WARM_UP_BODY = b"".join(
-    b"data: " + json.dumps(event).encode() + b"\n\n"
-    for event in (
-        {"id": "warm-up", "object": "chat.completion.chunk", "created": 0, "model": "warm-up",
-         "choices": [{"index": 0, "delta": {"role": "assistant", "content": ""}, "finish_reason": None}]},
-        {"id": "warm-up", "object": "chat.completion.chunk", "created": 0, "model": "warm-up",
-         "choices": [{"index": 0, "delta": {"content": "ok"}, "finish_reason": None}]},
-        {"id": "warm-up", "object": "chat.completion.chunk", "created": 0, "model": "warm-up",
-         "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}], "usage": None},
-    )
-) + b"data: [DONE]\n\n"
-
-
-def _warm_up(openai: Any, client: Any) -> Optional[float]:
-    """Pay the SDK's one-time costs before the clock runs; returns what they took (ms).
-
-    The first request of a process costs the SDK tens of milliseconds that later ones do not
-    (lazy imports of its resource modules, request-parameter transforms, building the chunk
-    model's validator: about 80 ms with openai 3.57 here). A long-running app pays that once,
-    so it does not belong in a TTFT. One streamed request is made through an in-process mock
-    transport of the SDK's own HTTP library (nothing is sent anywhere); the caches it fills are
-    process-wide, so the real client starts warm. Best effort: any failure just skips it.
-    """
-    started = time.perf_counter()
-    try:
-        library = _http_library(openai)
-        if library is None:
-            return None
-
-        def reply(_request: Any) -> Any:  # httpx.MockTransport's handler: every request gets the canned body
-            return library.Response(200, headers={"content-type": "text/event-stream"}, content=_WARM_UP_BODY)
-
-        # trust_env off: proxy variables must not reroute the canned request to a real proxy.
-        http_client = openai.DefaultHttpxClient(transport=library.MockTransport(reply), trust_env=False)
-        warm = openai.OpenAI(api_key="warm-up", base_url="http://warm-up.invalid/v1", max_retries=0, http_client=http_client)
-        stream = warm.chat.completions.create(
-            model="warm-up", messages=[{"role": "user", "content": "warm-up"}], stream=True,
-            stream_options={"include_usage": True}, max_completion_tokens=1,
-        )
-        for chunk in stream:
-            inspect_chunk(chunk)
-        client.chat.completions  # noqa: B018  # the real client's lazily built resource
-        warm.close()
-    except Exception:  # noqa: BLE001  # warming up is an optimisation, never a finding
-        return None
-    return round((time.perf_counter() - started) * 1000.0, 1)
-
-
-def _http_library(openai: Any) -> Any:
-    """httpx2 for openai 3.x, httpx for 1.x/2.x: the module the SDK's client class comes from."""
-    factory = getattr(openai, "DefaultHttpxClient", None)
-    if factory is None:
-        return None
-    for klass in factory.__mro__:
-        module = sys.modules.get(klass.__module__.split(".")[0])
-        if module is not None and module.__name__ != "openai" and hasattr(module, "MockTransport"):
-            return module
-    return None
-
-
-def _build_client(openai: Any, config: ClientConfig, probe: _ConnectionProbe) -> Any:
-    # Redirects are reported, not followed with the key (DESIGN, security rules). trust_env is
-    # off: the proxy and the CA material come from the checks' own facts (ClientConfig), never
-    # from this process's environment, which need not be the one that was checked.
-    options: dict = dict(timeout=config.timeout_s, follow_redirects=False, trust_env=False,
-                         event_hooks={"request": [probe.attach], "response": [probe.on_response]})
-    if config.verify is not None:
-        options["verify"] = config.verify
-    if config.proxy_url:
-        options[_proxy_parameter(openai)] = config.proxy_url
-    http_client = openai.DefaultHttpxClient(**options)
-    common = dict(
-        api_key=config.api_key, max_retries=0, timeout=config.timeout_s, http_client=http_client,
-        organization=config.organization, project=config.project,
-    )
-    path = urlsplit(config.base_url).path if config.base_url else ""
-    if config.kind == "azure" and "/openai/v1" not in path:
-        # AzureOpenAI adds /openai (and /deployments/<model>) itself, sends `api-key` and api-version.
-        azure = dict(common, api_version=config.api_version)
-        if config.azure_ad_token:
-            azure.update(api_key=None, azure_ad_token=config.azure_ad_token)
-        if "/openai" in path:
-            return openai.AzureOpenAI(base_url=config.base_url, **azure)
-        return openai.AzureOpenAI(azure_endpoint=config.base_url, azure_deployment=config.deployment, **azure)
-    return openai.OpenAI(base_url=config.base_url, **common)
-
-
-def _proxy_parameter(openai: Any) -> str:
-    """`proxy` (httpx >= 0.26, httpx2), else the older `proxies` (httpx 0.23-0.25, allowed by openai 1.x)."""
-    import inspect
-
-    library = _http_library(openai)
-    client = getattr(library, "Client", None)
-    try:
-        parameters = inspect.signature(client.__init__).parameters if client is not None else {}
-    except (TypeError, ValueError):
-        parameters = {}
-    return "proxy" if "proxy" in parameters or "proxies" not in parameters else "proxies"
-
-
-class OddChunk(ValueError):
-    """A chunk that parsed as JSON but holds a value of the wrong type (reported as malformed)."""
-
-
-def inspect_chunk(chunk: Any) -> Tuple[str, str, Optional[str], Optional[int]]:
-    """(kind, content text, finish_reason, usage.completion_tokens) of one SDK chunk object.
-
-    Attribute access only (pydantic v1 and v2 both expose unknown fields such as
-    `reasoning_content` as attributes), and every field may be missing: Azure's first chunk
-    has `choices: []`, the usage chunk has no choices, local servers omit fields. The SDK does
-    not validate chunks, so a value of the wrong type (`"completion_tokens": "many"`,
-    `"content": 5`) arrives as is: that raises OddChunk, never a TypeError later.
-    """
-    usage = getattr(chunk, "usage", None)
-    tokens = getattr(usage, "completion_tokens", None) if usage is not None else None
-    if tokens is not None and (isinstance(tokens, bool) or not isinstance(tokens, int) or tokens < 0):
-        raise OddChunk(f"usage.completion_tokens is {_shape(tokens)}, not a count")
-    choices = getattr(chunk, "choices", None) or []
-    if not isinstance(choices, (list, tuple)):
-        raise OddChunk(f"choices is {_shape(choices)}, not a list")
-    if not choices:
-        return t.NO_CHOICES, "", None, tokens
-    choice = choices[0]
-    finish = _text_field(choice, "finish_reason")
-    delta = getattr(choice, "delta", None)
-    if delta is None:
-        return t.EMPTY, "", finish, tokens
-    content = _text_field(delta, "content") or _text_field(delta, "refusal") or ""
-    if content:
-        return t.CONTENT, content, finish, tokens
-    if getattr(delta, "tool_calls", None):
-        return t.CONTENT, "", finish, tokens
-    # Lenient here: servers differ on the shape of reasoning (text, or an object); any counts.
-    reasoning = getattr(delta, "reasoning_content", None) or getattr(delta, "reasoning", None)
-    if reasoning:
-        return t.REASONING, str(reasoning), finish, tokens
-    if getattr(delta, "role", None):
-        return t.ROLE, "", finish, tokens
-    return t.EMPTY, "", finish, tokens
-
-
-def _text_field(obj: Any, name: str) -> Optional[str]:
-    value = getattr(obj, name, None)
-    if value is not None and not isinstance(value, str):
-        raise OddChunk(f"{name} is {_shape(value)}, not text")
-    return value
-
-
-def _shape(value: Any) -> str:
-    """A short description of a value a server sent, never the whole of it."""
-    kind = {bool: "a boolean", int: "a number", float: "a number", str: "a string", list: "a list",
-            dict: "an object"}.get(type(value), type(value).__name__)
-    shown = repr(value)
-    return f"{shown if len(shown) <= 24 else shown[:23] + '…'} ({kind})"
-
-
-def classify(exc: BaseException, openai: Any, phase: str) -> t.StreamFailure:
-    """The SDK's exception as plain data. Attributes, never `str(e)`: its format changed
-    between majors (3.4+ prints the message, earlier ones the whole body).
-    """
-    name = type(exc).__name__
-    if isinstance(exc, OddChunk):
-        return t.StreamFailure(kind=t.ERR_MALFORMED, phase=phase, message=str(exc), exception="a value of the wrong type")
-    if isinstance(exc, openai.APIStatusError):
-        response = getattr(exc, "response", None)
-        return t.StreamFailure(
-            kind=t.ERR_STATUS, phase=phase, message=_body_message(exc), exception=name,
-            status=getattr(exc, "status_code", None), code=_opt_str(getattr(exc, "code", None)),
-            type=_opt_str(getattr(exc, "type", None)), retry_after=_header(response, "retry-after"),
-            location=_header(response, "location"),
-        )
-    if isinstance(exc, openai.APITimeoutError):
-        return t.StreamFailure(kind=t.ERR_TIMEOUT, phase=phase, message="timed out", exception=name, cause=_cause(exc))
-    if isinstance(exc, openai.APIConnectionError):
-        return t.StreamFailure(kind=t.ERR_CONNECTION, phase=phase, message="connection error", exception=name, cause=_cause(exc))
-    # openai 1.x lets the HTTP library's own exceptions escape from a stream it is iterating
-    # (later majors wrap them in APITimeoutError / APIConnectionError): classify those too.
-    library = _http_library(openai)
-    if library is not None and isinstance(exc, getattr(library, "TimeoutException", ())):
-        return t.StreamFailure(kind=t.ERR_TIMEOUT, phase=phase, message="timed out", exception=name,
-                               cause=f"{name}: {_short(str(exc))}")
-    if library is not None and isinstance(exc, getattr(library, "TransportError", ())):
-        return t.StreamFailure(kind=t.ERR_CONNECTION, phase=phase, message="connection error", exception=name,
-                               cause=f"{name}: {_short(str(exc))}")
-    if isinstance(exc, openai.APIError):
-        # In-band `data: {"error": ...}`: a plain APIError whose body is the inner error object.
-        return t.StreamFailure(
-            kind=t.ERR_EVENT, phase=phase, message=_body_message(exc), exception=name,
-            code=_opt_str(getattr(exc, "code", None)), type=_opt_str(getattr(exc, "type", None)),
-        )
-    if isinstance(exc, json.JSONDecodeError) or (isinstance(exc, ValueError) and "JSON" in type(exc).__name__):
-        return t.StreamFailure(kind=t.ERR_MALFORMED, phase=phase, message=f"invalid JSON: {exc.msg if hasattr(exc, 'msg') else exc}", exception=name)
-    if isinstance(exc, UnicodeEncodeError):
-        # A non-ASCII character (smart quotes) in the key or a header: raised before sending.
-        return t.StreamFailure(
-            kind=t.ERR_CONNECTION, phase=phase, message="a header value is not ASCII", exception=name,
-            cause="UnicodeEncodeError: the API key or a header contains a non-ASCII character (smart quotes?)",
-        )
-    return t.StreamFailure(kind=t.ERR_OTHER, phase=phase, message=_short(str(exc)), exception=name)
-
-
-def _setup_failure(exc: BaseException) -> t.StreamFailure:
-    return t.StreamFailure(kind=t.ERR_SETUP, phase=t.PHASE_SETUP, message=_short(str(exc)), exception=type(exc).__name__)
-
-
-def _rejected_field(exc: BaseException, openai: Any, request: StreamRequest) -> Optional[str]:
-    """STREAM_OPTIONS or the token-limit field when a 400/422 names that field and it was sent."""
-    if not isinstance(exc, openai.APIStatusError) or getattr(exc, "status_code", None) not in (400, 422):
-        return None
-    text = " ".join(str(part) for part in (getattr(exc, "message", ""), getattr(exc, "param", ""), getattr(exc, "body", "")))
-    sent = ((STREAM_OPTIONS,) if request.include_usage else ()) + ((request.limit_field,) if request.limit_field else ())
-    for name in sent:
-        if name in text:
-            return name
-    return None
-
-
-def _body_message(exc: BaseException) -> str:
-    body = getattr(exc, "body", None)
-    if isinstance(body, dict):
-        message = body.get("message")
-        if isinstance(message, str) and message:
-            return _short(message)
-    if isinstance(body, str) and body.strip():
-        stripped = body.strip()
-        if stripped.startswith("<"):
-            return "the body is an HTML page, not an API error"
-        return _short(stripped)
-    message = getattr(exc, "message", "")
-    return _short(message) if isinstance(message, str) else ""
-
-
-def _cause(exc: BaseException) -> Optional[str]:
-    cause = exc.__cause__ or exc.__context__
-    if cause is None:
-        return None
-    text = str(cause)
-    if "header" in text.lower() and "b'" in text:
-        # httpx's "Illegal header value b'Bearer sk-...\n'" quotes the key: keep only the verdict.
-        text = text.split("b'", 1)[0].strip() + " (the key or a header has whitespace or a control character)"
-    return f"{type(cause).__name__}: {_short(text)}"
-
-
-def _header(response: Any, *names: str) -> Optional[str]:
-    headers = getattr(response, "headers", None)
-    if headers is None:
-        return None
-    for name in names:
-        value = headers.get(name)
-        if value:
-            return str(value)
-    return None
-
-
-def _opt_str(value: Any) -> Optional[str]:
-    return None if value is None else str(value)
-
-
-def _short(text: str, limit: int = 300) -> str:
-    from doctor.words import shorten
-
-    return shorten(text, limit)
+def _optional_fields(request: StreamRequest) -> Tuple[str, ...]:
+    """The request fields a server may reject, which one retry can do without (see STREAM_OPTIONS)."""
+    return ((STREAM_OPTIONS,) if request.include_usage else ()) + ((request.limit_field,) if request.limit_field else ())

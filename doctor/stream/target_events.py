@@ -213,11 +213,11 @@ def _limit(value: Any) -> Optional[t.StreamLimit]:
 
 
 def _failure(event: Dict[str, Any]) -> t.StreamFailure:
-    """The runner's failure as in-process: messages shortened as doctor.stream.sdk shortens them,
+    """The runner's failure as in-process: messages shortened as doctor.stream.classify shortens them,
     a bound described in its words."""
     limit = _limit(event.get("limit"))
     if limit is not None:
-        from doctor.stream.sdk import describe_limit  # its wording; no openai import behind it
+        from doctor.knowledge.wording.stream import describe_limit  # its wording; no openai import behind it
 
         message = describe_limit(limit)
     else:
@@ -243,7 +243,7 @@ def _text(value: Any) -> Optional[str]:
 
 
 def setup_failure(event: Dict[str, Any]) -> t.StreamFailure:
-    """A client that could not be built, as doctor.stream.sdk reports it (`_setup_failure`)."""
+    """A client that could not be built, as doctor.stream.classify reports it (`setup_failure`)."""
     return t.StreamFailure(kind=t.ERR_SETUP, phase=t.PHASE_SETUP, message=shorten(str(event.get("message") or "")),
                            exception=str(event.get("exception") or "?"))
 

@@ -2,10 +2,11 @@
 as plain tuples, and the SDK's exceptions as plain data. Runs inside the TARGET's Python, so
 stdlib only, Python 3.8.
 
-The rules are doctor/stream/sdk.py's (`inspect_chunk`, `classify`, `_rejected_field`): attributes
-only, never `str(e)` of an SDK error (its format changed between majors), every field may be
-missing, a value of the wrong type is `OddChunk` (reported as malformed). Texts are sent long
-(TEXT_CAP) and shortened by the launcher with doctor.words.shorten, as in-process.
+The rules are doctor/stream/chunks.py's and classify.py's (`inspect_chunk`, `classify`,
+`rejected_field`): attributes only, never `str(e)` of an SDK error (its format changed between
+majors), every field may be missing, a value of the wrong type is `OddChunk` (reported as
+malformed). Texts are sent long (TEXT_CAP) and shortened by the launcher with
+doctor.words.shorten, as in-process.
 """
 
 import json
@@ -23,7 +24,7 @@ class OddChunk(ValueError):
 
 
 def _shape(value: Any) -> str:
-    """A short description of a value a server sent, never the whole of it (sdk._shape)."""
+    """A short description of a value a server sent, never the whole of it (chunks._shape)."""
     kind = {bool: "a boolean", int: "a number", float: "a number", str: "a string", list: "a list",
             dict: "an object"}.get(type(value), type(value).__name__)
     shown = repr(value)
@@ -38,7 +39,7 @@ def _text(obj: Any, name: str) -> Optional[str]:
 
 
 def chat_chunk(chunk: Any) -> Reading:
-    """(kind, text, finish_reason, usage tokens, event type, sequence number): sdk.inspect_chunk's rules."""
+    """(kind, text, finish_reason, usage tokens, event type, sequence number): chunks.inspect_chunk's rules."""
     tokens = getattr(getattr(chunk, "usage", None), "completion_tokens", None)
     if tokens is not None and (isinstance(tokens, bool) or not isinstance(tokens, int) or tokens < 0):
         raise OddChunk("usage.completion_tokens is " + _shape(tokens) + ", not a count")
@@ -136,7 +137,7 @@ def _cause(exc: BaseException) -> Optional[str]:
 
 
 def classify(exc: BaseException, openai: Any, library: Any) -> Dict[str, Any]:
-    """The exception as plain data (sdk.classify's rules); bounds are the caller's business."""
+    """The exception as plain data (classify.classify's rules); bounds are the caller's business."""
     name = type(exc).__name__
     if isinstance(exc, OddChunk):
         return {"kind": "malformed", "message": _cap(str(exc)), "exception": "a value of the wrong type"}
@@ -166,7 +167,7 @@ def classify(exc: BaseException, openai: Any, library: Any) -> Dict[str, Any]:
 
 
 def rejected_field(exc: BaseException, openai: Any, sent: Tuple[str, ...]) -> Optional[str]:
-    """The request field a 400/422 names, when it was sent (sdk._rejected_field)."""
+    """The request field a 400/422 names, when it was sent (classify.rejected_field)."""
     if not isinstance(exc, openai.APIStatusError) or getattr(exc, "status_code", None) not in (400, 422):
         return None
     text = " ".join(str(getattr(exc, part, "")) for part in ("message", "param", "body"))

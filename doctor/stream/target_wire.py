@@ -246,7 +246,7 @@ def _sse(events: List[Dict[str, Any]], done: bool) -> bytes:
 
 
 def warm_up(openai: Any, library: Any, api: str) -> Optional[float]:
-    """Pay the SDK's one-time costs (lazy imports, validators) before the clock, as sdk.py does:
+    """Pay the SDK's one-time costs (lazy imports, validators) before the clock, as client.py does:
     one streamed request through the library's in-process MockTransport. Best effort."""
     started = time.perf_counter()
     try:

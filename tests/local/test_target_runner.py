@@ -18,7 +18,8 @@ import pytest
 from doctor.net.trust import TrustSpec
 from doctor.redact import Redactor
 from doctor.stream import trace as t
-from doctor.stream.sdk import ClientConfig, SdkSession, StreamRequest
+from doctor.stream.client import ClientConfig
+from doctor.stream.sdk import SdkSession, StreamRequest
 from doctor.stream.target_launch import KEY_VARIABLE, LaunchResult, RunnerJob, payload, run_in_target
 from doctor.stream.target_process import RunnerProcess
 from tests.support.connect_proxy import ConnectProxy

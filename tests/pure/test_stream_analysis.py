@@ -327,7 +327,7 @@ def test_a_broken_stream_outranks_the_threshold() -> None:
 def test_inspect_chunk_reads_real_sdk_objects() -> None:
     import openai.types.chat as types  # a dependency: its absence is a failure, not a skip
 
-    from doctor.stream.sdk import inspect_chunk
+    from doctor.stream.chunks import inspect_chunk
 
     def make(choices, **extra):  # type: ignore[no-untyped-def]
         return types.ChatCompletionChunk.model_validate(
@@ -353,7 +353,7 @@ def test_inspect_chunk_refuses_values_of_the_wrong_type() -> None:
     """The SDK builds chunks without validation (construct), so odd types arrive as they are."""
     import openai.types.chat as types  # a dependency: its absence is a failure, not a skip
 
-    from doctor.stream.sdk import OddChunk, inspect_chunk
+    from doctor.stream.chunks import OddChunk, inspect_chunk
 
     def unvalidated(choices, **extra):  # type: ignore[no-untyped-def]
         from openai._models import construct_type
@@ -403,7 +403,7 @@ def test_a_failure_outranks_an_ignored_limit_which_outranks_buffering() -> None:
                                         (t.LIMIT_RUN_TIME, "stream_too_long"), (t.LIMIT_EVENT_BYTES, "stream_too_long"),
                                         (t.LIMIT_REPLY_BYTES, "stream_too_long"), (t.LIMIT_EVENTS, "stream_too_long")])
 def test_each_bound_has_its_code_and_figures(kind: str, code: str) -> None:
-    from doctor.stream.sdk import describe_limit
+    from doctor.knowledge.wording.stream import describe_limit
 
     limit = t.StreamLimit(kind, 3.0, 3.2, "s")
     phase = t.PHASE_REQUEST if kind == t.LIMIT_HEADERS else t.PHASE_STREAM

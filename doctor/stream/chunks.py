@@ -1,0 +1,68 @@
+"""Reading one chunk the openai SDK yields: its kind, text, finish reason and usage count.
+
+Attribute access only, so every major of the SDK (pydantic v1 or v2 models, built with or
+without validation) reads the same; a value of the wrong type is refused (OddChunk), never
+passed on to fail later.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Optional, Tuple
+
+from doctor.stream import trace as t
+
+
+class OddChunk(ValueError):
+    """A chunk that parsed as JSON but holds a value of the wrong type (reported as malformed)."""
+
+
+def inspect_chunk(chunk: Any) -> Tuple[str, str, Optional[str], Optional[int]]:
+    """(kind, content text, finish_reason, usage.completion_tokens) of one SDK chunk object.
+
+    Attribute access only (pydantic v1 and v2 both expose unknown fields such as
+    `reasoning_content` as attributes), and every field may be missing: Azure's first chunk
+    has `choices: []`, the usage chunk has no choices, local servers omit fields. The SDK does
+    not validate chunks, so a value of the wrong type (`"completion_tokens": "many"`,
+    `"content": 5`) arrives as is: that raises OddChunk, never a TypeError later.
+    """
+    usage = getattr(chunk, "usage", None)
+    tokens = getattr(usage, "completion_tokens", None) if usage is not None else None
+    if tokens is not None and (isinstance(tokens, bool) or not isinstance(tokens, int) or tokens < 0):
+        raise OddChunk(f"usage.completion_tokens is {_shape(tokens)}, not a count")
+    choices = getattr(chunk, "choices", None) or []
+    if not isinstance(choices, (list, tuple)):
+        raise OddChunk(f"choices is {_shape(choices)}, not a list")
+    if not choices:
+        return t.NO_CHOICES, "", None, tokens
+    choice = choices[0]
+    finish = _text_field(choice, "finish_reason")
+    delta = getattr(choice, "delta", None)
+    if delta is None:
+        return t.EMPTY, "", finish, tokens
+    content = _text_field(delta, "content") or _text_field(delta, "refusal") or ""
+    if content:
+        return t.CONTENT, content, finish, tokens
+    if getattr(delta, "tool_calls", None):
+        return t.CONTENT, "", finish, tokens
+    # Lenient here: servers differ on the shape of reasoning (text, or an object); any counts.
+    reasoning = getattr(delta, "reasoning_content", None) or getattr(delta, "reasoning", None)
+    if reasoning:
+        return t.REASONING, str(reasoning), finish, tokens
+    if getattr(delta, "role", None):
+        return t.ROLE, "", finish, tokens
+    return t.EMPTY, "", finish, tokens
+
+
+def _text_field(obj: Any, name: str) -> Optional[str]:
+    value = getattr(obj, name, None)
+    if value is not None and not isinstance(value, str):
+        raise OddChunk(f"{name} is {_shape(value)}, not text")
+    return value
+
+
+def _shape(value: Any) -> str:
+    """A short description of a value a server sent, never the whole of it."""
+    kind = {bool: "a boolean", int: "a number", float: "a number", str: "a string", list: "a list",
+            dict: "an object"}.get(type(value), type(value).__name__)
+    shown = repr(value)
+    return f"{shown if len(shown) <= 24 else shown[:23] + '…'} ({kind})"
