@@ -156,7 +156,7 @@ class SdkClients:
         self.bare.close()
 
     def chat_doctor(self) -> Dict[str, float]:
-        from doctor.stream.analysis import measure
+        from doctor.stream.figures import measure
 
         cpu0 = time.thread_time()
         trace, _ = self.session.run(self.request)

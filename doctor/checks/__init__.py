@@ -27,7 +27,7 @@ _GROUP_MODULES = (
     "net_tls",
     "api_auth",
     "api_model",
-    "stream",
+    "stream_chat",
 )
 
 

@@ -10,8 +10,9 @@ from typing import List, Optional, Sequence, Tuple
 
 import pytest
 
-from doctor.model import ExitCode, Status, exit_code_for
-from doctor.stream import analysis
+from doctor.checks import stream_chat
+from doctor.model import CheckResult, ExitCode, Status, exit_code_for
+from doctor.stream import figures
 from doctor.stream import trace as t
 from doctor.stream.stats import percentile, spread
 
@@ -74,15 +75,20 @@ def failed(kind: str, phase: str = t.PHASE_REQUEST, **failure) -> t.StreamTrace:
     return t.StreamTrace(model="gpt-4o-mini", sdk=SDK, failure=t.StreamFailure(**values), end_ms=3.0)
 
 
-def summary(*traces: t.StreamTrace, max_ttft_s: Optional[float] = None) -> analysis.SmokeSummary:
-    return analysis.summarise(traces, model="gpt-4o-mini", base_url="http://127.0.0.1:1/v1", sdk=SDK, max_ttft_s=max_ttft_s)
+def summary(*traces: t.StreamTrace, max_ttft_s: Optional[float] = None) -> figures.SmokeSummary:
+    return figures.summarise(traces, model="gpt-4o-mini", base_url="http://127.0.0.1:1/v1", sdk=SDK, max_ttft_s=max_ttft_s)
+
+
+def judge(s: figures.SmokeSummary) -> CheckResult:
+    """stream.chat's verdict on a summary, as `smoke` gives it (no other check in the run)."""
+    return stream_chat.judge(stream_chat.StreamChatFacts(smoke=s, beside=(), python="/usr/bin/python3"))
 
 
 # --- timings -------------------------------------------------------------------------------------
 
 
 def test_role_only_first_chunk_is_not_the_first_token() -> None:
-    m = analysis.measure(streamed(first_token_ms=300.0, role_ms=2.0))
+    m = figures.measure(streamed(first_token_ms=300.0, role_ms=2.0))
     assert m.first_chunk_ms == 2.0  # vLLM's TTFT would be this
     assert m.ttft_ms == 300.0  # ours: the first non-empty content
     assert m.headers_ms == 1.5
@@ -92,7 +98,7 @@ def test_reasoning_is_reported_beside_ttft_not_as_it() -> None:
     reasoning = streamed(first_token_ms=100.0, tokens=3, kind=t.REASONING)
     content = [chunk(400.0 + 10 * i) for i in range(3)]
     trace = t.StreamTrace(**{**reasoning.__dict__, "chunks": reasoning.chunks[:-1] + tuple(content)})
-    m = analysis.measure(trace)
+    m = figures.measure(trace)
     assert m.first_reasoning_ms == 100.0
     assert m.ttft_ms == 400.0
     assert m.last_token_ms == 420.0
@@ -101,20 +107,20 @@ def test_reasoning_is_reported_beside_ttft_not_as_it() -> None:
 def test_azure_filter_chunk_with_empty_choices_is_tolerated() -> None:
     base = streamed(first_token_ms=50.0)
     trace = t.StreamTrace(**{**base.__dict__, "chunks": (chunk(1.0, t.NO_CHOICES, chars=0),) + base.chunks})
-    m = analysis.measure(trace)
+    m = figures.measure(trace)
     assert m.problem is None
     assert m.first_chunk_ms == 1.0 and m.ttft_ms == 50.0
 
 
 def test_tokens_per_second_is_the_decode_rate_after_the_first_token() -> None:
-    m = analysis.measure(streamed(first_token_ms=100.0, interval_ms=50.0, tokens=11))
+    m = figures.measure(streamed(first_token_ms=100.0, interval_ms=50.0, tokens=11))
     assert m.tokens_per_s == pytest.approx(20.0)  # 10 tokens in the 500 ms after the first
     assert m.itl_ms == {"p50": 50.0, "p90": 50.0, "max": 50.0}
     assert m.content_chunks == 11
 
 
 def test_usage_tokens_are_preferred_to_the_chunk_count() -> None:
-    m = analysis.measure(streamed(first_token_ms=100.0, interval_ms=50.0, tokens=11, completion_tokens=21))
+    m = figures.measure(streamed(first_token_ms=100.0, interval_ms=50.0, tokens=11, completion_tokens=21))
     assert m.completion_tokens == 21
     assert m.tokens_per_s == pytest.approx(40.0)
 
@@ -134,7 +140,7 @@ def test_percentiles_over_runs_in_the_summary() -> None:
     assert [r["ttft_ms"] for r in document["runs"]] == [310.0, 300.0, 340.0, 305.0, 320.0]
     assert document["ttft_ms"] == s.ttft
     assert set(document["timings_ms"]) >= {"headers_ms", "first_chunk_ms", "total_ms", "tokens_per_s"}
-    result = analysis.judge(s)
+    result = judge(s)
     assert result.status is Status.OK
     assert "5 runs, TTFT p50 310 ms (min 300 ms, p90 332 ms, max 340 ms)" == result.summary
 
@@ -154,9 +160,9 @@ def test_summary_object_has_the_design_keys() -> None:
 
 def test_everything_at_once_is_buffered_with_the_proxy_fixes() -> None:
     s = summary(buffered_trace())
-    assert s.metrics[0].buffering.verdict == analysis.BUFFERED
+    assert s.metrics[0].buffering.verdict == figures.BUFFERED
     assert s.metrics[0].tokens_per_s is None  # a rate over a burst would be meaningless
-    result = analysis.judge(s)
+    result = judge(s)
     assert result.status is Status.WARN and result.code == "stream_buffered"
     fixes = " ".join(f"{f.text} {f.command or ''}" for f in result.fixes)
     assert "proxy_buffering off" in fixes and "X-Accel-Buffering: no" in fixes
@@ -165,8 +171,8 @@ def test_everything_at_once_is_buffered_with_the_proxy_fixes() -> None:
 
 @pytest.mark.parametrize("jitter", [(), (12.0, -15.0, 30.0, -5.0, 0.0, 22.0, -18.0)])
 def test_a_normal_stream_with_jitter_is_not_buffered(jitter: Tuple[float, ...]) -> None:
-    m = analysis.measure(streamed(first_token_ms=800.0, interval_ms=40.0, tokens=20, jitter=jitter))
-    assert m.buffering.verdict == analysis.STREAMED
+    m = figures.measure(streamed(first_token_ms=800.0, interval_ms=40.0, tokens=20, jitter=jitter))
+    assert m.buffering.verdict == figures.STREAMED
 
 
 def test_keep_alive_comments_before_a_fast_burst_are_not_buffering() -> None:
@@ -177,7 +183,7 @@ def test_keep_alive_comments_before_a_fast_burst_are_not_buffering() -> None:
     trace = t.StreamTrace(**{**trace.__dict__, "chunks": tuple(
         t.Chunk(c.wire_ms, c.yield_ms, c.kind, c.chars, waited_ms=0.0 if i else 100.0) for i, c in enumerate(trace.chunks)
     )})
-    assert analysis.measure(trace).buffering.verdict == analysis.STREAMED
+    assert figures.measure(trace).buffering.verdict == figures.STREAMED
 
 
 def test_instant_generation_after_a_delay_with_an_early_role_chunk_is_not_buffering() -> None:
@@ -185,21 +191,21 @@ def test_instant_generation_after_a_delay_with_an_early_role_chunk_is_not_buffer
     trace = t.StreamTrace(**{**trace.__dict__, "chunks": tuple(
         t.Chunk(c.wire_ms, c.yield_ms, c.kind, c.chars, waited_ms=0.0) if c.wire_ms > 1000.0 else c for c in trace.chunks
     )})
-    assert analysis.measure(trace).buffering.verdict == analysis.STREAMED
+    assert figures.measure(trace).buffering.verdict == figures.STREAMED
 
 
 def test_a_reply_too_short_to_judge_says_so() -> None:
     s = summary(streamed(tokens=3))
-    assert s.metrics[0].buffering.verdict == analysis.TOO_SHORT
-    result = analysis.judge(s)
+    assert s.metrics[0].buffering.verdict == figures.TOO_SHORT
+    result = judge(s)
     assert result.status is Status.OK
     assert any("too short to judge" in line for line in result.details)
 
 
 def test_a_reply_faster_than_anyone_could_see_is_not_judged() -> None:
     s = summary(buffered_trace(at=5.0))
-    assert s.metrics[0].buffering.verdict == analysis.TOO_FAST
-    assert analysis.judge(s).status is Status.OK
+    assert s.metrics[0].buffering.verdict == figures.TOO_FAST
+    assert judge(s).status is Status.OK
 
 
 # --- stream problems ---------------------------------------------------------------------------
@@ -218,7 +224,7 @@ def test_a_reply_faster_than_anyone_could_see_is_not_judged() -> None:
 def test_failures_after_the_stream_began(kind: str, code: str) -> None:
     base = streamed(tokens=3, finish=None)
     trace = t.StreamTrace(**{**base.__dict__, "failure": t.StreamFailure(kind, t.PHASE_STREAM, "boom", "X")})
-    result = analysis.judge(summary(trace))
+    result = judge(summary(trace))
     assert (result.status, result.code) == (Status.FAIL, code)
     assert "after 3 content chunks" in result.summary
     assert result.fixes
@@ -227,37 +233,37 @@ def test_failures_after_the_stream_began(kind: str, code: str) -> None:
 def test_json_instead_of_sse_is_not_sse() -> None:
     trace = t.StreamTrace(model="m", sdk=SDK, status=200, content_type="application/json", headers_ms=2.0, end_ms=3.0,
                           reads=(2.5,))
-    result = analysis.judge(summary(trace))
+    result = judge(summary(trace))
     assert result.code == "stream_not_sse" and result.status is Status.FAIL
 
 
 def test_an_html_page_instead_of_a_stream_is_not_the_api() -> None:
     trace = t.StreamTrace(model="m", sdk=SDK, status=200, content_type="text/html; charset=utf-8", headers_ms=2.0, end_ms=3.0)
-    assert analysis.judge(summary(trace)).code == "not_openai_api"
+    assert judge(summary(trace)).code == "not_openai_api"
 
 
 def test_a_clean_end_without_finish_reason_is_interrupted() -> None:
-    result = analysis.judge(summary(streamed(finish=None)))
+    result = judge(summary(streamed(finish=None)))
     assert result.code == "stream_interrupted" and "without a finish_reason" in result.summary
 
 
 def test_finished_without_content_is_empty() -> None:
     trace = t.StreamTrace(model="m", sdk=SDK, status=200, content_type="text/event-stream", headers_ms=1.0, end_ms=2.0,
                           chunks=(chunk(1.2, t.ROLE, chars=0), chunk(1.5, t.EMPTY, chars=0)), finish_reason="stop")
-    result = analysis.judge(summary(trace))
+    result = judge(summary(trace))
     assert (result.code, result.status) == ("stream_empty", Status.FAIL)
 
 
 def test_all_tokens_spent_on_reasoning_is_a_warning_with_the_fix() -> None:
     trace = streamed(tokens=6, kind=t.REASONING, finish="length")
-    result = analysis.judge(summary(trace))
+    result = judge(summary(trace))
     assert (result.code, result.status) == ("stream_empty", Status.WARN)
     assert "--max-tokens" in " ".join(result.details)
 
 
 def test_first_failed_run_is_reported_and_numbered() -> None:
     bad = failed(t.ERR_TIMEOUT, message="timed out")
-    result = analysis.judge(summary(streamed(), bad))
+    result = judge(summary(streamed(), bad))
     assert result.code == "stream_timeout" and result.summary.startswith("run 2/2: ")
 
 
@@ -278,7 +284,7 @@ def test_first_failed_run_is_reported_and_numbered() -> None:
 )
 def test_http_errors_use_the_api_error_codes_and_always_fail(status, code, type_, expected) -> None:
     trace = failed(t.ERR_STATUS, status=status, code=code, type=type_, message="the server's words")
-    result = analysis.judge(summary(trace))
+    result = judge(summary(trace))
     assert result.code == expected
     assert result.status is Status.FAIL  # rate_limited only warns in api.auth; no stream happened here
     assert "the server's words" in result.summary
@@ -295,7 +301,7 @@ def test_http_errors_use_the_api_error_codes_and_always_fail(status, code, type_
 )
 def test_failures_before_any_response(kind: str, exception: str, expected: str) -> None:
     phase = t.PHASE_SETUP if kind == t.ERR_SETUP else t.PHASE_REQUEST
-    result = analysis.judge(summary(failed(kind, phase=phase, exception=exception)))
+    result = judge(summary(failed(kind, phase=phase, exception=exception)))
     assert (result.code, result.status) == (expected, Status.FAIL)
 
 
@@ -304,7 +310,7 @@ def test_failures_before_any_response(kind: str, exception: str, expected: str) 
 
 def test_median_ttft_over_the_limit_is_a_threshold_failure_exit_4() -> None:
     s = summary(*(streamed(first_token_ms=ms) for ms in (900.0, 1200.0, 1300.0)), max_ttft_s=1.0)
-    result = analysis.judge(s)
+    result = judge(s)
     assert (result.code, result.status) == ("ttft_over_limit", Status.FAIL)
     assert "median TTFT 1200 ms is over the limit of 1000 ms" in result.summary
     assert exit_code_for([result]) is ExitCode.THRESHOLD
@@ -312,13 +318,13 @@ def test_median_ttft_over_the_limit_is_a_threshold_failure_exit_4() -> None:
 
 
 def test_under_the_limit_passes() -> None:
-    result = analysis.judge(summary(streamed(first_token_ms=300.0), max_ttft_s=0.5))
+    result = judge(summary(streamed(first_token_ms=300.0), max_ttft_s=0.5))
     assert result.status is Status.OK
 
 
 def test_a_broken_stream_outranks_the_threshold() -> None:
     s = summary(streamed(first_token_ms=2000.0, finish=None), max_ttft_s=1.0)
-    assert analysis.judge(s).code == "stream_interrupted"
+    assert judge(s).code == "stream_interrupted"
 
 
 # --- reading SDK chunk objects ------------------------------------------------------------------
@@ -383,7 +389,7 @@ def overran(trace: t.StreamTrace, observed: int = 33) -> t.StreamTrace:
 
 def test_an_ignored_limit_warns_and_keeps_the_runs_timings() -> None:
     s = summary(overran(streamed(first_token_ms=100.0, tokens=33)), streamed(first_token_ms=200.0))
-    result = analysis.judge(s)
+    result = judge(s)
     assert (result.code, result.status) == ("max_tokens_ignored", Status.WARN)
     assert "run 1/2: the server ignored the token limit: asked for 8 tokens (`max_tokens`)" in result.summary
     assert result.data["limit"] == {"kind": "tokens", "bound": 32, "observed": 33, "unit": "token chunks"}
@@ -393,10 +399,10 @@ def test_an_ignored_limit_warns_and_keeps_the_runs_timings() -> None:
 
 def test_a_failure_outranks_an_ignored_limit_which_outranks_buffering() -> None:
     cut = streamed(finish=None)
-    assert analysis.judge(summary(overran(streamed()), cut)).code == "stream_interrupted"
+    assert judge(summary(overran(streamed()), cut)).code == "stream_interrupted"
     buffered = streamed(first_token_ms=400.0, interval_ms=0.01, tokens=20, role_ms=None)
-    assert analysis.judge(summary(buffered)).code == "stream_buffered"
-    assert analysis.judge(summary(buffered, overran(streamed()))).code == "max_tokens_ignored"
+    assert judge(summary(buffered)).code == "stream_buffered"
+    assert judge(summary(buffered, overran(streamed()))).code == "max_tokens_ignored"
 
 
 @pytest.mark.parametrize("kind, code", [(t.LIMIT_HEADERS, "stream_timeout"), (t.LIMIT_STALL, "stream_stalled"),
@@ -411,6 +417,6 @@ def test_each_bound_has_its_code_and_figures(kind: str, code: str) -> None:
                               exception="LimitReached", limit=limit)
     trace = t.StreamTrace(model="m", sdk=SDK, failure=failure, status=200, content_type="text/event-stream",
                           headers_ms=1.0 if phase == t.PHASE_STREAM else None, end_ms=3200.0)
-    result = analysis.judge(summary(trace))
+    result = judge(summary(trace))
     assert (result.code, result.status) == (code, Status.FAIL)
     assert "3.2 s (the limit is 3.0 s)" in result.summary and result.data["limit"]["kind"] == kind

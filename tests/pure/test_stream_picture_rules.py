@@ -125,7 +125,7 @@ def test_no_tokens_no_picture() -> None:
 
 def test_the_session_copies_token_wire_times_into_stream_chat_data() -> None:
     from doctor.model import CheckResult, Status
-    from doctor.stream import analysis
+    from doctor.stream import figures
     from doctor.stream import trace as t
     from doctor.stream_arrivals import KEY, with_token_arrivals
 
@@ -133,7 +133,7 @@ def test_the_session_copies_token_wire_times_into_stream_chat_data() -> None:
               t.Chunk(341.0, 341.2, t.EMPTY))
     trace = t.StreamTrace(model="m", sdk="openai 3.57.0", headers_ms=10.0, end_ms=345.0, chunks=chunks,
                           finish_reason="stop")
-    summary = analysis.summarise([trace], model="m", base_url="http://127.0.0.1:1/v1", sdk="openai 3.57.0")
+    summary = figures.summarise([trace], model="m", base_url="http://127.0.0.1:1/v1", sdk="openai 3.57.0")
     stream = CheckResult("stream.chat", Status.OK, "ok", data={"runs": [{}]})
     assert with_token_arrivals(stream, summary).data[KEY] == [[300.0, 340.0]]  # tokens only, 0.1 ms
     other = CheckResult("api.auth", Status.OK, "ok")

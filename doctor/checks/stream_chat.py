@@ -1,0 +1,309 @@
+"""`stream.chat`: the streamed chat smoke test (`smoke`, `check --smoke`).
+
+Gathering: the `smoke` fact (registered here in FACTS) runs the streamed request(s) through
+the installed openai SDK (doctor.stream.sdk) along the route and with the trust the checks
+decided, and returns a `SmokeSummary` (doctor.stream.figures); the session puts its
+`to_dict()` into the report as the `smoke` object. Streamed text goes to `ctx.live` (set by the
+presenter: stdout, stderr under --json, or nowhere): the check itself never prints.
+
+Judging (pure): the first failed run's problem (doctor.stream.problems), else the TTFT
+threshold, else an ignored token limit, else buffering (both warnings), else ok. Details always
+carry the timings (shown with -v or on a problem). The words are in
+doctor.knowledge.wording.stream.
+
+The check starts only once every check printed before it has finished (`after_earlier`): their
+result lines then never land in the middle of the streamed reply, and their network probes do
+not compete with the timed request on a small machine.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Collection, Dict, List, Optional, Tuple
+
+from doctor.knowledge.diagnoses import diagnose, fixes_for, ok
+from doctor.knowledge.wording import stream as words
+from doctor.model import CheckResult, Fix
+from doctor.runner import Check, Context, FactProvider
+from doctor.settings import SmokeOptions
+
+if TYPE_CHECKING:
+    import ssl
+
+    from doctor.checks.route import Route
+    from doctor.stream.figures import SmokeSummary
+    from doctor.stream.trace import StreamFailure, StreamTrace
+
+ID = "stream.chat"
+TITLE = "streamed chat"
+
+# Every check the smoke test must be able to rely on; checks not in this run are ignored.
+NEEDS = ("config.api_key", "config.base_url")
+
+
+@dataclass(frozen=True)
+class StreamChatFacts:
+    smoke: SmokeSummary
+    # The other checks of this run: a fix points at their results rather than at a command
+    # the user is already running.
+    beside: Tuple[str, ...]
+    python: str  # the interpreter the smoke test ran in (chat-doctor's own): where SOCKS support goes
+
+
+def gather(ctx: Context) -> StreamChatFacts:
+    beside = tuple(check_id for check_id in ctx.check_ids() if check_id != ID)
+    return StreamChatFacts(smoke=ctx.fact("smoke"), beside=beside, python=sys.executable)
+
+
+# ============================================================================================
+# Judging (pure)
+# ============================================================================================
+
+
+def judge(facts: StreamChatFacts) -> CheckResult:
+    summary = facts.smoke
+    n = len(summary.metrics)
+    details = [*timing_lines(summary), *summary.notes]
+    data = check_data(summary)
+    for index, metrics in enumerate(summary.metrics):
+        problem = metrics.problem
+        if problem is None:
+            continue
+        if problem.limit is not None:
+            data = dict(data, limit=problem.limit.to_dict())
+        kind = summary.traces[index].endpoint_kind
+        return diagnose(
+            ID, problem.code, words.run_prefix(index, n) + problem.summary,
+            status=problem.status, details=[*problem.details, *details], data=data,
+            fixes=_fixes(problem.code, summary, facts.python) or _request_fixes(problem.code, kind, facts.beside),
+        )
+    ttft = summary.ttft
+    headline = headline_of(summary)
+    if summary.max_ttft_ms is not None and ttft is not None and ttft["p50"] > summary.max_ttft_ms:
+        return diagnose(ID, "ttft_over_limit", words.ttft_over_limit(n, ttft["p50"], summary.max_ttft_ms),
+                        details=[headline, *details], data=data, fixes=words.TTFT_FIXES)
+    ignored = [(i, tr) for i, tr in enumerate(summary.traces) if tr.overrun is not None]
+    if ignored:
+        index, trace = ignored[0]
+        limit = trace.overrun
+        assert limit is not None
+        overrun = words.overrun_line(trace.limit_field, len(ignored), len(summary.traces))
+        return diagnose(
+            ID, "max_tokens_ignored",
+            words.limit_ignored(words.run_prefix(index, n), trace.max_tokens, trace.limit_field, limit),
+            details=[headline, *details, overrun],
+            data=dict(data, limit=limit.to_dict(), limit_field=trace.limit_field),
+        )
+    buffered = [(i, m) for i, m in enumerate(summary.metrics) if m.buffered]
+    if buffered:
+        index, metrics = buffered[0]
+        return diagnose(ID, "stream_buffered", words.buffered(words.run_prefix(index, n), metrics.buffering.reason),
+                        details=[headline, *details], fixes=words.BUFFER_FIXES, data=data)
+    return ok(ID, headline, details=details, data=data)
+
+
+def headline_of(summary: SmokeSummary) -> str:
+    """One line: what streamed and how fast."""
+    m = summary.metrics
+    if len(m) == 1:
+        one = m[0]
+        tokens = one.completion_tokens if one.completion_tokens is not None else one.content_chunks
+        return words.one_run(tokens, one.ttft_ms, one.total_ms, one.tokens_per_s)
+    ttft = summary.ttft or {}
+    return words.many_runs(len(m), ttft.get("p50"), ttft.get("min"), ttft.get("p90"), ttft.get("max"))
+
+
+def timing_lines(summary: SmokeSummary) -> List[str]:
+    """Short lines for details (the -v table with every run is drawn by doctor.render.smoke)."""
+    from doctor.stream.figures import TOO_FAST, TOO_SHORT
+
+    pairs = [(tr, m) for tr, m in zip(summary.traces, summary.metrics) if m.headers_ms is not None]
+    lines = []
+    if len(summary.metrics) == 1 and pairs:
+        trace, m = pairs[0]
+        lines.append(words.phases(m.headers_ms, m.first_chunk_ms, m.first_reasoning_ms, m.ttft_ms, m.last_token_ms,
+                                  m.total_ms) + words.connection_kind(trace.connection))
+    elif pairs:
+        med = summary.timings()
+
+        def p50(key: str) -> Optional[float]:
+            return (med.get(key) or {}).get("p50")
+
+        reasoning = [m.first_reasoning_ms for _, m in pairs if m.first_reasoning_ms is not None]
+        lines.append(words.median_of(len(pairs), words.phases(
+            p50("headers_ms"), p50("first_chunk_ms"), sorted(reasoning)[len(reasoning) // 2] if reasoning else None,
+            p50("ttft_ms"), p50("last_token_ms"), p50("total_ms"))))
+        kinds = [tr.connection for tr, _ in pairs]
+        if all(kinds):
+            lines.append(words.connections(kinds.count("new"), kinds.count("reused")))
+            if len(kinds) > 1 and all(k == "new" for k in kinds[1:]):
+                lines.append(words.SDK_CLOSED_CONNECTIONS)
+    unjudged = [m.buffering.reason for m in summary.metrics if m.buffering.verdict in (TOO_SHORT, TOO_FAST)]
+    if unjudged:
+        n = len(summary.metrics)
+        lines.append(unjudged[0] if n == 1 else words.not_judged_in(len(unjudged), n, unjudged[0]))
+    fallbacks = sorted({f for tr in summary.traces for f in tr.fallbacks})
+    if fallbacks:
+        lines.append(words.fields_dropped(fallbacks))
+    lines.append(words.model_line(summary.model, summary.base_url, summary.sdk, summary.warmup_ms))
+    return lines
+
+
+def check_data(summary: SmokeSummary) -> Dict[str, Any]:
+    """What the -v timing table needs; the full record is the report's `smoke` object."""
+    return {
+        "model": summary.model,
+        "sdk": summary.sdk,
+        "runs": [
+            {
+                "headers_ms": m.headers_ms, "first_chunk_ms": m.first_chunk_ms,
+                "first_reasoning_ms": m.first_reasoning_ms, "ttft_ms": m.ttft_ms,
+                "last_token_ms": m.last_token_ms, "total_ms": m.total_ms,
+                "tokens_per_s": m.tokens_per_s, "itl_ms": m.itl_ms, "connection": tr.connection,
+                "buffering": m.buffering.verdict, "error": m.problem.code if m.problem else None,
+            }
+            for tr, m in zip(summary.traces, summary.metrics)
+        ],
+        "stats": summary.timings(),
+        "max_ttft_ms": summary.max_ttft_ms,
+    }
+
+
+def _fixes(code: str, summary: SmokeSummary, python: str) -> Tuple[Fix, ...]:
+    """Concrete fixes where there are some; else () and diagnose() uses the registered text."""
+    if code == "stream_buffered":
+        return words.BUFFER_FIXES
+    if code == "proxy_socks_unsupported":
+        return words.socks_fixes(summary.sdk, python)
+    return ()
+
+
+def _request_fixes(code: str, kind: str, beside: Collection[str]) -> Tuple[Fix, ...]:
+    """Fixes for a request that got no stream, fitting the endpoint and the command being run."""
+    if code == "stream_connection_failed":
+        where = words.SEE_THE_NETWORK_CHECKS_ABOVE if "net.tcp" in beside else words.RUN_THE_NETWORK_CHECKS
+        return (where, words.CHECK_THE_CONFIGURATION)
+    if code == "missing_scopes":
+        return (words.restricted_key(kind),)
+    if code == "model_not_found" and "api.model" not in beside:
+        return (words.CHOOSE_A_LISTED_MODEL,)
+    return fixes_for(code, kind)
+
+
+# ============================================================================================
+# The `smoke` fact: the streamed request(s), through the SDK
+# ============================================================================================
+
+
+def gather_smoke(ctx: Context) -> SmokeSummary:
+    """Run the streamed request(s) and summarise them (doctor.stream.figures.SmokeSummary)."""
+    from doctor.knowledge.models import model_name
+    from doctor.stream import trace as t
+    from doctor.stream.client import ClientConfig
+    from doctor.stream.figures import summarise
+    from doctor.stream.live import LivePrinter
+    from doctor.stream.problems import diagnose_run
+    from doctor.stream.sdk import SdkSession, SetupFailed, StreamRequest
+
+    settings = ctx.settings
+    options = settings.smoke or SmokeOptions()
+    endpoint = ctx.plan.endpoint
+    model = model_name(settings, endpoint)
+    notes = _notes(ctx)
+
+    def summary(traces: List[StreamTrace], sdk: str, warmup_ms: Optional[float] = None) -> SmokeSummary:
+        return summarise(traces, model=model, base_url=endpoint.shown, sdk=sdk, max_ttft_s=options.max_ttft_s,
+                         notes=notes, warmup_ms=warmup_ms)
+
+    def not_started(failure: StreamFailure) -> SmokeSummary:
+        return summary([t.StreamTrace(model=model, sdk="not started", failure=failure)], "not started")
+
+    route = ctx.fact("route")
+    refusal = _route_refusal(route, settings.allow_insecure)
+    if refusal is not None:
+        return not_started(refusal)
+    key, source = _credential(ctx)
+    ad_token = source.startswith("AZURE_OPENAI_AD_TOKEN")
+    env = settings.env
+    try:
+        # Built even for http:// URLs: so does the SDK's client, which then fails on a missing
+        # SSL_CERT_FILE before sending anything (the app would too).
+        verify = _tls_context(ctx)
+    except (OSError, ValueError) as exc:  # what the SDK itself raises for unusable CA settings
+        return not_started(t.StreamFailure(kind=t.ERR_SETUP, phase=t.PHASE_SETUP, exception=type(exc).__name__,
+                                           message=words.ca_unloadable(exc)))
+    config = ClientConfig(
+        base_url=endpoint.base_url, kind=endpoint.kind, timeout_s=settings.timeout_s,
+        api_key=None if ad_token else key, azure_ad_token=key if ad_token else None,
+        api_version=endpoint.api_version, deployment=endpoint.deployment,
+        organization=env.get("OPENAI_ORG_ID") or None, project=env.get("OPENAI_PROJECT_ID") or None,
+        proxy_url=route.proxy_url, verify=verify,
+    )
+    try:
+        session = SdkSession(config)
+    except SetupFailed as failed:
+        return summary([t.StreamTrace(model=model, sdk=failed.sdk, failure=failed.failure)], failed.sdk)
+    request = StreamRequest(model=model, prompt=options.prompt, max_tokens=options.max_tokens)
+    live = None if options.quiet else ctx.live
+    traces = []
+    try:
+        for index in range(options.runs):
+            printer = LivePrinter(live, words.live_label(index, options.runs), ctx.redactor)
+            trace, request = session.run(request, on_text=printer.text)
+            printer.end()
+            traces.append(trace)
+            if diagnose_run(trace) is not None:
+                break  # the problem is the finding; more runs would only repeat it
+    finally:
+        session.close()
+    return summary(traces, session.sdk, session.warmup_ms)
+
+
+def _credential(ctx: Context) -> Tuple[Optional[str], str]:
+    """The credential the SDK would send for this endpoint, and the variable it came from.
+
+    doctor.credentials applies the SDK's own rules (AzureOpenAI reads AZURE_OPENAI_AD_TOKEN /
+    AZURE_OPENAI_API_KEY, OpenAI reads OPENAI_API_KEY).
+    """
+    from doctor.credentials import sdk_credential
+
+    endpoint = ctx.plan.endpoint
+    credential = sdk_credential(ctx.settings.env, endpoint.kind, base_url=endpoint.base_url)
+    if credential is None:
+        return None, "not set"
+    return credential.value, credential.source
+
+
+def _route_refusal(route: Route, allow_insecure: bool) -> Optional[StreamFailure]:
+    """Why nothing may be sent on this route (the key-travel rule, or unusable proxy settings)."""
+    from doctor.net.keyroute import withheld_on_route
+    from doctor.stream import trace as t
+
+    if route.problem:
+        return t.StreamFailure(kind=t.ERR_SETUP, phase=t.PHASE_SETUP, exception="route",
+                               message=words.route_unusable(route.problem))
+    withheld = withheld_on_route(route, allow_insecure)
+    if withheld is None:
+        return None
+    return t.StreamFailure(kind=t.ERR_WITHHELD, phase=t.PHASE_SETUP, exception="withheld",
+                           message=words.route_withheld(withheld))
+
+
+def _tls_context(ctx: Context) -> ssl.SSLContext:
+    """The SSLContext of the trust `net.tls` verified with (the SDK's CA material, rebuilt)."""
+    from doctor.net.trust import build_context
+
+    return build_context(ctx.fact("trust").sdk)
+
+
+def _notes(ctx: Context) -> Tuple[str, ...]:
+    if ctx.plan.target.python != sys.executable:
+        return (words.own_interpreter(sys.executable),)
+    return ()
+
+
+CHECKS: Tuple[Check, ...] = (
+    Check(ID, TITLE, gather, judge, needs=NEEDS, network=True, after_earlier=True),
+)
+FACTS: Dict[str, FactProvider] = {"smoke": gather_smoke}
