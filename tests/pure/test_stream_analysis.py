@@ -420,3 +420,14 @@ def test_each_bound_has_its_code_and_figures(kind: str, code: str) -> None:
     result = judge(summary(trace))
     assert (result.code, result.status) == (code, Status.FAIL)
     assert "3.2 s (the limit is 3.0 s)" in result.summary and result.data["limit"]["kind"] == kind
+
+
+@pytest.mark.parametrize("sdk, extra", [("openai 3.57.0", "'httpx2[socks]'"), ("openai 1.109.1", "'httpx[socks]'"),
+                                        ("openai (not importable)", "'httpx[socks]'")])
+def test_socks_support_goes_into_the_interpreter_the_smoke_test_ran_in(sdk: str, extra: str) -> None:
+    trace = failed(t.ERR_SETUP, phase=t.PHASE_SETUP, exception="ImportError",
+                   message="Using SOCKS proxy, but the 'socksio' package is not installed.")
+    s = figures.summarise([trace], model="gpt-4o-mini", base_url="http://127.0.0.1:1/v1", sdk=sdk)
+    result = stream_chat.judge(stream_chat.StreamChatFacts(smoke=s, beside=(), python="/opt/py 3/bin/python"))
+    assert (result.code, result.status) == ("proxy_socks_unsupported", Status.FAIL)
+    assert result.fixes[0].command == f"'/opt/py 3/bin/python' -m pip install {extra}"

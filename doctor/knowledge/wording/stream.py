@@ -318,8 +318,13 @@ def restricted_key(kind: str) -> Fix:
 def socks_fixes(sdk: str, python: str) -> Tuple[Fix, ...]:
     """The SOCKS extra of the HTTP library the installed SDK uses (httpx2 for openai 3.x, httpx
     before), installed into `python`, the interpreter the smoke test ran in."""
-    major = sdk.split(" ", 1)[-1].split(".", 1)[0]
-    extra = "httpx2[socks]" if major.isdigit() and int(major) >= 3 else "httpx[socks]"
+    from packaging.version import InvalidVersion, Version
+
+    try:
+        major = Version(sdk.split(" ", 1)[-1]).major  # "openai 3.57.0"
+    except InvalidVersion:  # "openai ?", "openai (not importable)": the httpx majors are the older ones
+        major = 0
+    extra = "httpx2[socks]" if major >= 3 else "httpx[socks]"
     return (
         Fix(f"Install SOCKS support for {sdk} into the interpreter the smoke test runs in",
             f"{shlex.quote(python)} -m pip install {shlex.quote(extra)}"),
