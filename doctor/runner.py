@@ -56,9 +56,8 @@ class Check:
     # their verdicts): the smoke test, whose streamed reply must not interleave with them.
     after_earlier: bool = False
 
-    def prerequisites(self, ctx: Context) -> Tuple[str, ...]:
-        needs = (need if isinstance(need, Need) else Need(need) for need in self.needs)
-        return tuple(need.check_id for need in needs if need.applies(ctx))
+    def prerequisites(self) -> Tuple[Need, ...]:
+        return tuple(need if isinstance(need, Need) else Need(need) for need in self.needs)
 
 
 FactProvider = Callable[["Context"], Any]
@@ -187,7 +186,12 @@ def _wait_for_earlier(check: Check, ctx: Context) -> None:
 
 
 def _failed_prerequisite(check: Check, ctx: Context) -> Optional[CheckResult]:
-    for dependency in check.prerequisites(ctx):
+    # In declared order, and a condition only once every need before it passed: it may then
+    # rely on what they established (api.auth's route is worth working out only after net.tcp).
+    for need in check.prerequisites():
+        if not need.applies(ctx):
+            continue
+        dependency = need.check_id
         prior = ctx.result(dependency)
         if prior is None or prior.status in PASSING:
             continue

@@ -52,11 +52,7 @@ def gather(ctx: Context) -> AuthFacts:
 def _tls_applies(ctx: Context) -> bool:
     """net.tls is a prerequisite for https only, and only where chat-doctor crosses the route itself.
 
-    Under --offline nothing is sent, so nothing needs it, and the route is not worked out at all:
-    the runner asks before any prerequisite has reported, and the route may wait for the probe.
-    """
-    if ctx.settings.offline:
-        return False
+    The runner asks only once config.api_key and net.tcp passed (so never under --offline)."""
     route: Route = ctx.fact("route")
     return sendable(route) and route.scheme == "https"
 

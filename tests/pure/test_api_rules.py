@@ -163,14 +163,26 @@ def test_auth_judges_the_route_before_the_answer() -> None:
     assert (skipped.code, skipped.summary) == ("prerequisite_failed", "not tried: the base URL does not parse (x)")
 
 
-@pytest.mark.parametrize("route, offline, needs_tls", [
-    (Route("https://h/v1", "https", "h", 443), False, True),
-    (Route("http://h/v1", "http", "h", 80), False, False),
-    (SOCKS, False, False),  # not crossed by chat-doctor: api.auth says so itself
-    (Route("https://h/v1", "https", "h", 443), True, False),  # nothing is sent, the route is not worked out
+@pytest.mark.parametrize("route, needs_tls", [
+    (Route("https://h/v1", "https", "h", 443), True),
+    (Route("http://h/v1", "http", "h", 80), False),
+    (SOCKS, False),  # not crossed by chat-doctor: api.auth says so itself
 ])
-def test_auth_needs_tls_only_for_https_it_can_send_itself(route: Route, offline: bool, needs_tls: bool) -> None:
+def test_auth_needs_tls_only_for_https_it_can_send_itself(route: Route, needs_tls: bool) -> None:
     from doctor.runner import Context
+    from doctor.settings import Settings
+    from tests.support.helpers import plan_for
+
+    ctx = Context(plan_for(Settings(env={})), {"route": lambda _ctx: route})
+    needed = [need.check_id for need in api_auth.CHECKS[0].prerequisites() if need.applies(ctx)]
+    assert needed == (["config.api_key", "net.tcp", "net.tls"] if needs_tls else ["config.api_key", "net.tcp"])
+
+
+def test_a_condition_is_asked_only_once_the_needs_before_it_passed() -> None:
+    # Under --offline net.tcp is skipped: api.auth's net.tls condition (which works out the
+    # route, and may wait for the probe) is never asked.
+    from doctor.knowledge.diagnoses import diagnose
+    from doctor.runner import Check, Context, run_checks
     from doctor.settings import Settings
     from tests.support.helpers import plan_for
 
@@ -178,9 +190,12 @@ def test_auth_needs_tls_only_for_https_it_can_send_itself(route: Route, offline:
 
     def give_route(_ctx: Context) -> Route:
         asked.append("route")
-        return route
+        return Route("https://h/v1", "https", "h", 443)
 
-    ctx = Context(plan_for(Settings(env={}, offline=offline)), {"route": give_route})
-    prerequisites = api_auth.CHECKS[0].prerequisites(ctx)
-    assert prerequisites == (("config.api_key", "net.tcp", "net.tls") if needs_tls else ("config.api_key", "net.tcp"))
-    assert asked == ([] if offline else ["route"])
+    def skipped(check_id: str) -> Check:
+        return Check(check_id, check_id, lambda ctx: diagnose(check_id, "offline", "skipped"), lambda r: r)
+
+    auth = api_auth.CHECKS[0]
+    ctx = Context(plan_for(Settings(env={}, offline=True)), {"route": give_route})
+    *_, result = run_checks([skipped("config.api_key"), skipped("net.tcp"), auth], ctx, deadline_s=10)
+    assert (result.id, result.code) == ("api.auth", "offline") and asked == []
