@@ -19,7 +19,6 @@ from doctor.probe.interpreters import select_target
 from doctor.redact import Redactor
 from doctor.runner import Context, run_checks
 from doctor.settings import Settings, UsageError
-from doctor.stream_arrivals import with_token_arrivals
 
 # A check's own network steps are bounded by --timeout; this is the backstop for the
 # whole check (several steps in a row, the probe's own limit), so nothing hangs in CI.
@@ -58,8 +57,7 @@ def run(
     settings = the_plan.settings
     deadline = deadline_s(settings)
     results = []
-    for finished in run_checks(selected, ctx, deadline_s=deadline, on_progress=on_progress):
-        result = with_token_arrivals(finished, ctx.peek("smoke"))  # the stream picture's input
+    for result in run_checks(selected, ctx, deadline_s=deadline, on_progress=on_progress):
         results.append(result)
         on_result(result)
     return Report(

@@ -167,6 +167,7 @@ def check_data(summary: SmokeSummary) -> Dict[str, Any]:
         ],
         "stats": summary.timings(),
         "max_ttft_ms": summary.max_ttft_ms,
+        "token_arrivals_ms": summary.token_arrivals(),
     }
 
 

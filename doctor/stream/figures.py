@@ -22,7 +22,7 @@ are doctor.knowledge.wording.stream's.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Dict, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from doctor.knowledge.wording import stream as words
 from doctor.stream import trace as t
@@ -176,6 +176,12 @@ class SmokeSummary:
             "total_ms": spread([m.total_ms for m in good]),
             "tokens_per_s": spread([m.tokens_per_s for m in good]),
         }
+
+    def token_arrivals(self) -> List[List[float]]:
+        """Wire times (ms since the request was sent) of every token chunk, one list per run:
+        the picture of the stream (doctor.render.stream_picture) is drawn from them."""
+        return [[round(chunk.wire_ms, 1) for chunk in trace.chunks if chunk.kind in t.TOKEN_KINDS]
+                for trace in self.traces]
 
     def to_dict(self) -> Dict[str, Any]:
         return {

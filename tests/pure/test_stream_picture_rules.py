@@ -123,24 +123,17 @@ def test_no_tokens_no_picture() -> None:
     assert bar(TokenTrace(tokens_ms=()), width=12) == " " * 12
 
 
-def test_the_session_copies_token_wire_times_into_stream_chat_data() -> None:
-    from doctor.model import CheckResult, Status
+def test_stream_chat_data_carries_the_token_wire_times() -> None:
+    from doctor.checks.stream_chat import check_data
     from doctor.stream import figures
     from doctor.stream import trace as t
-    from doctor.stream_arrivals import KEY, with_token_arrivals
 
     chunks = (t.Chunk(12.0, 12.5, t.ROLE), *(t.Chunk(w, w + 0.3, t.CONTENT, 3) for w in (300.04, 340.0)),
               t.Chunk(341.0, 341.2, t.EMPTY))
     trace = t.StreamTrace(model="m", sdk="openai 3.57.0", headers_ms=10.0, end_ms=345.0, chunks=chunks,
                           finish_reason="stop")
     summary = figures.summarise([trace], model="m", base_url="http://127.0.0.1:1/v1", sdk="openai 3.57.0")
-    stream = CheckResult("stream.chat", Status.OK, "ok", data={"runs": [{}]})
-    assert with_token_arrivals(stream, summary).data[KEY] == [[300.0, 340.0]]  # tokens only, 0.1 ms
-    other = CheckResult("api.auth", Status.OK, "ok")
-    assert with_token_arrivals(other, summary) is other
-    assert with_token_arrivals(stream, None) is stream  # the smoke fact was not gathered
-    given = CheckResult("stream.chat", Status.OK, "ok", data={"runs": [{}], KEY: [[1.0]]})
-    assert with_token_arrivals(given, summary) is given  # the stream code's own, once it has them
+    assert check_data(summary)["token_arrivals_ms"] == [[300.0, 340.0]]  # tokens only, 0.1 ms
 
 
 def test_the_github_step_summary_carries_the_picture_in_a_code_block() -> None:
