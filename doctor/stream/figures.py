@@ -59,7 +59,7 @@ def judge_buffering(trace: t.StreamTrace) -> Buffering:
 
     Buffered means: enough token chunks to judge, the user waited long enough for streaming to
     matter, the tokens came in one burst (the client hardly ever had to wait for the next one:
-    median wait under 1 ms, and the burst within 5% of the whole wait), and no body bytes
+    median wait under 1 ms, and all those waits together within 5% of the whole wait), and no body bytes
     (role chunk, keep-alive comments) arrived before that burst. The wait excludes the SDK's
     own parsing, so a slow machine does not make a buffered stream look streamed. The last
     condition keeps a server that generates instantly after a delay from being flagged: a
@@ -73,8 +73,12 @@ def judge_buffering(trace: t.StreamTrace) -> Buffering:
     first, last = tokens[0].wire_ms, tokens[-1].wire_ms
     if last < MIN_WAIT_MS:
         return Buffering(TOO_FAST, words.too_fast(last))
-    median_wait = percentile([c.waited_ms for c in tokens[1:]], 50) or 0.0
-    burst = last - first
+    waits = [c.waited_ms for c in tokens[1:]]
+    median_wait = percentile(waits, 50) or 0.0
+    # How long the network kept the client waiting between the first token and the last: not
+    # `last - first`, which also counts the SDK parsing each chunk (on a loaded machine, several
+    # ms per chunk even when every byte was already there).
+    burst = sum(waits)
     window = max(BURST_FLOOR_MS, BURST_FRACTION * last)
     first_byte = trace.reads[0] if trace.reads else trace.chunks[0].wire_ms
     early_bytes = first_byte < first - window
