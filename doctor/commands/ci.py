@@ -13,13 +13,12 @@ web pages, so a secret that slipped past one layer must still not reach them.
 
 from __future__ import annotations
 
-import errno
-import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import List, Mapping, Optional
 
+from doctor.commands.output_path import unwritable
 from doctor.model import ExitCode, Report
 from doctor.redact import Redactor
 
@@ -42,35 +41,10 @@ class CiOutputs:
         return cls(junit=Path(junit) if junit else None, github=github, step_summary=Path(summary) if summary else None)
 
 
-def junit_problem(path: Path) -> Optional[str]:
-    """Why the JUnit file cannot be written to `path`, or None.
-
-    Found by opening it the way writing will (for appending, so an existing file is not
-    truncated before the run has anything to put in it), which answers for permissions,
-    read-only mounts, missing directories and ACLs alike; a file this creates is removed again.
-    """
-    if path.is_dir():
-        return "is a directory"
-    existed = os.path.lexists(path)
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o666)
-    except OSError as exc:
-        if exc.errno == errno.ENOENT and not path.parent.is_dir():
-            return f"no such directory: {path.parent}"
-        return f"cannot be written ({exc.strerror or exc})"
-    os.close(fd)
-    if not existed:
-        try:
-            os.unlink(path)
-        except OSError:
-            pass  # an empty file where the report will be written anyway
-    return None
-
-
 def prepare(outputs: CiOutputs) -> Optional[str]:
     """The usage error that must stop the run before any check starts, or None."""
     if outputs.junit is not None:
-        problem = junit_problem(outputs.junit)
+        problem = unwritable(outputs.junit)
         if problem is not None:
             return f"--junit {outputs.junit}: {problem}"
     return None

@@ -12,10 +12,10 @@ stderr and exit 2 too.
 
 from __future__ import annotations
 
-import errno
-import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Optional
+
+from doctor.commands.output_path import unwritable
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -26,30 +26,11 @@ TITLE = "chat-doctor"
 
 
 def svg_problem(path: Path, *, as_json: bool) -> Optional[str]:
-    """The usage error that must stop the run before it starts, or None.
-
-    Found by opening FILE the way saving will (for appending, so an existing file is not
-    truncated before there is a picture to put in it), which answers for permissions, read-only
-    mounts, missing directories and ACLs alike; a file this creates is removed again.
-    """
+    """The usage error that must stop the run before it starts, or None."""
     if as_json:
         return "--save-svg saves what the console showed, and --json shows the JSON document instead: drop one of them"
-    if path.is_dir():
-        return f"--save-svg {path}: is a directory"
-    existed = os.path.lexists(path)
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o666)
-    except OSError as exc:
-        if exc.errno == errno.ENOENT and not path.parent.is_dir():
-            return f"--save-svg {path}: no such directory: {path.parent}"
-        return f"--save-svg {path}: cannot be written ({exc.strerror or exc})"
-    os.close(fd)
-    if not existed:
-        try:
-            os.unlink(path)
-        except OSError:
-            pass  # an empty file where the picture will be written anyway
-    return None
+    problem = unwritable(path)
+    return f"--save-svg {path}: {problem}" if problem else None
 
 
 def save_svg(console: Console, path: Path, redactor: Redactor) -> Optional[str]:
