@@ -9,6 +9,9 @@ The rules (stated in the README's Security section, pinned by tests/pure/test_re
 
 - A secret is replaced wherever it appears whole, and so is every run of `RUN` (12) or more
   of its characters, whatever surrounds it (`key=<15 chars of it> is not valid`).
+- So is every such run of the secret base64-encoded (standard or URL-safe alphabet), alone or
+  inside a longer encoded text such as a `Basic` header: a server echoing the key that way has
+  printed the key, one decode away.
 - A value too short to be secret in any meaningful way (under `MIN_SECRET` characters, or a
   well-known placeholder such as `local`, `ollama` or `EMPTY` that local servers are given) is
   shown as itself and not scrubbed from other text: scrubbing `local` would turn every
@@ -17,6 +20,7 @@ The rules (stated in the README's Security section, pinned by tests/pure/test_re
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 import enum
 import re
@@ -71,6 +75,20 @@ def key_shape(key: str) -> str:
     return f"{prefix}…{tail} ({len(key)} chars)"
 
 
+def base64_forms(secret: str) -> Tuple[str, ...]:
+    """What base64 makes of `secret` inside any longer text: for each of the three alignments the
+    secret can have in the encoded bytes, the characters that depend on the secret's bytes alone
+    (the 4-character groups it fills whole), in the standard and the URL-safe alphabet."""
+    raw = secret.encode("utf-8")
+    forms: List[str] = []
+    for shift in range(3):
+        encoded = base64.b64encode(b"\0" * shift + raw).decode("ascii")
+        first, last = (1 if shift else 0), (shift + len(raw)) // 3  # the groups of 3 bytes wholly the secret's
+        form = encoded[4 * first : 4 * last]
+        forms += [form, form.replace("+", "-").replace("/", "_")]
+    return tuple(dict.fromkeys(form for form in forms if len(form) >= RUN))
+
+
 class Redactor:
     """Replaces any occurrence of a secret, or a run of `RUN` characters of one, with its shape."""
 
@@ -80,9 +98,8 @@ class Redactor:
         # placeholder exemption is for API keys, which local servers are given as `local`.
         chosen = {s for s in cleaned if is_secret(s)} | {p for p in passwords if len(p) >= MIN_PASSWORD}
         self._secrets = tuple(sorted(chosen, key=len, reverse=True))
-        self._grams = frozenset(
-            secret[i : i + RUN] for secret in self._secrets for i in range(len(secret) - RUN + 1)
-        )
+        forms = (*self._secrets, *(form for secret in self._secrets for form in base64_forms(secret)))
+        self._grams = frozenset(form[i : i + RUN] for form in forms for i in range(len(form) - RUN + 1))
 
     @classmethod
     def from_env(cls, env: Mapping[str, str], extra: Iterable[str] = ()) -> Redactor:

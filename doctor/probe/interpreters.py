@@ -38,6 +38,13 @@ def select_target(settings: Settings) -> Target:
 
 
 def _resolve_flag(value: str, cwd: Path | None) -> str:
+    try:
+        return _resolve_path(value, cwd)
+    except OSError as exc:  # a directory on the way that this user may not enter (EACCES), a loop
+        raise UsageError(f"--python {value}: cannot be inspected ({exc.strerror or exc})") from None
+
+
+def _resolve_path(value: str, cwd: Path | None) -> str:
     path = Path(value).expanduser()
     if not path.is_absolute() and os.sep not in value:
         found = shutil.which(value)
@@ -63,8 +70,11 @@ def _venv_python(venv: Path) -> Path | None:
     names = ("Scripts/python.exe",) if sys.platform == "win32" else ("bin/python", "bin/python3")
     for name in names:
         candidate = venv / name
-        if candidate.exists():
-            return candidate
+        try:
+            if candidate.exists():
+                return candidate
+        except OSError:  # not ours to enter (EACCES): no interpreter we could run there either
+            continue
     return None
 
 

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import base64
+
+import pytest
+
 from doctor.credentials import secrets_in
 from doctor.redact import RUN, Redactor, StreamRedactor, display_url, is_secret, key_shape
 from tests.support.helpers import CANARY_KEY
@@ -133,3 +137,25 @@ def test_credentials_in_a_url_query_are_masked() -> None:
     assert display_url("https://h/v1?page=2") == "https://h/v1?page=2"
     found = secrets_in({"OPENAI_BASE_URL": url})
     assert CANARY_KEY in found
+
+
+@pytest.mark.parametrize("before", ["", ":", "u:", "Bearer ", "user:"])
+def test_the_key_base64_encoded_is_a_secret_too(before: str) -> None:
+    # A server echoing the key (or a `Basic` header carrying it) base64-encoded, in either alphabet,
+    # at each of the three alignments the key can have among the encoded bytes.
+    key = "sk-proj-" + "Zq9xL2mP7vR4tY8wB3nC6kD1fG5hJ0sA" * 3
+    redactor = Redactor([key])
+    for encode in (base64.b64encode, base64.urlsafe_b64encode):
+        encoded = encode((before + key).encode()).decode()
+        shown = redactor.text(f"echo: {encoded} (end)")
+        assert "[redacted]" in shown and shown.endswith(" (end)")
+        # The characters that encode the key's bytes alone: the 4-character groups it fills whole.
+        start, end = 4 * -(-len(before) // 3), 4 * ((len(before) + len(key)) // 3)
+        carried = encoded[start:end]
+        assert not [carried[i:i + RUN] for i in range(len(carried) - RUN + 1) if carried[i:i + RUN] in shown], shown
+
+
+def test_base64_forms_leave_ordinary_text_alone() -> None:
+    redactor = Redactor(["sk-proj-" + "Zq9xL2mP7vR4tY8wB3nC6kD1fG5hJ0sA" * 3])
+    text = "localhost:8000 answered 401; aGVsbG8gd29ybGQ= is just 'hello world'"
+    assert redactor.text(text) == text
