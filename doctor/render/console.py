@@ -12,6 +12,7 @@ import re
 from typing import TYPE_CHECKING, Any, Callable, Dict, Optional, Tuple
 
 from doctor.model import CheckResult, Report, Status
+from doctor.words import ms
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -95,7 +96,7 @@ class ConsoleRenderer:
         # escape(): "[warn]" and "[skip]" would otherwise be read as rich markup tags and vanish.
         mark = f"[{style}]{symbol}[/{style}]" if self.fancy else escape(tag)
         code = f"  [dim]\\[{escape(result.code)}][/dim]" if result.code and result.status is not Status.SKIP else ""
-        timing = f"  [dim]{_ms(result.duration_ms)}[/dim]" if self.verbose else ""
+        timing = f"  [dim]{ms(result.duration_ms)}[/dim]" if self.verbose else ""
         self._line(f" {mark} {escape(result.id.ljust(self._id_width))} {escape(result.summary)}{code}{timing}")
         problem = result.status in (Status.WARN, Status.FAIL, Status.ERROR)
         if problem or self.verbose:
@@ -153,10 +154,6 @@ _CODE_SPAN = re.compile(r"`([^`\n]+)`")
 def terminal_text(text: str) -> str:
     """A sentence as shown on a terminal: Markdown code spans lose their backticks."""
     return _CODE_SPAN.sub(r"\1", text)
-
-
-def _ms(ms: float) -> str:
-    return f"{ms / 1000:.2f} s" if ms >= 2000 else f"{ms:.0f} ms"
 
 
 def _version() -> str:

@@ -18,6 +18,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Callable, Dict, List, Mapping, Tuple
 
+from doctor.words import ms
+
 if TYPE_CHECKING:
     from doctor.model import CheckResult
 
@@ -32,17 +34,13 @@ _COLUMNS: Tuple[Tuple[str, str, str], ...] = (
 )
 
 
-def _fmt(ms: float) -> str:
-    return f"{ms / 1000:.2f} s" if ms >= 2000 else f"{ms:.0f} ms" if ms >= 10 else f"{ms:.1f} ms"
-
-
 def draw(timings: Mapping[str, float]) -> List[str]:
     columns = [(label, cumulative, float(timings[key])) for key, label, cumulative in _COLUMNS if key in timings]
     if not columns:
         return []
-    widths = [max(len(label), len(_fmt(value))) + 2 for label, _c, value in columns]
+    widths = [max(len(label), len(ms(value))) + 2 for label, _c, value in columns]
     header = " " + " ".join(label.center(w) for (label, _c, _v), w in zip(columns, widths)) + " "
-    bar = "[" + "|".join(_fmt(v).center(w) for (_l, _c, v), w in zip(columns, widths)) + "]"
+    bar = "[" + "|".join(ms(v).center(w) for (_l, _c, v), w in zip(columns, widths)) + "]"
     # position of the "|" (or the closing "]") after each column
     ends = []
     position = 0
@@ -53,7 +51,7 @@ def draw(timings: Mapping[str, float]) -> List[str]:
     total = 0.0
     for _label, cumulative, value in columns:
         total += value
-        texts.append(f"{cumulative}:{_fmt(total)}")
+        texts.append(f"{cumulative}:{ms(total)}")
     # Shift everything right when a cumulative label would start left of the drawing.
     pad = max(0, *(len(text) - ends[i] - 1 for i, text in enumerate(texts)))
     ends = [end + pad for end in ends]
