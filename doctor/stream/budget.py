@@ -33,6 +33,11 @@ EVENT_BYTES = 1 * MIB
 REPLY_BYTES = 16 * MIB
 TOTAL_BYTES = 64 * MIB
 
+# The HTTP library's own read timeout is T plus this: only a backstop behind the guard's headers
+# and stall bounds (both T), so that which of the two ends a silent wait is never a race (a stall
+# always reads as `stall`, with its figures, not sometimes as the library's bare "timed out").
+READ_BACKSTOP_S = 1.0
+
 # Decode rate a healthy server keeps up at the very least (tokens per second), for `run_s`.
 MIN_TOKENS_PER_S = 4.0
 # A request that the server rejected (400 naming a field) is retried once per field: two retries.
@@ -57,6 +62,10 @@ class Budget:
     @property
     def stall_s(self) -> float:
         return self.timeout_s
+
+    @property
+    def read_timeout_s(self) -> float:
+        return self.timeout_s + READ_BACKSTOP_S
 
     @property
     def run_s(self) -> float:

@@ -116,7 +116,11 @@ def build_client(openai: Any, config: ClientConfig, *, on_request: Hook, on_resp
     # Redirects are reported, not followed with the key (DESIGN, security rules). trust_env is
     # off: the proxy and the CA material come from the checks' own facts (ClientConfig), never
     # from this process's environment, which need not be the one that was checked.
-    options: dict = dict(timeout=config.timeout_s, follow_redirects=False, trust_env=False,
+    from doctor.stream.budget import READ_BACKSTOP_S
+    from doctor.stream.target_wire import library_timeout
+
+    timeout = library_timeout(openai, config.timeout_s, config.timeout_s + READ_BACKSTOP_S)
+    options: dict = dict(timeout=timeout, follow_redirects=False, trust_env=False,
                          event_hooks={"request": [on_request], "response": [on_response]})
     if config.verify is not None:
         options["verify"] = config.verify
@@ -124,7 +128,7 @@ def build_client(openai: Any, config: ClientConfig, *, on_request: Hook, on_resp
         options[_proxy_parameter(openai)] = config.proxy_url
     http_client = openai.DefaultHttpxClient(**options)
     common = dict(
-        api_key=config.api_key, max_retries=0, timeout=config.timeout_s, http_client=http_client,
+        api_key=config.api_key, max_retries=0, timeout=timeout, http_client=http_client,
         organization=config.organization, project=config.project,
     )
     path = urlsplit(config.base_url).path if config.base_url else ""

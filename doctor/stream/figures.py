@@ -32,8 +32,9 @@ from doctor.stream.stats import gaps_summary, percentile, spread
 # --- buffering ---------------------------------------------------------------------------------
 # A reply shorter than this many token chunks cannot show whether it streamed.
 MIN_CHUNKS_TO_JUDGE = 5
-# When the whole reply is in within this time of sending, streaming could not be seen either way.
-MIN_WAIT_MS = 50.0
+# When the whole reply is in within this time of sending (less the client's own parsing),
+# streaming could not be seen either way.
+MIN_WAIT_MS = 100.0
 # Token chunks closer together than this came out of one buffer, not one by one from a model
 # (1 ms is 1000 tokens/s, beyond any model's decode rate for a single stream).
 BURST_GAP_MS = 1.0
@@ -70,16 +71,19 @@ def judge_buffering(trace: t.StreamTrace) -> Buffering:
         return Buffering(NOT_JUDGED, words.NOTHING_TO_JUDGE)
     if len(tokens) < MIN_CHUNKS_TO_JUDGE:
         return Buffering(TOO_SHORT, words.too_short(len(tokens), MIN_CHUNKS_TO_JUDGE))
-    first, last = tokens[0].wire_ms, tokens[-1].wire_ms
-    if last < MIN_WAIT_MS:
-        return Buffering(TOO_FAST, words.too_fast(last))
+    first = tokens[0].wire_ms
     waits = [c.waited_ms for c in tokens[1:]]
     median_wait = percentile(waits, 50) or 0.0
     # How long the network kept the client waiting between the first token and the last: not
     # `last - first`, which also counts the SDK parsing each chunk (on a loaded machine, several
     # ms per chunk even when every byte was already there).
     burst = sum(waits)
-    window = max(BURST_FLOOR_MS, BURST_FRACTION * last)
+    # When the last token came in, less the client's own parsing: an instant server on a loaded
+    # machine is late because the client is slow, not because anything held the reply back.
+    seen = first + burst
+    if seen < MIN_WAIT_MS:
+        return Buffering(TOO_FAST, words.too_fast(seen))
+    window = max(BURST_FLOOR_MS, BURST_FRACTION * seen)
     first_byte = trace.reads[0] if trace.reads else trace.chunks[0].wire_ms
     early_bytes = first_byte < first - window
     if median_wait < BURST_GAP_MS and burst <= window and not early_bytes:

@@ -73,7 +73,8 @@ class RunnerJob:
     def bounds(self) -> dict:
         """doctor.stream.budget's numbers for this job, enforced inside the runner."""
         b = budget.Budget(self.timeout_s, self.max_tokens)
-        return {"timeout_s": b.timeout_s, "headers_s": b.headers_s, "stall_s": b.stall_s, "run_s": b.run_s,
+        return {"timeout_s": b.timeout_s, "read_timeout_s": b.read_timeout_s, "headers_s": b.headers_s,
+                "stall_s": b.stall_s, "run_s": b.run_s,
                 "event_bytes": budget.EVENT_BYTES, "reply_bytes": budget.REPLY_BYTES, "total_bytes": budget.TOTAL_BYTES,
                 "events": b.event_bound, "tokens": b.token_bound, "chars": b.char_bound, "attempts": budget.MAX_ATTEMPTS}
 

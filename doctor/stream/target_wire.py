@@ -219,9 +219,18 @@ def verify_context(trust: Optional[Dict[str, Any]]) -> Any:
     return context
 
 
+def library_timeout(openai: Any, timeout_s: float, read_timeout_s: Optional[float]) -> Any:
+    """T for connect, write and pool; the read timeout a backstop behind the runner's own bounds."""
+    timeout_class = getattr(openai, "Timeout", None)  # the SDK re-exports its HTTP library's
+    if timeout_class is None or read_timeout_s is None:
+        return timeout_s
+    return timeout_class(timeout_s, read=read_timeout_s)
+
+
 def build_client(openai: Any, library: Any, job: Dict[str, Any], key: Optional[str], probe: Probe) -> Any:
     # trust_env off and redirects not followed, as in-process: the proxy and CA are the checks'.
-    options: Dict[str, Any] = dict(timeout=job["timeout_s"], follow_redirects=False, trust_env=False,
+    timeout = library_timeout(openai, job["timeout_s"], job.get("bounds", {}).get("read_timeout_s"))
+    options: Dict[str, Any] = dict(timeout=timeout, follow_redirects=False, trust_env=False,
                                    event_hooks={"request": [probe.attach], "response": [probe.on_response]})
     verify = verify_context(job.get("trust"))
     if verify is not None:
@@ -229,7 +238,7 @@ def build_client(openai: Any, library: Any, job: Dict[str, Any], key: Optional[s
     if job.get("proxy_url"):
         options[proxy_parameter(library)] = job["proxy_url"]
     http_client = getattr(openai, "DefaultHttpxClient", library.Client)(**options)
-    common = dict(api_key=key, max_retries=0, timeout=job["timeout_s"], http_client=http_client,
+    common = dict(api_key=key, max_retries=0, timeout=timeout, http_client=http_client,
                   organization=job.get("organization"), project=job.get("project"))
     if job.get("kind") == "azure" and "/openai/v1" not in job["base_url"]:
         azure = dict(common, api_version=job.get("api_version"))
