@@ -143,6 +143,25 @@ def test_a_runner_that_crashes_or_prints_garbage_is_smoke_runner_failed(tmp_path
     assert words in chat["summary"] and time.monotonic() - started < 30
 
 
+@pytest.mark.slow
+def test_a_runner_that_hangs_is_killed_within_the_smoke_bound_and_is_smoke_runner_failed(tmp_path: Path) -> None:
+    from doctor.stream.target_launch import RunnerJob, deadline_s
+
+    release, version, _ = MAJORS["1.x"]
+    real = str(venv_python(make_venv(pyenv_python(version), [f"openai=={release}"])))
+    target = wrapper(tmp_path, real, "cat > /dev/null; sleep 300")
+    bound = deadline_s(RunnerJob(base_url="x", model="m", prompt="p", max_tokens=1, timeout_s=1.0))
+    started = time.monotonic()
+    with running("ok") as server:
+        run = run_cli(["smoke", "--python", target, "--json", "--timeout", "1", "--max-tokens", "1",
+                       "--base-url", server.base_url], env={"OPENAI_API_KEY": CANARY_KEY})
+    took = time.monotonic() - started
+    chat = chat_of(run)
+    assert (run.exit_code, chat["status"], chat["code"]) == (1, "fail", "smoke_runner_failed"), chat
+    assert f"did not finish within {bound:g} s (killed)" in chat["summary"]
+    assert bound <= took < 2 * bound, took
+
+
 # --- targets that cannot run it: chat-doctor's own interpreter, and it says so ----------------
 
 
