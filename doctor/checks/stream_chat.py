@@ -1,10 +1,11 @@
 """`stream.chat`: the streamed chat smoke test (`smoke`, `check --smoke`).
 
-Gathering: the `smoke` fact (registered here in FACTS) runs the streamed request(s) through
-the installed openai SDK (doctor.stream.sdk) along the route and with the trust the checks
-decided, and returns a `SmokeSummary` (doctor.stream.figures); the session puts its
-`to_dict()` into the report as the `smoke` object. Streamed text goes to `ctx.live` (set by the
-presenter: stdout, stderr under --json, or nowhere): the check itself never prints.
+Gathering: the `smoke` fact (doctor.checks.smoke_fact, registered here in FACTS) runs the
+streamed request(s) inside the target interpreter when it can (else in chat-doctor's own, and
+says so) along the route and with the trust the checks decided, and returns a `SmokeSummary`
+(doctor.stream.figures); the session puts its `to_dict()` into the report as the `smoke` object.
+Streamed text goes to `ctx.live` (set by the presenter: stdout, stderr under --json, or
+nowhere): the check itself never prints.
 
 Judging (pure): the first failed run's problem (doctor.stream.problems), else the TTFT
 threshold, else an ignored token limit, else buffering (both warnings), else ok. Details always
@@ -22,18 +23,15 @@ import sys
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Collection, Dict, List, Optional, Tuple
 
+from doctor.checks.smoke_fact import gather_smoke
 from doctor.knowledge.diagnoses import diagnose, fixes_for, ok
 from doctor.knowledge.wording import stream as words
+from doctor.knowledge.wording import target_run as say
 from doctor.model import CheckResult, Fix
 from doctor.runner import Check, Context, FactProvider
-from doctor.settings import SmokeOptions
 
 if TYPE_CHECKING:
-    import ssl
-
-    from doctor.checks.route import Route
     from doctor.stream.figures import SmokeSummary
-    from doctor.stream.trace import StreamFailure, StreamTrace
 
 ID = "stream.chat"
 TITLE = "streamed chat"
@@ -48,12 +46,13 @@ class StreamChatFacts:
     # The other checks of this run: a fix points at their results rather than at a command
     # the user is already running.
     beside: Tuple[str, ...]
-    python: str  # the interpreter the smoke test ran in (chat-doctor's own): where SOCKS support goes
+    python: str  # the interpreter the smoke test ran in (the target, or chat-doctor's own): where fixes install
 
 
 def gather(ctx: Context) -> StreamChatFacts:
     beside = tuple(check_id for check_id in ctx.check_ids() if check_id != ID)
-    return StreamChatFacts(smoke=ctx.fact("smoke"), beside=beside, python=sys.executable)
+    smoke = ctx.fact("smoke")
+    return StreamChatFacts(smoke=smoke, beside=beside, python=smoke.ran.python or sys.executable)
 
 
 # ============================================================================================
@@ -76,7 +75,7 @@ def judge(facts: StreamChatFacts) -> CheckResult:
         return diagnose(
             ID, problem.code, words.run_prefix(index, n) + problem.summary,
             status=problem.status, details=[*problem.details, *details], data=data,
-            fixes=_fixes(problem.code, summary, facts.python) or _request_fixes(problem.code, kind, facts.beside),
+            fixes=_fixes(problem.code, summary, index, facts.python) or _request_fixes(problem.code, kind, facts.beside),
         )
     ttft = summary.ttft
     headline = headline_of(summary)
@@ -147,6 +146,9 @@ def timing_lines(summary: SmokeSummary) -> List[str]:
     if fallbacks:
         lines.append(words.fields_dropped(fallbacks))
     lines.append(words.model_line(summary.model, summary.base_url, summary.sdk, summary.warmup_ms))
+    ran = summary.ran
+    if ran.python is not None:
+        lines.append(say.ran_with(ran.python, ran.python_version, summary.sdk, ran.http, ran.fallback is None))
     return lines
 
 
@@ -155,6 +157,9 @@ def check_data(summary: SmokeSummary) -> Dict[str, Any]:
     return {
         "model": summary.model,
         "sdk": summary.sdk,
+        "http": summary.ran.http,
+        "python": summary.ran.python,
+        "ran_in": summary.ran.ran_in,
         "runs": [
             {
                 "headers_ms": m.headers_ms, "first_chunk_ms": m.first_chunk_ms,
@@ -171,12 +176,15 @@ def check_data(summary: SmokeSummary) -> Dict[str, Any]:
     }
 
 
-def _fixes(code: str, summary: SmokeSummary, python: str) -> Tuple[Fix, ...]:
+def _fixes(code: str, summary: SmokeSummary, index: int, python: str) -> Tuple[Fix, ...]:
     """Concrete fixes where there are some; else () and diagnose() uses the registered text."""
     if code == "stream_buffered":
         return words.BUFFER_FIXES
     if code == "proxy_socks_unsupported":
         return words.socks_fixes(summary.sdk, python)
+    failure = summary.traces[index].failure
+    if code == "stream_sdk_broken" and failure is not None:
+        return say.sdk_broken_fixes(python, failure.exception, failure.message, summary.sdk)
     return ()
 
 
@@ -190,118 +198,6 @@ def _request_fixes(code: str, kind: str, beside: Collection[str]) -> Tuple[Fix, 
     if code == "model_not_found" and "api.model" not in beside:
         return (words.CHOOSE_A_LISTED_MODEL,)
     return fixes_for(code, kind)
-
-
-# ============================================================================================
-# The `smoke` fact: the streamed request(s), through the SDK
-# ============================================================================================
-
-
-def gather_smoke(ctx: Context) -> SmokeSummary:
-    """Run the streamed request(s) and summarise them (doctor.stream.figures.SmokeSummary)."""
-    from doctor.knowledge.models import model_name
-    from doctor.stream import trace as t
-    from doctor.stream.client import ClientConfig
-    from doctor.stream.figures import summarise
-    from doctor.stream.live import LivePrinter
-    from doctor.stream.problems import diagnose_run
-    from doctor.stream.sdk import SdkSession, SetupFailed, StreamRequest
-
-    settings = ctx.settings
-    options = settings.smoke or SmokeOptions()
-    endpoint = ctx.plan.endpoint
-    model = model_name(settings, endpoint)
-    notes = _notes(ctx)
-
-    def summary(traces: List[StreamTrace], sdk: str, warmup_ms: Optional[float] = None) -> SmokeSummary:
-        return summarise(traces, model=model, base_url=endpoint.shown, sdk=sdk, max_ttft_s=options.max_ttft_s,
-                         notes=notes, warmup_ms=warmup_ms)
-
-    def not_started(failure: StreamFailure) -> SmokeSummary:
-        return summary([t.StreamTrace(model=model, sdk="not started", failure=failure)], "not started")
-
-    route = ctx.fact("route")
-    refusal = _route_refusal(route, settings.allow_insecure)
-    if refusal is not None:
-        return not_started(refusal)
-    key, source = _credential(ctx)
-    ad_token = source.startswith("AZURE_OPENAI_AD_TOKEN")
-    env = settings.env
-    try:
-        # Built even for http:// URLs: so does the SDK's client, which then fails on a missing
-        # SSL_CERT_FILE before sending anything (the app would too).
-        verify = _tls_context(ctx)
-    except (OSError, ValueError) as exc:  # what the SDK itself raises for unusable CA settings
-        return not_started(t.StreamFailure(kind=t.ERR_SETUP, phase=t.PHASE_SETUP, exception=type(exc).__name__,
-                                           message=words.ca_unloadable(exc)))
-    config = ClientConfig(
-        base_url=endpoint.base_url, kind=endpoint.kind, timeout_s=settings.timeout_s,
-        api_key=None if ad_token else key, azure_ad_token=key if ad_token else None,
-        api_version=endpoint.api_version, deployment=endpoint.deployment,
-        organization=env.get("OPENAI_ORG_ID") or None, project=env.get("OPENAI_PROJECT_ID") or None,
-        proxy_url=route.proxy_url, verify=verify,
-    )
-    try:
-        session = SdkSession(config)
-    except SetupFailed as failed:
-        return summary([t.StreamTrace(model=model, sdk=failed.sdk, failure=failed.failure)], failed.sdk)
-    request = StreamRequest(model=model, prompt=options.prompt, max_tokens=options.max_tokens)
-    live = None if options.quiet else ctx.live
-    traces = []
-    try:
-        for index in range(options.runs):
-            printer = LivePrinter(live, words.live_label(index, options.runs), ctx.redactor)
-            trace, request = session.run(request, on_text=printer.text)
-            printer.end()
-            traces.append(trace)
-            if diagnose_run(trace) is not None:
-                break  # the problem is the finding; more runs would only repeat it
-    finally:
-        session.close()
-    return summary(traces, session.sdk, session.warmup_ms)
-
-
-def _credential(ctx: Context) -> Tuple[Optional[str], str]:
-    """The credential the SDK would send for this endpoint, and the variable it came from.
-
-    doctor.credentials applies the SDK's own rules (AzureOpenAI reads AZURE_OPENAI_AD_TOKEN /
-    AZURE_OPENAI_API_KEY, OpenAI reads OPENAI_API_KEY).
-    """
-    from doctor.credentials import sdk_credential
-
-    endpoint = ctx.plan.endpoint
-    credential = sdk_credential(ctx.settings.env, endpoint.kind, base_url=endpoint.base_url)
-    if credential is None:
-        return None, "not set"
-    return credential.value, credential.source
-
-
-def _route_refusal(route: Route, allow_insecure: bool) -> Optional[StreamFailure]:
-    """Why nothing may be sent on this route (the key-travel rule, or unusable proxy settings)."""
-    from doctor.net.keyroute import withheld_on_route
-    from doctor.stream import trace as t
-
-    if route.problem:
-        return t.StreamFailure(kind=t.ERR_SETUP, phase=t.PHASE_SETUP, exception="route",
-                               message=words.route_unusable(route.problem))
-    withheld = withheld_on_route(route, allow_insecure)
-    if withheld is None:
-        return None
-    return t.StreamFailure(kind=t.ERR_WITHHELD, phase=t.PHASE_SETUP, exception="withheld",
-                           message=words.route_withheld(withheld))
-
-
-def _tls_context(ctx: Context) -> ssl.SSLContext:
-    """The SSLContext of the trust `net.tls` verified with (the SDK's CA material, rebuilt)."""
-    from doctor.net.trust import build_context
-
-    return build_context(ctx.fact("trust").sdk)
-
-
-def _notes(ctx: Context) -> Tuple[str, ...]:
-    if ctx.plan.target.python != sys.executable:
-        return (words.own_interpreter(sys.executable),)
-    return ()
 
 
 CHECKS: Tuple[Check, ...] = (

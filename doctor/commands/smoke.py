@@ -13,6 +13,7 @@ from doctor.commands.options import (
     MaxTtftOpt,
     ModelOpt,
     PromptOpt,
+    PythonOpt,
     QuietOpt,
     RunsOpt,
     SmokeSkipOpt,
@@ -44,6 +45,7 @@ def smoke_options(
 
 
 def command(
+    python: PythonOpt = None,
     model: ModelOpt = None,
     prompt: PromptOpt = None,
     max_tokens: MaxTokensOpt = SmokeOptions.max_tokens,
@@ -70,6 +72,7 @@ def command(
                           f"and only {', '.join(_SKIPPABLE)} can be left out")
 
     settings = settings_or_exit(
+        python=python,
         base_url=base_url,
         model=model,
         timeout_s=timeout,

@@ -152,6 +152,23 @@ def _r(value: Optional[float]) -> Optional[float]:
 
 # --- the summary over runs ---------------------------------------------------------------------
 
+RAN_IN_TARGET = "target"  # the target interpreter ran it (through the runner, or in-process when it is chat-doctor's own)
+RAN_IN_CHAT_DOCTOR = "chat-doctor"  # chat-doctor's own interpreter ran it instead of the target (a fallback)
+
+
+@dataclass(frozen=True)
+class RanWith:
+    """Which interpreter and SDK ran the smoke test (the report's smoke.python, smoke.sdk, smoke.http)."""
+
+    python: Optional[str] = None  # the interpreter's path
+    python_version: Optional[str] = None  # "3.11.7"
+    http: Optional[str] = None  # the SDK's HTTP library: "httpx 0.28.1", "httpx2 2.16.2"
+    fallback: Optional[str] = None  # why chat-doctor's own interpreter ran it instead of the target
+
+    @property
+    def ran_in(self) -> str:
+        return RAN_IN_CHAT_DOCTOR if self.fallback is not None else RAN_IN_TARGET
+
 
 @dataclass(frozen=True)
 class SmokeSummary:
@@ -165,6 +182,7 @@ class SmokeSummary:
     max_ttft_ms: Optional[float] = None
     notes: Tuple[str, ...] = ()  # e.g. "the smoke test used chat-doctor's own interpreter"
     warmup_ms: Optional[float] = None  # the SDK's one-time set-up, paid before the clock ran
+    ran: RanWith = RanWith()
 
     @property
     def ttft(self) -> Optional[Dict[str, float]]:
@@ -196,6 +214,11 @@ class SmokeSummary:
             "model": self.model,
             "base_url": self.base_url,
             "sdk": self.sdk,
+            "http": self.ran.http,
+            "python": self.ran.python,
+            "python_version": self.ran.python_version,
+            "ran_in": self.ran.ran_in,
+            "fallback": self.ran.fallback,
             "runs": [_run_dict(tr, m) for tr, m in zip(self.traces, self.metrics)],
             "ttft_ms": self.ttft,
             "buffered": self.buffered,
@@ -208,12 +231,13 @@ class SmokeSummary:
 def summarise(
     traces: Sequence[t.StreamTrace], *, model: str, base_url: str, sdk: str,
     max_ttft_s: Optional[float] = None, notes: Sequence[str] = (), warmup_ms: Optional[float] = None,
+    ran: RanWith = RanWith(),
 ) -> SmokeSummary:
     return SmokeSummary(
         model=model, base_url=base_url, sdk=sdk, traces=tuple(traces),
         metrics=tuple(measure(tr) for tr in traces),
         max_ttft_ms=round(max_ttft_s * 1000, 1) if max_ttft_s is not None else None,
-        notes=tuple(notes), warmup_ms=warmup_ms,
+        notes=tuple(notes), warmup_ms=warmup_ms, ran=ran,
     )
 
 

@@ -14,6 +14,7 @@ from typing import Optional, Tuple
 
 from doctor.knowledge.api_errors import ApiError, diagnosis_for
 from doctor.knowledge.wording import stream as words
+from doctor.knowledge.wording import target_run as say
 from doctor.model import Status
 from doctor.stream import trace as t
 
@@ -85,6 +86,10 @@ def _request_problem(failure: t.StreamFailure, kind: str) -> RunProblem:
                           status=Status.FAIL)
     if failure.kind == t.ERR_LIMIT:
         return _limit_problem(words.BEFORE_THE_STREAM, failure, details)
+    if failure.kind == t.ERR_SDK_BROKEN:
+        return RunProblem("stream_sdk_broken", say.sdk_broken(failure.exception, failure.message), (say.SDK_BROKEN_DETAIL,))
+    if failure.kind == t.ERR_RUNNER:
+        return RunProblem("smoke_runner_failed", failure.message)
     if failure.kind == t.ERR_SETUP:
         if "socks" in failure.message.lower():
             return RunProblem("proxy_socks_unsupported", words.SOCKS_UNSUPPORTED,
@@ -108,6 +113,8 @@ def _stream_problem(trace: t.StreamTrace, failure: t.StreamFailure) -> RunProble
     after = words.after_content(trace.count(t.CONTENT))
     if failure.kind == t.ERR_LIMIT:
         return _limit_problem(after, failure, details)
+    if failure.kind == t.ERR_RUNNER:
+        return RunProblem("smoke_runner_failed", failure.message)
     if failure.kind == t.ERR_EVENT:
         return RunProblem("stream_error_event", words.error_event(after, failure.message), details)
     if failure.kind == t.ERR_MALFORMED:

@@ -33,7 +33,7 @@ from doctor.stream import trace as t
 from doctor.stream.budget import MAX_ATTEMPTS, REPLY_BYTES, TOTAL_BYTES, Budget
 from doctor.stream.chunks import inspect_chunk
 from doctor.stream.classify import classify, header, rejected_field, setup_failure
-from doctor.stream.client import ClientConfig, build_client, warm_up_sdk
+from doctor.stream.client import ClientConfig, build_client, http_library, warm_up_sdk
 from doctor.stream.guard import LimitReached, RequestGuard, shut_down
 
 TextSink = Callable[[str], None]
@@ -166,6 +166,8 @@ class SdkSession:
             raise SetupFailed(setup_failure(exc), "openai (not importable)") from None
         self._openai = openai
         self.sdk = f"openai {getattr(openai, '__version__', '?')}"
+        library = http_library(openai)  # "httpx 0.28.1": the HTTP library the SDK sends with
+        self.http = f"{library.__name__} {getattr(library, '__version__', '?')}" if library is not None else None
         self._probe = _ConnectionProbe()
         self._kind = config.kind
         self._api_version = config.api_version

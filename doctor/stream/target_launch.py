@@ -88,6 +88,9 @@ class LaunchResult:
     fallback: Optional[str] = None  # why the in-process path must run instead (say it in the report)
     failure: Optional[t.StreamFailure] = None  # why it did not finish (with the runs it did)
     problem: Optional[str] = None  # PROBLEMS: what kind of trouble, for tests and the integration
+    # no_openai: what `import openai` raised. Whether that is a fallback (not installed) or a broken
+    # SDK (installed, but it cannot be imported) is the integration's call: it knows the probe's answer.
+    import_error: Optional[t.StreamFailure] = None
     stderr: str = ""  # an excerpt of the runner's stderr, redacted
 
     @property
@@ -165,7 +168,7 @@ def _result(python: str, collector: Collector, process: RunnerProcess, ended: st
     if failed is not None:
         reason, exception, message = failed.get("reason"), str(failed.get("exception")), str(failed.get("message") or "")
         if reason == "no_openai":
-            return replace(base, problem="no_openai",
+            return replace(base, problem="no_openai", import_error=setup_failure(failed),
                            fallback=say.fallback_no_openai(python, exception, redactor.text(message)[:300], own))
         if reason == "openai_too_old":
             return replace(base, problem="old_openai", fallback=say.fallback_old_openai(python, message, own))
@@ -193,5 +196,5 @@ def _trouble(message: str, ran: bool = False) -> t.StreamFailure:
     """A runner that did not finish, as a failure the stream analysis reports like any other."""
     from doctor.words import shorten
 
-    return t.StreamFailure(kind=t.ERR_OTHER, phase=t.PHASE_STREAM if ran else t.PHASE_SETUP,
+    return t.StreamFailure(kind=t.ERR_RUNNER, phase=t.PHASE_STREAM if ran else t.PHASE_SETUP,
                            message=shorten(message, 400), exception="runner")

@@ -35,6 +35,9 @@ ERR_SETUP = "setup"  # the client could not be built (missing key, Azure api_ver
 ERR_WITHHELD = "withheld"  # the key may not travel this route (doctor.net.keyroute): nothing was attempted
 ERR_LIMIT = "limit"  # chat-doctor stopped the request at one of its bounds (doctor.stream.budget)
 ERR_OTHER = "other"  # anything else the SDK raised
+# The smoke test inside the target interpreter (doctor.stream.target_launch):
+ERR_SDK_BROKEN = "sdk_broken"  # the target's SDK cannot build a client (httpx 0.28's `proxies`, an ImportError)
+ERR_RUNNER = "runner"  # the runner crashed, hung, flooded its output or printed garbage
 
 
 # Which bound stopped a request (StreamLimit.kind).

@@ -251,3 +251,27 @@ def test_check_smoke_adds_stream_chat_and_the_smoke_object() -> None:
     ids = [c["id"] for c in run.json["checks"]]
     assert ids[-1] == "stream.chat" and "config.api_key" in ids
     assert "stream.chat" not in [c["id"] for c in plain.json["checks"]] and plain.json["smoke"] is None
+
+
+# --- which interpreter ran it -----------------------------------------------------------------
+
+
+def test_chat_doctors_own_interpreter_as_the_target_runs_it_and_names_it() -> None:
+    import platform
+    import sys
+
+    import openai
+
+    with running("ok") as server:
+        default = smoke(server)
+        named = smoke(server, "--python", sys.executable, "-v")
+    for run in (default, named):
+        document = run.json["smoke"]
+        assert run.check("stream.chat")["status"] == "ok"
+        assert (document["sdk"], document["ran_in"], document["fallback"]) == (f"openai {openai.__version__}", "target", None)
+        assert document["python"] == sys.executable and document["python_version"] == platform.python_version()
+        assert document["http"].split()[0] in ("httpx", "httpx2")
+        details = run.check("stream.chat")["details"]
+        assert f"ran in the target, {sys.executable} (Python {platform.python_version()}): {document['sdk']} " \
+               f"with {document['http']}" in details
+        assert not [line for line in details if "own interpreter" in line]

@@ -101,6 +101,22 @@ DIAGNOSES: Tuple[Diagnosis, ...] = (
         "Reinstall chat-doctor with its dependencies: `pip install --force-reinstall chat-doctor`.",
     ),
     Diagnosis(
+        "stream_sdk_broken", CHECK, FAIL,
+        "The target interpreter's openai SDK cannot build a client, so the app cannot either: typically "
+        "openai older than 1.55.3 beside httpx 0.28 (`TypeError: ... unexpected keyword argument 'proxies'`), "
+        "or openai (or one of its dependencies) fails to import there.",
+        "Upgrade openai in the target (`<python> -m pip install -U \"openai>=1.55.3\"`) or pin `httpx<0.28`; "
+        "for an import error, reinstall openai there (`<python> -m pip install --force-reinstall openai`).",
+    ),
+    Diagnosis(
+        "smoke_runner_failed", CHECK, FAIL,
+        "The smoke test's runner inside the target interpreter did not finish: it could not be started, "
+        "crashed, ran past its deadline (killed), printed more than any reply can, or printed something "
+        "that is not one of its events.",
+        "Read the reason shown (it quotes the runner's stderr); a `sitecustomize` or `.pth` file that "
+        "prints or exits at start-up is a common cause. Report it with `chat-doctor report --smoke`.",
+    ),
+    Diagnosis(
         "stream_connection_failed", CHECK, FAIL,
         "The chat request could not be sent: the connection was refused or reset, the name did not "
         "resolve, TLS failed, or the key has a character that cannot go in a header.",

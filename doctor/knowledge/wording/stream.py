@@ -331,6 +331,3 @@ def socks_fixes(sdk: str, python: str) -> Tuple[Fix, ...]:
         Fix("Or use an http:// proxy instead of SOCKS"),
     )
 
-
-def own_interpreter(python: str) -> str:
-    return f"the smoke test ran in chat-doctor's own interpreter ({python}), not the target"
