@@ -49,6 +49,7 @@ PLACEHOLDER_KEYS: FrozenSet[str] = frozenset({
 # shorter than RUN that is still wholly the key's: tokens this long inside a secret go too.
 _MIN_FRAGMENT = 10
 _TOKENISH = re.compile(r"[A-Za-z0-9_\-.+/=]{%d,}" % _MIN_FRAGMENT)  # noqa: UP031  # a regex: % keeps its braces plain
+_TOKEN_TAIL = re.compile(r"[A-Za-z0-9_\-.+/=]+$")
 _KNOWN_PREFIXES = ("sk-proj-", "sk-svcacct-", "sk-admin-", "sk-None-", "sk-")
 _REDACTED = "[redacted]"
 
@@ -98,7 +99,10 @@ class Redactor:
         # placeholder exemption is for API keys, which local servers are given as `local`.
         chosen = {s for s in cleaned if is_secret(s)} | {p for p in passwords if len(p) >= MIN_PASSWORD}
         self._secrets = tuple(sorted(chosen, key=len, reverse=True))
-        forms = (*self._secrets, *(form for secret in self._secrets for form in base64_forms(secret)))
+        # Text is read with its invisible characters skipped, so a secret is too: one with a NUL
+        # or a zero-width space inside shows on screen as its visible characters.
+        self._visible = tuple(sorted({_visible(s)[0] for s in self._secrets} - {""}, key=len, reverse=True))
+        forms = (*self._visible, *(form for secret in self._secrets for form in base64_forms(secret)))
         self._grams = frozenset(form[i : i + RUN] for form in forms for i in range(len(form) - RUN + 1))
 
     @classmethod
@@ -109,15 +113,47 @@ class Redactor:
     def __bool__(self) -> bool:
         return bool(self._secrets)
 
-    def text(self, value: str) -> str:
+    def text(self, value: str, *, after: str = "") -> str:
+        """`value` scrubbed. `after` is the text shown just before it (a stream's earlier part):
+        a token that starts at once is judged with the characters of it that came before."""
         if not self._secrets or not value:
             return value
+        # Whole occurrences become the secret's shape; the text between them is scrubbed of runs
+        # and fragments on its own, so a shape is never read again: what surrounds it must not
+        # decide how it looks (`0` + `sk-svcacct-…` is no token of the key, `sk-svcacct-…` is).
+        parts: List[Tuple[str, bool]] = [(value, False)]  # (text, is a shape already)
         for secret in self._secrets:
-            if secret in value:
-                # A short password is not shown "as itself" the way a placeholder key is.
-                value = value.replace(secret, key_shape(secret) if is_secret(secret) else "***")
+            # A short password is not shown "as itself" the way a placeholder key is.
+            shown = key_shape(secret) if is_secret(secret) else "***"
+            split: List[Tuple[str, bool]] = []
+            for part, done in parts:
+                if done or secret not in part:
+                    split.append((part, done))
+                    continue
+                for index, piece in enumerate(part.split(secret)):
+                    split += [(shown, True), (piece, False)] if index else [(piece, False)]
+            parts = split
+        head = self.token_tail(after)
+        return "".join(part if done else self._scrub(part, head if i == 0 else "") for i, (part, done) in enumerate(parts))
+
+    def token_tail(self, shown: str) -> str:
+        """The end of `shown` that a token starting right after it would continue: its last
+        token characters after the last whole secret (which became a shape), at most one longer
+        than the longest secret (a longer token is in none of them)."""
+        if not self._secrets:
+            return ""
+        longest = len(self._secrets[0])
+        # A whole secret that matters ends in the last `longest + 1` characters.
+        run = _TOKEN_TAIL.search(shown[-(2 * longest + 2) :])
+        tail = run.group(0) if run else ""
+        for secret in self._secrets:
+            if secret in tail:
+                tail = tail[tail.rfind(secret) + len(secret) :]
+        return tail[-(longest + 1) :]
+
+    def _scrub(self, value: str, head: str = "") -> str:
         value = self._scrub_runs(value)
-        return _TOKENISH.sub(self._scrub_fragment, value)
+        return _TOKENISH.sub(lambda match: self._scrub_fragment(match, head if match.start() == 0 else ""), value)
 
     def run_spans(self, value: str) -> List[Tuple[int, int]]:
         """Maximal [start, end) spans of `value` covered by RUN-long pieces of a secret, read
@@ -153,24 +189,25 @@ class Redactor:
         longest visible suffix that is a piece of some secret, and no run cut in two)."""
         if not self._secrets:
             return len(value)
+        # Held back: the longest suffix that is a piece of a secret as written (a whole secret is
+        # replaced by its shape only when it arrives whole) or, invisible characters skipped, as shown.
+        cut = len(value) - _longest_suffix_piece(value, self._secrets)
         skeleton, keep = _visible(value)
-        longest = 0
-        for secret in self._secrets:
-            n = longest + 1
-            # A suffix that is a piece of the secret has every shorter suffix a piece too.
-            while n <= min(len(skeleton), len(secret)) and skeleton[-n:] in secret:
-                longest = n
-                n += 1
-        cut = keep[len(skeleton) - longest] if longest else len(value)
+        longest = _longest_suffix_piece(skeleton, self._visible)
+        if longest:
+            cut = min(cut, keep[len(skeleton) - longest])
         for start, end in self.run_spans(value):
-            if start < cut < end:
+            # A run that ends at the cut (invisible characters aside) may go on in the next piece.
+            if start < cut and (cut <= end or not _visible(value[end:cut])[0]):
                 cut = start
         return cut
 
-    def _scrub_fragment(self, match: re.Match[str]) -> str:
+    def _scrub_fragment(self, match: re.Match[str], head: str = "") -> str:
         token = match.group(0)
+        if head + token in _KNOWN_PREFIXES:  # `sk-svcacct-` (11 characters) is every service-account key's
+            return token
         for secret in self._secrets:
-            if len(secret) >= _MIN_FRAGMENT and token in secret:
+            if len(secret) >= _MIN_FRAGMENT and head + token in secret:
                 return _REDACTED
         return token
 
@@ -191,6 +228,18 @@ class Redactor:
             changes = {f.name: self.scrub(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
             return dataclasses.replace(obj, **changes)
         return obj
+
+
+def _longest_suffix_piece(value: str, secrets: Tuple[str, ...]) -> int:
+    """The length of the longest suffix of `value` that is a piece of one of `secrets`."""
+    longest = 0
+    for secret in secrets:
+        n = longest + 1
+        # A suffix that is a piece of the secret has every shorter suffix a piece too.
+        while n <= min(len(value), len(secret)) and value[-n:] in secret:
+            longest = n
+            n += 1
+    return longest
 
 
 def _invisible(char: str) -> bool:
@@ -217,6 +266,7 @@ class StreamRedactor:
     def __init__(self, redactor: Redactor) -> None:
         self._redactor = redactor
         self._pending = ""
+        self._shown = ""  # the end of the text already let through, as it arrived
 
     def feed(self, piece: str) -> str:
         if not self._redactor:
@@ -224,11 +274,18 @@ class StreamRedactor:
         text = self._pending + piece
         cut = self._redactor.safe_cut(text)
         self._pending = text[cut:]
-        return self._redactor.text(text[:cut])
+        return self._let_through(text[:cut])
 
     def flush(self) -> str:
         rest, self._pending = self._pending, ""
-        return self._redactor.text(rest)
+        return self._let_through(rest)
+
+    def _let_through(self, text: str) -> str:
+        # Judged as the one-shot Redactor judges the whole text: a token cut by an earlier piece
+        # is read with its beginning (`after`), so chunking never changes what is shown.
+        scrubbed = self._redactor.text(text, after=self._shown)
+        self._shown = self._redactor.token_tail(self._shown + text)
+        return scrubbed
 
 
 _CREDENTIAL_NAMES = re.compile(
@@ -280,6 +337,18 @@ def _query_and_fragment(value: str) -> Tuple[str, ...]:
     return tuple(parts)
 
 
+_SCHEME = re.compile(r"[^?#@]*?://+")  # the first `://` before any `@`, `?` or `#`
+_SCHEME_TYPO = re.compile(r"(?:[^:/?#@]*:(?=/))?/*")  # `http:/`, or leading slashes
+
+
+def _authority_start(value: str) -> int:
+    """Where the `user:password@host:port` part of a URL-ish value starts: after its `scheme://`
+    (and any further slashes), after the typo `scheme:/`, after leading slashes (`//u:p@h`),
+    else at 0 (`u:p@h:3128`). A `://` further on (`u:p@h/?next=http://x`) is not the scheme's."""
+    match = _SCHEME.match(value) or _SCHEME_TYPO.match(value)
+    return match.end() if match else 0
+
+
 def display_url(value: str) -> str:
     """A proxy or base URL as it may be shown: credentials replaced by `***`, controls escaped.
 
@@ -287,8 +356,7 @@ def display_url(value: str) -> str:
     the *last* `@` of the authority), so a password containing `@` is hidden whole. Query and
     fragment values that look like credentials (`?api-key=sk-...`) are masked too.
     """
-    start = value.find("://")
-    start = start + 3 if start >= 0 else 0
+    start = _authority_start(value)
     end = len(value)
     for stop in "/?#":
         found = value.find(stop, start)
