@@ -337,6 +337,7 @@ def _query_and_fragment(value: str) -> Tuple[str, ...]:
     return tuple(parts)
 
 
+_PATH_USERINFO = re.compile(r"(?<=/)[^/?#]*:[^/?#]*@")  # up to a segment's last `@`, as in the authority
 _SCHEME = re.compile(r"[^?#@]*?://+")  # the first `://` before any `@`, `?` or `#`
 _SCHEME_TYPO = re.compile(r"(?:[^:/?#@]*:(?=/))?/*")  # `http:/`, or leading slashes
 
@@ -371,6 +372,11 @@ def display_url(value: str) -> str:
         value = value[:start] + "***" + value[end:]
     fragment_at = value.find("#")
     head, fragment = (value[:fragment_at], value[fragment_at + 1 :]) if fragment_at >= 0 else (value, None)
+    query_at = head.find("?")
+    path_end = query_at if query_at >= 0 else len(head)
+    # A `user:password@` in the path is a typo's or a guess's (`https://` put before
+    # `http:/u:p@h`): hidden too.
+    head = _PATH_USERINFO.sub("***@", head[:path_end]) + head[path_end:]
     query_at = head.find("?")
     if query_at >= 0:
         head = head[: query_at + 1] + _mask_query(head[query_at + 1 :])

@@ -76,7 +76,10 @@ HOSTS = (
     "[::1]", "[fe80::1%eth0]", "[::g]", "::1", "xn--n-zfa1a.de", "ünï.de", "*.openai.com", "*", "",
     "res.openai.azure.com", "a..b", "proxy.corp", "example.invalid", "a b", "%41", "0", "-",
 )
-PASSWORD = st.text(string.ascii_letters + string.digits, min_size=10, max_size=20).filter(lambda p: len(set(p)) > 4)
+# Random enough that no wording, class name or other part of a URL holds it by chance.
+PASSWORD = st.text(string.ascii_letters + string.digits, min_size=10, max_size=20).filter(
+    lambda p: len(set(p)) > 4 and sum(c.isdigit() for c in p) >= 2 and sum(c.isalpha() for c in p) >= 2
+)
 
 
 @st.composite
