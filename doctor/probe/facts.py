@@ -279,9 +279,8 @@ class _Raw:
         return self._get(key, (int,), "a whole number")
 
     def number(self, key: str) -> float:
-        value = self._get(key, (int, float), "a number") or 0.0
         try:
-            return float(value)
+            return float(self._get(key, (int, float), "a number") or 0.0)
         except OverflowError:  # a JSON whole number has no limit; a float has
             raise _WrongShape(f"{self.path}{key} is a number too large") from None
 
