@@ -196,10 +196,30 @@ class Redactor:
         longest = _longest_suffix_piece(skeleton, self._visible)
         if longest:
             cut = min(cut, keep[len(skeleton) - longest])
-        for start, end in self.run_spans(value):
-            # A run that ends at the cut (invisible characters aside) may go on in the next piece.
-            if start < cut and (cut <= end or not _visible(value[end:cut])[0]):
-                cut = start
+        spans = [(start, start + len(secret)) for secret in self._secrets for start in _occurrences(value, secret)]
+        runs = self.run_spans(value)
+        moved = -1
+        while moved != cut:  # moving the cut back may cut another span in two: until none is
+            moved = cut
+            for start, end in spans:  # no whole secret cut, as `text` finds them (left to right)
+                if start < cut < end:
+                    cut = start
+            for start, end in runs:
+                # A run that ends at the cut (invisible characters aside) may go on in the next piece.
+                if start < cut and (cut <= end or not _visible(value[end:cut])[0]):
+                    cut = start
+            cut = self._token_start(value, cut)
+        return cut
+
+    def _token_start(self, value: str, cut: int) -> int:
+        """`cut`, or the start of the token it would cut in two when the part before it is a
+        fragment of a secret: judged alone it would be scrubbed, and judged whole it may not."""
+        if cut >= len(value) or not _TOKEN_TAIL.match(value[cut]):
+            return cut
+        window = max(0, cut - len(self._secrets[0]) - 1)  # a longer head is in no secret
+        head = _TOKEN_TAIL.search(value, window, cut)
+        if head and len(head.group(0)) >= _MIN_FRAGMENT and any(head.group(0) in s for s in self._secrets):
+            return head.start()
         return cut
 
     def _scrub_fragment(self, match: re.Match[str], head: str = "") -> str:
@@ -228,6 +248,15 @@ class Redactor:
             changes = {f.name: self.scrub(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
             return dataclasses.replace(obj, **changes)
         return obj
+
+
+def _occurrences(value: str, secret: str) -> List[int]:
+    """Where `secret` starts in `value`, left to right without overlaps (as str.split finds it)."""
+    found, start = [], value.find(secret)
+    while start >= 0:
+        found.append(start)
+        start = value.find(secret, start + len(secret))
+    return found
 
 
 def _longest_suffix_piece(value: str, secrets: Tuple[str, ...]) -> int:
