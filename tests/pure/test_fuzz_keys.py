@@ -17,7 +17,7 @@ from doctor.credentials import AZURE_KEY_VAR, AZURE_TOKEN_VAR, OPENAI_ADMIN_VAR,
 from doctor.endpoint import EndpointConfig
 from doctor.model import Status
 from tests.support.helpers import CANARY_KEY
-from tests.support.strategies import INVISIBLE, KEY_ALPHABET, leaked_pieces, realistic_keys
+from tests.support.strategies import INVISIBLE, leaked_pieces, realistic_keys
 
 KINDS = ("project key", "service-account key", "admin key", "legacy user key", "unknown")
 VARIABLES = (OPENAI_KEY_VAR, AZURE_KEY_VAR, AZURE_TOKEN_VAR, OPENAI_ADMIN_VAR, f"{OPENAI_KEY_VAR} in .env")
