@@ -176,16 +176,23 @@ def parse_dotenv(text: str) -> Dict[str, str]:
         key, rest = match.group("key"), match.group("rest").lstrip()
         if rest[:1] in ("'", '"'):
             quote_char = rest[0]
-            body = rest[1:]
-            # A quoted value may continue on the following lines until its closing quote.
-            while _closing_quote(body, quote_char) < 0 and index < len(lines):
-                body += "\n" + lines[index]
-                index += 1
-            end = _closing_quote(body, quote_char)
+            # A quoted value may continue on the following lines until its closing quote. Each
+            # line is searched once (an escape never reaches past a line end), so a stray quote
+            # at the top of a large file costs one pass, not one per line.
+            body = [rest[1:]]
+            end = _closing_quote(body[0], quote_char)
+            following = index
+            while end < 0 and following < len(lines):
+                body.append(lines[following])
+                following += 1
+                end = _closing_quote(body[-1], quote_char)
             if end < 0:
-                values[key] = rest.strip()  # unterminated: keep it literally, as dotenv does
+                # Unterminated: keep it literally, and read the lines after it as lines of their
+                # own (as python-dotenv does), so a key defined below still counts.
+                values[key] = rest.strip()
                 continue
-            inner = body[:end]
+            index = following
+            inner = "\n".join(body[:-1] + [body[-1][:end]])
             values[key] = _unescape(inner) if quote_char == '"' else inner
         else:
             comment = re.search(r"\s#", rest)

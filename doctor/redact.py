@@ -27,6 +27,10 @@ import re
 import unicodedata
 from typing import Any, FrozenSet, Iterable, List, Mapping, Tuple
 
+# Re-exported: callers import them from here (the URL rules live in doctor.redact_urls).
+from doctor.redact_urls import display_url as display_url
+from doctor.redact_urls import url_credentials as url_credentials
+
 # Variables whose values are secrets wherever they appear.
 SECRET_ENV_VARS: Tuple[str, ...] = ("OPENAI_API_KEY", "AZURE_OPENAI_API_KEY", "OPENAI_ADMIN_KEY", "AZURE_OPENAI_AD_TOKEN")
 
@@ -49,6 +53,7 @@ PLACEHOLDER_KEYS: FrozenSet[str] = frozenset({
 # shorter than RUN that is still wholly the key's: tokens this long inside a secret go too.
 _MIN_FRAGMENT = 10
 _TOKENISH = re.compile(r"[A-Za-z0-9_\-.+/=]{%d,}" % _MIN_FRAGMENT)  # noqa: UP031  # a regex: % keeps its braces plain
+_TOKEN_TAIL = re.compile(r"[A-Za-z0-9_\-.+/=]+$")
 _KNOWN_PREFIXES = ("sk-proj-", "sk-svcacct-", "sk-admin-", "sk-None-", "sk-")
 _REDACTED = "[redacted]"
 
@@ -98,7 +103,10 @@ class Redactor:
         # placeholder exemption is for API keys, which local servers are given as `local`.
         chosen = {s for s in cleaned if is_secret(s)} | {p for p in passwords if len(p) >= MIN_PASSWORD}
         self._secrets = tuple(sorted(chosen, key=len, reverse=True))
-        forms = (*self._secrets, *(form for secret in self._secrets for form in base64_forms(secret)))
+        # Text is read with its invisible characters skipped, so a secret is too: one with a NUL
+        # or a zero-width space inside shows on screen as its visible characters.
+        self._visible = tuple(sorted({_visible(s)[0] for s in self._secrets} - {""}, key=len, reverse=True))
+        forms = (*self._visible, *(form for secret in self._secrets for form in base64_forms(secret)))
         self._grams = frozenset(form[i : i + RUN] for form in forms for i in range(len(form) - RUN + 1))
 
     @classmethod
@@ -109,15 +117,47 @@ class Redactor:
     def __bool__(self) -> bool:
         return bool(self._secrets)
 
-    def text(self, value: str) -> str:
+    def text(self, value: str, *, after: str = "") -> str:
+        """`value` scrubbed. `after` is the text shown just before it (a stream's earlier part):
+        a token that starts at once is judged with the characters of it that came before."""
         if not self._secrets or not value:
             return value
+        # Whole occurrences become the secret's shape; the text between them is scrubbed of runs
+        # and fragments on its own, so a shape is never read again: what surrounds it must not
+        # decide how it looks (`0` + `sk-svcacct-…` is no token of the key, `sk-svcacct-…` is).
+        parts: List[Tuple[str, bool]] = [(value, False)]  # (text, is a shape already)
         for secret in self._secrets:
-            if secret in value:
-                # A short password is not shown "as itself" the way a placeholder key is.
-                value = value.replace(secret, key_shape(secret) if is_secret(secret) else "***")
+            # A short password is not shown "as itself" the way a placeholder key is.
+            shown = key_shape(secret) if is_secret(secret) else "***"
+            split: List[Tuple[str, bool]] = []
+            for part, done in parts:
+                if done or secret not in part:
+                    split.append((part, done))
+                    continue
+                for index, piece in enumerate(part.split(secret)):
+                    split += [(shown, True), (piece, False)] if index else [(piece, False)]
+            parts = split
+        head = self.token_tail(after)
+        return "".join(part if done else self._scrub(part, head if i == 0 else "") for i, (part, done) in enumerate(parts))
+
+    def token_tail(self, shown: str) -> str:
+        """The end of `shown` that a token starting right after it would continue: its last
+        token characters after the last whole secret (which became a shape), at most one longer
+        than the longest secret (a longer token is in none of them)."""
+        if not self._secrets:
+            return ""
+        longest = len(self._secrets[0])
+        # A whole secret that matters ends in the last `longest + 1` characters.
+        run = _TOKEN_TAIL.search(shown[-(2 * longest + 2) :])
+        tail = run.group(0) if run else ""
+        for secret in self._secrets:
+            if secret in tail:
+                tail = tail[tail.rfind(secret) + len(secret) :]
+        return tail[-(longest + 1) :]
+
+    def _scrub(self, value: str, head: str = "") -> str:
         value = self._scrub_runs(value)
-        return _TOKENISH.sub(self._scrub_fragment, value)
+        return _TOKENISH.sub(lambda match: self._scrub_fragment(match, head if match.start() == 0 else ""), value)
 
     def run_spans(self, value: str) -> List[Tuple[int, int]]:
         """Maximal [start, end) spans of `value` covered by RUN-long pieces of a secret, read
@@ -153,24 +193,45 @@ class Redactor:
         longest visible suffix that is a piece of some secret, and no run cut in two)."""
         if not self._secrets:
             return len(value)
+        # Held back: the longest suffix that is a piece of a secret as written (a whole secret is
+        # replaced by its shape only when it arrives whole) or, invisible characters skipped, as shown.
+        cut = len(value) - _longest_suffix_piece(value, self._secrets)
         skeleton, keep = _visible(value)
-        longest = 0
-        for secret in self._secrets:
-            n = longest + 1
-            # A suffix that is a piece of the secret has every shorter suffix a piece too.
-            while n <= min(len(skeleton), len(secret)) and skeleton[-n:] in secret:
-                longest = n
-                n += 1
-        cut = keep[len(skeleton) - longest] if longest else len(value)
-        for start, end in self.run_spans(value):
-            if start < cut < end:
-                cut = start
+        longest = _longest_suffix_piece(skeleton, self._visible)
+        if longest:
+            cut = min(cut, keep[len(skeleton) - longest])
+        spans = [(start, start + len(secret)) for secret in self._secrets for start in _occurrences(value, secret)]
+        runs = self.run_spans(value)
+        moved = -1
+        while moved != cut:  # moving the cut back may cut another span in two: until none is
+            moved = cut
+            for start, end in spans:  # no whole secret cut, as `text` finds them (left to right)
+                if start < cut < end:
+                    cut = start
+            for start, end in runs:
+                # A run that ends at the cut (invisible characters aside) may go on in the next piece.
+                if start < cut and (cut <= end or not _visible(value[end:cut])[0]):
+                    cut = start
+            cut = self._token_start(value, cut)
         return cut
 
-    def _scrub_fragment(self, match: re.Match[str]) -> str:
+    def _token_start(self, value: str, cut: int) -> int:
+        """`cut`, or the start of the token it would cut in two when the part before it is a
+        fragment of a secret: judged alone it would be scrubbed, and judged whole it may not."""
+        if cut >= len(value) or not _TOKEN_TAIL.match(value[cut]):
+            return cut
+        window = max(0, cut - len(self._secrets[0]) - 1)  # a longer head is in no secret
+        head = _TOKEN_TAIL.search(value, window, cut)
+        if head and len(head.group(0)) >= _MIN_FRAGMENT and any(head.group(0) in s for s in self._secrets):
+            return head.start()
+        return cut
+
+    def _scrub_fragment(self, match: re.Match[str], head: str = "") -> str:
         token = match.group(0)
+        if head + token in _KNOWN_PREFIXES:  # `sk-svcacct-` (11 characters) is every service-account key's
+            return token
         for secret in self._secrets:
-            if len(secret) >= _MIN_FRAGMENT and token in secret:
+            if len(secret) >= _MIN_FRAGMENT and head + token in secret:
                 return _REDACTED
         return token
 
@@ -191,6 +252,27 @@ class Redactor:
             changes = {f.name: self.scrub(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
             return dataclasses.replace(obj, **changes)
         return obj
+
+
+def _occurrences(value: str, secret: str) -> List[int]:
+    """Where `secret` starts in `value`, left to right without overlaps (as str.split finds it)."""
+    found, start = [], value.find(secret)
+    while start >= 0:
+        found.append(start)
+        start = value.find(secret, start + len(secret))
+    return found
+
+
+def _longest_suffix_piece(value: str, secrets: Tuple[str, ...]) -> int:
+    """The length of the longest suffix of `value` that is a piece of one of `secrets`."""
+    longest = 0
+    for secret in secrets:
+        n = longest + 1
+        # A suffix that is a piece of the secret has every shorter suffix a piece too.
+        while n <= min(len(value), len(secret)) and value[-n:] in secret:
+            longest = n
+            n += 1
+    return longest
 
 
 def _invisible(char: str) -> bool:
@@ -217,6 +299,7 @@ class StreamRedactor:
     def __init__(self, redactor: Redactor) -> None:
         self._redactor = redactor
         self._pending = ""
+        self._shown = ""  # the end of the text already let through, as it arrived
 
     def feed(self, piece: str) -> str:
         if not self._redactor:
@@ -224,89 +307,15 @@ class StreamRedactor:
         text = self._pending + piece
         cut = self._redactor.safe_cut(text)
         self._pending = text[cut:]
-        return self._redactor.text(text[:cut])
+        return self._let_through(text[:cut])
 
     def flush(self) -> str:
         rest, self._pending = self._pending, ""
-        return self._redactor.text(rest)
+        return self._let_through(rest)
 
-
-_CREDENTIAL_NAMES = re.compile(
-    r"(key|token|secret|passw|pwd|auth|sig|signature|credential|session|code)", re.IGNORECASE
-)
-
-
-def _looks_like_credential(name: str, value: str) -> bool:
-    """A query parameter that carries a secret: by its name (`api-key`, `access_token`, `sig`),
-    or by its value (an `sk-` key, or a long random-looking token)."""
-    if not value:
-        return False
-    if _CREDENTIAL_NAMES.search(name):
-        return True
-    if value.startswith(_KNOWN_PREFIXES):
-        return True
-    return len(value) >= 24 and bool(re.fullmatch(r"[A-Za-z0-9_\-.+/=%]+", value)) \
-        and bool(re.search(r"[A-Za-z]", value)) and bool(re.search(r"\d", value))
-
-
-def _mask_query(query: str) -> str:
-    parts = []
-    for pair in query.split("&"):
-        name, sep, value = pair.partition("=")
-        parts.append(f"{name}{sep}***" if sep and _looks_like_credential(name, value) else pair)
-    return "&".join(parts)
-
-
-def url_credentials(value: str) -> Tuple[str, ...]:
-    """The credential-looking query and fragment values of a URL (`?api-key=...`), to scrub them
-    wherever they may be echoed."""
-    found: List[str] = []
-    for part in _query_and_fragment(value):
-        for pair in part.split("&"):
-            name, sep, item = pair.partition("=")
-            if sep and _looks_like_credential(name, item):
-                found.append(item)
-    return tuple(found)
-
-
-def _query_and_fragment(value: str) -> Tuple[str, ...]:
-    query_at = value.find("?")
-    fragment_at = value.find("#")
-    parts = []
-    if query_at >= 0 and (fragment_at < 0 or query_at < fragment_at):
-        parts.append(value[query_at + 1 : fragment_at if fragment_at >= 0 else len(value)])
-    if fragment_at >= 0:
-        parts.append(value[fragment_at + 1 :])
-    return tuple(parts)
-
-
-def display_url(value: str) -> str:
-    """A proxy or base URL as it may be shown: credentials replaced by `***`, controls escaped.
-
-    Works on values that do not parse, and finds the credentials the way httpx does (up to
-    the *last* `@` of the authority), so a password containing `@` is hidden whole. Query and
-    fragment values that look like credentials (`?api-key=sk-...`) are masked too.
-    """
-    start = value.find("://")
-    start = start + 3 if start >= 0 else 0
-    end = len(value)
-    for stop in "/?#":
-        found = value.find(stop, start)
-        if found >= 0:
-            end = min(end, found)
-    at = value.rfind("@", start, end)
-    if at >= 0:
-        value = value[:start] + "***" + value[at:]
-    elif value.count(":", start, end) >= 2 and not value.startswith("[", start):
-        # user:password:host:port with the `@` forgotten: where the password ends is unknowable,
-        # so the whole authority is hidden.
-        value = value[:start] + "***" + value[end:]
-    fragment_at = value.find("#")
-    head, fragment = (value[:fragment_at], value[fragment_at + 1 :]) if fragment_at >= 0 else (value, None)
-    query_at = head.find("?")
-    if query_at >= 0:
-        head = head[: query_at + 1] + _mask_query(head[query_at + 1 :])
-    value = head if fragment is None else f"{head}#{_mask_query(fragment)}"
-    if any(char.isascii() and not char.isprintable() for char in value):
-        value = value.encode("unicode_escape").decode("ascii")
-    return value
+    def _let_through(self, text: str) -> str:
+        # Judged as the one-shot Redactor judges the whole text: a token cut by an earlier piece
+        # is read with its beginning (`after`), so chunking never changes what is shown.
+        scrubbed = self._redactor.text(text, after=self._shown)
+        self._shown = self._redactor.token_tail(self._shown + text)
+        return scrubbed

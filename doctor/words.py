@@ -20,7 +20,7 @@ def shorten(text: str, limit: int = 300) -> str:
     cut = text[: limit + 1].rsplit(" ", 1)[0] if " " in text[: limit + 1] else ""
     if not cut:  # one word longer than the limit (a token, a blob): nothing better to do
         return text[: max(1, limit - 1)] + "…"
-    return cut.rstrip(",;:") + " …"
+    return (cut.rstrip(",;:") or cut) + " …"  # "word, …" reads "word …"; ",,, …" stays
 
 
 def ms(value: Optional[float], missing: str = "?") -> str:

@@ -12,9 +12,18 @@ from pathlib import Path
 from typing import List
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 from tests.support.helpers import ISOLATED_VARS, REPO
 from tests.support.tls_certs import TlsMaterial
+
+# Property tests (tests/pure/test_fuzz_*.py): no example database (nothing written outside
+# tmp_path, and a run does not depend on the last one), no deadline (a loaded 2-core CI machine
+# is slow, never wrong), and 200 examples a property, so each file runs in seconds.
+# `HYPOTHESIS_PROFILE=deep` digs longer when fuzzing by hand.
+hypothesis_settings.register_profile("chat-doctor", database=None, deadline=None, max_examples=200)
+hypothesis_settings.register_profile("deep", parent=hypothesis_settings.get_profile("chat-doctor"), max_examples=5000)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "chat-doctor"))
 
 # Folder under tests/ -> the marker every test in it gets (registered in pyproject.toml).
 _KINDS = ("pure", "local", "machine")

@@ -64,7 +64,9 @@ def parse_url(text: str) -> ParsedURL:
     assert auth is not None
     userinfo = auth.group("userinfo") or ""
     host = _encode_host(auth.group("host") or "")
-    port = _normalize_port(auth.group("port"), scheme)
+    # httpx2/_urlparse.py:302 looks the default port up with the scheme as written: in
+    # "Https://h:443" the port stays 443 (the scheme is lower-cased only after).
+    port = _normalize_port(auth.group("port"), match.group("scheme") or "")
     has_authority = bool(userinfo) or bool(host) or port is not None
     if has_authority and path and not path.startswith("/"):  # validate_path, :406
         raise InvalidURL("for absolute URLs, the path must be empty or begin with '/'")

@@ -279,7 +279,10 @@ class _Raw:
         return self._get(key, (int,), "a whole number")
 
     def number(self, key: str) -> float:
-        return float(self._get(key, (int, float), "a number") or 0.0)
+        try:
+            return float(self._get(key, (int, float), "a number") or 0.0)
+        except OverflowError:  # a JSON whole number has no limit; a float has
+            raise _WrongShape(f"{self.path}{key} is a number too large") from None
 
     def _list(self, key: str) -> list:
         return self._get(key, (list,), "a list") or []
