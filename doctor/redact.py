@@ -106,8 +106,9 @@ class Redactor:
         # Text is read with its invisible characters skipped, so a secret is too: one with a NUL
         # or a zero-width space inside shows on screen as its visible characters.
         self._visible = tuple(sorted({_visible(s)[0] for s in self._secrets} - {""}, key=len, reverse=True))
-        forms = (*self._visible, *(form for secret in self._secrets for form in base64_forms(secret)))
-        self._grams = frozenset(form[i : i + RUN] for form in forms for i in range(len(form) - RUN + 1))
+        # The forms a run may be a piece of (what a stream holds back the end of): as shown, and base64.
+        self._forms = (*self._visible, *(form for secret in self._secrets for form in base64_forms(secret)))
+        self._grams = frozenset(form[i : i + RUN] for form in self._forms for i in range(len(form) - RUN + 1))
 
     @classmethod
     def from_env(cls, env: Mapping[str, str], extra: Iterable[str] = ()) -> Redactor:
@@ -197,7 +198,7 @@ class Redactor:
         # replaced by its shape only when it arrives whole) or, invisible characters skipped, as shown.
         cut = len(value) - _longest_suffix_piece(value, self._secrets)
         skeleton, keep = _visible(value)
-        longest = _longest_suffix_piece(skeleton, self._visible)
+        longest = _longest_suffix_piece(skeleton, self._forms)
         if longest:
             cut = min(cut, keep[len(skeleton) - longest])
         spans = [(start, start + len(secret)) for secret in self._secrets for start in _occurrences(value, secret)]

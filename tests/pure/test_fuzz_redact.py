@@ -5,6 +5,7 @@ the one-shot text."""
 
 from __future__ import annotations
 
+import base64
 from typing import List
 
 import pytest
@@ -52,6 +53,9 @@ ZEROS_KEY = "sk-proj-0000000000000123456789AB"
 @example((ZEROS_KEY, "023456789AB"), [])
 # ... and one whose 10-character beginning is (found by a deep run).
 @example((ZEROS_KEY, "123456789A0"), [])
+# The key base64-encoded, streamed a character at a time, was let through whole: the stream held
+# back only suffixes of the key itself, never of its encoded forms.
+@example((CANARY_KEY, base64.b64encode(CANARY_KEY.encode()).decode()), list(range(300)))
 def test_a_key_streamed_in_any_chunks_never_shows_and_the_text_is_the_one_shot_text(case: tuple, cuts: List[int]) -> None:
     key, text = case
     redactor = Redactor([key])

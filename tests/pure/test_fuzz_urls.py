@@ -120,6 +120,8 @@ def test_resolve_proxy_decides_for_any_environment_and_url(env: Dict[str, str], 
 def test_no_proxy_decision_says_the_proxy_password(data: st.DataObject, url: str, stack: str) -> None:
     password = data.draw(PASSWORD)
     env = data.draw(proxy_environments(password))
+    # Only as the password (`:password@`), not also as a host or a path, which are shown.
+    assume(all(v.count(password) == v.count(f":{password}@") for k, v in env.items() if k.lower() != "no_proxy"))
     decision = resolve_proxy(url, env, stack=stack)
     said = [decision.reason, *(p.message for p in decision.problems), *(v.shown for v in decision.environment.variables),
             *(p.shown for p in decision.proxies), repr(decision)]

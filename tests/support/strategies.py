@@ -9,7 +9,7 @@ from typing import Any, Dict, List
 
 from hypothesis import strategies as st
 
-from doctor.redact import RUN
+from doctor.redact import RUN, base64_forms
 
 KEY_ALPHABET = string.ascii_letters + string.digits + "_-"
 KEY_PREFIXES = ("sk-proj-", "sk-svcacct-", "sk-admin-", "sk-None-", "sk-", "")
@@ -42,9 +42,11 @@ def visible(text: str) -> str:
 
 
 def leaked_pieces(key: str, text: str) -> List[str]:
-    """The 12-character pieces of `key` that `text` shows, read with invisible characters skipped."""
+    """The 12-character pieces of `key`, or of its base64 forms, that `text` shows, read with
+    invisible characters skipped."""
     shown = visible(text)
-    return [piece for piece in pieces(key) if piece in shown or piece in text]
+    every = [piece for form in (key, *base64_forms(key)) for piece in pieces(form)]
+    return [piece for piece in every if piece in shown or piece in text]
 
 
 @st.composite
@@ -61,6 +63,7 @@ def text_around_key(draw: st.DrawFn, key: str) -> str:
             st.builds(lambda sep: sep.join(key), INVISIBLE),
             st.builds(lambda seps: "".join(c + s for c, s in zip(key, seps)), st.lists(INVISIBLE, min_size=len(key), max_size=len(key))),
             st.text(KEY_ALPHABET, max_size=15),
+            st.sampled_from(base64_forms(key) or ("",)),  # the key as a server may echo it, encoded
         )
 
     return "".join(draw(st.lists(part(), max_size=8)))
