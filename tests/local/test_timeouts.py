@@ -15,6 +15,7 @@ import pytest
 from doctor.mock.server import MockOptions, MockServer
 from doctor.net import resolve as resolve_module
 from tests.support.helpers import CANARY_KEY, Run, run_cli, run_subprocess
+from tests.support.raw_server import never_accepting
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -29,33 +30,6 @@ def check(base_url: str, *extra: str, env: dict = None, subprocess: bool = False
     elapsed = time.monotonic() - started
     assert CANARY_KEY not in run.output
     return run, elapsed
-
-
-@contextlib.contextmanager
-def never_accepting() -> Iterator[int]:
-    """A port whose accept queue is full: the kernel drops further SYNs, so connect() hangs."""
-    server = socket.socket()
-    server.bind(("127.0.0.1", 0))
-    server.listen(0)
-    port = server.getsockname()[1]
-    fillers: List[socket.socket] = []
-    try:
-        for _ in range(16):
-            client = socket.socket()
-            client.settimeout(0.2)
-            try:
-                client.connect(("127.0.0.1", port))
-            except OSError:
-                client.close()
-                break
-            fillers.append(client)
-        else:
-            pytest.skip("could not fill the accept queue on this kernel")
-        yield port
-    finally:
-        for client in fillers:
-            client.close()
-        server.close()
 
 
 @contextlib.contextmanager

@@ -31,6 +31,7 @@ from doctor.mock.server import MockOptions, MockServer
 from tests.support.connect_proxy import ConnectProxy
 from tests.support.helpers import CANARY_KEY
 from tests.support.raw_server import RawServer, http_answer
+from tests.support.raw_server import never_accepting as full_accept_queue
 from tests.support.tls_certs import TlsMaterial
 
 # A second key, as random as the canary, that only a `.env` file holds: it must not show either.
@@ -331,26 +332,8 @@ def hang_up(workdir: Path) -> Iterator[Setup]:  # noqa: ARG001  # a peer's shape
 @contextlib.contextmanager
 def never_accepting(workdir: Path) -> Iterator[Setup]:  # noqa: ARG001  # a peer's shape
     """A port whose accept queue is full: the kernel drops further SYNs, so connect() hangs."""
-    server = socket.socket()
-    server.bind(("127.0.0.1", 0))
-    server.listen(0)
-    port = server.getsockname()[1]
-    fillers: List[socket.socket] = []
-    try:
-        for _ in range(16):
-            client = socket.socket()
-            client.settimeout(0.2)
-            try:
-                client.connect(("127.0.0.1", port))
-            except OSError:
-                client.close()
-                break
-            fillers.append(client)
+    with full_accept_queue() as port:
         yield Setup(args=base_url(f"http://127.0.0.1:{port}/v1"))
-    finally:
-        for client in fillers:
-            client.close()
-        server.close()
 
 
 # --- proxies ------------------------------------------------------------------------------------

@@ -12,10 +12,13 @@ they should loop on `server.running`.
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
 import time
-from typing import Callable, Iterable, List, Optional
+from typing import Callable, Iterable, Iterator, List, Optional
+
+import pytest
 
 Handler = Callable[["RawServer", socket.socket], None]
 
@@ -99,3 +102,30 @@ def answering(body: bytes, status: str = "200 OK") -> Handler:
 
 def byte_by_byte(data: bytes) -> Iterable[bytes]:
     return (data[i:i + 1] for i in range(len(data)))
+
+
+@contextlib.contextmanager
+def never_accepting() -> Iterator[int]:
+    """A port whose accept queue is full: the kernel drops further SYNs, so connect() hangs."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(0)
+    port = server.getsockname()[1]
+    fillers: List[socket.socket] = []
+    try:
+        for _ in range(16):
+            client = socket.socket()
+            client.settimeout(0.2)
+            try:
+                client.connect(("127.0.0.1", port))
+            except OSError:
+                client.close()
+                break
+            fillers.append(client)
+        else:
+            pytest.skip("could not fill the accept queue on this kernel")
+        yield port
+    finally:
+        for client in fillers:
+            client.close()
+        server.close()
