@@ -34,6 +34,8 @@ _NEVER_OURS = ("config", "net", "api", "stream")
 _NEEDS_INTERPRETER = frozenset({"python_too_old", "python_eol", "openai_sdk_capped", "ssl_missing",
                                 "ssl_library_outdated", "probe_failed", "macos_certificates_not_installed"})
 _JUDGED = (Status.FAIL, Status.WARN, Status.ERROR)
+# pip 26.1 is the first to vendor urllib3 2 (and so to refuse OpenSSL < 1.1.1 itself).
+LAST_PIP_WITH_URLLIB3_1 = "pip<26.1"
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,8 @@ class TargetFacts:
     in_venv: bool = False
     externally_managed: Optional[str] = None  # the EXTERNALLY-MANAGED marker's path, outside a venv
     has_pip: bool = True
+    pip_error: Optional[str] = None  # why pip itself cannot start (its vendored urllib3 2 on an old OpenSSL)
+    bundled_pip: Optional[str] = None  # the pip wheel ensurepip carries, which can run from where it is
     error: Optional[str] = None  # the target could not be asked
 
 
@@ -125,7 +129,26 @@ def build_plan(facts: PlanInput) -> FixPlan:
         return FixPlan(python, (), (*refused, *unfixable), refusal[0], refusal[1])
     if steps and not facts.target.has_pip:
         steps.insert(0, Step("", "", say.ENSUREPIP, (python, "-m", "ensurepip")))
+    elif steps and facts.target.pip_error is not None:
+        repair = _pip_repair(facts.target)
+        if repair is None:
+            blocked = [Unfixable(s.check_id, s.code, _status_of(facts.results, s.check_id), s.why,
+                                 say.pip_unusable(facts.target.pip_error)) for s in steps]
+            return FixPlan(python, (), (*blocked, *unfixable))
+        steps.insert(0, repair)
     return FixPlan(python, tuple(steps), tuple(unfixable))
+
+
+def _pip_repair(target: TargetFacts) -> Optional[Step]:
+    """pip refuses to start because its vendored urllib3 2 refuses this TLS library: the pip
+    bundled with the Python (a wheel, which runs as it is) installs the last pip vendoring
+    urllib3 1.26 first; every later step then runs with that."""
+    from doctor.knowledge import urllib3 as u3
+
+    if target.bundled_pip is None or not u3.MESSAGE_RE.search(target.pip_error or ""):
+        return None
+    return Step("", "", say.pip_repair(target.pip_error or ""),
+                (target.python, target.bundled_pip + "/pip", "install", LAST_PIP_WITH_URLLIB3_1))
 
 
 def _codes(result: CheckResult) -> List[str]:

@@ -124,7 +124,7 @@ class FixRenderer:
         self.line()
         words = {0: NOTHING_LEFT if applied else "ready: nothing to fix", 1: "findings remain",
                  3: "a step failed"}.get(code, "")
-        self.line(f"{words} (exit {code})")
+        self.line(f"{words.rstrip('.')} (exit {code})")
 
 
 def _result_line(result: CheckResult) -> str:

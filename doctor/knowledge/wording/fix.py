@@ -50,6 +50,21 @@ def known_bad_pin(package: str, version: str, other: str, other_version: str, re
             f"{package}: pin {requirement} instead")
 
 
+def pip_repair(error: str) -> str:
+    return (f"this environment's pip cannot start ({_first_line(error)}): pip 26.1 and newer vendor urllib3 2, "
+            "which refuses this TLS library too. The pip bundled with this Python (ensurepip's wheel) installs "
+            "the newest pip before 26.1, whose urllib3 is 1.26; the steps below then run with it")
+
+
+def pip_unusable(error: str) -> str:
+    return (f"pip cannot start in this environment ({_first_line(error)}), and there is no bundled pip to run "
+            "instead: repair pip first (`python -m ensurepip --upgrade`), then run chat-doctor fix again")
+
+
+def _first_line(text: str) -> str:
+    return (text.strip().splitlines() or [""])[0][:200]
+
+
 CERTIFI = "an installed package needs certifi's CA bundle, which is missing or broken: reinstall certifi"
 ENSUREPIP = "this environment has no pip: ensurepip installs the one bundled with its Python (nothing else changes)"
 
