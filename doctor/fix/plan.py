@@ -124,16 +124,17 @@ def build_plan(facts: PlanInput) -> FixPlan:
     steps = _unique(steps)
     refusal = _refusal(facts)
     if refusal is not None and steps:
-        refused = [Unfixable(s.check_id, s.code, _status_of(facts.results, s.check_id), s.why,
-                             say.refused_while(refusal[0]), refusal[1]) for s in steps]
+        # The refusal and its commands are said once, at the top; each finding points at it.
+        refused = [Unfixable(s.check_id, s.code, _status_of(facts.results, s.check_id),
+                             _step_summary(facts.results, s), say.REFUSED) for s in steps]
         return FixPlan(python, (), (*refused, *unfixable), refusal[0], refusal[1])
     if steps and not facts.target.has_pip:
         steps.insert(0, Step("", "", say.ENSUREPIP, (python, "-m", "ensurepip")))
     elif steps and facts.target.pip_error is not None:
         repair = _pip_repair(facts.target)
         if repair is None:
-            blocked = [Unfixable(s.check_id, s.code, _status_of(facts.results, s.check_id), s.why,
-                                 say.pip_unusable(facts.target.pip_error)) for s in steps]
+            blocked = [Unfixable(s.check_id, s.code, _status_of(facts.results, s.check_id),
+                                 _step_summary(facts.results, s), say.pip_unusable(facts.target.pip_error)) for s in steps]
             return FixPlan(python, (), (*blocked, *unfixable))
         steps.insert(0, repair)
     return FixPlan(python, tuple(steps), tuple(unfixable))
@@ -254,6 +255,11 @@ def _unique(steps: List[Step]) -> List[Step]:
     return kept
 
 
+def _step_summary(results: Sequence[CheckResult], step: Step) -> str:
+    result = next((r for r in results if r.id == step.check_id), None)
+    return _summary_of(result, step.code) if result is not None else step.why
+
+
 def _status_of(results: Sequence[CheckResult], check_id: str) -> Status:
     return next((r.status for r in results if r.id == check_id), Status.FAIL)
 
@@ -276,7 +282,7 @@ def _refusal(facts: PlanInput) -> Optional[Tuple[str, Tuple[Fix, ...]]]:
         tuple(probe.ssl.version_info[:3]) >= (1, 1, 1)
     if tls_ok:
         fixes.append(say.venv_fix(target.python))
-    if probe is not None:
+    elif probe is not None:  # its TLS library is part of the problem: a venv needs another interpreter
         fixes.extend(interpreter_fixes(probe, target.python))
     return why, tuple(fixes)
 

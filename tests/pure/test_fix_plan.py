@@ -146,3 +146,33 @@ def _with_base(facts: InterpreterFacts, base: str) -> InterpreterFacts:
     import dataclasses
 
     return dataclasses.replace(facts, base_prefix=base)
+
+
+PIP_ERROR = ("ImportError: urllib3 v2 only supports OpenSSL 1.1.1+, currently the 'ssl' module is compiled with "
+             "'OpenSSL 1.0.2k-fips  26 Jan 2017'. See: https://github.com/urllib3/urllib3/issues/2168")
+WHEEL = "/opt/python/lib/python3.11/ensurepip/_bundled/pip-23.2.1-py3-none-any.whl"
+
+
+def test_a_pip_that_vendors_urllib3_2_on_old_openssl_is_repaired_first_with_the_bundled_wheel() -> None:
+    target = TargetFacts(VENV, in_venv=True, pip_error=PIP_ERROR, bundled_pip=WHEEL)
+    plan = plan_for(make_facts("3.11.7", OPENSSL_102, "2.6.3", dists=OPENAI_OK), target=target)
+    assert argvs(plan) == [(VENV, WHEEL + "/pip", "install", "pip<26.1"), (VENV, "-m", "pip", "install", "urllib3<2")]
+    assert "vendor urllib3 2" in plan.steps[0].why
+
+
+def test_a_broken_pip_without_a_bundled_wheel_changes_nothing_and_says_why() -> None:
+    target = TargetFacts(VENV, in_venv=True, pip_error=PIP_ERROR)
+    plan = plan_for(make_facts("3.11.7", OPENSSL_102, "2.6.3", dists=OPENAI_OK), target=target)
+    assert plan.steps == ()
+    (blocked,) = plan.unfixable
+    assert blocked.code == "urllib3_ssl_import_error" and "ensurepip" in blocked.why
+    assert blocked.summary.startswith("import urllib3 2.6.3 fails")  # the finding's own summary
+
+
+def test_refused_findings_keep_their_summary_and_point_at_the_refusal_said_once() -> None:
+    target = TargetFacts("/usr/bin/python3", externally_managed="/usr/lib/python3.12/EXTERNALLY-MANAGED")
+    plan = plan_for(make_facts("3.12.1", OPENSSL_3), target=target)
+    (refused,) = plan.unfixable
+    assert refused.summary.startswith("openai is not installed") and refused.todo == () and "Refused" in refused.why
+    assert [f.command for f in plan.refusal_fixes if f.command] == [
+        "/usr/bin/python3 -m venv .venv && .venv/bin/python -m pip install openai && chat-doctor fix --python .venv/bin/python"]

@@ -94,8 +94,7 @@ def pin_command_fix(python: str) -> Fix:
                f"chat-doctor fix --python {q(python)} --apply --pin-urllib3")
 
 
-def refused_while(refusal: str) -> str:
-    return f"not changed: {refusal}"
+REFUSED = "not changed: this interpreter is not chat-doctor's to change (see \"Refused\" above for what to do instead)"
 
 
 # --- refusing the whole interpreter -----------------------------------------------------------------
