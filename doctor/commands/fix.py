@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from doctor.commands.options import JsonOpt, OfflineOpt, PythonOpt, TimeoutOpt, VerboseOpt
+from doctor.commands.options import BaseUrlOpt, JsonOpt, ModelOpt, OfflineOpt, PythonOpt, TimeoutOpt, VerboseOpt
 from doctor.settings import DEFAULT_TIMEOUT_S
 
 ApplyOpt = Annotated[bool, typer.Option("--apply", help="Run the plan (after asking once), then check again.")]
@@ -23,6 +23,8 @@ def command(
     apply: ApplyOpt = False,
     yes: YesOpt = False,
     pin_urllib3: PinOpt = False,
+    base_url: BaseUrlOpt = None,
+    model: ModelOpt = None,
     offline: OfflineOpt = False,
     timeout: TimeoutOpt = DEFAULT_TIMEOUT_S,
     as_json: JsonOpt = False,
@@ -39,7 +41,7 @@ def command(
 
     if yes and not apply:
         raise usage_error("--yes only applies with --apply")
-    settings = settings_or_exit(python=python, offline=offline, timeout_s=timeout, verbose=verbose)
+    settings = settings_or_exit(python=python, base_url=base_url, model=model, offline=offline, timeout_s=timeout, verbose=verbose)
     try:
         the_plan = session.plan(settings)
     except UsageError as exc:
