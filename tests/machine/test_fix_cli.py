@@ -162,3 +162,19 @@ def test_an_externally_managed_interpreter_is_refused_with_the_venv_commands(tmp
     assert any(f["command"] and f["command"].startswith(f"{managed} -m venv .venv") for f in plan["refusal_fixes"])
     assert [u["code"] for u in plan["unfixable"] if u["check"] == "packages.openai"] == ["openai_missing"]
     assert list(site.iterdir()) == []
+
+
+def test_libressl_under_urllib3_2_0_2_is_upgraded_to_a_release_that_only_warns(tmp_path: Path) -> None:
+    python = pyenv_python("3.11")
+    libressl = ssl_sim_env("libressl-2.8.3")
+    make_venv(python, ["urllib3==2.8.0"])  # the release the upgrade lands on, in the wheel cache
+    cached = make_venv(python, ["pip==26.3", "openai==1.109.1", "urllib3==2.0.2"], sitecustomize=SSL_SIM_SITECUSTOMIZE)
+    venv = copy_of(cached, tmp_path / ".venv")
+    run = fix(venv, "--apply", "--yes", env=libressl)
+    (step,) = run.json["plan"]["steps"]  # pip 26.3's urllib3 only warns on LibreSSL: no pip repair
+    assert step["argv"][-1] == "urllib3>=2.0.3" and "only warn" in step["why"]
+    after = result(run.json["after"], "python.urllib3")
+    assert (after["status"], after["code"], after["data"]["version"]) == ("warn", "urllib3_ssl_warning", "2.8.0")
+    assert run.exit_code == 0, run.stdout[-3000:]  # a warning is left, explained, not a failure
+    (explained,) = [u for u in run.json["remaining"]["unfixable"] if u["check"] == "python.urllib3"]
+    assert "--pin-urllib3" in explained["why"]
