@@ -4,7 +4,10 @@ and the exit codes hold. Package fixes on real broken venvs: tests/machine/test_
 
 from __future__ import annotations
 
+import stat
 import sys
+import time
+from pathlib import Path
 
 from tests.support.fault_peers import free_port
 from tests.support.helpers import CANARY_KEY, assert_no_key, run_subprocess
@@ -37,3 +40,19 @@ def test_plan_only_on_a_healthy_interpreter_with_a_key_is_nothing_to_do_and_exit
 def test_yes_without_apply_is_a_usage_error() -> None:
     run = run_subprocess(["fix", "--yes", "--offline"])
     assert run.exit_code == 2 and "--yes only applies with --apply" in run.stderr
+
+
+def test_a_target_that_floods_its_output_gives_a_plan_in_bounded_time(tmp_path: Path) -> None:
+    flood = tmp_path / "python"
+    flood.write_text("#!/bin/sh\nexec yes 'not a python'\n")
+    flood.chmod(flood.stat().st_mode | stat.S_IXUSR)
+    started = time.monotonic()
+    run = run_subprocess(["fix", "--offline", "--json", "--timeout", "2", "--python", str(flood), "--apply", "--yes"],
+                         env={"OPENAI_API_KEY": CANARY_KEY}, timeout=120)
+    elapsed = time.monotonic() - started
+    assert run.exit_code == 1, run.output[-2000:]
+    assert "Traceback" not in run.output
+    plan = run.json["plan"]
+    assert plan["steps"] == [] and run.json["applied"] == []
+    assert ("python.interpreter", "probe_failed") in {(u["check"], u["code"]) for u in plan["unfixable"]}
+    assert elapsed < 60  # the probe and the fix's own question each stop at their 2 s floor
