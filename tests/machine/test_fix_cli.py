@@ -178,3 +178,16 @@ def test_libressl_under_urllib3_2_0_2_is_upgraded_to_a_release_that_only_warns(t
     assert run.exit_code == 0, run.stdout[-3000:]  # a warning is left, explained, not a failure
     (explained,) = [u for u in run.json["remaining"]["unfixable"] if u["check"] == "python.urllib3"]
     assert "--pin-urllib3" in explained["why"]
+
+
+def test_a_failing_step_stops_the_rest_and_exits_3(broken_venv: Path, tmp_path: Path) -> None:
+    venv = copy_of(broken_venv, tmp_path / ".venv")
+    before = installed(venv)
+    empty = tmp_path / "no-wheels"
+    empty.mkdir()
+    run = fix(venv, "--apply", "--yes", env={**OLD_OPENSSL, "PIP_FIND_LINKS": str(empty)})
+    assert run.exit_code == 3, run.stdout[-3000:]
+    (failed,) = run.json["applied"]  # the first step failed: the second never ran
+    assert failed["ok"] is False and failed["exit_code"] not in (0, None)
+    assert any("pip<26.1" in line or "No matching distribution" in line for line in failed["output_tail"])
+    assert run.json["after"] is not None and installed(venv) == before
