@@ -18,7 +18,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
-from typing import Dict, List
+from typing import Dict, List, Tuple
 
 import pytest
 
@@ -191,3 +191,42 @@ def test_a_failing_step_stops_the_rest_and_exits_3(broken_venv: Path, tmp_path: 
     assert failed["ok"] is False and failed["exit_code"] not in (0, None)
     assert any("pip<26.1" in line or "No matching distribution" in line for line in failed["output_tail"])
     assert run.json["after"] is not None and installed(venv) == before
+
+
+def on_terminal_answering(args: List[str], env: Dict[str, str], answer: bytes) -> Tuple[int, str]:
+    """The installed CLI on a pseudo-terminal; `answer` is typed once the question appears."""
+    import pty
+    import select
+
+    master, slave = pty.openpty()
+    full = {**os.environ, "OPENAI_API_KEY": CANARY_KEY, "PIP_NO_INDEX": "1", "PIP_FIND_LINKS": str(wheels_dir()), **env}
+    proc = subprocess.Popen([CHAT_DOCTOR, *args], stdin=slave, stdout=slave, stderr=slave, env=full, close_fds=True)
+    os.close(slave)
+    out, answered = b"", False
+    while True:
+        ready, _, _ = select.select([master], [], [], 120)
+        if not ready:
+            proc.kill()
+            raise AssertionError("no output for 120 s: " + out.decode(errors="replace")[-800:])
+        try:
+            piece = os.read(master, 65536)
+        except OSError:  # EIO: the child closed the terminal
+            break
+        if not piece:
+            break
+        out += piece
+        if not answered and b"Run these commands?" in out:
+            os.write(master, answer)
+            answered = True
+    os.close(master)
+    return proc.wait(timeout=60), out.decode(errors="replace")
+
+
+def test_on_a_terminal_it_asks_once_and_no_changes_nothing(broken_venv: Path, tmp_path: Path) -> None:
+    venv = copy_of(broken_venv, tmp_path / ".venv")
+    before = installed(venv)
+    code, screen = on_terminal_answering(["fix", "--offline", "--python", str(venv), "--apply"], OLD_OPENSSL, b"n\n")
+    assert screen.count("Run these commands?") == 1
+    assert code == 1 and "Nothing was changed" in screen
+    assert installed(venv) == before
+    assert CANARY_KEY[:20] not in screen
