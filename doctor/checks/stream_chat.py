@@ -29,6 +29,7 @@ from doctor.knowledge.wording import stream as words
 from doctor.knowledge.wording import target_run as say
 from doctor.model import CheckResult, Fix
 from doctor.runner import Check, Context, FactProvider
+from doctor.stream.sample import with_small_sample
 
 if TYPE_CHECKING:
     from doctor.stream.figures import SmokeSummary
@@ -77,6 +78,8 @@ def judge(facts: StreamChatFacts) -> CheckResult:
             status=problem.status, details=[*problem.details, *details], data=data,
             fixes=_fixes(problem.code, summary, index, facts.python) or _request_fixes(problem.code, kind, facts.beside),
         )
+    # Only verdicts the threshold decided get the note; a failed run above returned already.
+    details, data = with_small_sample(details, data, n, summary.max_ttft_ms)
     ttft = summary.ttft
     headline = headline_of(summary)
     if summary.max_ttft_ms is not None and ttft is not None and ttft["p50"] > summary.max_ttft_ms:
