@@ -7,6 +7,7 @@ real forward proxy (tests/support/connect_proxy.py) and behind Debian's nginx wi
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 from typing import Any, Dict, List, Optional
 
@@ -113,8 +114,10 @@ def test_nginx_gzip_with_buffering_is_compression(nginx_proxy: Any) -> None:  # 
 def test_the_no_proxy_fix_works_pasted_whole_and_keeps_a_hostile_host_one_entry(tmp_path: Any) -> None:
     host = "api.example.invalid;touch pwned"
     (command,) = [f.command for f in proxy_fixes("http://127.0.0.1:3128", host) if f.command]
+    bash = shutil.which("bash")
+    assert bash is not None
     for before, expected in (("", host), ("localhost", f"localhost,{host}")):
-        out = subprocess.run(["bash", "-c", f"{command}; printf %s \"$NO_PROXY\""], cwd=tmp_path, capture_output=True,
+        out = subprocess.run([bash, "-c", f"{command}; printf %s \"$NO_PROXY\""], cwd=tmp_path, capture_output=True,
                              text=True, check=True, env={"PATH": "/usr/bin:/bin", "NO_PROXY": before}).stdout
         assert out == expected
     assert not (tmp_path / "pwned").exists()
