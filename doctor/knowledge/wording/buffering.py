@@ -60,7 +60,7 @@ def found(cause: str) -> str:
 
 def retry_line(direct: bool, proxy: Optional[str], verdict: str, reason: str) -> str:
     way = f"directly (not through the proxy {proxy})" if direct else "along the same route"
-    return f"asked again {way} {IDENTITY}: {verdict} ({reason})"
+    return f"asked again {way} {IDENTITY}: {verdict}: {reason}"
 
 
 def proxy_required(proxy: Optional[str]) -> str:
