@@ -48,7 +48,9 @@ def gather_buffer_cause(ctx: Context) -> Optional[BufferCause]:
     (doctor.stream.buffer_cause: its retries, one run each, quiet); else None."""
     from doctor.stream import buffer_cause as bc
 
-    if not ctx.fact("smoke").buffered:
+    smoke = ctx.fact("smoke")
+    # A failed run is stream.chat's finding before buffering is: no retries for a verdict not given.
+    if not smoke.buffered or any(m.problem is not None for m in smoke.metrics):
         return None
     route = ctx.fact("route")
     options = replace(ctx.settings.smoke or SmokeOptions(), runs=1, quiet=True)

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Tuple
 
 from doctor.knowledge.wording import buffering as say
 from doctor.stream import trace as t
+from doctor.stream.budget import CAUSE_RETRIES
 from doctor.stream.figures import NOT_JUDGED, STREAMED, measure
 
 if TYPE_CHECKING:
@@ -43,7 +44,7 @@ CAUSES = (COMPRESSION, PROXY, UPSTREAM)
 # Sent with every retry: a server or proxy that compresses only what the client accepts then
 # sends the stream as it is produced, if compression was what held it.
 IDENTITY: Tuple[Tuple[str, str], ...] = (("Accept-Encoding", "identity"),)
-RETRIES = 2  # at most: identity along the route, then identity directly (budget.cause_bound_s)
+RETRIES = CAUSE_RETRIES  # at most: identity along the route, then identity directly (budget.cause_bound_s)
 
 Rerun = Callable[[bool], t.StreamTrace]  # rerun(direct) -> the trace of one request sent with IDENTITY
 

@@ -192,3 +192,13 @@ def test_without_a_cause_the_generic_fixes_stay() -> None:
     result = judged(None)
     assert result.code == "stream_buffered" and "cause" not in result.data
     assert "proxy_buffering off" in fix_text(result)
+
+
+def test_the_retries_are_in_the_runs_stated_bound() -> None:
+    from doctor.session import deadline_s
+    from doctor.settings import Settings, SmokeOptions
+    from doctor.stream.budget import Budget, cause_bound_s, smoke_bound_s
+
+    assert cause_bound_s(10.0, 64) == bc.RETRIES * (20.0 + Budget(10.0, 64).attempt_s) == 252.0
+    deadline = deadline_s(Settings(timeout_s=10.0, smoke=SmokeOptions(runs=3)))
+    assert deadline > smoke_bound_s(10.0, 64, 3) + cause_bound_s(10.0, 64)
