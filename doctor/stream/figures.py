@@ -24,6 +24,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
+from doctor.knowledge.wording import buffering as held
 from doctor.knowledge.wording import stream as words
 from doctor.stream import trace as t
 from doctor.stream.problems import RunProblem, diagnose_run
@@ -94,6 +95,8 @@ def judge_buffering(trace: t.StreamTrace) -> Buffering:
     first_byte = trace.reads[0] if trace.reads and not encoded else trace.chunks[0].wire_ms
     early_bytes = first_byte < first - window
     if median_wait < BURST_GAP_MS and burst <= window and not early_bytes:
+        if encoded and trace.reads and trace.reads[0] < first - window:  # say what did arrive early
+            return Buffering(BUFFERED, held.inflated_at_once(len(tokens), burst, first))
         return Buffering(BUFFERED, words.arrived_at_once(len(tokens), burst, first))
     return Buffering(STREAMED, words.streamed_over(len(tokens), burst, median_wait))
 

@@ -54,6 +54,7 @@ def test_a_gzipped_stream_is_compression_and_identity_streams() -> None:
     assert (result["status"], result["code"], result["data"]["cause"]) == ("warn", "stream_buffered", "compression")
     # The measured run was gzipped and held; the one retry (no proxy: no direct one) streamed plain.
     assert run.json["smoke"]["runs"][0]["buffering"] == "buffered"
+    assert "only compressed bytes, no text, arrived before them" in result["summary"]  # the gzip header came early
     (retry,) = result["data"]["cause_evidence"]["retries"]
     assert (retry["route"], retry["buffering"], retry["content_encoding"]) == ("same", "streamed", None)
     assert FIRST_MS - 5 <= retry["ttft_ms"] < 2 * (FIRST_MS + INTERVAL_MS * TOKENS)

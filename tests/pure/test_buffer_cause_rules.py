@@ -61,8 +61,10 @@ class Reruns:
 
 def test_an_early_gzip_header_read_does_not_make_a_burst_streamed() -> None:
     # A gzip-ing server: its 10-byte header read at 3 ms, every event inflated only at the end.
-    trace = burst(reads=(3.0,), encoding="gzip")
-    assert figures.judge_buffering(trace).verdict == figures.BUFFERED
+    verdict = figures.judge_buffering(burst(reads=(3.0,), encoding="gzip"))
+    assert verdict.verdict == figures.BUFFERED
+    assert "only compressed bytes, no text, arrived before them" in verdict.reason
+    assert "nothing arrived before" in figures.judge_buffering(burst(encoding="gzip")).reason
 
 
 def test_the_same_early_read_without_an_encoding_still_counts_as_early_bytes() -> None:

@@ -47,6 +47,14 @@ def proxy_fixes(proxy: Optional[str], host: str) -> Tuple[Fix, ...]:
     )
 
 
+# --- the verdict under a Content-Encoding (doctor.stream.figures.judge_buffering) -------------------
+
+
+def inflated_at_once(token_chunks: int, burst_ms: float, first_ms: float) -> str:
+    return (f"all {token_chunks} token chunks were inflated within {burst_ms:.1f} ms, {first_ms:.0f} ms after the "
+            f"request; only compressed bytes, no text, arrived before them")
+
+
 # --- the evidence ---------------------------------------------------------------------------------
 
 
