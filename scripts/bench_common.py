@@ -40,6 +40,7 @@ class Row:
     high: Optional[float] = None
     budget: str = ""
     ok: Optional[bool] = None
+    spread: str = "value"  # "ratio": low..high are pairwise ratios; "value": the values' range
 
 
 def bench_env(**extra: str) -> Dict[str, str]:
@@ -56,13 +57,26 @@ def wall(cmd: Sequence[str], env: Mapping[str, str]) -> float:
     return time.perf_counter() - t0
 
 
+# Linux keeps a process's peak RSS across execve, so a command started straight from this
+# process (tens of MB once the SDK is loaded) would report this process's peak. A small launcher
+# (`python -S`, a few MB: the floor, shown by the `python -c pass` row) forks the command afresh
+# and reports the wait4 peak of its tree: the command's own and its waited-for children's.
+_LAUNCHER = (
+    "import os, sys\n"
+    "pid = os.fork()\n"
+    "if pid == 0:\n"
+    "    os.execvp(sys.argv[1], sys.argv[1:])\n"
+    "_, _, usage = os.wait4(pid, 0)\n"
+    "sys.stderr.write('peak_kib=%d\\n' % usage.ru_maxrss)\n"
+)
+
+
 def peak_rss_mb(cmd: Sequence[str], env: Mapping[str, str]) -> float:
-    """Peak resident set of the largest process of `cmd`'s tree (wait4: the child's own peak and
-    its waited-for children's), in MB."""
-    proc = subprocess.Popen(list(cmd), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=dict(env))
-    _, _, usage = os.wait4(proc.pid, 0)
-    proc.returncode = 0  # reaped above: Popen must not wait for it again
-    return usage.ru_maxrss / 1024.0  # Linux reports KiB
+    """Peak resident set of the largest process of `cmd`'s tree, in MB (Linux reports KiB)."""
+    done = subprocess.run([sys.executable, "-S", "-c", _LAUNCHER, *cmd], stdout=subprocess.DEVNULL,
+                          stderr=subprocess.PIPE, env=dict(env), check=False, text=True)
+    line = [text for text in done.stderr.splitlines() if text.startswith("peak_kib=")]
+    return int(line[-1].split("=", 1)[1]) / 1024.0 if line else float("nan")
 
 
 def interleaved(commands: Mapping[str, Sequence[str]], runs: int, env: Mapping[str, str]) -> Dict[str, List[float]]:
@@ -85,7 +99,8 @@ def ratio_row(group: str, what: str, values: Sequence[float], reference_label: s
     ratio = value / reference if reference > 0 else float("inf")
     text = "" if budget is None else f"<= {budget:g}x" + (f" (goal {goal:g}x)" if goal is not None else "")
     return Row(group, what, value * scale, unit, reference_label, reference * scale, ratio,
-               min(pairs, default=None), max(pairs, default=None), text, None if budget is None else ratio <= budget)
+               min(pairs, default=None), max(pairs, default=None), text, None if budget is None else ratio <= budget,
+               spread="ratio")
 
 
 def value_row(group: str, what: str, values: Sequence[float], *, unit: str, reference_label: str = "",
@@ -111,7 +126,7 @@ def render(rows: Sequence[Row]) -> str:
     lines = []
     for row in rows:
         spread = "-" if row.low is None or row.high is None else (
-            f"{row.low:.2f}..{row.high:.2f}x" if row.ratio is not None and row.reference_label
+            f"{row.low:.2f}..{row.high:.2f}x" if row.spread == "ratio"
             else f"{_number(row.low)}..{_number(row.high)}")
         reference = f"{row.reference_label} {_number(row.reference, row.unit)}".strip() if row.reference_label else "-"
         lines.append((f"{row.group}: {row.what}", _number(row.value, row.unit), reference,
