@@ -1,49 +1,95 @@
-"""The `chat-doctor` command line: Typer wiring only; each command lives in doctor/commands/."""
+"""The `chat-doctor` command line: Typer wiring only; each command lives in doctor/commands/.
+
+Start-up is measured (README "Performance", scripts/bench.py), so nothing here is imported
+before it is needed: `main` launches the interpreter probe before typer is even imported,
+and the app it runs holds only the command named on the command line (`check` never imports
+the smoke test's, the mock server's or the report's modules). `--help`, a mistyped command
+and `doctor.cli.app` (the tests' in-process runner) get every command.
+"""
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import TYPE_CHECKING, Any, Optional, Sequence
 
-import typer
+if TYPE_CHECKING:
+    import typer
 
-from doctor.commands import check, demo, fix, mock_server, pythons, report, smoke
-
-app = typer.Typer(
-    name="chat-doctor",
-    help="Checks that this Python environment can talk to an OpenAI-compatible chat API, "
-    "explains why not, and measures time to first token.",
-    no_args_is_help=True,
-    add_completion=False,
-    # Locals may hold the API key: never print them in a traceback.
-    pretty_exceptions_show_locals=False,
-    context_settings={"help_option_names": ["-h", "--help"]},
-)
+# Command name -> its module in doctor/commands/, in --help's order (one line per command).
+COMMANDS = {
+    "check": "check",
+    "smoke": "smoke",
+    "demo": "demo",
+    "mock-server": "mock_server",
+    "pythons": "pythons",
+    "report": "report",
+    "fix": "fix",
+}
+_ALL = object()  # build_app's "every command"
 
 
 def _version_callback(value: bool) -> None:
     if value:
+        import typer
+
         from doctor import __version__
 
         typer.echo(f"chat-doctor {__version__}")
         raise typer.Exit()
 
 
-@app.callback()
-def _root(
-    version: Optional[bool] = typer.Option(
-        None, "--version", callback=_version_callback, is_eager=True, help="Print the version and exit."
-    ),
-) -> None:
-    """chat-doctor: is this environment ready for the chat API?"""
+def build_app(only: Any = _ALL) -> typer.Typer:
+    """The Typer app with every command, or with only the command `only` (None: no command,
+    which is all `--version` needs)."""
+    import importlib
+
+    import typer
+
+    app = typer.Typer(
+        name="chat-doctor",
+        help="Checks that this Python environment can talk to an OpenAI-compatible chat API, "
+        "explains why not, and measures time to first token.",
+        no_args_is_help=True,
+        add_completion=False,
+        # Locals may hold the API key: never print them in a traceback.
+        pretty_exceptions_show_locals=False,
+        context_settings={"help_option_names": ["-h", "--help"]},
+    )
+
+    @app.callback()
+    def _root(
+        version: Optional[bool] = typer.Option(
+            None, "--version", callback=_version_callback, is_eager=True, help="Print the version and exit."
+        ),
+    ) -> None:
+        """chat-doctor: is this environment ready for the chat API?"""
+
+    for name, module in COMMANDS.items():
+        if only is _ALL or name == only:
+            app.command(name)(importlib.import_module(f"doctor.commands.{module}").command)
+    return app
 
 
-app.command("check")(check.command)
-app.command("smoke")(smoke.command)
-app.command("demo")(demo.command)
-app.command("mock-server")(mock_server.command)
-app.command("pythons")(pythons.command)
-app.command("report")(report.command)
-app.command("fix")(fix.command)
+def command_in(argv: Sequence[str]) -> Any:
+    """Which commands the app for `argv` needs: the one named first, None for a lone
+    `--version`, every command otherwise (--help lists them, a typo gets "did you mean")."""
+    args = list(argv[1:])
+    if args and args[0] in COMMANDS:
+        return args[0]
+    if args and all(arg == "--version" for arg in args):
+        return None
+    return _ALL
+
+
+_FULL_APP: list[typer.Typer] = []
+
+
+def __getattr__(name: str) -> Any:
+    """`doctor.cli.app`: the app with every command, built on first use (PEP 562)."""
+    if name == "app":
+        if not _FULL_APP:
+            _FULL_APP.append(build_app())
+        return _FULL_APP[0]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def main() -> None:
@@ -53,5 +99,10 @@ def main() -> None:
     from doctor import process
     from doctor.probe.interpreters import prestart
 
-    # prestart: the interpreter probe runs while typer and rich load.
-    sys.exit(process.run(app, sys.argv, before=prestart))
+    argv = list(sys.argv)
+
+    def app(**kwargs: Any) -> Any:  # built inside process.run, after prestart
+        return build_app(command_in(argv))(**kwargs)
+
+    # prestart: the interpreter probe runs while typer, rich and the checks load.
+    sys.exit(process.run(app, argv, before=prestart))

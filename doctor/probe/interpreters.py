@@ -124,9 +124,14 @@ def probe_timeout(timeout_s: float) -> float:
 
 
 def probe_source() -> str:
-    from importlib.resources import files
+    # Read beside this module: importlib.resources would import zipfile (~20 ms) before the
+    # probe can start (see `prestart`); it stays the way for an install that is not files.
+    try:
+        return Path(__file__).with_name("target_probe.py").read_text(encoding="ascii")
+    except OSError:
+        from importlib.resources import files
 
-    return files("doctor.probe").joinpath("target_probe.py").read_text(encoding="ascii")
+        return files("doctor.probe").joinpath("target_probe.py").read_text(encoding="ascii")
 
 
 # Probes launched by `prestart`, keyed by interpreter and environment; taken by run_probe.

@@ -1,0 +1,69 @@
+"""`chat-doctor pythons` against its slowest single probe (scripts/bench.py pythons).
+
+The whole command (a fresh process: discovery, one probe per distinct interpreter, the table)
+against the slowest single probe of the same interpreters and all of them one after another,
+run in this process and interleaved with the command. Budget: 1.5x the slowest probe.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import subprocess
+import time
+from pathlib import Path
+from typing import Dict, List, Optional
+
+from bench_common import CHAT_DOCTOR, Row, bench_env, ratio_row, wall
+
+PYTHONS_BUDGET = 1.5
+
+
+def _probe_times(env: Dict[str, str], cpu: Optional[List[float]] = None) -> List[float]:
+    """Wall time of each candidate's probe, one after another; with `cpu`, their CPU times too
+    (user + system of the probe's whole process tree: a pyenv shim's bash included)."""
+    from doctor.probe.discovery import discover
+    from doctor.probe.facts import ProbeFailed
+    from doctor.probe.interpreters import run_probe
+    from doctor.probe.tool_dirs import places_for
+
+    times = []
+    for candidate in discover(places_for(env, Path.home())).candidates:
+        t0, c0 = time.perf_counter(), _children_cpu()
+        try:
+            run_probe(candidate.path, env, 10.0)
+        except ProbeFailed:
+            pass
+        times.append(time.perf_counter() - t0)
+        if cpu is not None:
+            cpu.append(_children_cpu() - c0)
+    return times
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def bench_pythons(runs: int = 5) -> List[Row]:
+    env = bench_env()
+    cmd = [CHAT_DOCTOR, "pythons", "--json"]
+    wall(cmd, env)  # warm-up
+    whole, slowest, serial, floor = [], [], [], []
+    cores = os.cpu_count() or 1
+    for _ in range(runs):  # interleaved
+        whole.append(wall(cmd, env))
+        cpu: List[float] = []
+        probes = _probe_times(env, cpu)
+        slowest.append(max(probes, default=0.0))
+        serial.append(sum(probes))
+        # No schedule beats this: all the probes' CPU spread over every core.
+        floor.append(max(max(probes, default=0.0), sum(cpu) / cores))
+    found = json.loads(subprocess.run(cmd, capture_output=True, text=True, env=env, check=False).stdout or "{}")
+    count = f"{len(found.get('interpreters', []))} rows, {len(_probe_times(env))} candidates"
+    return [
+        ratio_row("pythons", f"pythons ({count})", whole, "slowest probe", slowest, budget=PYTHONS_BUDGET),
+        ratio_row("pythons", "pythons", whole, "probes in series", serial),
+        ratio_row("pythons", f"floor: probes' CPU / {cores} cores", floor, "slowest probe", slowest),
+    ]
