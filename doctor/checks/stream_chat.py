@@ -29,6 +29,7 @@ from doctor.knowledge.wording import stream as words
 from doctor.knowledge.wording import target_run as say
 from doctor.model import CheckResult, Fix
 from doctor.runner import Check, Context, FactProvider
+from doctor.stream import integrity
 
 if TYPE_CHECKING:
     from doctor.stream.figures import SmokeSummary
@@ -99,6 +100,11 @@ def judge(facts: StreamChatFacts) -> CheckResult:
         index, metrics = buffered[0]
         return diagnose(ID, "stream_buffered", words.buffered(words.run_prefix(index, n), metrics.buffering.reason),
                         details=[headline, *details], fixes=words.BUFFER_FIXES, data=data)
+    warned = integrity.runs_warning(summary.traces)  # a filtered reply, or no usage chunk (doctor.stream.integrity)
+    if warned is not None:
+        index, found = warned
+        return diagnose(ID, found.code, words.run_prefix(index, n) + found.summary, data=data,
+                        details=[headline, *found.details, *details], fixes=integrity.integrity_fixes(found.code))
     return ok(ID, headline, details=details, data=data)
 
 
