@@ -8,7 +8,8 @@ Streamed text goes to `ctx.live` (set by the presenter: stdout, stderr under --j
 nowhere): the check itself never prints.
 
 Judging (pure): the first failed run's problem (doctor.stream.problems), else the TTFT
-threshold, else an ignored token limit, else buffering (both warnings), else ok. Details always
+threshold, else an ignored token limit, else buffering (both warnings), else a filtered reply or a
+missing usage chunk (warnings, doctor.stream.integrity), else ok. Details always
 carry the timings (shown with -v or on a problem). The words are in
 doctor.knowledge.wording.stream.
 

@@ -37,6 +37,7 @@ _MESSAGE_RULES: Tuple[Tuple[str, str], ...] = (
 _HTML_TITLE = re.compile(r"^\s*50[24]\b.*\b(?:bad gateway|gateway time-?out)\b", re.IGNORECASE)
 
 MESSAGE_CHARS = 200  # of the gateway's message quoted in the summary
+SEARCHED_CHARS = 8000  # of the message searched for the patterns above
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,8 @@ def upstream_failure(status: int, message: Optional[str], *, kind: str, html_tit
     """
     if not 500 <= status <= 599 or kind == "openai":
         return None
-    said = " ".join((message or "").split())
+    # Bounded: a body may be megabytes; a gateway names its upstream in its first sentences.
+    said = " ".join((message or "")[:SEARCHED_CHARS].split())
     for gateway, pattern in _MESSAGE_RULES:
         if said and re.search(pattern, said, re.IGNORECASE):
             return UpstreamFailure(gateway, shorten(said, MESSAGE_CHARS))

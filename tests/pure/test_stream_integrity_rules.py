@@ -243,3 +243,10 @@ def test_stream_chat_reports_the_same_upstream_failure() -> None:
     assert [fix.text for fix in result.fixes] == [lookup("upstream_error").fix]
     on_openai = judge(t.StreamTrace(model="gpt-4o-mini", sdk=SDK, status=500, failure=failure, end_ms=3.0))
     assert on_openai.code == "server_error"
+
+
+def test_a_huge_gateway_body_is_judged_from_its_start_only() -> None:
+    # Only the first SEARCHED_CHARS are searched (the module's timeout bounds the rest).
+    found = upstream_failure(500, LITELLM + " " + "a" * 2_000_000, kind="compatible")
+    lost = upstream_failure(500, "x" * 10_000 + " upstream", kind="compatible")  # past what is searched
+    assert found is not None and found.gateway == "LiteLLM" and lost is None
