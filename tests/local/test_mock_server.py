@@ -539,7 +539,7 @@ def test_vllm_error_chunk_is_flat_with_no_error_key_then_done() -> None:
     with running("vllm_error_chunk") as server:
         response = post_chat(server, chat_body(stream=True))
     assert response.status == 200 and response.complete
-    role, token, error = response.json_chunks()
+    _role, token, error = response.json_chunks()
     assert token["choices"][0]["delta"] == {"content": "Hello"}
     assert error == {"object": "error", "message": "Internal server error: the engine core died unexpectedly "
                      "(EngineDeadError).", "type": "InternalServerError", "param": None, "code": 500}
