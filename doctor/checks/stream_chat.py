@@ -101,11 +101,10 @@ def judge(facts: StreamChatFacts) -> CheckResult:
         index, metrics = buffered[0]
         return diagnose(ID, "stream_buffered", words.buffered(words.run_prefix(index, n), metrics.buffering.reason),
                         details=[headline, *details], fixes=words.BUFFER_FIXES, data=data)
-    warned = integrity.runs_warning(summary.traces)  # a filtered reply, or no usage chunk (doctor.stream.integrity)
-    if warned is not None:
-        index, found = warned
-        return diagnose(ID, found.code, words.run_prefix(index, n) + found.summary, data=data,
-                        details=[headline, *found.details, *details], fixes=integrity.integrity_fixes(found.code))
+    found = integrity.warning_finding(summary.traces)  # a filtered reply, or no usage chunk
+    if found is not None:
+        return diagnose(ID, found.code, found.summary, details=[headline, *found.details, *details],
+                        fixes=found.fixes, data=data)
     return ok(ID, headline, details=details, data=data)
 
 

@@ -10,8 +10,8 @@ cut the reply short (`content_filtered`). A reason chat-doctor does not know (TG
 asked for `include_usage` but carried no usage is a warning (`stream_no_usage`).
 
 Used by doctor.stream.problems (an aborted run is that run's problem) and stream.chat (the
-warnings, over the runs); the Responses API's verdict can call `finish_verdict` and
-`usage_missing` with its terminal event's reason and usage.
+warnings over the runs, `warning_finding`); the Responses API's verdict can call `finish_verdict`
+and `usage_missing` with its terminal event's reason and usage.
 """
 
 from __future__ import annotations
@@ -19,7 +19,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import FrozenSet, Optional, Sequence, Tuple
 
+from doctor.checks.findings import Finding
 from doctor.knowledge.wording import stream_integrity as words
+from doctor.knowledge.wording.stream import run_prefix
 from doctor.model import Fix
 from doctor.stream import trace as t
 
@@ -94,3 +96,14 @@ def runs_warning(traces: Sequence[t.StreamTrace]) -> Optional[Tuple[int, Integri
 def integrity_fixes(code: str) -> Tuple[Fix, ...]:
     """Concrete fixes for a warning of runs_warning's; () leaves the registered fix."""
     return words.USAGE_FIXES if code == "stream_no_usage" else ()
+
+
+def warning_finding(traces: Sequence[t.StreamTrace]) -> Optional[Finding]:
+    """runs_warning as a doctor.checks.findings.Finding, its summary naming the run ("run 2/3: ")
+    and with its fixes: what a smoke check's verdict reports after its own warnings."""
+    warned = runs_warning(traces)
+    if warned is None:
+        return None
+    index, found = warned
+    return Finding(found.code, run_prefix(index, len(traces)) + found.summary, found.details,
+                   integrity_fixes(found.code))
