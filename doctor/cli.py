@@ -6,7 +6,7 @@ from typing import Optional
 
 import typer
 
-from doctor.commands import check, demo, mock_server, pythons, report, smoke
+from doctor.commands import check, demo, fix, mock_server, pythons, report, smoke
 
 app = typer.Typer(
     name="chat-doctor",
@@ -43,6 +43,7 @@ app.command("demo")(demo.command)
 app.command("mock-server")(mock_server.command)
 app.command("pythons")(pythons.command)
 app.command("report")(report.command)
+app.command("fix")(fix.command)
 
 
 def main() -> None:

@@ -77,13 +77,15 @@ def deadline_s(settings: Settings) -> float:
     The smoke test waits for the checks printed before it (each within the per-check bound),
     sets the SDK up, then runs its requests, each within its own budget (doctor.stream.budget).
     """
-    from doctor.stream.budget import smoke_bound_s
+    from doctor.stream.budget import cause_bound_s, smoke_bound_s
 
     checks = settings.timeout_s * _STEPS_PER_CHECK + _DEADLINE_SLACK_S
     smoke = settings.smoke
     if smoke is None:
         return checks + settings.timeout_s * _STEPS_PER_CHECK
-    return checks + _SDK_SETUP_S + smoke_bound_s(settings.timeout_s, smoke.max_tokens, smoke.runs)
+    # After a buffered verdict the smoke test asks again to find the cause (doctor.stream.buffer_cause).
+    return (checks + _SDK_SETUP_S + smoke_bound_s(settings.timeout_s, smoke.max_tokens, smoke.runs)
+            + cause_bound_s(settings.timeout_s, smoke.max_tokens))
 
 
 def group_names(values: Iterable[str]) -> Tuple[str, ...]:

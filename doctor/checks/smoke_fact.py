@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     import ssl
 
     from doctor.checks.route import Route
+    from doctor.stream.buffer_cause import BufferCause
     from doctor.stream.figures import RanWith, SmokeSummary
     from doctor.stream.live import LivePrinter
     from doctor.stream.target_launch import LaunchResult
@@ -39,12 +40,36 @@ Summarise = Callable[..., "SmokeSummary"]  # gather_smoke's `summary`: traces, s
 
 def gather_smoke(ctx: Context) -> SmokeSummary:
     """Run the streamed request(s) and summarise them (doctor.stream.figures.SmokeSummary)."""
+    return smoke_along(ctx, ctx.fact("route"), ctx.settings.smoke or SmokeOptions())
+
+
+def gather_buffer_cause(ctx: Context) -> Optional[BufferCause]:
+    """The `buffer_cause` fact: after a buffered smoke verdict, where the buffering is
+    (doctor.stream.buffer_cause: its retries, one run each, quiet); else None."""
+    from doctor.stream import buffer_cause as bc
+
+    smoke = ctx.fact("smoke")
+    # A failed run is stream.chat's finding before buffering is: no retries for a verdict not given.
+    if not smoke.buffered or any(m.problem is not None for m in smoke.metrics):
+        return None
+    route = ctx.fact("route")
+    options = replace(ctx.settings.smoke or SmokeOptions(), runs=1, quiet=True)
+
+    def rerun(direct: bool) -> StreamTrace:
+        return smoke_along(ctx, bc.direct_route(route) if direct else route, options, bc.IDENTITY).traces[0]
+
+    return bc.find_cause(rerun, host=route.host, proxy=route.proxy_shown,
+                         direct_withheld=bc.direct_withheld(route, ctx.settings.allow_insecure))
+
+
+def smoke_along(ctx: Context, route: Route, options: SmokeOptions,
+                headers: Tuple[Tuple[str, str], ...] = ()) -> SmokeSummary:
+    """The smoke request(s) along `route`, with `headers` added to each (buffer_cause's retries)."""
     from doctor.knowledge.models import model_name
     from doctor.stream import trace as t
     from doctor.stream.figures import RanWith, summarise
 
     settings = ctx.settings
-    options = settings.smoke or SmokeOptions()
     endpoint = ctx.plan.endpoint
     model = model_name(settings, endpoint)
 
@@ -58,7 +83,6 @@ def gather_smoke(ctx: Context) -> SmokeSummary:
     def not_started(failure: StreamFailure) -> SmokeSummary:
         return summary([t.StreamTrace(model=model, sdk="not started", failure=failure)], "not started")
 
-    route = ctx.fact("route")
     refusal = _route_refusal(route, settings.allow_insecure)
     if refusal is not None:
         return not_started(refusal)
@@ -73,13 +97,13 @@ def gather_smoke(ctx: Context) -> SmokeSummary:
     if where.in_target:
         from doctor.stream.target_smoke import outcome
 
-        result = _in_target(ctx, model, route, options)
+        result = _in_target(ctx, model, route, options, headers)
         got = outcome(result, model, options.max_tokens, endpoint.kind, where.openai)
         if got.fallback is None:
             ran = RanWith(python=result.python, python_version=got.python_version, http=got.http)
             return summary(list(got.traces), got.sdk, got.warmup_ms, ran)
         where = replace(where, in_target=False, fallback=got.fallback)
-    return _in_process(ctx, model, verify, route, options, where.fallback, summary)
+    return _in_process(ctx, model, verify, route, options, where.fallback, summary, headers)
 
 
 def _where(ctx: Context) -> Where:
@@ -96,7 +120,8 @@ def _where(ctx: Context) -> Where:
     return where_to_run(python, facts, error, sys.executable, sys.prefix)
 
 
-def _in_target(ctx: Context, model: str, route: Route, options: SmokeOptions) -> LaunchResult:
+def _in_target(ctx: Context, model: str, route: Route, options: SmokeOptions,
+               headers: Tuple[Tuple[str, str], ...] = ()) -> LaunchResult:
     """The runs inside the target interpreter (doctor.stream.target_launch), bounded by its
     deadline (the session's smoke bound plus the target's start-up)."""
     from doctor.stream.sdk import limit_field_for
@@ -111,6 +136,7 @@ def _in_target(ctx: Context, model: str, route: Route, options: SmokeOptions) ->
         organization=env.get("OPENAI_ORG_ID") or None, project=env.get("OPENAI_PROJECT_ID") or None,
         ad_token=source.startswith("AZURE_OPENAI_AD_TOKEN"),
         allow_http=True,  # gather_smoke asked the key-travel rule first: this route may carry the key
+        extra_headers=dict(headers) or None,
     )
     return run_in_target(ctx.plan.target.python, job, env=env, key=key, redactor=ctx.redactor,
                          proxy_url=route.proxy_url, trust=ctx.fact("trust").sdk,
@@ -132,7 +158,7 @@ def _printer(ctx: Context, runs: int, quiet: bool) -> Optional[Callable[[int], L
 
 
 def _in_process(ctx: Context, model: str, verify: ssl.SSLContext, route: Route, options: SmokeOptions,
-                fallback: Optional[str], summary: Summarise) -> SmokeSummary:
+                fallback: Optional[str], summary: Summarise, headers: Tuple[Tuple[str, str], ...] = ()) -> SmokeSummary:
     """The runs in chat-doctor's own interpreter, through its openai SDK (doctor.stream.sdk)."""
     from doctor.stream import trace as t
     from doctor.stream.client import ClientConfig
@@ -159,7 +185,7 @@ def _in_process(ctx: Context, model: str, verify: ssl.SSLContext, route: Route, 
     except SetupFailed as failed:
         return summary([t.StreamTrace(model=model, sdk=failed.sdk, failure=failed.failure)], failed.sdk, None, ran)
     ran = replace(ran, http=session.http)
-    request = StreamRequest(model=model, prompt=options.prompt, max_tokens=options.max_tokens)
+    request = StreamRequest(model=model, prompt=options.prompt, max_tokens=options.max_tokens, headers=headers)
     live = None if options.quiet else ctx.live
     traces = []
     try:

@@ -24,15 +24,17 @@ import sys
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Collection, Dict, List, Optional, Tuple
 
-from doctor.checks.smoke_fact import gather_smoke
+from doctor.checks.smoke_fact import gather_buffer_cause, gather_smoke
 from doctor.knowledge.diagnoses import diagnose, fixes_for, ok
 from doctor.knowledge.wording import stream as words
 from doctor.knowledge.wording import target_run as say
 from doctor.model import CheckResult, Fix
 from doctor.runner import Check, Context, FactProvider
 from doctor.stream import integrity
+from doctor.stream.sample import with_small_sample
 
 if TYPE_CHECKING:
+    from doctor.stream.buffer_cause import BufferCause
     from doctor.stream.figures import SmokeSummary
 
 ID = "stream.chat"
@@ -49,12 +51,14 @@ class StreamChatFacts:
     # the user is already running.
     beside: Tuple[str, ...]
     python: str  # the interpreter the smoke test ran in (the target, or chat-doctor's own): where fixes install
+    buffer_cause: Optional[BufferCause] = None  # where the buffering is, after a buffered verdict only
 
 
 def gather(ctx: Context) -> StreamChatFacts:
     beside = tuple(check_id for check_id in ctx.check_ids() if check_id != ID)
     smoke = ctx.fact("smoke")
-    return StreamChatFacts(smoke=smoke, beside=beside, python=smoke.ran.python or sys.executable)
+    cause = ctx.fact("buffer_cause") if smoke.buffered else None
+    return StreamChatFacts(smoke=smoke, beside=beside, python=smoke.ran.python or sys.executable, buffer_cause=cause)
 
 
 # ============================================================================================
@@ -79,6 +83,8 @@ def judge(facts: StreamChatFacts) -> CheckResult:
             status=problem.status, details=[*problem.details, *details], data=data,
             fixes=_fixes(problem.code, summary, index, facts.python) or _request_fixes(problem.code, kind, facts.beside),
         )
+    # Only verdicts the threshold decided get the note; a failed run above returned already.
+    details, data = with_small_sample(details, data, n, summary.max_ttft_ms)
     ttft = summary.ttft
     headline = headline_of(summary)
     if summary.max_ttft_ms is not None and ttft is not None and ttft["p50"] > summary.max_ttft_ms:
@@ -99,8 +105,12 @@ def judge(facts: StreamChatFacts) -> CheckResult:
     buffered = [(i, m) for i, m in enumerate(summary.metrics) if m.buffered]
     if buffered:
         index, metrics = buffered[0]
+        cause = facts.buffer_cause  # doctor.stream.buffer_cause: the cause, its evidence and its fixes
+        if cause is not None:
+            details = [*cause.details(), *details]
+            data = dict(data, cause=cause.cause, cause_evidence=cause.evidence())
         return diagnose(ID, "stream_buffered", words.buffered(words.run_prefix(index, n), metrics.buffering.reason),
-                        details=[headline, *details], fixes=words.BUFFER_FIXES, data=data)
+                        details=[headline, *details], fixes=cause.fixes() if cause else words.BUFFER_FIXES, data=data)
     found = integrity.warning_finding(summary.traces)  # a filtered reply, or no usage chunk
     if found is not None:
         return diagnose(ID, found.code, found.summary, details=[headline, *found.details, *details],
@@ -209,4 +219,4 @@ def _request_fixes(code: str, kind: str, beside: Collection[str]) -> Tuple[Fix, 
 CHECKS: Tuple[Check, ...] = (
     Check(ID, TITLE, gather, judge, needs=NEEDS, network=True, after_earlier=True),
 )
-FACTS: Dict[str, FactProvider] = {"smoke": gather_smoke}
+FACTS: Dict[str, FactProvider] = {"smoke": gather_smoke, "buffer_cause": gather_buffer_cause}

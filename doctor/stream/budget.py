@@ -16,6 +16,9 @@ With T = --timeout:
 - the reply no longer than `token_bound` tokens: a server that honours max_tokens sends at most
   that many, one or more per chunk, so twice the limit plus some slack is a server that ignores
   it (read no further, keep the timings, warn);
+- after a buffered verdict, at most `CAUSE_RETRIES` more requests (doctor.stream.buffer_cause: once
+  with `Accept-Encoding: identity`, once directly past the proxy), each one run under these same
+  bounds plus a fresh start of the target's runner (`cause_bound_s`);
 - decoded bytes (after gzip): one event under EVENT_BYTES, one reply under REPLY_BYTES, all runs
   together under TOTAL_BYTES, so nothing a server sends can grow memory without bound.
 """
@@ -96,3 +99,15 @@ class Budget:
 def smoke_bound_s(timeout_s: float, max_tokens: int, runs: int) -> float:
     """The longest the smoke test's requests can take, all runs together."""
     return max(1, runs) * Budget(timeout_s, max_tokens).attempt_s
+
+
+# doctor.stream.buffer_cause's retries after a buffered verdict (identity, then direct), at most.
+CAUSE_RETRIES = 2
+# Each retry starts the target's runner anew: interpreter, `import openai` and the warm-up, as
+# doctor.stream.target_launch's STARTUP_S (20 s) before the request's own budget begins.
+RETRY_SETUP_S = 20.0
+
+
+def cause_bound_s(timeout_s: float, max_tokens: int) -> float:
+    """The longest the buffering-cause retries can take, all together (one run each)."""
+    return CAUSE_RETRIES * (RETRY_SETUP_S + Budget(timeout_s, max_tokens).attempt_s)

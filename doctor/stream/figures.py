@@ -24,6 +24,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
+from doctor.knowledge.wording import buffering as held
 from doctor.knowledge.wording import stream as words
 from doctor.stream import trace as t
 from doctor.stream.problems import RunProblem, diagnose_run
@@ -64,7 +65,9 @@ def judge_buffering(trace: t.StreamTrace) -> Buffering:
     (role chunk, keep-alive comments) arrived before that burst. The wait excludes the SDK's
     own parsing, so a slow machine does not make a buffered stream look streamed. The last
     condition keeps a server that generates instantly after a delay from being flagged: a
-    buffering proxy holds those early bytes back too.
+    buffering proxy holds those early bytes back too. Under a Content-Encoding (gzip) only decoded
+    chunks count as early bytes: the text was available when it was inflated, not when the
+    compressed bytes (a gzip header) arrived.
     """
     tokens = [c for c in trace.chunks if c.kind in t.TOKEN_KINDS]
     if trace.failure is not None or not tokens:
@@ -84,9 +87,16 @@ def judge_buffering(trace: t.StreamTrace) -> Buffering:
     if seen < MIN_WAIT_MS:
         return Buffering(TOO_FAST, words.too_fast(seen))
     window = max(BURST_FLOOR_MS, BURST_FRACTION * seen)
-    first_byte = trace.reads[0] if trace.reads else trace.chunks[0].wire_ms
+    # Under a Content-Encoding the reads are compressed bytes: a gzip-ing server sends its 10-byte
+    # header at once and deflate holds every event until the end, so an early read proves nothing.
+    # Only a decoded chunk (the role chunk) then shows the text was moving; keep-alive comments
+    # held in the same deflate buffer could not have been seen early anyway.
+    encoded = any(name == t.CONTENT_ENCODING and value.lower() != "identity" for name, value in trace.extra)
+    first_byte = trace.reads[0] if trace.reads and not encoded else trace.chunks[0].wire_ms
     early_bytes = first_byte < first - window
     if median_wait < BURST_GAP_MS and burst <= window and not early_bytes:
+        if encoded and trace.reads and trace.reads[0] < first - window:  # say what did arrive early
+            return Buffering(BUFFERED, held.inflated_at_once(len(tokens), burst, first))
         return Buffering(BUFFERED, words.arrived_at_once(len(tokens), burst, first))
     return Buffering(STREAMED, words.streamed_over(len(tokens), burst, median_wait))
 

@@ -72,6 +72,8 @@ class StreamRequest:
     max_tokens: int
     include_usage: bool = True
     limit_field: Optional[str] = None  # None: the endpoint kind's own (limit_field_for)
+    # Sent as the SDK's extra_headers: doctor.stream.buffer_cause asks again with Accept-Encoding: identity.
+    headers: Tuple[Tuple[str, str], ...] = ()
 
     def params(self) -> dict:
         params: dict = {
@@ -82,6 +84,8 @@ class StreamRequest:
         if self.include_usage:
             params["stream_options"] = {"include_usage": True}
         params[self.limit_field or MAX_COMPLETION_TOKENS] = self.max_tokens
+        if self.headers:
+            params["extra_headers"] = dict(self.headers)
         return params
 
 
@@ -308,6 +312,8 @@ class SdkSession:
             overrun=overrun,
             connection=probe.connection(),
             connect_ms=probe.connect_ms(),
+            # The reads are compressed bytes under a Content-Encoding (doctor.stream.figures.judge_buffering).
+            extra=t.encoding_note(response.headers.get("content-encoding")),
         ), None
 
 

@@ -154,7 +154,8 @@ class Collector:
                                   connect_ms=_number(event.get("connect_ms")))
         elif name == "headers":
             attempt.fields.update(headers_ms=_number(event.get("ms")), status=_status(event.get("status")),
-                                  content_type=_text(event.get("content_type")), request_id=_text(event.get("request_id")))
+                                  content_type=_text(event.get("content_type")), request_id=_text(event.get("request_id")),
+                                  extra=t.encoding_note(_text(event.get("content_encoding"))))
         elif name == "chunk":
             self._chunk(attempt, event, text)
         elif name == "failure":

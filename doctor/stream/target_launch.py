@@ -20,7 +20,7 @@ import json
 import sys
 import time
 from dataclasses import asdict, dataclass, replace
-from typing import TYPE_CHECKING, Callable, Mapping, Optional, Tuple
+from typing import TYPE_CHECKING, Callable, Dict, Mapping, Optional, Tuple
 
 from doctor.knowledge.wording import target_run as say
 from doctor.redact import Redactor
@@ -69,6 +69,7 @@ class RunnerJob:
     ad_token: bool = False  # the key is an Entra ID token (AZURE_OPENAI_AD_TOKEN)
     allow_http: bool = False  # the key may go over plain http (the key-travel rule said so)
     warm_up: bool = True
+    extra_headers: Optional[Dict[str, str]] = None  # sent with each request (doctor.stream.buffer_cause)
 
     def bounds(self) -> dict:
         """doctor.stream.budget's numbers for this job, enforced inside the runner."""

@@ -135,6 +135,8 @@ class Session:
         # extra_body: the same request on the wire, which is what is being timed.
         known = _parameters(method)
         extra = {name: params.pop(name) for name in list(params) if known is not None and name not in known}
+        if self.job.get("extra_headers"):  # doctor.stream.buffer_cause's Accept-Encoding: identity
+            params["extra_headers"] = dict(self.job["extra_headers"])
         return method(**params, extra_body=extra) if extra else method(**params)
 
     def exchange(self, index: int, guard: Guard, params: Dict[str, Any], optional: Tuple[str, ...]) -> Tuple[Optional[str], bool]:
@@ -165,7 +167,8 @@ class Session:
             guard.install(response)
         self.out.emit("connection", run=index, **self.probe.state())
         self.out.emit("headers", run=index, ms=ms(headers_at), status=response.status_code,
-                      content_type=response.headers.get("content-type"), request_id=_request_id(response))
+                      content_type=response.headers.get("content-type"), request_id=_request_id(response),
+                      content_encoding=response.headers.get("content-encoding"))
         return None, self.read(index, stream, guard, ms, end)
 
     def read(self, index: int, stream: Any, guard: Guard, ms: Any, end: Any) -> bool:

@@ -50,6 +50,14 @@ LIMIT_TOTAL_BYTES = "total_bytes"  # all runs together past TOTAL_BYTES decoded
 LIMIT_EVENTS = "events"  # more chunks than any reply of the asked size has
 LIMIT_TOKENS = "tokens"  # more tokens (or text) than max_tokens allows: the limit was ignored
 
+# An `extra` note: the response's Content-Encoding. Under one the body's network reads carry
+# compressed bytes, which say nothing about when the text itself was there (figures.judge_buffering).
+CONTENT_ENCODING = "content_encoding"
+
+
+def encoding_note(value: Optional[str]) -> Tuple[Tuple[str, str], ...]:
+    return ((CONTENT_ENCODING, value.strip()[:100]),) if value and value.strip() else ()
+
 
 @dataclass(frozen=True)
 class StreamLimit:
