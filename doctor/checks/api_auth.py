@@ -4,7 +4,8 @@ Gathering: the route (where the SDK's connection goes) and, when chat-doctor can
 it, the `models` fact (doctor.checks.models_fact, registered here in FACTS). Judging: a route
 that cannot be used, a proxy chat-doctor cannot cross, a key that was not sent, a transport
 failure, a redirect, an answer that is not the API, or the status and error the server gave
-(the status/error -> code table is data: doctor.knowledge.api_errors). The words are in
+(the status/error -> code table is data: doctor.knowledge.api_errors; a gateway's 5xx naming its
+upstream is doctor.knowledge.gateways'). The words are in
 doctor.knowledge.wording.api.
 
 Prerequisites: the key is configured (config.api_key) and the endpoint reachable (net.tcp);
@@ -21,7 +22,9 @@ from doctor.checks.route import Route, route_problem
 from doctor.knowledge import api_errors
 from doctor.knowledge.codes.network import tls_code
 from doctor.knowledge.diagnoses import diagnose, fixes_for, ok
+from doctor.knowledge.gateways import UpstreamFailure, upstream_failure
 from doctor.knowledge.wording import api as words
+from doctor.knowledge.wording import gateways as gw
 from doctor.model import CheckResult, Fix
 from doctor.runner import Check, Context, FactProvider, Need
 
@@ -131,6 +134,9 @@ def _server_says(fact: ModelsFact) -> List[str]:
 def _judge_refusal(fact: ModelsFact, status: int, endpoint_kind: str, data: Dict[str, Any], lines: List[str]) -> CheckResult:
     """api.auth for an answer that is neither 2xx nor 3xx: the diagnosis its status and error name."""
     code, note = api_errors.diagnosis_for(status, fact.error or api_errors.ApiError(), endpoint_kind)
+    upstream = _upstream(fact, status, endpoint_kind)
+    if upstream is not None:
+        code, note = "upstream_error", gw.upstream_detail(upstream.gateway)
     details = [*lines, *_server_says(fact)]
     if note:
         details.append(note)
@@ -152,11 +158,23 @@ def _judge_refusal(fact: ModelsFact, status: int, endpoint_kind: str, data: Dict
         summary = words.rate_limited(notes)
     elif code == "insufficient_quota":
         summary = words.out_of_quota(fact.error.code if fact.error else None)
+    elif upstream is not None:
+        summary = gw.upstream_failed(upstream.gateway, status, upstream.message)
     elif code in words.STATUS_SUMMARIES:
         summary = words.STATUS_SUMMARIES[code].format(key=fact.key_shape, status=status)
-    if fact.error is not None and fact.error.message and code not in ("rate_limited",):
+    if fact.error is not None and fact.error.message and code not in ("rate_limited", "upstream_error"):
         summary = words.with_message(summary, fact.error.message)
     return diagnose(ID, code, summary, details=details, fixes=fixes or fixes_for(code, endpoint_kind), data=data)
+
+
+def _upstream(fact: ModelsFact, status: int, endpoint_kind: str) -> Optional[UpstreamFailure]:
+    """A gateway's 5xx naming its upstream (doctor.knowledge.gateways), from its JSON error, a
+    plain-text body (Envoy's) or an HTML page's title (nginx's)."""
+    if fact.error is not None:
+        message = fact.error.message
+    else:
+        message = fact.excerpt if fact.html_title is None and not fact.excerpt.lstrip().startswith("<") else None
+    return upstream_failure(status, message, kind=endpoint_kind, html_title=fact.html_title, excerpt=fact.excerpt)
 
 
 _TRANSPORT_CODES = {

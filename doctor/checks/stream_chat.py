@@ -8,7 +8,8 @@ Streamed text goes to `ctx.live` (set by the presenter: stdout, stderr under --j
 nowhere): the check itself never prints.
 
 Judging (pure): the first failed run's problem (doctor.stream.problems), else the TTFT
-threshold, else an ignored token limit, else buffering (both warnings), else ok. Details always
+threshold, else an ignored token limit, else buffering (both warnings), else a filtered reply or a
+missing usage chunk (warnings, doctor.stream.integrity), else ok. Details always
 carry the timings (shown with -v or on a problem). The words are in
 doctor.knowledge.wording.stream.
 
@@ -29,6 +30,7 @@ from doctor.knowledge.wording import stream as words
 from doctor.knowledge.wording import target_run as say
 from doctor.model import CheckResult, Fix
 from doctor.runner import Check, Context, FactProvider
+from doctor.stream import integrity
 from doctor.stream.sample import with_small_sample
 
 if TYPE_CHECKING:
@@ -109,6 +111,10 @@ def judge(facts: StreamChatFacts) -> CheckResult:
             data = dict(data, cause=cause.cause, cause_evidence=cause.evidence())
         return diagnose(ID, "stream_buffered", words.buffered(words.run_prefix(index, n), metrics.buffering.reason),
                         details=[headline, *details], fixes=cause.fixes() if cause else words.BUFFER_FIXES, data=data)
+    found = integrity.warning_finding(summary.traces)  # a filtered reply, or no usage chunk
+    if found is not None:
+        return diagnose(ID, found.code, found.summary, details=[headline, *found.details, *details],
+                        fixes=found.fixes, data=data)
     return ok(ID, headline, details=details, data=data)
 
 

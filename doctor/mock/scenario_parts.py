@@ -93,6 +93,13 @@ class StreamBehaviour:
     honoured_limits: Tuple[str, ...] = ("max_completion_tokens", "max_tokens")
     runaway_tokens: int = 0
     odd: Optional[str] = None  # "usage": completion_tokens "many"; "content": delta.content 5
+    # How the reply says it ended: None is "length" or "stop" as the limit decides; "abort" (vLLM's
+    # cancelled request, still followed by usage and [DONE]), "content_filter", ... are sent as given.
+    finish_reason: Optional[str] = None
+    usage_chunk: bool = True  # False: ignore stream_options.include_usage (no usage chunk, ever)
+    # ERROR_EVENT's shape: "openai" `{"error": {...}}` (the SDK raises APIError), "vllm" the flat
+    # `{"object": "error", "message": ...}` of vLLM's ErrorResponse (the SDK yields it as a chunk).
+    error_shape: str = "openai"
     # Used when the corresponding MockOptions value is 0, so the scenario shows its effect by default.
     default_first_token_delay_ms: int = 0
     default_token_interval_ms: int = 0

@@ -76,6 +76,14 @@ MISSING_KEY = ErrorReply(
     azure=AzureError("401", AZURE_ACCESS_DENIED),
 )
 
+# LiteLLM's proxy when the deployment behind a model group cannot be reached (its exception text,
+# as users report it: BerriAI/litellm issues, huggingface/smolagents#1725); its body's code is a string.
+LITELLM_UPSTREAM_MESSAGE = (
+    "litellm.InternalServerError: InternalServerError: OpenAIException - Connection error.. "
+    "Received Model Group={model}\nAvailable Model Group Fallbacks=None LiteLLM Retried: 1 times, "
+    "LiteLLM Max Retries: 2"
+)
+
 
 def _rate_limit_headers() -> Tuple[Tuple[str, str], ...]:
     return (
@@ -205,6 +213,13 @@ _SCENARIO_LIST: Tuple[Scenario, ...] = (
         ),
     ),
     Scenario(
+        "gateway_upstream_error",
+        "A LiteLLM proxy whose model server is down: /models and chat answer 500 litellm.InternalServerError "
+        "naming the model group.",
+        error=ErrorReply(500, LITELLM_UPSTREAM_MESSAGE, None, "500"),
+        openai_headers=False,
+    ),
+    Scenario(
         "slow",
         "Every response head arrives only after --slow-delay ms (default 3000); a stream then goes on at the normal pace "
         "(--token-interval, default 30 ms).",
@@ -304,6 +319,27 @@ _SCENARIO_LIST: Tuple[Scenario, ...] = (
         "errevent",
         "Stream: one content chunk, then an in-band data: {\"error\": ...} event and [DONE].",
         stream=StreamBehaviour(ending=Ending.ERROR_EVENT, content_tokens=1),
+    ),
+    # --- how a stream ends (doctor/stream/integrity.py) ---
+    Scenario(
+        "vllm_abort",
+        "Stream (vLLM): three content chunks, then finish_reason \"abort\", the usage chunk and [DONE].",
+        stream=StreamBehaviour(content_tokens=3, finish_reason="abort"),
+    ),
+    Scenario(
+        "content_filter",
+        "Stream: three content chunks, then finish_reason \"content_filter\" (a provider's content filter), usage, [DONE].",
+        stream=StreamBehaviour(content_tokens=3, finish_reason="content_filter"),
+    ),
+    Scenario(
+        "vllm_error_chunk",
+        "Stream (vLLM): one content chunk, then the flat data: {\"object\": \"error\", ...} (no error key) and [DONE].",
+        stream=StreamBehaviour(ending=Ending.ERROR_EVENT, content_tokens=1, error_shape="vllm"),
+    ),
+    Scenario(
+        "no_usage",
+        "Stream: the whole reply and [DONE], but no usage chunk although stream_options.include_usage asked for one.",
+        stream=StreamBehaviour(usage_chunk=False),
     ),
     Scenario(
         "json_instead_of_sse",

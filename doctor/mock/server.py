@@ -33,7 +33,7 @@ from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 from urllib.parse import parse_qs, quote, urlsplit
 
 from doctor.mock import compression, hostile, responses_answer, wire
-from doctor.mock.scenario_parts import CHAT, MODEL, MODELS, RESPONSES, Ending, ErrorReply, Scenario
+from doctor.mock.scenario_parts import CHAT, MODEL, MODELS, RESPONSES, Ending, ErrorReply, Scenario, StreamBehaviour
 from doctor.mock.scenarios import (
     DEFAULT_MODELS,
     DEFAULT_REPLY,
@@ -204,14 +204,6 @@ _INVALID_JSON_MESSAGE = (
     "valid JSON. If you have trouble figuring out how to fix this, please contact us through our "
     "help center at help.openai.com.)"
 )
-_MID_STREAM_ERROR = {
-    "error": {
-        "message": "The server had an error while processing your request.",
-        "type": "server_error",
-        "param": None,
-        "code": None,
-    }
-}
 _BAD_JSON_EVENT = b'data: {"id": "chatcmpl-x", "choices": [\n\n'
 
 _PORTAL_PAGE = b"""<!DOCTYPE html>
@@ -568,7 +560,7 @@ class _Responder:
         limit = _max_tokens(body, behaviour.honoured_limits)
         if limit is None and behaviour.runaway_tokens:
             content = [content[i % len(content)] for i in range(behaviour.runaway_tokens)]
-        finish_reason = "length" if limit is not None and limit < len(content) else "stop"
+        finish_reason = behaviour.finish_reason or ("length" if limit is not None and limit < len(content) else "stop")
         if limit is not None:
             content = content[:limit]
         reasoning = wire.split_tokens(REASONING_TEXT) if behaviour.reasoning else []
@@ -579,7 +571,7 @@ class _Responder:
             tokens=tuple([("reasoning_content", t) for t in reasoning] + [("content", t) for t in content]),
             finish_reason=finish_reason,
             prompt_tokens=wire.estimate_prompt_tokens(body.get("messages")),
-            include_usage=bool(stream_options.get("include_usage")),
+            include_usage=bool(stream_options.get("include_usage")) and behaviour.usage_chunk,
             obfuscation=stream_options.get("include_obfuscation", True) is not False,
             first_due=first_due,
             interval_s=interval_s,
@@ -605,7 +597,7 @@ class _Responder:
             if behaviour.bad_json_after_tokens == index + 1:
                 steps.append(Step(plan.due(index), _BAD_JSON_EVENT))
         last_due = plan.due(len(tokens) - 1) if tokens else start
-        steps += [Step(last_due, payload) for payload in _ending_events(behaviour.ending, meta, plan, behaviour.odd)]
+        steps += [Step(last_due, payload) for payload in _ending_events(behaviour, meta, plan)]
         headers, gzip = self._stream_head(req, route)
         return StreamReply(
             headers=headers,
@@ -714,7 +706,8 @@ def _first_content_tokens(tokens: Sequence[Tuple[str, str]], count: int) -> Tupl
     return tuple(kept)
 
 
-def _ending_events(ending: Ending, meta: wire.CompletionMeta, plan: _ChatPlan, odd: Optional[str] = None) -> List[bytes]:
+def _ending_events(behaviour: StreamBehaviour, meta: wire.CompletionMeta, plan: _ChatPlan) -> List[bytes]:
+    ending, odd = behaviour.ending, behaviour.odd
     if ending is Ending.DONE:
         events = [wire.sse_data(wire.chunk(meta, {}, plan.finish_reason))]
         if plan.include_usage:
@@ -724,7 +717,7 @@ def _ending_events(ending: Ending, meta: wire.CompletionMeta, plan: _ChatPlan, o
             events.append(wire.sse_data(wire.usage_chunk(meta, usage)))
         return events + [wire.SSE_DONE]
     if ending is Ending.ERROR_EVENT:
-        return [wire.sse_data(_MID_STREAM_ERROR), wire.SSE_DONE]
+        return [wire.sse_data(wire.stream_error_event(behaviour.error_shape)), wire.SSE_DONE]
     return []
 
 

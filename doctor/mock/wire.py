@@ -214,6 +214,20 @@ def usage_chunk(meta: CompletionMeta, usage_body: Mapping[str, Any]) -> Dict[str
     return body
 
 
+MID_STREAM_ERROR_MESSAGE = "The server had an error while processing your request."
+# vLLM's engine failing mid-generation, as its flat ErrorResponse (object "error", code an int status).
+VLLM_ERROR_MESSAGE = "Internal server error: the engine core died unexpectedly (EngineDeadError)."
+
+
+def stream_error_event(shape: str) -> Dict[str, Any]:
+    """An in-band error sent after some tokens: OpenAI's `{"error": {...}}`, or ("vllm") vLLM's flat
+    `{"object": "error", "message", "type", "param", "code"}`, which carries no `error` key."""
+    if shape == "vllm":
+        return {"object": "error", "message": VLLM_ERROR_MESSAGE, "type": "InternalServerError", "param": None,
+                "code": 500}
+    return {"error": {"message": MID_STREAM_ERROR_MESSAGE, "type": "server_error", "param": None, "code": None}}
+
+
 def azure_prompt_filter_chunk() -> Dict[str, Any]:
     """Azure's first chunk: empty id/model/object, no choices, only the prompt filter verdict."""
     return {

@@ -16,6 +16,28 @@ class OddChunk(ValueError):
     """A chunk that parsed as JSON but holds a value of the wrong type (reported as malformed)."""
 
 
+class ErrorChunk(Exception):
+    """vLLM's mid-stream error `data: {"object": "error", "message": ...}`: the SDK raises only for
+    an `error` key, so it passes this through as a chunk without choices (reported as an error event)."""
+
+    def __init__(self, message: str, type_: Optional[str], code: Optional[str]) -> None:
+        super().__init__(message)
+        self.message, self.type, self.code = message, type_, code
+
+
+def error_chunk(chunk: Any) -> Optional[ErrorChunk]:
+    """The in-band error a chunk is (`"object": "error"`), or None."""
+    if getattr(chunk, "object", None) != "error":
+        return None
+    message, type_, code = (getattr(chunk, name, None) for name in ("message", "type", "code"))
+    return ErrorChunk(message if isinstance(message, str) else "", _scalar(type_), _scalar(code))
+
+
+def _scalar(value: Any) -> Optional[str]:
+    # vLLM sends the code as an int HTTP status (400), OpenAI as a string; anything else is dropped.
+    return str(value) if isinstance(value, (str, int)) and not isinstance(value, bool) else None
+
+
 def inspect_chunk(chunk: Any) -> Tuple[str, str, Optional[str], Optional[int]]:
     """(kind, content text, finish_reason, usage.completion_tokens) of one SDK chunk object.
 
@@ -23,8 +45,12 @@ def inspect_chunk(chunk: Any) -> Tuple[str, str, Optional[str], Optional[int]]:
     `reasoning_content` as attributes), and every field may be missing: Azure's first chunk
     has `choices: []`, the usage chunk has no choices, local servers omit fields. The SDK does
     not validate chunks, so a value of the wrong type (`"completion_tokens": "many"`,
-    `"content": 5`) arrives as is: that raises OddChunk, never a TypeError later.
+    `"content": 5`) arrives as is: that raises OddChunk, never a TypeError later. vLLM's error
+    chunk raises ErrorChunk.
     """
+    failed = error_chunk(chunk)
+    if failed is not None:
+        raise failed
     usage = getattr(chunk, "usage", None)
     tokens = getattr(usage, "completion_tokens", None) if usage is not None else None
     if tokens is not None and (isinstance(tokens, bool) or not isinstance(tokens, int) or tokens < 0):

@@ -11,9 +11,11 @@ import json
 from typing import Any, Optional, Sequence
 
 from doctor.stream import trace as t
-from doctor.stream.chunks import OddChunk
+from doctor.stream.chunks import ErrorChunk, OddChunk
 from doctor.stream.client import http_library
 from doctor.words import shorten
+
+ERROR_CHUNK = 'an error chunk ("object": "error")'  # what raised, for a vLLM error chunk (chunks.ErrorChunk)
 
 
 def classify(exc: BaseException, openai: Any, phase: str) -> t.StreamFailure:
@@ -21,6 +23,9 @@ def classify(exc: BaseException, openai: Any, phase: str) -> t.StreamFailure:
     between majors (3.4+ prints the message, earlier ones the whole body).
     """
     name = type(exc).__name__
+    if isinstance(exc, ErrorChunk):
+        return t.StreamFailure(kind=t.ERR_EVENT, phase=phase, message=shorten(exc.message), exception=ERROR_CHUNK,
+                               code=exc.code, type=exc.type)
     if isinstance(exc, OddChunk):
         return t.StreamFailure(kind=t.ERR_MALFORMED, phase=phase, message=str(exc), exception="a value of the wrong type")
     if isinstance(exc, openai.APIStatusError):

@@ -2,9 +2,11 @@
 
 Failures before a stream began (nothing sent, a bound, the client, an HTTP error, a timeout,
 no connection) come first; then an answer that is not a stream; then a stream that broke,
-never finished or finished empty. An HTTP error is classified by the table `api.auth` uses
-too (doctor.knowledge.api_errors), so one cause has one code. Buffering and an ignored token
-limit are not problems of a run: stream.chat judges them over the runs.
+never finished, was aborted by the server (doctor.stream.integrity) or finished empty. An HTTP
+error is classified by the table `api.auth` uses too (doctor.knowledge.api_errors), and a 5xx
+from a gateway naming its upstream by doctor.knowledge.gateways, so one cause has one code.
+Buffering, an ignored token limit, a filtered reply and a missing usage chunk are not problems
+of a run: stream.chat judges them over the runs.
 """
 
 from __future__ import annotations
@@ -13,9 +15,12 @@ from dataclasses import dataclass
 from typing import Optional, Tuple
 
 from doctor.knowledge.api_errors import ApiError, diagnosis_for
+from doctor.knowledge.gateways import upstream_failure
+from doctor.knowledge.wording import gateways as gw
 from doctor.knowledge.wording import stream as words
 from doctor.knowledge.wording import target_run as say
 from doctor.model import Status
+from doctor.stream import integrity
 from doctor.stream import trace as t
 
 
@@ -47,7 +52,11 @@ def diagnose_run(trace: t.StreamTrace) -> Optional[RunProblem]:
     if trace.finish_reason is None:
         got = words.content_chunks(trace.count(t.CONTENT)) if trace.chunks else "nothing"
         return RunProblem("stream_interrupted", words.no_finish_reason(got), (words.NO_FINISH_DETAIL,))
-    if trace.count(t.CONTENT) == 0:
+    aborted = integrity.aborted(trace)
+    if aborted is not None:
+        return RunProblem(aborted.code, aborted.summary, aborted.details)
+    if trace.count(t.CONTENT) == 0 and trace.finish_reason not in integrity.FILTERED:
+        # A filtered reply may be empty: that is the filter's doing (content_filtered, a warning over the runs).
         if trace.count(t.REASONING) and trace.finish_reason == "length":
             return RunProblem("stream_empty", words.ALL_REASONING, (words.RAISE_MAX_TOKENS,), status=Status.WARN)
         return RunProblem("stream_empty", words.no_content(trace.finish_reason))
@@ -63,6 +72,8 @@ def http_error_code(failure: t.StreamFailure, kind: str) -> Tuple[str, Optional[
         return "endpoint_redirects", None
     if status == 404 and failure.code == "model_not_found":
         return "model_not_found", None
+    if upstream_failure(status, failure.message, kind=kind) is not None:
+        return "upstream_error", None
     return diagnosis_for(status, ApiError(message=failure.message, type=failure.type, code=failure.code), kind)
 
 
@@ -98,9 +109,13 @@ def _request_problem(failure: t.StreamFailure, kind: str) -> RunProblem:
         return RunProblem(code, words.client_not_created(failure.message), details)
     if failure.kind == t.ERR_STATUS and failure.status is not None:
         code, note = http_error_code(failure, kind)
+        summary = words.http_instead(failure.status, failure.message)
+        upstream = upstream_failure(failure.status, failure.message, kind=kind)
+        if code == "upstream_error" and upstream is not None:
+            summary = gw.upstream_failed(upstream.gateway, failure.status, upstream.message)
+            note = gw.upstream_detail(upstream.gateway)
         # FAIL whatever the code's usual severity (a 429 only warns in api.auth): no stream happened.
-        return RunProblem(code, words.http_instead(failure.status, failure.message),
-                          details + ((note,) if note else ()), status=Status.FAIL)
+        return RunProblem(code, summary, details + ((note,) if note else ()), status=Status.FAIL)
     if failure.kind == t.ERR_TIMEOUT:
         return RunProblem("stream_timeout", words.NO_HEADERS, details)
     if failure.kind == t.ERR_CONNECTION:

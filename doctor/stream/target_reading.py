@@ -38,8 +38,24 @@ def _text(obj: Any, name: str) -> Optional[str]:
     return value
 
 
+class ErrorChunk(Exception):
+    """vLLM's mid-stream `{"object": "error", "message": ...}`, which the SDK yields as a chunk (chunks.ErrorChunk)."""
+
+    def __init__(self, message: str, type_: Optional[str], code: Optional[str]) -> None:
+        super().__init__(message)
+        self.message, self.type, self.code = message, type_, code
+
+
+def _scalar(value: Any) -> Optional[str]:
+    return _cap(str(value)) if isinstance(value, (str, int)) and not isinstance(value, bool) else None
+
+
 def chat_chunk(chunk: Any) -> Reading:
     """(kind, text, finish_reason, usage tokens, event type, sequence number): chunks.inspect_chunk's rules."""
+    if getattr(chunk, "object", None) == "error":
+        message = getattr(chunk, "message", None)
+        raise ErrorChunk(_cap(message) if isinstance(message, str) else "", _scalar(getattr(chunk, "type", None)),
+                         _scalar(getattr(chunk, "code", None)))
     tokens = getattr(getattr(chunk, "usage", None), "completion_tokens", None)
     if tokens is not None and (isinstance(tokens, bool) or not isinstance(tokens, int) or tokens < 0):
         raise OddChunk("usage.completion_tokens is " + _shape(tokens) + ", not a count")
@@ -139,6 +155,9 @@ def _cause(exc: BaseException) -> Optional[str]:
 def classify(exc: BaseException, openai: Any, library: Any) -> Dict[str, Any]:
     """The exception as plain data (classify.classify's rules); bounds are the caller's business."""
     name = type(exc).__name__
+    if isinstance(exc, ErrorChunk):
+        return {"kind": "error_event", "message": exc.message, "exception": 'an error chunk ("object": "error")',
+                "code": exc.code, "type": exc.type}
     if isinstance(exc, OddChunk):
         return {"kind": "malformed", "message": _cap(str(exc)), "exception": "a value of the wrong type"}
     if isinstance(exc, openai.APIStatusError):

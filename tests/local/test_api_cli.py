@@ -35,6 +35,7 @@ EXPECTED: Dict[str, Row] = {
     "rate429": (("warn", "rate_limited"), ("skip", "model_list_unavailable"), 0),
     "server500": (("fail", "server_error"), ("skip", "prerequisite_failed"), 1),
     "overload503": (("fail", "overloaded"), ("skip", "prerequisite_failed"), 1),
+    "gateway_upstream_error": (("fail", "upstream_error"), ("skip", "prerequisite_failed"), 1),
     "slow": (("fail", "read_timeout"), ("skip", "prerequisite_failed"), 1),
     "model404": (("ok", None), ("warn", "model_unlisted"), 0),
     "anymodel": (("ok", None), ("warn", "model_unlisted"), 0),

@@ -523,6 +523,50 @@ def test_errevent_sends_an_in_band_error_after_one_token() -> None:
     assert response.data[-1] == "[DONE]"
 
 
+def test_vllm_abort_and_content_filter_end_with_their_reason_then_usage_and_done() -> None:
+    for name in ("vllm_abort", "content_filter"):
+        with running(name) as server:
+            response = post_chat(server, chat_body(stream=True, stream_options={"include_usage": True}))
+        chunks = response.json_chunks()
+        assert response.status == 200 and response.complete and response.data[-1] == "[DONE]", name
+        assert content_of(chunks) == "".join(REPLY_TOKENS[:3]), name
+        finishes = [c["choices"][0]["finish_reason"] for c in chunks if c.get("choices")]
+        assert finishes[-1] == name.replace("vllm_", "") and not any(finishes[:-1]), (name, finishes)
+        assert chunks[-1]["choices"] == [] and chunks[-1]["usage"]["completion_tokens"] > 0, name
+
+
+def test_vllm_error_chunk_is_flat_with_no_error_key_then_done() -> None:
+    with running("vllm_error_chunk") as server:
+        response = post_chat(server, chat_body(stream=True))
+    assert response.status == 200 and response.complete
+    _role, token, error = response.json_chunks()
+    assert token["choices"][0]["delta"] == {"content": "Hello"}
+    assert error == {"object": "error", "message": "Internal server error: the engine core died unexpectedly "
+                     "(EngineDeadError).", "type": "InternalServerError", "param": None, "code": 500}
+    assert response.data[-1] == "[DONE]"
+
+
+def test_no_usage_ignores_include_usage() -> None:
+    with running("no_usage") as server:
+        response = post_chat(server, chat_body(stream=True, stream_options={"include_usage": True}))
+    chunks = response.json_chunks()
+    assert content_of(chunks) == "".join(REPLY_TOKENS) and response.data[-1] == "[DONE]"
+    assert chunks[-1]["choices"][0]["finish_reason"] == "stop"
+    assert all(c.get("usage") is None for c in chunks)
+
+
+@pytest.mark.parametrize("method, path", [("GET", "/v1/models"), ("POST", CHAT_PATH)])
+def test_gateway_upstream_error_is_litellm_s_500_naming_the_model_group(method: str, path: str) -> None:
+    with running("gateway_upstream_error") as server:
+        response = raw_exchange(server, method, path, chat_body(stream=True) if method == "POST" else None,
+                                key=TEST_KEY)
+    error = error_of(response)
+    assert response.status == 500 and "x-request-id" not in response.headers
+    assert (error["type"], error["code"]) == (None, "500")
+    assert error["message"].startswith("litellm.InternalServerError: InternalServerError: OpenAIException - ")
+    assert "Received Model Group=gpt-4o-mini\n" in error["message"]
+
+
 def test_json_instead_of_sse_ignores_stream_true() -> None:
     with running("json_instead_of_sse") as server:
         response = post_chat(server, chat_body(stream=True))
@@ -655,6 +699,7 @@ def test_every_scenario_is_described_and_covered_here() -> None:
         "redirect", "slow", "ping", "buffered", "gzip_buffered", "cut", "nofinish", "stall", "badjson", "errevent",
         "json_instead_of_sse", "azure_filter_chunk", "reasoning", "echo_key", "max_tokens_only", "no_limits",
         "odd_usage", "odd_content", *HOSTILE_SCENARIOS,
+        "vllm_abort", "content_filter", "vllm_error_chunk", "no_usage", "gateway_upstream_error",
         # POST /v1/responses: tests/local/test_mock_responses.py
         "responses_unsupported", "responses_method_not_allowed", "responses_no_terminal", "responses_failed",
         "responses_error_event", "responses_incomplete", "responses_sequence_gap", "responses_no_sequence"}
@@ -944,6 +989,14 @@ def test_sdk_badjson_raises_a_plain_json_error(openai_module: Any) -> None:
         chunks, error = sdk_stream(openai_module, server)
     assert isinstance(error, json.JSONDecodeError) and not isinstance(error, openai_module.OpenAIError)
     assert sdk_text(chunks) == "Hello from"
+
+
+def test_sdk_yields_vllm_s_error_chunk_as_a_chunk_without_choices(openai_module: Any) -> None:
+    # The SDK raises only for an `error` key: vLLM's flat shape passes through (doctor.stream.chunks reads it).
+    with running("vllm_error_chunk") as server:
+        chunks, error = sdk_stream(openai_module, server)
+    assert error is None and chunks[-1].object == "error" and not chunks[-1].choices
+    assert chunks[-1].message.startswith("Internal server error")
 
 
 def test_sdk_errevent_raises_api_error_without_status(openai_module: Any) -> None:

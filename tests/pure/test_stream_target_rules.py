@@ -131,7 +131,7 @@ def test_a_runner_that_did_not_finish_is_smoke_runner_failed_after_the_runs_it_c
 
 def test_a_finished_run_names_the_target_in_the_data_and_the_details() -> None:
     done = t.StreamTrace(model="gpt-4o-mini", sdk="openai 1.30.0", status=200, content_type="text/event-stream",
-                         headers_ms=10.0, end_ms=50.0, finish_reason="stop", chunks=(t.Chunk(20.0, 20.1, t.CONTENT, 5),))
+                         headers_ms=10.0, end_ms=50.0, finish_reason="stop", completion_tokens=1, chunks=(t.Chunk(20.0, 20.1, t.CONTENT, 5),))
     summary, verdict = judged(LaunchResult(APP, setup=SETUP, runs=(TargetRun(trace=done),)))
     assert verdict.status is Status.OK
     assert (verdict.data["python"], verdict.data["http"], verdict.data["ran_in"]) == (APP, "httpx 0.28.1", "target")

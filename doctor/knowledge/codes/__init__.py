@@ -4,9 +4,10 @@ tuple of doctor.knowledge.diagnosis.Diagnosis; doctor.knowledge.diagnoses collec
 
 from typing import Tuple
 
-from doctor.knowledge.codes import api, config, network, packages, python, stream
+from doctor.knowledge.codes import api, config, network, packages, python, stream, stream_integrity
 from doctor.knowledge.diagnosis import Diagnosis
 
 GROUP_TABLES: Tuple[Tuple[Diagnosis, ...], ...] = (
     python.DIAGNOSES, packages.DIAGNOSES, config.DIAGNOSES, network.DIAGNOSES, api.DIAGNOSES, stream.DIAGNOSES,
+    stream_integrity.DIAGNOSES,
 )

@@ -20,6 +20,8 @@ KIND_FIXES = {
     ("server_error", "openai"): "Check https://status.openai.com for an ongoing incident.",
     ("overloaded", "openai"): "Check https://status.openai.com for an ongoing incident.",
     ("server_error", "azure"): "Check the resource's health in the Azure portal (Resource health, Service health).",
+    ("upstream_error", "azure"): "Behind Azure API Management: check the backend its policy routes to, and the Azure "
+                                 "OpenAI resource's health in the portal (Resource health).",
     ("api_bad_request", "azure"): "On Azure, set `OPENAI_API_VERSION` to a version your resource supports, such as 2024-10-21.",
 }
 
@@ -82,6 +84,16 @@ DIAGNOSES: Tuple[Diagnosis, ...] = (
         "server_error", "api.auth", FAIL,
         "The server failed while answering (5xx); the problem is on its side, not in this environment.",
         "Retry in a minute; if it persists, the server's logs (or its provider's status page) say why.",
+        also=STREAMED,
+    ),
+    Diagnosis(
+        "upstream_error", "api.auth", FAIL,
+        "A gateway in front of the model server (LiteLLM's proxy, OpenRouter, Envoy, nginx, an API gateway) "
+        "answered 5xx naming its upstream: the gateway works, the model server behind it failed or is unreachable "
+        "from it.",
+        "Check that the model server behind the gateway is up and reachable from the gateway's host, and that "
+        "the gateway's configuration (LiteLLM's `api_base`, the gateway's upstream URL) points at it; the "
+        "gateway's log has the upstream's own error.",
         also=STREAMED,
     ),
     Diagnosis(

@@ -1,0 +1,21 @@
+"""What chat-doctor says about a gateway whose upstream failed (doctor.knowledge.gateways): the
+`upstream_error` summaries of api.auth and stream.chat.
+
+The code's meaning and generic fix are doctor/knowledge/codes/api.py's; the gateway's own words
+arrive shortened (doctor.words.shorten), are scrubbed of the key by the run's Redactor and made
+inert by the renderer (doctor.render.inert), never here.
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+
+def upstream_failed(gateway: str, status: int, message: Optional[str]) -> str:
+    said = f": {message}" if message else ""
+    return f"{gateway} answered {status}: the server behind it failed or could not be reached{said}"
+
+
+def upstream_detail(gateway: str) -> str:
+    return (f"the error comes from {gateway} in front of the model server, not from the model server itself: "
+            "the path up to the gateway works")
