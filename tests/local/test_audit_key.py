@@ -80,12 +80,12 @@ def test_a_placeholder_key_is_itself_and_localhost_stays_localhost(key: str) -> 
 def test_the_smoke_test_uses_the_proxy_the_checks_judged_and_no_proxy_too() -> None:
     with MockServer(MockOptions()) as server, ConnectProxy() as proxy:
         through = run_subprocess(["smoke", "--json", "--timeout", "3"], env=smoke_env(server, HTTP_PROXY=proxy.url()))
+        assert_no_key(through)  # first: a failing assertion below must not print the key
         assert through.check("stream.chat")["status"] == "ok", through.check("stream.chat")
         assert any(r.target.endswith("/v1/chat/completions") for r in proxy.requests), proxy.requests
         seen = len(proxy.requests)
         direct = run_subprocess(["smoke", "--json", "--timeout", "3"],
                                 env=smoke_env(server, HTTP_PROXY=proxy.url(), NO_PROXY="127.0.0.1"))
+        assert_no_key(direct)
         assert direct.check("stream.chat")["status"] == "ok"
         assert len(proxy.requests) == seen
-    for run in (through, direct):
-        assert_no_key(run)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support.helpers import CANARY_KEY, run_subprocess
+from tests.support.helpers import CANARY_KEY, Run, assert_no_key, run_subprocess
 from tests.support.terminal import run_on_pty, screen_lines
 
 # Plain http to a host that is not this machine: config.base_url fails with base_url_insecure,
@@ -19,6 +19,7 @@ OVERRIDE = "chat-doctor check --allow-insecure"
 @pytest.mark.parametrize("columns", [40, 60])
 def test_the_insecure_override_is_a_whole_command_line_at_any_width(columns: int) -> None:
     raw = run_on_pty(["check", "--offline"], INSECURE, columns)
+    assert_no_key(Run(0, raw.decode("utf-8", "replace"), ""))  # before any message prints the screen
     lines = [line.strip() for line in screen_lines(raw)]
     assert "[base_url_insecure]" in "".join(lines), "\n".join(lines)
     # Broken across lines, the first half pasted alone runs `chat-doctor check` without the flag.
@@ -27,6 +28,7 @@ def test_the_insecure_override_is_a_whole_command_line_at_any_width(columns: int
 
 def test_the_override_is_the_fix_s_command_and_not_offered_once_given() -> None:
     run = run_subprocess(["check", "--offline", "--json"], env=INSECURE)
+    assert_no_key(run)
     fixes = next(c["fixes"] for c in run.json["checks"] if c["id"] == "config.base_url")
     assert [f["command"] for f in fixes if "--allow-insecure" in (f["command"] or "")] == [OVERRIDE]
     assert not any("chat-doctor " in f["text"] for f in fixes), fixes

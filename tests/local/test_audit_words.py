@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from tests.support.helpers import CANARY_KEY, run_subprocess
+from tests.support.helpers import CANARY_KEY, assert_no_key, run_subprocess
 from tests.support.tls_certs import LOCAL_NAMES, TlsMaterial, tls_server
 
 
@@ -18,5 +18,6 @@ def test_a_certificate_with_one_day_left_says_1_day(tmp_path: Path) -> None:
     with tls_server(certs._leaf("one-day", leaf)) as server:  # the support class's own writer
         run = run_subprocess(["check", "--json", "--timeout", "5", "--base-url", server.base_url],
                              env={"OPENAI_API_KEY": CANARY_KEY, "SSL_CERT_FILE": certs.ca_file})
+    assert_no_key(run)
     summary = run.check("net.tls")["summary"]
     assert "(1 day left)" in summary, summary
