@@ -55,8 +55,11 @@ def classify(exc: BaseException, openai: Any, phase: str) -> t.StreamFailure:
             kind=t.ERR_EVENT, phase=phase, message=_body_message(exc), exception=name,
             code=_opt_str(getattr(exc, "code", None)), type=_opt_str(getattr(exc, "type", None)),
         )
-    if isinstance(exc, json.JSONDecodeError) or (isinstance(exc, ValueError) and "JSON" in type(exc).__name__):
-        return t.StreamFailure(kind=t.ERR_MALFORMED, phase=phase, message=f"invalid JSON: {exc.msg if hasattr(exc, 'msg') else exc}", exception=name)
+    # The SDK's json.loads also raises RecursionError (nested too deep) and ValueError (a number
+    # past int()'s 4300 digits): a malformed chunk too, not a cut connection.
+    if isinstance(exc, (json.JSONDecodeError, RecursionError)) or (
+            isinstance(exc, ValueError) and ("JSON" in name or "digits" in str(exc))):
+        return t.StreamFailure(kind=t.ERR_MALFORMED, phase=phase, message=f"invalid JSON: {shorten(str(getattr(exc, 'msg', exc)))}", exception=name)
     if isinstance(exc, UnicodeEncodeError):
         # A non-ASCII character (smart quotes) in the key or a header: raised before sending.
         return t.StreamFailure(

@@ -177,7 +177,9 @@ def classify(exc: BaseException, openai: Any, library: Any) -> Dict[str, Any]:
     if isinstance(exc, openai.APIError):
         return {"kind": "error_event", "message": _body_message(exc), "exception": name,
                 "code": _opt(getattr(exc, "code", None)), "type": _opt(getattr(exc, "type", None))}
-    if isinstance(exc, json.JSONDecodeError) or (isinstance(exc, ValueError) and "JSON" in name):
+    # json.loads' RecursionError (nested too deep) and ValueError past int()'s digits: malformed too.
+    if isinstance(exc, (json.JSONDecodeError, RecursionError)) or (
+            isinstance(exc, ValueError) and ("JSON" in name or "digits" in str(exc))):
         return {"kind": "malformed", "message": "invalid JSON: " + _cap(str(getattr(exc, "msg", exc))), "exception": name}
     if isinstance(exc, UnicodeEncodeError):
         return {"kind": "connection", "message": "a header value is not ASCII", "exception": name,

@@ -74,8 +74,12 @@ def url_insecure(shown: str, host: Optional[str], variable: str, https_url: str,
         ("Anyone on the network path can read the key from the Authorization header.",)
         + (("--allow-insecure was given, so this is a warning instead of a failure.",) if allow_insecure else
            ("chat-doctor refuses to send the key there unless you pass --allow-insecure.",)),
-        (url_fix("Use https:// if the server supports it", variable, https_url),
-         Fix("If this is your own server on a trusted network, accept the risk explicitly: chat-doctor check --allow-insecure")),
+        # The override is a command of its own (the Fix's command line, printed whole at any
+        # width); offered only when it was not given already.
+        (url_fix("Use https:// if the server supports it", variable, https_url),)
+        + (() if allow_insecure else
+           (Fix("If this is your own server on a trusted network, accept the risk explicitly",
+                "chat-doctor check --allow-insecure"),)),
     )
 
 
