@@ -260,8 +260,18 @@ def warm_up(openai: Any, library: Any, api: str) -> Optional[float]:
     started = time.perf_counter()
     try:
         if api == "responses":
-            body = _sse([{"type": "response.output_text.delta", "sequence_number": 0, "delta": "ok", "item_id": "w",
-                          "output_index": 0, "content_index": 0}], False)
+            # The opening and terminal events too: building their Response model is the costly part.
+            response = {"id": "w", "object": "response", "created_at": 0, "model": "w", "output": [], "status": "completed",
+                        "usage": {"input_tokens": 1, "output_tokens": 1, "total_tokens": 2}}
+            item = {"id": "w", "type": "message", "role": "assistant", "status": "in_progress", "content": []}
+            part = {"type": "output_text", "text": "", "annotations": []}
+            body = _sse([{"type": "response.created", "sequence_number": 0, "response": dict(response, status="in_progress")},
+                         {"type": "response.output_item.added", "sequence_number": 1, "output_index": 0, "item": item},
+                         {"type": "response.content_part.added", "sequence_number": 2, "item_id": "w", "output_index": 0,
+                          "content_index": 0, "part": part},
+                         {"type": "response.output_text.delta", "sequence_number": 3, "delta": "ok", "item_id": "w",
+                          "output_index": 0, "content_index": 0},
+                         {"type": "response.completed", "sequence_number": 4, "response": response}], False)
         else:
             body = _sse([{"id": "w", "object": "chat.completion.chunk", "created": 0, "model": "w",
                           "choices": [{"index": 0, "delta": {"content": "ok"}, "finish_reason": "stop"}]}], True)
