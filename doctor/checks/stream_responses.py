@@ -22,9 +22,8 @@ from __future__ import annotations
 
 import sys
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Dict, List, Optional, Tuple
+from typing import TYPE_CHECKING, Dict, Optional, Tuple
 
-from doctor.checks.findings import Finding
 from doctor.checks.smoke_fact import gather_smoke_responses
 from doctor.checks.smoke_judging import verdict
 from doctor.model import CheckResult
@@ -75,11 +74,10 @@ def judge(facts: StreamResponsesFacts) -> CheckResult:
     def problem_of(index: int) -> Optional[RunProblem]:
         return run_problem(summary.traces[index], extra(index), summary.metrics[index].problem, facts.both)
 
-    warnings: List[Finding] = []
-    for index, trace in enumerate(summary.traces):
-        warnings.extend(run_warnings(index, len(summary.traces), trace, extra(index)))
-    data = {"api": "responses", "terminal": [extra(i).terminal for i in range(len(summary.traces))],
-            "created_ms": [extra(i).created_ms for i in range(len(summary.traces))]}
+    n = len(summary.traces)
+    warnings = run_warnings(summary.traces, [extra(i) for i in range(n)])
+    data = {"api": "responses", "terminal": [extra(i).terminal for i in range(n)],
+            "created_ms": [extra(i).created_ms for i in range(n)]}
     return verdict(ID, summary, facts.python, facts.beside, problem_of=problem_of, warnings=warnings, data=data)
 
 

@@ -15,7 +15,7 @@ its reason) and sequence numbers that skip or repeat (stream_sequence_gap; none 
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import List, Optional
+from typing import List, Optional, Sequence
 
 from doctor.checks.findings import Finding
 from doctor.knowledge.wording import stream as words
@@ -48,17 +48,29 @@ def run_problem(trace: t.StreamTrace, run: ResponsesRun, shared: Optional[RunPro
             and run.terminal is None):
         return replace(shared, summary=say.no_terminal(trace.count(t.CONTENT)),
                        details=(say.NO_TERMINAL_DETAIL, say.events_seen(run.event_types)))
+    failure = trace.failure
+    if shared is not None and shared.code == "stream_error_event" and failure is not None and failure.exception in say.ERROR_EVENTS:
+        # The event's own name (response.failed / error) rather than chat's "in-band error event".
+        return replace(shared, summary=say.error_event(failure.exception, trace.count(t.CONTENT), failure.message))
     return shared
 
 
-def run_warnings(index: int, runs: int, trace: t.StreamTrace, run: ResponsesRun) -> List[Finding]:
-    """The warnings of a run that passed: an incomplete answer, then sequence gaps."""
-    prefix = words.run_prefix(index, runs)
+def run_warnings(traces: Sequence[t.StreamTrace], runs: Sequence[ResponsesRun]) -> List[Finding]:
+    """The warnings over the runs (each code once, from its first run, counting the others): an
+    incomplete answer, then sequence gaps. `runs[i]` goes with `traces[i]`."""
+    n = len(traces)
     found = []
-    if run.terminal == INCOMPLETE:
-        found.append(Finding("stream_incomplete", say.incomplete(prefix, trace.finish_reason),
-                             details=(say.incomplete_detail(trace.finish_reason),)))
-    gaps = sequence_gaps(run.sequence_numbers)
-    if gaps:
-        found.append(Finding("stream_sequence_gap", say.sequence_gap(prefix, gaps), details=(say.SEQUENCE_DETAIL,)))
+    incomplete = [i for i, run in enumerate(runs[:n]) if run.terminal == INCOMPLETE]
+    if incomplete:
+        first = incomplete[0]
+        reason = traces[first].finish_reason
+        found.append(Finding("stream_incomplete",
+                             say.incomplete(words.run_prefix(first, n), reason) + say.in_runs(len(incomplete), n),
+                             details=(say.incomplete_detail(reason),)))
+    gapped = [(i, gaps) for i, gaps in ((i, sequence_gaps(run.sequence_numbers)) for i, run in enumerate(runs[:n])) if gaps]
+    if gapped:
+        first, gaps = gapped[0]
+        found.append(Finding("stream_sequence_gap",
+                             say.sequence_gap(words.run_prefix(first, n), gaps) + say.in_runs(len(gapped), n),
+                             details=(say.SEQUENCE_DETAIL,)))
     return found

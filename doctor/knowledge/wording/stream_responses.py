@@ -64,6 +64,14 @@ def events_seen(types: Sequence[Optional[str]]) -> str:
     return "last events: " + (", ".join(shown) if shown else "none")
 
 
+ERROR_EVENTS = ("response.failed", "error")  # the events that carry the server's failure
+
+
+def error_event(event: str, content_chunks: int, message: str) -> str:
+    said = f": {message}" if message else " (no message)"
+    return f"the server sent {event} after {content_chunks} text deltas{said}"
+
+
 def incomplete(prefix: str, reason: Optional[str]) -> str:
     return f"{prefix}the answer was cut short: response.incomplete (reason: {reason or 'not given'})"
 
@@ -80,6 +88,11 @@ def sequence_gap(prefix: str, gaps: Sequence[Tuple[int, int]]) -> str:
     expected, got = gaps[0]
     more = f" ({len(gaps)} places)" if len(gaps) > 1 else ""
     return f"{prefix}sequence_number skipped or repeated: expected {expected}, got {got}{more}"
+
+
+def in_runs(count: int, runs: int) -> str:
+    """How many runs a warning was seen in, when it was more than the one named."""
+    return f" (in {count} of {runs} runs)" if count > 1 else ""
 
 
 SEQUENCE_DETAIL = "every event of a Responses stream is numbered; a gap means events were lost or reordered on the way"
