@@ -63,7 +63,8 @@ def run_warnings(traces: Sequence[t.StreamTrace], runs: Sequence[ResponsesRun]) 
     incomplete = [i for i, run in enumerate(runs[:n]) if run.terminal == INCOMPLETE]
     if incomplete:
         first = incomplete[0]
-        reason = traces[first].finish_reason
+        # Without incomplete_details.reason the reader's finish is the response's status: no reason.
+        reason = traces[first].finish_reason if traces[first].finish_reason != "incomplete" else None
         found.append(Finding("stream_incomplete",
                              say.incomplete(words.run_prefix(first, n), reason) + say.in_runs(len(incomplete), n),
                              details=(say.incomplete_detail(reason),)))
