@@ -172,6 +172,10 @@ def _fixes(code: str, summary: SmokeSummary, index: int, python: str) -> Tuple[F
         return words.socks_fixes(summary.sdk, python)
     failure = summary.traces[index].failure
     if code == "stream_sdk_broken" and failure is not None:
+        from doctor.knowledge.wording.stream_responses import NO_CLIENT_RESPONSES, no_responses_fixes
+
+        if NO_CLIENT_RESPONSES in failure.message:  # an openai older than the Responses API
+            return no_responses_fixes(python)
         return say.sdk_broken_fixes(python, failure.exception, failure.message, summary.sdk)
     if code == "responses_api_unsupported":
         from doctor.knowledge.wording.stream_responses import unsupported_fixes

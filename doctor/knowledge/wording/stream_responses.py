@@ -7,6 +7,7 @@ doctor/knowledge/codes/stream.py.
 
 from __future__ import annotations
 
+import shlex
 from typing import Optional, Sequence, Tuple
 
 from doctor.model import Fix
@@ -44,6 +45,17 @@ def unsupported_fixes(kind: str) -> Tuple[Fix, ...]:
     """Fixes that fit the endpoint: on OpenAI itself a 404 there means a wrong path, elsewhere the
     server most likely has only Chat Completions."""
     return (_USE_CHAT, _KIND.get(kind, _KIND["compatible"]))
+
+
+NO_CLIENT_RESPONSES = "has no client.responses"  # the target runner's words for an openai before 1.66
+OPENAI_WITH_RESPONSES = "1.66"  # the first openai with client.responses
+
+
+def no_responses_fixes(python: str) -> Tuple[Fix, ...]:
+    """An openai too old for the Responses API, in the interpreter the smoke test ran in."""
+    return (Fix(f"Upgrade openai in the target: client.responses came with openai {OPENAI_WITH_RESPONSES}",
+                f"{shlex.quote(python)} -m pip install -U {shlex.quote('openai>=' + OPENAI_WITH_RESPONSES)}"),
+            _USE_CHAT)
 
 
 # --- the stream's ending ------------------------------------------------------------------------
