@@ -93,7 +93,7 @@ def test_a_server_without_the_responses_api(both: bool, status: Status, http: in
     assert f"HTTP {http}" in result.summary and "no Responses API" in result.summary
     assert any("only Chat Completions" in line for line in result.details)
     assert any("stream.chat" in line for line in result.details) is both
-    assert [f.command for f in result.fixes][0] == "chat-doctor smoke --api chat"
+    assert result.fixes[0].command == "chat-doctor smoke --api chat"
 
 
 def test_a_missing_model_on_responses_is_model_not_found_not_unsupported() -> None:
@@ -112,8 +112,8 @@ def test_a_stream_without_a_terminal_event_is_interrupted_in_this_apis_words() -
     result = judge([(streamed(finish=None), extras(types=types, terminal=None))])
     assert (result.code, result.status) == ("stream_interrupted", Status.FAIL)
     assert "without response.completed" in result.summary and "after 8 text deltas" in result.summary
-    assert "last events: response.output_text.delta, response.output_text.delta, response.output_text.delta, " \
-           "response.output_text.delta, response.output_text.done" in result.details
+    last = ", ".join(["response.output_text.delta"] * 4 + ["response.output_text.done"])
+    assert f"last events: {last}" in result.details
 
 
 @pytest.mark.parametrize("event", [FAILED, "error"])
@@ -150,8 +150,8 @@ def test_each_warning_once_over_the_runs_and_both_listed() -> None:
     assert result.summary.startswith("run 1/3: ") and result.summary.endswith("(in 3 of 3 runs)")
     assert result.data["findings"] == ["stream_incomplete", "stream_sequence_gap"]
     also = [line for line in result.details if line.startswith("also [")]
-    assert also == ["also [stream_sequence_gap]: run 1/3: sequence_number skipped or repeated: expected 1, got 2 "
-                    "(in 3 of 3 runs)"]
+    gap = "run 1/3: sequence_number skipped or repeated: expected 1, got 2 (in 3 of 3 runs)"
+    assert also == [f"also [stream_sequence_gap]: {gap}"]
     assert any(line.startswith("3 runs, TTFT p50") for line in result.details)  # the headline, once
 
 
