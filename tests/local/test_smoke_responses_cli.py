@@ -173,3 +173,15 @@ def test_a_bad_api_is_a_one_line_usage_error(args: List[str]) -> None:
 def test_api_without_smoke_is_a_usage_error() -> None:
     run = run_subprocess(["check", "--offline", "--api", "both"], env={"OPENAI_API_KEY": CANARY_KEY})
     assert run.exit_code == 2 and "--api" in run.stderr and "--smoke" in run.stderr
+
+
+def test_junit_has_a_case_per_run_of_each_api(tmp_path) -> None:
+    import xml.etree.ElementTree as ET
+
+    junit = tmp_path / "smoke.xml"
+    with running("ok") as server:
+        run = run_cli(["smoke", "--api", "both", "--quiet", "--runs", "2", *FAST, "--junit", str(junit)], env=env_for(server))
+    assert run.exit_code == 0
+    names = [case.get("name") for case in ET.parse(junit).getroot().iter("testcase")]
+    assert [n for n in names if " run " in n] == ["stream.chat run 1", "stream.chat run 2",
+                                                  "stream.responses run 1", "stream.responses run 2"]
