@@ -127,6 +127,7 @@ class Report:
     checks: Tuple[CheckResult, ...]
     smoke: Optional[Mapping[str, Any]] = None
     strict: bool = False
+    smoke_responses: Optional[Mapping[str, Any]] = None  # the Responses API's smoke runs (`--api`)
 
     @property
     def summary(self) -> dict[str, int]:
@@ -152,6 +153,8 @@ class Report:
             "endpoint": self.endpoint.to_dict() if self.endpoint else None,
             "checks": [result.to_dict() for result in self.checks],
             "smoke": dict(self.smoke) if self.smoke is not None else None,
+            # Only when the Responses API ran: the envelope stays as it was for everyone else.
+            **({"smoke_responses": dict(self.smoke_responses)} if self.smoke_responses is not None else {}),
             "summary": self.summary,
             "exit_code": int(self.exit_code),
         }

@@ -18,7 +18,7 @@ from doctor.plan import Plan
 from doctor.probe.interpreters import select_target
 from doctor.redact import Redactor
 from doctor.runner import Context, run_checks
-from doctor.settings import Settings, UsageError
+from doctor.settings import API_BOTH, API_CHAT, API_RESPONSES, Settings, SmokeOptions, UsageError
 
 # A check's own network steps are bounded by --timeout; this is the backstop for the
 # whole check (several steps in a row, the probe's own limit), so nothing hangs in CI.
@@ -30,6 +30,8 @@ _SDK_SETUP_S = 20.0
 # The check groups (a check id's part before the dot), in printed order: what `--only` and
 # `--skip` name. tests/pure/test_groups_rules.py pins them to the registry's checks.
 GROUPS: Tuple[str, ...] = ("python", "packages", "config", "net", "api", "stream")
+# The smoke checks and the API each proves: `--api` runs one of them, or both (chat first).
+_SMOKE_APIS = {"stream.chat": API_CHAT, "stream.responses": API_RESPONSES}
 
 
 def plan(settings: Settings) -> Plan:
@@ -52,7 +54,8 @@ def run(
     from doctor.checks import registry
 
     checks, providers = registry()
-    selected = [c for c in checks if groups is None or c.id.split(".", 1)[0] in groups or c.id in groups]
+    selected = [c for c in checks if (groups is None or c.id.split(".", 1)[0] in groups or c.id in groups)
+                and wanted_by_api(c.id, the_plan.settings)]
     ctx = Context(the_plan, providers, redactor=redactor(the_plan), live=live)
     settings = the_plan.settings
     deadline = deadline_s(settings)
@@ -67,7 +70,15 @@ def run(
         checks=tuple(results),
         smoke=ctx.redactor.scrub(_smoke_summary(ctx)),
         strict=settings.strict,
+        smoke_responses=ctx.redactor.scrub(_fact_dict(ctx, "smoke_responses")),
     )
+
+
+def wanted_by_api(check_id: str, settings: Settings) -> bool:
+    """Whether `--api` asks for this check: a smoke check only for its API (or both), any other always."""
+    api = (settings.smoke or SmokeOptions()).api
+    proves = _SMOKE_APIS.get(check_id)
+    return proves is None or api in (proves, API_BOTH)
 
 
 def deadline_s(settings: Settings) -> float:
@@ -83,9 +94,10 @@ def deadline_s(settings: Settings) -> float:
     smoke = settings.smoke
     if smoke is None:
         return checks + settings.timeout_s * _STEPS_PER_CHECK
+    apis = 2 if smoke.api == API_BOTH else 1  # --api both: the two APIs one after the other
     # After a buffered verdict the smoke test asks again to find the cause (doctor.stream.buffer_cause).
-    return (checks + _SDK_SETUP_S + smoke_bound_s(settings.timeout_s, smoke.max_tokens, smoke.runs)
-            + cause_bound_s(settings.timeout_s, smoke.max_tokens))
+    return checks + apis * (_SDK_SETUP_S + smoke_bound_s(settings.timeout_s, smoke.max_tokens, smoke.runs)
+                            + cause_bound_s(settings.timeout_s, smoke.max_tokens))
 
 
 def group_names(values: Iterable[str]) -> Tuple[str, ...]:
@@ -124,7 +136,15 @@ def _target_with_facts(target: Target, ctx: Context) -> Target:
 
 
 def _smoke_summary(ctx: Context) -> Optional[dict]:
-    summary = ctx.peek("smoke")
+    """The report's `smoke`: the primary run, chat's when it ran, else the Responses API's; with `api`."""
+    chat = _fact_dict(ctx, "smoke")
+    if chat is not None:
+        return dict(chat, api=API_CHAT)
+    return _fact_dict(ctx, "smoke_responses")
+
+
+def _fact_dict(ctx: Context, name: str) -> Optional[dict]:
+    summary = ctx.peek(name)
     if summary is None:
         return None
     return summary.to_dict() if hasattr(summary, "to_dict") else dict(summary)

@@ -51,6 +51,20 @@ def tokens_problem(value: int) -> Optional[str]:
     return f"must be between 1 and {MAX_TOKENS}, not {value}"
 
 
+# The OpenAI streaming APIs the smoke test can prove (`--api`): Chat Completions, the Responses
+# API, or both one after the other against the same endpoint.
+API_CHAT = "chat"
+API_RESPONSES = "responses"
+API_BOTH = "both"
+APIS = (API_CHAT, API_RESPONSES, API_BOTH)
+
+
+def api_problem(value: str) -> Optional[str]:
+    if value in APIS:
+        return None
+    return f"must be one of {', '.join(APIS)}, not {value!r}"
+
+
 def text_problem(value: Optional[str]) -> Optional[str]:
     """Why a text flag cannot be sent: bytes that are not UTF-8 reach Python as lone surrogates
     (surrogateescape), which no JSON body or header can carry."""
@@ -74,15 +88,17 @@ def working_directory() -> Optional[Path]:
 
 @dataclass(frozen=True)
 class SmokeOptions:
-    """Options of the streamed chat smoke test (`smoke`, `check --smoke`)."""
+    """Options of the streamed smoke test (`smoke`, `check --smoke`)."""
 
     prompt: str = "Reply with one short friendly sentence about checking connections."
     max_tokens: int = 64
     runs: int = 1
     max_ttft_s: Optional[float] = None
     quiet: bool = False
+    api: str = API_CHAT  # which API(s) stream: APIS
 
     def __post_init__(self) -> None:
+        _require("--api", api_problem(self.api))
         _require("--runs", runs_problem(self.runs))
         _require("--max-tokens", tokens_problem(self.max_tokens))
         _require("--prompt", text_problem(self.prompt))

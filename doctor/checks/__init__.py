@@ -28,6 +28,7 @@ _GROUP_MODULES = (
     "api_auth",
     "api_model",
     "stream_chat",
+    "stream_responses",
 )
 
 

@@ -1,4 +1,6 @@
-"""The `smoke` fact: the streamed request(s) of `stream.chat`, timed, as a `SmokeSummary`.
+"""The `smoke` fact: the streamed request(s) of `stream.chat`, timed, as a `SmokeSummary`; and the
+`smoke_responses` fact: those of `stream.responses` (the Responses API), as a `ResponsesSmoke`
+(the same summary, plus each run's event types, sequence numbers and terminal event).
 
 It runs where the app runs (doctor.stream.target_smoke decides from the interpreter probe):
 inside the target interpreter through the runner (doctor.stream.target_launch) when that has
@@ -9,7 +11,8 @@ paths send along the route and with the trust the checks decided, only once the 
 same live printer (doctor.stream.live). The summary names the interpreter and SDK that ran it
 (`RanWith`) and keeps the traces (doctor.stream_arrivals reads their token times).
 
-Not a check (declares no CHECKS): stream.chat's module registers the provider in its FACTS.
+Not a check (declares no CHECKS): stream.chat's and stream.responses's modules register the
+providers in their FACTS.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from typing import TYPE_CHECKING, Callable, List, Optional, Tuple
 
 from doctor.knowledge.wording import stream as words
 from doctor.runner import Context
-from doctor.settings import SmokeOptions
+from doctor.settings import API_CHAT, API_RESPONSES, SmokeOptions
 
 if TYPE_CHECKING:
     import ssl
@@ -30,21 +33,23 @@ if TYPE_CHECKING:
     from doctor.stream.buffer_cause import BufferCause
     from doctor.stream.figures import RanWith, SmokeSummary
     from doctor.stream.live import LivePrinter
+    from doctor.stream.responses_events import ResponsesRun, ResponsesSmoke
     from doctor.stream.target_launch import LaunchResult
     from doctor.stream.target_smoke import Where
     from doctor.stream.trace import StreamFailure, StreamTrace
 
 
 Summarise = Callable[..., "SmokeSummary"]  # gather_smoke's `summary`: traces, sdk, warm-up, RanWith
+Extras = Tuple["ResponsesRun", ...]  # per run, what only the Responses API has (() for chat)
 
 
 def gather_smoke(ctx: Context) -> SmokeSummary:
-    """Run the streamed request(s) and summarise them (doctor.stream.figures.SmokeSummary)."""
-    return smoke_along(ctx, ctx.fact("route"), ctx.settings.smoke or SmokeOptions())
+    """Run the streamed chat request(s) and summarise them (doctor.stream.figures.SmokeSummary)."""
+    return _gather(ctx, API_CHAT, ctx.fact("route"), ctx.settings.smoke or SmokeOptions())[0]
 
 
 def gather_buffer_cause(ctx: Context) -> Optional[BufferCause]:
-    """The `buffer_cause` fact: after a buffered smoke verdict, where the buffering is
+    """The `buffer_cause` fact: after a buffered chat smoke verdict, where the buffering is
     (doctor.stream.buffer_cause: its retries, one run each, quiet); else None."""
     from doctor.stream import buffer_cause as bc
 
@@ -56,15 +61,24 @@ def gather_buffer_cause(ctx: Context) -> Optional[BufferCause]:
     options = replace(ctx.settings.smoke or SmokeOptions(), runs=1, quiet=True)
 
     def rerun(direct: bool) -> StreamTrace:
-        return smoke_along(ctx, bc.direct_route(route) if direct else route, options, bc.IDENTITY).traces[0]
+        return _gather(ctx, API_CHAT, bc.direct_route(route) if direct else route, options, bc.IDENTITY)[0].traces[0]
 
     return bc.find_cause(rerun, host=route.host, proxy=route.proxy_shown,
                          direct_withheld=bc.direct_withheld(route, ctx.settings.allow_insecure))
 
 
-def smoke_along(ctx: Context, route: Route, options: SmokeOptions,
-                headers: Tuple[Tuple[str, str], ...] = ()) -> SmokeSummary:
-    """The smoke request(s) along `route`, with `headers` added to each (buffer_cause's retries)."""
+def gather_smoke_responses(ctx: Context) -> ResponsesSmoke:
+    """Run the streamed Responses API request(s) the same way (doctor.stream.responses_events)."""
+    from doctor.stream.responses_events import ResponsesSmoke
+
+    summary, runs = _gather(ctx, API_RESPONSES, ctx.fact("route"), ctx.settings.smoke or SmokeOptions())
+    return ResponsesSmoke(summary=summary, runs=runs)
+
+
+def _gather(ctx: Context, api: str, route: Route, options: SmokeOptions,
+            headers: Tuple[Tuple[str, str], ...] = ()) -> Tuple[SmokeSummary, Extras]:
+    """The runs of `api` where the app runs along `route`, summarised, with their Responses
+    extras; `headers` are added to each request (buffer_cause's retries)."""
     from doctor.knowledge.models import model_name
     from doctor.stream import trace as t
     from doctor.stream.figures import RanWith, summarise
@@ -80,8 +94,8 @@ def smoke_along(ctx: Context, route: Route, options: SmokeOptions,
         return summarise(traces, model=model, base_url=endpoint.shown, sdk=sdk, max_ttft_s=options.max_ttft_s,
                          notes=notes, warmup_ms=warmup_ms, ran=ran)
 
-    def not_started(failure: StreamFailure) -> SmokeSummary:
-        return summary([t.StreamTrace(model=model, sdk="not started", failure=failure)], "not started")
+    def not_started(failure: StreamFailure) -> Tuple[SmokeSummary, Extras]:
+        return summary([t.StreamTrace(model=model, sdk="not started", failure=failure)], "not started"), ()
 
     refusal = _route_refusal(route, settings.allow_insecure)
     if refusal is not None:
@@ -97,13 +111,22 @@ def smoke_along(ctx: Context, route: Route, options: SmokeOptions,
     if where.in_target:
         from doctor.stream.target_smoke import outcome
 
-        result = _in_target(ctx, model, route, options, headers)
+        result = _in_target(ctx, model, route, options, api, headers)
         got = outcome(result, model, options.max_tokens, endpoint.kind, where.openai)
         if got.fallback is None:
             ran = RanWith(python=result.python, python_version=got.python_version, http=got.http)
-            return summary(list(got.traces), got.sdk, got.warmup_ms, ran)
+            return summary(list(got.traces), got.sdk, got.warmup_ms, ran), _target_extras(api, result)
         where = replace(where, in_target=False, fallback=got.fallback)
-    return _in_process(ctx, model, verify, route, options, where.fallback, summary, headers)
+    return _in_process(ctx, model, verify, route, options, where.fallback, summary, api, headers)
+
+
+def _target_extras(api: str, result: LaunchResult) -> Extras:
+    """Each run's Responses extras from the runner's events (() for chat)."""
+    if api != API_RESPONSES:
+        return ()
+    from doctor.stream.responses_events import responses_run
+
+    return tuple(responses_run(run.trace, run.event_types, run.sequence_numbers, run.terminal) for run in result.runs)
 
 
 def _where(ctx: Context) -> Where:
@@ -120,7 +143,7 @@ def _where(ctx: Context) -> Where:
     return where_to_run(python, facts, error, sys.executable, sys.prefix)
 
 
-def _in_target(ctx: Context, model: str, route: Route, options: SmokeOptions,
+def _in_target(ctx: Context, model: str, route: Route, options: SmokeOptions, api: str,
                headers: Tuple[Tuple[str, str], ...] = ()) -> LaunchResult:
     """The runs inside the target interpreter (doctor.stream.target_launch), bounded by its
     deadline (the session's smoke bound plus the target's start-up)."""
@@ -132,18 +155,24 @@ def _in_target(ctx: Context, model: str, route: Route, options: SmokeOptions,
     job = RunnerJob(
         base_url=endpoint.base_url, model=model, prompt=options.prompt, max_tokens=options.max_tokens,
         timeout_s=settings.timeout_s, runs=options.runs, limit_field=limit_field_for(endpoint.kind, endpoint.api_version),
+        api=api, extra_headers=dict(headers) or None,
         kind=endpoint.kind, api_version=endpoint.api_version, deployment=endpoint.deployment,
         organization=env.get("OPENAI_ORG_ID") or None, project=env.get("OPENAI_PROJECT_ID") or None,
         ad_token=source.startswith("AZURE_OPENAI_AD_TOKEN"),
         allow_http=True,  # gather_smoke asked the key-travel rule first: this route may carry the key
-        extra_headers=dict(headers) or None,
     )
     return run_in_target(ctx.plan.target.python, job, env=env, key=key, redactor=ctx.redactor,
                          proxy_url=route.proxy_url, trust=ctx.fact("trust").sdk,
-                         printer=_printer(ctx, options.runs, options.quiet))
+                         printer=_printer(ctx, options.runs, options.quiet, api))
 
 
-def _printer(ctx: Context, runs: int, quiet: bool) -> Optional[Callable[[int], LivePrinter]]:
+def _label(index: int, runs: int, api: str) -> str:
+    from doctor.knowledge.wording import stream_responses
+
+    return stream_responses.live_label(index, runs) if api == API_RESPONSES else words.live_label(index, runs)
+
+
+def _printer(ctx: Context, runs: int, quiet: bool, api: str) -> Optional[Callable[[int], LivePrinter]]:
     """The runner's live printers (one per run, numbered from 1), or None when nothing shows."""
     from doctor.stream.live import LivePrinter
 
@@ -152,19 +181,21 @@ def _printer(ctx: Context, runs: int, quiet: bool) -> Optional[Callable[[int], L
         return None
 
     def printer(run: int) -> LivePrinter:
-        return LivePrinter(live, words.live_label(run - 1, runs), ctx.redactor)
+        return LivePrinter(live, _label(run - 1, runs, api), ctx.redactor)
 
     return printer
 
 
 def _in_process(ctx: Context, model: str, verify: ssl.SSLContext, route: Route, options: SmokeOptions,
-                fallback: Optional[str], summary: Summarise, headers: Tuple[Tuple[str, str], ...] = ()) -> SmokeSummary:
+                fallback: Optional[str], summary: Summarise, api: str,
+                headers: Tuple[Tuple[str, str], ...] = ()) -> Tuple[SmokeSummary, Extras]:
     """The runs in chat-doctor's own interpreter, through its openai SDK (doctor.stream.sdk)."""
     from doctor.stream import trace as t
     from doctor.stream.client import ClientConfig
     from doctor.stream.figures import RanWith
     from doctor.stream.live import LivePrinter
     from doctor.stream.problems import diagnose_run
+    from doctor.stream.responses_events import ResponsesReader
     from doctor.stream.sdk import SdkSession, SetupFailed, StreamRequest
 
     settings, endpoint, env = ctx.settings, ctx.plan.endpoint, ctx.settings.env
@@ -181,24 +212,30 @@ def _in_process(ctx: Context, model: str, verify: ssl.SSLContext, route: Route, 
     python = sys.executable if fallback is not None else ctx.plan.target.python
     ran = RanWith(python=python, python_version=platform.python_version(), fallback=fallback)
     try:
-        session = SdkSession(config)
+        session = SdkSession(config, api=api)
     except SetupFailed as failed:
-        return summary([t.StreamTrace(model=model, sdk=failed.sdk, failure=failed.failure)], failed.sdk, None, ran)
+        return summary([t.StreamTrace(model=model, sdk=failed.sdk, failure=failed.failure)], failed.sdk, None, ran), ()
     ran = replace(ran, http=session.http)
-    request = StreamRequest(model=model, prompt=options.prompt, max_tokens=options.max_tokens, headers=headers)
+    responses = api == API_RESPONSES
+    # The Responses request has no stream_options: its usage comes in the terminal event.
+    request = StreamRequest(model=model, prompt=options.prompt, max_tokens=options.max_tokens, api=api,
+                            include_usage=not responses, headers=headers)
     live = None if options.quiet else ctx.live
-    traces = []
+    traces, extras = [], []
     try:
         for index in range(options.runs):
-            printer = LivePrinter(live, words.live_label(index, options.runs), ctx.redactor)
-            trace, request = session.run(request, on_text=printer.text)
+            printer = LivePrinter(live, _label(index, options.runs, api), ctx.redactor)
+            reader = ResponsesReader() if responses else None
+            trace, request = session.run(request, on_text=printer.text, reader=reader)
             printer.end()
             traces.append(trace)
+            if reader is not None:
+                extras.append(reader.run(trace))
             if diagnose_run(trace) is not None:
                 break  # the problem is the finding; more runs would only repeat it
     finally:
         session.close()
-    return summary(traces, session.sdk, session.warmup_ms, ran)
+    return summary(traces, session.sdk, session.warmup_ms, ran), tuple(extras)
 
 
 def _credential(ctx: Context) -> Tuple[Optional[str], str]:

@@ -7,6 +7,7 @@ from typing import Collection, List, Sequence, Tuple
 import typer
 
 from doctor.commands.options import (
+    ApiOpt,
     BaseUrlOpt,
     InsecureOpt,
     JsonOpt,
@@ -30,7 +31,7 @@ from doctor.commands.share_options import SaveSvgOpt
 from doctor.settings import DEFAULT_TIMEOUT_S, SmokeOptions
 
 # Options of the smoke test: without --smoke they would change nothing, silently.
-_SMOKE_ONLY = ("prompt", "max_tokens", "runs", "max_ttft", "quiet")
+_SMOKE_ONLY = ("prompt", "max_tokens", "runs", "api", "max_ttft", "quiet")
 # The groups `check` runs; `stream` (the smoke test) joins them with --smoke.
 _CHECK_GROUPS = ("python", "packages", "config", "net", "api")
 
@@ -50,6 +51,7 @@ def command(
     prompt: PromptOpt = None,
     max_tokens: MaxTokensOpt = SmokeOptions.max_tokens,
     runs: RunsOpt = SmokeOptions.runs,
+    api: ApiOpt = SmokeOptions.api,
     max_ttft: MaxTtftOpt = None,
     quiet: QuietOpt = False,
     only: OnlyOpt = None,
@@ -68,7 +70,7 @@ def command(
     if stray and not smoke:
         raise usage_error(f"{', '.join(stray)} only apply to the smoke test: add --smoke")
     groups = _groups(smoke, only or (), skip or ())
-    smoke_opts = smoke_options(prompt, max_tokens, runs, max_ttft, quiet) if smoke else None
+    smoke_opts = smoke_options(prompt, max_tokens, runs, max_ttft, quiet, api) if smoke else None
 
     settings = settings_or_exit(
         python=python,

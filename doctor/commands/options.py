@@ -7,9 +7,12 @@ from typing import Annotated, Any, Callable, List, Optional, Tuple
 import typer
 
 from doctor.settings import (
+    API_CHAT,
+    APIS,
     MAX_RUNS,
     MAX_SECONDS,
     MAX_TOKENS,
+    api_problem,
     runs_problem,
     seconds_problem,
     text_problem,
@@ -105,6 +108,14 @@ RunsOpt = Annotated[
         "--runs", metavar="N", callback=_bounded(runs_problem),
         help="Streamed requests to time, one after another, with one client "
         f"(percentiles over the runs; at most {MAX_RUNS}).",
+    ),
+]
+ApiOpt = Annotated[
+    str,
+    typer.Option(
+        "--api", metavar="|".join(APIS), callback=_bounded(api_problem),
+        help=f"Which streaming API to prove: Chat Completions (stream.chat), the Responses API "
+        f"(stream.responses), or both one after the other, side by side. Default: {API_CHAT}.",
     ),
 ]
 QuietOpt = Annotated[

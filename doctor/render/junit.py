@@ -53,6 +53,8 @@ def render_junit(report: Report, *, elapsed_s: Optional[float] = None) -> str:
     (checks run concurrently, so their durations do not add up to it); without it, their sum."""
     cases = [check_case(result, strict=report.strict) for result in report.checks]
     cases += run_cases(report.smoke)
+    if report.smoke_responses is not None and (report.smoke or {}).get("api") == "chat":  # --api both
+        cases += run_cases(report.smoke_responses)
     total_s = elapsed_s if elapsed_s is not None else sum(r.duration_ms for r in report.checks) / 1000
     counts = _counts(cases, total_s)
     root = ET.Element("testsuites", {"name": SUITE, **counts})
@@ -85,11 +87,12 @@ def run_cases(smoke: Optional[Mapping[str, Any]]) -> List[ET.Element]:
     runs = smoke.get("runs") if smoke else None
     if not isinstance(runs, (list, tuple)):
         return []
+    check = "stream.responses" if (smoke or {}).get("api") == "responses" else "stream.chat"
     cases = []
     for number, listed in enumerate(runs, 1):
         run: Mapping[str, Any] = listed if isinstance(listed, Mapping) else {}
         ttft = run.get("ttft_ms")
-        case = ET.Element("testcase", classname=RUN_CLASS, name=f"stream.chat run {number}",
+        case = ET.Element("testcase", classname=RUN_CLASS, name=f"{check} run {number}",
                           time=_seconds(ttft if isinstance(ttft, (int, float)) else None))
         error = run.get("error")
         if isinstance(error, Mapping):

@@ -1,4 +1,5 @@
-"""Running a streamed chat completion through the installed openai SDK, and timing it.
+"""Running a streamed chat completion (or Responses API stream) through the installed openai SDK,
+and timing it.
 
 Works with every major of the SDK chat-doctor supports (1.x and 2.x on httpx, 3.x on httpx2):
 only names common to all of them are used (`OpenAI`, `AzureOpenAI`, `DefaultHttpxClient`, the
@@ -18,7 +19,8 @@ How each time is taken (time.perf_counter, milliseconds from just before `create
   measured rather than hidden (doctor.stream.figures reports the median).
 
 The client is built by doctor.stream.client, the SDK's exceptions are read by
-doctor.stream.classify and its chunks by doctor.stream.chunks. openai is imported only here,
+doctor.stream.classify and its chunks by doctor.stream.chunks (a Responses API event by
+doctor.stream.responses_events, the reader `run` is given). openai is imported only here,
 inside functions: nothing imports it unless a smoke test runs.
 """
 
@@ -35,8 +37,10 @@ from doctor.stream.chunks import inspect_chunk
 from doctor.stream.classify import classify, header, rejected_field, setup_failure
 from doctor.stream.client import ClientConfig, build_client, http_library, warm_up_sdk
 from doctor.stream.guard import LimitReached, RequestGuard, shut_down
+from doctor.stream.responses_events import LIMIT_FIELD, RESPONSES, EventFailed
 
 TextSink = Callable[[str], None]
+Reader = Callable[[Any], Tuple[str, str, Optional[str], Optional[int]]]  # chunks.inspect_chunk's shape
 
 # A 400/422 naming a request field chat-doctor sent gets one retry without it (or, for the token
 # limit, with the other name): older Azure api-versions and several compatible servers reject
@@ -74,8 +78,11 @@ class StreamRequest:
     limit_field: Optional[str] = None  # None: the endpoint kind's own (limit_field_for)
     # Sent as the SDK's extra_headers: doctor.stream.buffer_cause asks again with Accept-Encoding: identity.
     headers: Tuple[Tuple[str, str], ...] = ()
+    api: str = "chat"  # or RESPONSES: POST /responses, no stream_options (usage is in the terminal event)
 
     def params(self) -> dict:
+        if self.api == RESPONSES:
+            return {"model": self.model, "input": self.prompt, "stream": True, LIMIT_FIELD: self.max_tokens}
         params: dict = {
             "model": self.model,
             "messages": [{"role": "user", "content": self.prompt}],
@@ -163,7 +170,7 @@ class SdkSession:
     when the SDK leaves it open (whether it did is observed and reported, per run).
     """
 
-    def __init__(self, config: ClientConfig, *, warm_up: bool = True) -> None:
+    def __init__(self, config: ClientConfig, *, warm_up: bool = True, api: str = "chat") -> None:
         try:
             import openai
         except Exception as exc:  # noqa: BLE001  # ImportError, or a broken dependency inside it
@@ -182,7 +189,7 @@ class SdkSession:
                                         on_response=self._probe.on_response)
         except Exception as exc:  # noqa: BLE001  # OpenAIError (no key), ValueError (Azure), TypeError
             raise SetupFailed(setup_failure(exc), self.sdk) from None
-        self.warmup_ms: Optional[float] = warm_up_sdk(openai, self._client) if warm_up else None
+        self.warmup_ms: Optional[float] = _warm_up(openai, self._client, api) if warm_up else None
 
     def close(self) -> None:
         try:
@@ -190,16 +197,19 @@ class SdkSession:
         except Exception:  # noqa: BLE001  # closing is best effort
             pass
 
-    def run(self, request: StreamRequest, on_text: Optional[TextSink] = None) -> Tuple[t.StreamTrace, StreamRequest]:
+    def run(self, request: StreamRequest, on_text: Optional[TextSink] = None,
+            reader: Optional[Reader] = None) -> Tuple[t.StreamTrace, StreamRequest]:
         """One measured streamed request; returns its trace and the request shape the server
         accepted (use it for the next run). Never raises for what the server or network does.
+        `reader` reads each streamed item (default: a chat chunk, chunks.inspect_chunk).
         """
         if request.limit_field is None:
-            request = replace(request, limit_field=limit_field_for(self._kind, self._api_version))
+            limit = LIMIT_FIELD if request.api == RESPONSES else limit_field_for(self._kind, self._api_version)
+            request = replace(request, limit_field=limit)
         fallbacks: List[str] = []
         tried = {request.limit_field}
         for _ in range(MAX_ATTEMPTS):
-            trace, rejected = self._once(request, on_text)
+            trace, rejected = self._once(request, on_text, reader)
             if rejected == STREAM_OPTIONS and request.include_usage:
                 request = replace(request, include_usage=False)
             elif rejected is not None and rejected == request.limit_field and _OTHER_LIMIT_FIELD[rejected] not in tried:
@@ -210,7 +220,8 @@ class SdkSession:
             fallbacks.append(rejected)
         return replace(trace, fallbacks=tuple(fallbacks)), request
 
-    def _once(self, request: StreamRequest, on_text: Optional[TextSink]) -> Tuple[t.StreamTrace, Optional[str]]:
+    def _once(self, request: StreamRequest, on_text: Optional[TextSink],
+              reader: Optional[Reader] = None) -> Tuple[t.StreamTrace, Optional[str]]:
         """One HTTP request under its budget (doctor.stream.budget), enforced by a RequestGuard."""
         budget = Budget(self._timeout_s, request.max_tokens)
         left = TOTAL_BYTES - self._decoded_total
@@ -220,14 +231,14 @@ class SdkSession:
         self._probe.reset(guard)
         guard.start()
         try:
-            return self._attempt(request, on_text, guard)
+            return self._attempt(request, on_text, guard, reader or inspect_chunk)
         finally:
             guard.finish()
             self._probe.guard = None
             self._decoded_total += guard.decoded
 
     def _attempt(self, request: StreamRequest, on_text: Optional[TextSink],
-                 guard: RequestGuard) -> Tuple[t.StreamTrace, Optional[str]]:
+                 guard: RequestGuard, reader: Reader) -> Tuple[t.StreamTrace, Optional[str]]:
         openai = self._openai
         t0, budget = guard.t0, guard.budget
         base = t.StreamTrace(
@@ -236,7 +247,8 @@ class SdkSession:
         )
         probe = self._probe
         try:
-            stream = self._client.chat.completions.create(**request.params())
+            create = self._client.responses.create if request.api == RESPONSES else self._client.chat.completions.create
+            stream = create(**request.params())
         except Exception as exc:  # noqa: BLE001  # classified below; never a traceback
             end = time.perf_counter()
             refused = _failure(exc, openai, t.PHASE_REQUEST, guard)
@@ -267,7 +279,7 @@ class SdkSession:
                 now = time.perf_counter()
                 guard.progress(now)
                 wire = reads[-1] if reads else now
-                kind, content, chunk_finish, usage_tokens = inspect_chunk(chunk)
+                kind, content, chunk_finish, usage_tokens = reader(chunk)
                 chunks.append(t.Chunk(
                     wire_ms=_elapsed_ms(wire, t0), yield_ms=_elapsed_ms(now, t0), kind=kind, chars=len(content),
                     # Time spent waiting for the network, not parsing or printing: ~0 when the
@@ -317,6 +329,16 @@ class SdkSession:
         ), None
 
 
+def _warm_up(openai: Any, client: Any, api: str) -> Optional[float]:
+    """The SDK's one-time costs paid before the clock (client.warm_up_sdk); the Responses API's
+    resource and event models are others than chat's, warmed as the target runner warms them."""
+    if api != RESPONSES:
+        return warm_up_sdk(openai, client)
+    from doctor.stream.target_wire import warm_up
+
+    return warm_up(openai, http_library(openai), api)
+
+
 def _overrun(budget: Budget, tokens: int, chars: int, usage_tokens: Optional[int]) -> Optional[t.StreamLimit]:
     """The reply is clearly longer than max_tokens allows (budget.token_bound), or None."""
     if usage_tokens is not None and usage_tokens > budget.token_bound:
@@ -333,7 +355,7 @@ def _failure(exc: BaseException, openai: Any, phase: str, guard: RequestGuard) -
     connection), else the SDK's exception."""
     limit = exc.limit if isinstance(exc, LimitReached) else guard.tripped
     if limit is None:
-        return classify(exc, openai, phase)
+        return exc.failure if isinstance(exc, EventFailed) else classify(exc, openai, phase)
     return t.StreamFailure(kind=t.ERR_LIMIT, phase=phase, message=describe_limit(limit),
                            exception=type(exc).__name__, limit=limit)
 
@@ -355,4 +377,6 @@ def _close_quietly(stream: Any) -> None:
 
 def _optional_fields(request: StreamRequest) -> Tuple[str, ...]:
     """The request fields a server may reject, which one retry can do without (see STREAM_OPTIONS)."""
+    if request.api == RESPONSES:
+        return ()  # the Responses request has no optional field to drop
     return ((STREAM_OPTIONS,) if request.include_usage else ()) + ((request.limit_field,) if request.limit_field else ())

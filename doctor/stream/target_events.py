@@ -16,12 +16,10 @@ from typing import Any, Callable, Dict, List, Optional, Protocol, Tuple
 
 from doctor.redact import Redactor, StreamRedactor
 from doctor.stream import trace as t
+from doctor.stream.responses_events import KINDS as _KINDS
+from doctor.stream.responses_events import LIMIT_FIELD, RESPONSES
 from doctor.stream.target_runner import EVENTS, KEY_MARK
 from doctor.words import shorten
-
-# The Responses API's opening event is timed like chat's role chunk: not a token, the first sign.
-_KINDS = {"content": t.CONTENT, "reasoning": t.REASONING, "role": t.ROLE, "created": t.ROLE,
-          "empty": t.EMPTY, "no_choices": t.NO_CHOICES}
 
 
 class RunPrinter(Protocol):
@@ -131,7 +129,8 @@ class Collector:
         if not same_run:
             self.finish()  # the previous run's printer ends here: a retried run prints as one
         self._attempt = _Attempt(run=_count(event.get("run")), fallbacks=fallbacks,
-                                 fields={"limit_field": event.get("limit_field"), "usage_requested": bool(event.get("include_usage"))})
+                                 fields={"limit_field": LIMIT_FIELD if event.get("api") == RESPONSES else event.get("limit_field"),
+                                         "usage_requested": bool(event.get("include_usage"))})
         if self.printer is not None and self._live is None:
             self._live = (self.printer(self._attempt.run), StreamRedactor(self.redactor))
 

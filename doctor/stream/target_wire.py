@@ -260,8 +260,21 @@ def warm_up(openai: Any, library: Any, api: str) -> Optional[float]:
     started = time.perf_counter()
     try:
         if api == "responses":
-            body = _sse([{"type": "response.output_text.delta", "sequence_number": 0, "delta": "ok", "item_id": "w",
-                          "output_index": 0, "content_index": 0}], False)
+            # The opening and terminal events too: building their Response model is the costly part.
+            response = {"id": "w", "object": "response", "created_at": 0, "model": "w", "output": [], "status": "completed",
+                        "usage": {"input_tokens": 1, "output_tokens": 1, "total_tokens": 2}}
+            item = {"id": "w", "type": "message", "role": "assistant", "status": "in_progress", "content": []}
+            part = {"type": "output_text", "text": "", "annotations": []}
+            events: List[Dict[str, Any]] = [
+                {"type": "response.created", "response": dict(response, status="in_progress")},
+                {"type": "response.in_progress", "response": dict(response, status="in_progress")},
+                {"type": "response.output_item.added", "output_index": 0, "item": item},
+                {"type": "response.content_part.added", "item_id": "w", "output_index": 0, "content_index": 0, "part": part},
+                {"type": "response.output_text.delta", "delta": "ok", "item_id": "w", "output_index": 0, "content_index": 0}]
+            # Each event numbered, then again without the number (llama-server's dialect): the SDK's
+            # first event lacking a field takes another, slower path (hundreds of ms, once).
+            numbered = [dict(event, sequence_number=n) for n, event in enumerate(events)]
+            body = _sse(numbered + events + [{"type": "response.completed", "response": response}], False)
         else:
             body = _sse([{"id": "w", "object": "chat.completion.chunk", "created": 0, "model": "w",
                           "choices": [{"index": 0, "delta": {"content": "ok"}, "finish_reason": "stop"}]}], True)

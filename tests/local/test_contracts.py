@@ -40,6 +40,8 @@ class _Check(TypedDict):
 
 
 ENVELOPE_KEYS = frozenset(_Envelope.__annotations__)
+# Keys present only when what they describe ran: `smoke_responses` under `--api responses|both`.
+OPTIONAL_KEYS = frozenset({"smoke_responses"})
 CHECK_KEYS = frozenset(_Check.__annotations__)
 STATUSES = {"ok", "warn", "fail", "skip", "error"}
 STABLE_CHECK_IDS = [
@@ -50,7 +52,7 @@ STABLE_CHECK_IDS = [
 
 
 def assert_envelope(document: Dict[str, Any], exit_code: int) -> None:
-    assert set(document) == ENVELOPE_KEYS
+    assert set(document) - OPTIONAL_KEYS == ENVELOPE_KEYS
     assert document["schema"] == "chat-doctor.report/1"
     assert document["tool"]["name"] == "chat-doctor"
     assert set(document["target"]) == {"python", "selected_by", "version", "ssl"}
@@ -149,3 +151,22 @@ def test_smoke_object_carries_the_documented_fields() -> None:
     assert RUN_KEYS <= set(one), RUN_KEYS - set(one)
     assert set(one["itl_ms"]) == {"p50", "p90", "max"} and one["error"] is None
     assert [c["id"] for c in document["checks"]][-1] == "stream.chat"
+
+
+RESPONSES_RUN_KEYS = RUN_KEYS | {"terminal", "created_ms", "events", "sequence_numbers", "sequence_gaps"}
+
+
+def test_smoke_responses_is_additive_and_has_smokes_shape() -> None:
+    from tests.support.mock_helpers import env_for, running
+
+    with running("ok") as server:
+        run = run_subprocess(["smoke", "--api", "both", "--json", "--timeout", "5"], env=env_for(server))
+    document = run.json
+    assert_envelope(document, run.exit_code)
+    assert set(document) == ENVELOPE_KEYS | {"smoke_responses"}
+    smoke, responses = document["smoke"], document["smoke_responses"]
+    assert (smoke["api"], responses["api"]) == ("chat", "responses")
+    assert SMOKE_KEYS <= set(responses) and set(smoke) == set(responses)
+    (one,) = responses["runs"]
+    assert RESPONSES_RUN_KEYS <= set(one), RESPONSES_RUN_KEYS - set(one)
+    assert [c["id"] for c in document["checks"]][-2:] == ["stream.chat", "stream.responses"]

@@ -7,7 +7,8 @@ from typing import Tuple
 from doctor.knowledge.codes import api, config, network, packages, python, stream, stream_integrity
 from doctor.knowledge.diagnosis import Diagnosis
 
-GROUP_TABLES: Tuple[Tuple[Diagnosis, ...], ...] = (
+# with_responses: stream.responses judges with stream.chat's rules, so it shares their codes' places.
+GROUP_TABLES: Tuple[Tuple[Diagnosis, ...], ...] = tuple(stream.with_responses(table) for table in (
     python.DIAGNOSES, packages.DIAGNOSES, config.DIAGNOSES, network.DIAGNOSES, api.DIAGNOSES, stream.DIAGNOSES,
     stream_integrity.DIAGNOSES,
-)
+))

@@ -1,18 +1,36 @@
-"""Diagnosis codes reported by the `stream.*` checks (the streamed chat smoke test).
+"""Diagnosis codes reported by the `stream.*` checks (the streamed smoke test: `stream.chat` over
+Chat Completions, `stream.responses` over the Responses API).
 
 Mostly what went wrong with the stream itself (not SSE, cut, stalled, arriving all at once,
 ...). An HTTP error answered instead of a stream is classified by the API error table
 (doctor/knowledge/api_errors.py) and reported with the same codes as `api.auth`
 (`invalid_api_key`, `insufficient_quota`, `rate_limited`, ...): one cause, one code.
+
+Both smoke checks judge their runs with the same rules (doctor.stream.problems), so every place
+a code has on stream.chat it has on stream.responses too: `with_responses` adds those places to
+every group's table (doctor/knowledge/codes/__init__.py), the codes another module registers for
+stream.chat included. The Responses API's own verdicts are registered here on RESPONSES.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Tuple
 
 from doctor.knowledge.diagnosis import FAIL, WARN, Diagnosis
 
 CHECK = "stream.chat"
+RESPONSES = "stream.responses"
+
+
+def with_responses(table: Tuple[Diagnosis, ...]) -> Tuple[Diagnosis, ...]:
+    """`table` with (stream.responses, status) beside every (stream.chat, status) it lists."""
+    def mirrored(d: Diagnosis) -> Diagnosis:
+        missing = tuple((RESPONSES, status) for check, status in d.where
+                        if check == CHECK and (RESPONSES, status) not in d.where)
+        return replace(d, also=(*d.also, *missing)) if missing else d
+
+    return tuple(mirrored(d) for d in table)
 
 DIAGNOSES: Tuple[Diagnosis, ...] = (
     # --- the stream itself ----------------------------------------------------------------------
@@ -26,7 +44,8 @@ DIAGNOSES: Tuple[Diagnosis, ...] = (
     Diagnosis(
         "stream_interrupted", CHECK, FAIL,
         "The stream ended before the model finished: the connection was cut, or the body ended "
-        "without a `finish_reason` (and `[DONE]`).",
+        "without a `finish_reason` (and `[DONE]`), or for the Responses API without its terminal event "
+        "(`response.completed`, `.incomplete` or `.failed`).",
         "Look for a proxy, load balancer or server timeout that closes long responses, and at the "
         "server's log for a crash mid-generation.",
     ),
@@ -47,7 +66,8 @@ DIAGNOSES: Tuple[Diagnosis, ...] = (
     Diagnosis(
         "stream_error_event", CHECK, FAIL,
         "The server started streaming and then sent an in-band `data: {\"error\": ...}` event "
-        "(the SDK raises a plain APIError with no HTTP status).",
+        "(the SDK raises a plain APIError with no HTTP status), or for the Responses API a "
+        "`response.failed` or `error` event.",
         "Read the error message shown; it comes from the server (often an overload or a model "
         "failure mid-generation). Retry, and check the server's logs.",
     ),
@@ -128,5 +148,29 @@ DIAGNOSES: Tuple[Diagnosis, ...] = (
         "The response headers did not arrive (or did not finish arriving) within `--timeout` of "
         "connecting, so the stream never began.",
         "Check the server is up and not overloaded; raise `--timeout` for slow local models.",
+    ),
+    # --- the Responses API (stream.responses) ---------------------------------------------------
+    Diagnosis(
+        "responses_api_unsupported", RESPONSES, FAIL,
+        "The server answered 404 or 405 to `POST /responses`: it has no Responses API (many "
+        "OpenAI-compatible servers implement only Chat Completions). A warning under `--api both`, "
+        "where Chat Completions is proven beside it.",
+        "If your app uses `client.chat.completions`, nothing is wrong: prove that path with `--api chat`. "
+        "If it uses `client.responses`, point it at a server that implements `/v1/responses`.",
+        also=((RESPONSES, WARN),),
+    ),
+    Diagnosis(
+        "stream_incomplete", RESPONSES, WARN,
+        "The Responses stream ended with `response.incomplete`: the answer was cut short, for the reason "
+        "shown (`max_output_tokens`: the token limit; `content_filter`: a filter stopped it).",
+        "For `max_output_tokens` raise `--max-tokens` (your app: `max_output_tokens`), for reasoning "
+        "models especially; for `content_filter` rephrase the prompt or review the filter's policy.",
+    ),
+    Diagnosis(
+        "stream_sequence_gap", RESPONSES, WARN,
+        "The Responses stream's `sequence_number`s skip or repeat values, so events were lost or "
+        "reordered between the server and the client (a stream without any `sequence_number` is fine).",
+        "Test the server directly, bypassing proxies and gateways: something between them drops or "
+        "rewrites events; if the server itself skips, report it to its maintainers.",
     ),
 )

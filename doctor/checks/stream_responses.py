@@ -1,0 +1,87 @@
+"""`stream.responses`: the streamed smoke test over the Responses API (`smoke --api responses|both`).
+
+Gathering: the `smoke_responses` fact (doctor.checks.smoke_fact, registered here in FACTS) runs
+`client.responses.create(stream=True)` where the app runs (inside the target interpreter through
+the runner, else in-process), the same way as stream.chat's requests, and returns a
+`ResponsesSmoke` (doctor.stream.responses_events): the runs' summary, TTFT at the first
+`response.output_text.delta`, `response.created` timed too, usage from the terminal event, and
+per run its event types, sequence numbers and terminal event. The session puts its `to_dict()`
+into the report as the `smoke_responses` object.
+
+Judging (pure): the shared verdict over the runs (doctor.checks.smoke_judging), with each run's
+problem read in this API's terms and its own warnings (doctor.stream.responses_verdicts): a
+server without the API (404/405: a warning under `--api both`, where stream.chat stands beside
+it, a failure under `--api responses`), a stream without a terminal event, a failed or error
+event, an incomplete answer, sequence numbers that skip.
+
+It starts once every earlier check finished (`after_earlier`): under `--api both`, after
+stream.chat, so the two runs never compete for the endpoint or the screen.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Dict, Optional, Tuple
+
+from doctor.checks.smoke_fact import gather_smoke_responses
+from doctor.checks.smoke_judging import verdict
+from doctor.model import CheckResult
+from doctor.runner import Check, Context, FactProvider
+from doctor.settings import API_BOTH, SmokeOptions
+
+if TYPE_CHECKING:
+    from doctor.stream.problems import RunProblem
+    from doctor.stream.responses_events import ResponsesSmoke
+
+ID = "stream.responses"
+TITLE = "streamed responses"
+
+NEEDS = ("config.api_key", "config.base_url")  # as stream.chat's
+
+
+@dataclass(frozen=True)
+class StreamResponsesFacts:
+    smoke: ResponsesSmoke
+    beside: Tuple[str, ...]  # the other checks of this run (fixes point at their results)
+    python: str  # the interpreter the smoke test ran in: where fixes install
+    both: bool  # --api both: stream.chat ran beside it, so a server without this API only warns
+
+
+def gather(ctx: Context) -> StreamResponsesFacts:
+    beside = tuple(check_id for check_id in ctx.check_ids() if check_id != ID)
+    smoke = ctx.fact("smoke_responses")
+    options = ctx.settings.smoke or SmokeOptions()
+    return StreamResponsesFacts(smoke=smoke, beside=beside, python=smoke.summary.ran.python or sys.executable,
+                                both=options.api == API_BOTH)
+
+
+# ============================================================================================
+# Judging (pure)
+# ============================================================================================
+
+
+def judge(facts: StreamResponsesFacts) -> CheckResult:
+    from doctor.stream.responses_events import ResponsesRun
+    from doctor.stream.responses_verdicts import run_problem, run_warnings
+
+    summary = facts.smoke.summary
+    runs = facts.smoke.runs
+
+    def extra(index: int) -> ResponsesRun:
+        return runs[index] if index < len(runs) else ResponsesRun()
+
+    def problem_of(index: int) -> Optional[RunProblem]:
+        return run_problem(summary.traces[index], extra(index), summary.metrics[index].problem, facts.both)
+
+    n = len(summary.traces)
+    warnings = run_warnings(summary.traces, [extra(i) for i in range(n)])
+    data = {"api": "responses", "terminal": [extra(i).terminal for i in range(n)],
+            "created_ms": [extra(i).created_ms for i in range(n)]}
+    return verdict(ID, summary, facts.python, facts.beside, problem_of=problem_of, warnings=warnings, data=data)
+
+
+CHECKS: Tuple[Check, ...] = (
+    Check(ID, TITLE, gather, judge, needs=NEEDS, network=True, after_earlier=True),
+)
+FACTS: Dict[str, FactProvider] = {"smoke_responses": gather_smoke_responses}
