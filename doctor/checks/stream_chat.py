@@ -52,13 +52,26 @@ class StreamChatFacts:
     beside: Tuple[str, ...]
     python: str  # the interpreter the smoke test ran in (the target, or chat-doctor's own): where fixes install
     buffer_cause: Optional[BufferCause] = None  # where the buffering is, after a buffered verdict only
+    net_ms: Tuple[Tuple[str, float], ...] = ()  # DNS/TCP/TLS of the net checks of this run, for the -v ladder
 
 
 def gather(ctx: Context) -> StreamChatFacts:
     beside = tuple(check_id for check_id in ctx.check_ids() if check_id != ID)
     smoke = ctx.fact("smoke")
     cause = ctx.fact("buffer_cause") if smoke.buffered else None
-    return StreamChatFacts(smoke=smoke, beside=beside, python=smoke.ran.python or sys.executable, buffer_cause=cause)
+    return StreamChatFacts(smoke=smoke, beside=beside, python=smoke.ran.python or sys.executable, buffer_cause=cause,
+                           net_ms=_net_timings(ctx, beside))
+
+
+def _net_timings(ctx: Context, beside: Tuple[str, ...]) -> Tuple[Tuple[str, float], ...]:
+    """The phase times net.tcp and net.tls measured, when they ran (they finished: after_earlier)."""
+    found: Dict[str, float] = {}
+    for check_id in ("net.tcp", "net.tls"):
+        result = ctx.result(check_id) if check_id in beside else None
+        timings = result.data.get("timings_ms") if result is not None else None
+        if isinstance(timings, dict):
+            found.update((k, float(v)) for k, v in timings.items() if isinstance(v, (int, float)))
+    return tuple(found.items())
 
 
 # ============================================================================================
@@ -70,7 +83,7 @@ def judge(facts: StreamChatFacts) -> CheckResult:
     summary = facts.smoke
     n = len(summary.metrics)
     details = [*timing_lines(summary), *summary.notes]
-    data = check_data(summary)
+    data = dict(check_data(summary), net_ms=dict(facts.net_ms))
     for index, metrics in enumerate(summary.metrics):
         problem = metrics.problem
         if problem is None:
@@ -178,7 +191,8 @@ def check_data(summary: SmokeSummary) -> Dict[str, Any]:
         "ran_in": summary.ran.ran_in,
         "runs": [
             {
-                "headers_ms": m.headers_ms, "first_chunk_ms": m.first_chunk_ms,
+                "headers_ms": m.headers_ms, "first_chunk_ms": m.first_chunk_ms, "first_byte_ms": m.first_byte_ms,
+                "first_token_any_ms": m.first_token_any_ms, "connect_ms": tr.connect_ms,
                 "first_reasoning_ms": m.first_reasoning_ms, "ttft_ms": m.ttft_ms,
                 "last_token_ms": m.last_token_ms, "total_ms": m.total_ms,
                 "tokens_per_s": m.tokens_per_s, "itl_ms": m.itl_ms, "connection": tr.connection,
@@ -189,6 +203,7 @@ def check_data(summary: SmokeSummary) -> Dict[str, Any]:
         "stats": summary.timings(),
         "max_ttft_ms": summary.max_ttft_ms,
         "token_arrivals_ms": summary.token_arrivals(),
+        "dialect": summary.dialect.to_dict() if summary.dialect is not None else None,
     }
 
 
