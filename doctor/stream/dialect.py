@@ -25,9 +25,9 @@ from doctor.stream import trace as t
 from doctor.stream.stats import percentile
 
 # "Headers held until the first token": the first token (of any kind) came within this much of the
-# headers, and the headers themselves took long enough for holding them to be told apart from a
-# fast server that answers and generates at once (on loopback everything is within a few ms).
-HELD_MIN_HEADERS_MS = 100.0
+# headers, and took long enough for holding the headers to be told apart from a fast server that
+# answers and generates at once (on loopback everything is within a few ms: then it cannot tell).
+HELD_MIN_FIRST_TOKEN_MS = 100.0
 HELD_GAP_FLOOR_MS = 25.0
 HELD_GAP_FRACTION = 0.1
 
@@ -108,7 +108,7 @@ def headers_held(headers: Sequence[Optional[float]], tokens: Sequence[Optional[f
         return None, None, None
     head = percentile([h for h, _ in pairs], 50) or 0.0
     token = percentile([f for _, f in pairs], 50) or 0.0
-    if head < HELD_MIN_HEADERS_MS:
+    if token < HELD_MIN_FIRST_TOKEN_MS:
         return None, head, token
     return token - head <= max(HELD_GAP_FLOOR_MS, HELD_GAP_FRACTION * token), head, token
 

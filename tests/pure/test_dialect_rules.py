@@ -163,6 +163,7 @@ def test_where_usage_arrives(wire: t.WireFacts, requested: bool, where: str) -> 
     ([300.0, 310.0, 900.0], [320.0, 330.0, 2000.0], True),  # on the medians
     ([1000.0], [1090.0], True),  # within 10% of the first token
     ([300.0], [400.0], False),  # the head came well before the token
+    ([10.0], [300.0], False),
     ([20.0], [21.0], None),  # all fast: cannot tell
     ([None], [300.0], None),
 ])
@@ -185,7 +186,7 @@ def test_read_dialect_from_the_runs_that_read_a_body() -> None:
     assert (got["family"], got["usage"], got["empty_choices_first_chunk"], got["role_only_first_chunk"]) == (
         d.AZURE, words.USAGE_CHUNK, True, False)
     assert (got["sse_comments"], got["first_comment"], got["reasoning_field"], got["server"]) == (3, "ping", "reasoning_content", "istio-envoy")
-    assert got["headers_held_until_first_token"] is None  # headers at 10 ms, tokens at 320 ms: not held
+    assert got["headers_held_until_first_token"] is False  # headers at 10 ms, tokens at 320 ms: not held
     assert d.read_dialect([trace_with(None), trace_with(t.WireFacts())], [None, None]) is None
 
 
