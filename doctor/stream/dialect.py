@@ -70,10 +70,11 @@ class Dialect:
 
 
 def read_dialect(traces: Sequence[t.StreamTrace], first_tokens: Sequence[Optional[float]]) -> Optional[Dialect]:
-    """The dialect from the runs that read a body (the first such run's shape; comments and usage
-    over all of them); None when no run got that far. `first_tokens` is each run's
+    """The dialect from the chat runs that read a body (the first such run's shape; comments over
+    all of them); None when no run got that far (or the runs used the Responses API). `first_tokens` is each run's
     first_token_any_ms (doctor.stream.figures)."""
-    seen = [(tr, ft) for tr, ft in zip(traces, first_tokens) if tr.wire is not None and tr.wire.events]
+    seen = [(tr, ft) for tr, ft in zip(traces, first_tokens) if tr.wire is not None and tr.wire.events
+            and not _responses_api(tr.wire)]
     if not seen:
         return None
     wire = seen[0][0].wire
@@ -88,6 +89,11 @@ def read_dialect(traces: Sequence[t.StreamTrace], first_tokens: Sequence[Optiona
         obfuscation=wire.obfuscation, server=wire.header("server"), fields=wire.fields,
         headers_held=held, headers_ms=headers_ms, first_token_ms=token_ms,
     )
+
+
+def _responses_api(wire: t.WireFacts) -> bool:
+    """A Responses API stream (typed events, no choices): this dialect is chat completions'."""
+    return "type" in wire.fields and "choices" not in wire.fields
 
 
 def usage_placement(wire: t.WireFacts, requested: bool) -> str:

@@ -219,8 +219,8 @@ class WireWatch:
     field names, where usage comes, SSE comments, the first event's shape. Never raises."""
 
     def __init__(self) -> None:
-        self.pending = b""
-        self.skipping = False  # inside a line longer than LINE_BYTES
+        self.pending = bytearray()
+        self.skipping = False  # inside a line longer than LINE_BYTES: dropped, not kept
         self.facts: Dict[str, Any] = {"events": 0, "comments": 0, "comment": None, "fields": [], "choice_fields": [],
                       "delta_fields": [], "first": None, "usage_chunks": 0, "usage_on_choices": 0,
                       "reasoning_field": None, "obfuscation": False, "fingerprint": None, "id_prefix": None,
@@ -242,17 +242,25 @@ class WireWatch:
         response.iter_bytes = iter_bytes
 
     def feed(self, piece: bytes) -> None:
+        """Linear in the bytes whatever the reads' sizes (a line that trickles in a byte at a time)."""
         try:
-            lines = (self.pending + piece).split(b"\n")
-            self.pending = lines.pop()
-            for line in lines:
+            start = 0
+            while True:
+                end = piece.find(b"\n", start)
+                if end < 0:
+                    if not self.skipping:
+                        self.pending += piece[start:]
+                        if len(self.pending) > LINE_BYTES:
+                            self.pending, self.skipping = bytearray(), True
+                    return
                 if not self.skipping:
-                    self.line(line.rstrip(b"\r"))
-                self.skipping = False
-            if len(self.pending) > LINE_BYTES:
-                self.pending, self.skipping = b"", True
+                    self.pending += piece[start:end]
+                    if len(self.pending) <= LINE_BYTES:
+                        self.line(bytes(self.pending).rstrip(b"\r"))
+                self.pending, self.skipping = bytearray(), False
+                start = end + 1
         except Exception:  # noqa: BLE001  # watching is a side line: the SDK reports what is wrong
-            self.pending = b""
+            self.pending, self.skipping = bytearray(), False
 
     def line(self, line: bytes) -> None:
         facts = self.facts

@@ -188,6 +188,8 @@ def test_read_dialect_from_the_runs_that_read_a_body() -> None:
     assert (got["sse_comments"], got["first_comment"], got["reasoning_field"], got["server"]) == (3, "ping", "reasoning_content", "istio-envoy")
     assert got["headers_held_until_first_token"] is False  # headers at 10 ms, tokens at 320 ms: not held
     assert d.read_dialect([trace_with(None), trace_with(t.WireFacts())], [None, None]) is None
+    responses = facts(fields=("type", "sequence_number", "delta"), first="other")
+    assert d.read_dialect([trace_with(responses)], [50.0]) is None  # the Responses API has no chat dialect
 
 
 # --- the ladder --------------------------------------------------------------------------------
