@@ -10,6 +10,7 @@ doctor.words.shorten, as in-process.
 """
 
 import json
+import re
 from typing import Any, Dict, List, Optional, Tuple
 
 if __name__ != "chat_doctor_runner":  # in chat-doctor itself; in the target the launcher ran it first
@@ -204,11 +205,14 @@ def failure_of(exc: BaseException, openai: Any, library: Any, tripped: Optional[
 
 
 # --- the reply's dialect, from its bytes (trace.WireFacts; judged by doctor.stream.dialect) -------
-# Bounds mirror trace.WIRE_*: the names come from a server. Events past PARSED_EVENTS are not parsed
-# (their shape is the first ones'); the usage chunk comes last, so a line naming "usage" always is.
+# Bounds mirror trace.WIRE_*: the names come from a server. Only the first PARSED_EVENTS events are
+# parsed whole (the rest are token chunks of the same shape, and parsing each again would add a
+# fifth to the client's per-chunk cost: scripts/bench.py ttft); after them, only an event that can
+# say something new is: a usage object, llama.cpp's timings, the finish chunk, the first reasoning.
 NAMES_KEPT = 24
 NAME_CHARS = 40
-PARSED_EVENTS = 4096
+PARSED_EVENTS = 16
+_WORTH_PARSING = re.compile(rb'"usage"\s*:\s*\{|"timings"|"finish_reason"\s*:\s*"')
 LINE_BYTES = 1024 * 1024  # longer lines are skipped (the guard's event bound ends such a reply anyway)
 HEADERS = ("server", "x-request-id", "apim-request-id", "openai-processing-ms", "openai-version",
            "x-ms-region", "via", "x-powered-by")
@@ -275,7 +279,8 @@ class WireWatch:
         if payload == b"[DONE]":
             return
         facts["events"] += 1
-        if facts["events"] > PARSED_EVENTS and b'"usage"' not in payload:
+        if facts["events"] > PARSED_EVENTS and not _WORTH_PARSING.search(payload) and not (
+                facts["reasoning_field"] is None and b'"reasoning' in payload):
             return
         try:
             chunk = json.loads(payload)

@@ -88,6 +88,17 @@ def test_crlf_lines_comments_done_and_garbage() -> None:
     assert (wire.comments, wire.comment, wire.events, wire.first, wire.reasoning_field) == (2, "ping", 2, "token", "reasoning")
 
 
+def test_past_the_first_events_only_those_that_say_something_new_are_read() -> None:
+    tokens = [{"id": "x", "choices": [choice({"content": "a"})]} for _ in range(40)]
+    data = sse(*tokens, {"id": "x", "choices": [choice({"reasoning": "hm"})]},
+               {"id": "x", "choices": [choice({}, finish_reason="stop", stop_reason=None)], "timings": {}},
+               {"id": "x", "choices": [], "usage": {"completion_tokens": 40}, "late": 1})
+    wire = watched(data, 9)
+    assert (wire.events, wire.reasoning_field, wire.usage_chunks, wire.usage_on_choices) == (43, "reasoning", 1, 0)
+    assert wire.fields == ("id", "choices", "timings", "usage", "late") and "stop_reason" in wire.choice_fields
+    assert d.guess_family(wire)[0] == d.LLAMA_CPP
+
+
 def test_names_from_a_server_are_few_and_short() -> None:
     many = {str(i) + ("f" * 100): i for i in range(1000)}
     wire = watched(sse({**many, "choices": [{"delta": {("d" * 60): 1}}]}))
