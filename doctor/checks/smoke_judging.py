@@ -160,7 +160,8 @@ def check_data(summary: SmokeSummary) -> Dict[str, Any]:
         "ran_in": summary.ran.ran_in,
         "runs": [
             {
-                "headers_ms": m.headers_ms, "first_chunk_ms": m.first_chunk_ms,
+                "headers_ms": m.headers_ms, "first_chunk_ms": m.first_chunk_ms, "first_byte_ms": m.first_byte_ms,
+                "first_token_any_ms": m.first_token_any_ms, "connect_ms": tr.connect_ms,
                 "first_reasoning_ms": m.first_reasoning_ms, "ttft_ms": m.ttft_ms,
                 "last_token_ms": m.last_token_ms, "total_ms": m.total_ms,
                 "tokens_per_s": m.tokens_per_s, "itl_ms": m.itl_ms, "connection": tr.connection,
@@ -171,6 +172,7 @@ def check_data(summary: SmokeSummary) -> Dict[str, Any]:
         "stats": summary.timings(),
         "max_ttft_ms": summary.max_ttft_ms,
         "token_arrivals_ms": summary.token_arrivals(),
+        "dialect": summary.dialect.to_dict() if summary.dialect is not None else None,
     }
 
 

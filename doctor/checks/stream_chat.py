@@ -50,13 +50,26 @@ class StreamChatFacts:
     beside: Tuple[str, ...]
     python: str  # the interpreter the smoke test ran in (the target, or chat-doctor's own): where fixes install
     buffer_cause: Optional[BufferCause] = None  # where the buffering is, after a buffered verdict only
+    net_ms: Tuple[Tuple[str, float], ...] = ()  # DNS/TCP/TLS of the net checks of this run, for the -v ladder
 
 
 def gather(ctx: Context) -> StreamChatFacts:
     beside = tuple(check_id for check_id in ctx.check_ids() if check_id != ID)
     smoke = ctx.fact("smoke")
     cause = ctx.fact("buffer_cause") if smoke.buffered else None
-    return StreamChatFacts(smoke=smoke, beside=beside, python=smoke.ran.python or sys.executable, buffer_cause=cause)
+    return StreamChatFacts(smoke=smoke, beside=beside, python=smoke.ran.python or sys.executable, buffer_cause=cause,
+                           net_ms=_net_timings(ctx, beside))
+
+
+def _net_timings(ctx: Context, beside: Tuple[str, ...]) -> Tuple[Tuple[str, float], ...]:
+    """The phase times net.tcp and net.tls measured, when they ran (they finished: after_earlier)."""
+    found: Dict[str, float] = {}
+    for check_id in ("net.tcp", "net.tls"):
+        result = ctx.result(check_id) if check_id in beside else None
+        timings = result.data.get("timings_ms") if result is not None else None
+        if isinstance(timings, dict):
+            found.update((k, float(v)) for k, v in timings.items() if isinstance(v, (int, float)))
+    return tuple(found.items())
 
 
 # ============================================================================================
@@ -67,7 +80,7 @@ def gather(ctx: Context) -> StreamChatFacts:
 def judge(facts: StreamChatFacts) -> CheckResult:
     found = integrity.warning_finding(facts.smoke.traces)  # a filtered reply, or no usage chunk
     return verdict(ID, facts.smoke, facts.python, facts.beside, warnings=(found,) if found else (),
-                   buffer_cause=facts.buffer_cause)
+                   buffer_cause=facts.buffer_cause, data={"net_ms": dict(facts.net_ms)})
 
 
 __all__ = ("check_data", "judge")  # check_data: the -v table's data, read by tests beside the judge

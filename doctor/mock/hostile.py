@@ -26,6 +26,7 @@ import zlib
 from typing import Callable, Dict, Optional
 
 from doctor.mock import wire
+from doctor.mock.dialects import WRITERS as DIALECT_WRITERS
 
 Write = Callable[[bytes], object]
 
@@ -133,6 +134,7 @@ WRITERS: Dict[str, Callable[[Write, threading.Event, wire.CompletionMeta], None]
     "empty_events": _empty_events,
     "endless_line": _endless_line,
     "gzip_bomb": _gzip_bomb,
+    **DIALECT_WRITERS,  # not hostile: other servers' wire dialects, served the same way (doctor/mock/dialects.py)
 }
 
 

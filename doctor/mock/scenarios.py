@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from typing import Mapping, Tuple
 
+from doctor.mock.dialects import DIALECT_SCENARIOS
 from doctor.mock.responses_scenarios import RESPONSES_SCENARIOS
 from doctor.mock.scenario_parts import (
     CHAT_ROUTES,
@@ -395,6 +396,7 @@ _SCENARIO_LIST: Tuple[Scenario, ...] = (
              hostile="gzip_bomb"),
     # --- the Responses API (doctor/mock/responses_scenarios.py) ---
     *RESPONSES_SCENARIOS,
+    *DIALECT_SCENARIOS,  # other servers' wire dialects (doctor/mock/dialects.py)
 )
 
 SCENARIOS: Mapping[str, Scenario] = {s.name: s for s in _SCENARIO_LIST}

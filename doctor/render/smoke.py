@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
+from doctor.knowledge.wording import dialect as say
 from doctor.model import CheckResult
 
 # (data key, column title)
@@ -73,8 +74,28 @@ def _cell(value: Optional[float], key: str) -> str:
     return f"{value:.1f}" if value < 100 else f"{value:.0f}"
 
 
+def dialect_lines(data: Mapping[str, Any]) -> List[str]:
+    """The dialect section (doctor.stream.dialect's `smoke.dialect`): a few lines, under -v only,
+    like the table: it is not a finding, and the default output is one line per check."""
+    d = data.get("dialect")
+    if not isinstance(d, Mapping):
+        return []
+    lines = [say.looks_like(d.get("family"), d.get("evidence") or ()),
+             say.usage_line(str(d.get("usage")), d.get("reasoning_field")),
+             say.first_chunk_line(bool(d.get("empty_choices_first_chunk")), bool(d.get("role_only_first_chunk")))]
+    extras = say.extras_line(int(d.get("sse_comments") or 0), d.get("first_comment"), bool(d.get("obfuscation")))
+    lines += [extras] if extras else []
+    lines += [say.server_line(str(d["server"]))] if d.get("server") else []
+    if d.get("headers_held_until_first_token") and d.get("headers_ms") is not None and d.get("first_token_any_ms") is not None:
+        lines.append(say.held_line(float(d["headers_ms"]), float(d["first_token_any_ms"])))
+    return lines
+
+
 def _extra(result: CheckResult) -> List[str]:
-    return timing_table(dict(result.data))
+    from doctor.render.smoke_ladder import ladder
+
+    data = dict(result.data)
+    return [*timing_table(data), *ladder(data), *dialect_lines(data)]
 
 
 EXTRAS: Dict[str, Callable[[CheckResult], List[str]]] = {"stream.chat": _extra}

@@ -4,10 +4,18 @@ summary over the runs (the report's `smoke` object). Pure: no I/O, no clock.
 Definitions (README, "The smoke test"), all measured from the moment before `create()`:
 
 - `headers_ms`: the response headers arrived.
+- `first_byte_ms`: the first network read of the body returned (httpstat's starttransfer is the
+  first byte of the response, a little earlier: the head's bytes come first).
 - `first_chunk_ms`: the first SSE chunk of any kind (vLLM's TTFT; usually the role-only chunk).
+- `first_token_any_ms`: the first chunk carrying content, reasoning or tool-call arguments
+  (GuideLLM's and AIPerf's TTFT).
 - `ttft_ms`: the first chunk with non-empty content (llmperf / genai-perf; the role-only chunk
   and reasoning do not count). `first_reasoning_ms` is reported beside it when a server streams
   reasoning first.
+
+The ladder, in the order the rungs can happen (each <= the next when both exist; `connect_ms` is
+a duration inside `headers_ms`): headers <= first byte <= first chunk <= first token any <= ttft
+<= last token <= total.
 - `last_token_ms`, `total_ms`: the last token chunk; the end of the stream.
 - `itl_ms`: gaps between successive token chunks (content or reasoning).
 - `tokens_per_s`: tokens after the first, per second between the first and the last token
@@ -27,6 +35,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 from doctor.knowledge.wording import buffering as held
 from doctor.knowledge.wording import stream as words
 from doctor.stream import trace as t
+from doctor.stream.dialect import Dialect, read_dialect
 from doctor.stream.problems import RunProblem, diagnose_run
 from doctor.stream.stats import gaps_summary, percentile, spread
 
@@ -119,6 +128,8 @@ class RunMetrics:
     buffering: Buffering
     sdk_overhead_ms: Optional[float]  # median per-chunk cost of the SDK between wire and yield
     problem: Optional[RunProblem]
+    first_byte_ms: Optional[float] = None
+    first_token_any_ms: Optional[float] = None
 
     @property
     def buffered(self) -> bool:
@@ -153,6 +164,8 @@ def measure(trace: t.StreamTrace) -> RunMetrics:
         buffering=buffering,
         sdk_overhead_ms=round(percentile(overheads, 50) or 0.0, 3) if overheads else None,
         problem=diagnose_run(trace),
+        first_byte_ms=_r(trace.reads[0] if trace.reads and trace.headers_ms is not None else None),
+        first_token_any_ms=_r(first_token.wire_ms if first_token else None),
     )
 
 
@@ -206,7 +219,9 @@ class SmokeSummary:
         good = [m for m in self.metrics if m.problem is None]
         return {
             "headers_ms": spread([m.headers_ms for m in good]),
+            "first_byte_ms": spread([m.first_byte_ms for m in good]),
             "first_chunk_ms": spread([m.first_chunk_ms for m in good]),
+            "first_token_any_ms": spread([m.first_token_any_ms for m in good]),
             "ttft_ms": spread([m.ttft_ms for m in good]),
             "last_token_ms": spread([m.last_token_ms for m in good]),
             "total_ms": spread([m.total_ms for m in good]),
@@ -235,7 +250,13 @@ class SmokeSummary:
             "max_ttft_ms": self.max_ttft_ms,
             "timings_ms": self.timings(),
             "sdk_warmup_ms": self.warmup_ms,
+            "dialect": self.dialect.to_dict() if self.dialect is not None else None,
         }
+
+    @property
+    def dialect(self) -> Optional[Dialect]:
+        """What a client of this endpoint must handle (doctor.stream.dialect), from every run that read a body."""
+        return read_dialect(self.traces, [m.first_token_any_ms for m in self.metrics])
 
 
 def summarise(
@@ -255,7 +276,9 @@ def _run_dict(trace: t.StreamTrace, m: RunMetrics) -> Dict[str, Any]:
     return {
         "ttft_ms": m.ttft_ms,
         "headers_ms": m.headers_ms,
+        "first_byte_ms": m.first_byte_ms,
         "first_chunk_ms": m.first_chunk_ms,
+        "first_token_any_ms": m.first_token_any_ms,
         "first_reasoning_ms": m.first_reasoning_ms,
         "last_token_ms": m.last_token_ms,
         "total_ms": m.total_ms,

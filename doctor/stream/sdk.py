@@ -38,6 +38,7 @@ from doctor.stream.classify import classify, header, rejected_field, setup_failu
 from doctor.stream.client import ClientConfig, build_client, http_library, warm_up_sdk
 from doctor.stream.guard import LimitReached, RequestGuard, shut_down
 from doctor.stream.responses_events import LIMIT_FIELD, RESPONSES, EventFailed
+from doctor.stream.target_reading import WireWatch
 
 TextSink = Callable[[str], None]
 Reader = Callable[[Any], Tuple[str, str, Optional[str], Optional[int]]]  # chunks.inspect_chunk's shape
@@ -264,6 +265,8 @@ class SdkSession:
         if not guard.installed:  # no response hook ran (an SDK without DefaultHttpxClient): late, but bounded
             guard.headers_in = headers_at
             guard.install(response)
+        watch = WireWatch()  # the endpoint's dialect, from the bytes the SDK parses (as the target runner)
+        watch.wrap(response)
 
         chunks: List[t.Chunk] = []
         text: List[str] = []
@@ -326,6 +329,7 @@ class SdkSession:
             connect_ms=probe.connect_ms(),
             # The reads are compressed bytes under a Content-Encoding (doctor.stream.figures.judge_buffering).
             extra=t.encoding_note(response.headers.get("content-encoding")),
+            wire=t.WireFacts.from_dict(watch.to_dict()),
         ), None
 
 

@@ -187,7 +187,8 @@ class Collector:
             reads=tuple(_number(r) or 0.0 for r in event.get("reads") or ()),
             finish_reason=_text(event.get("finish_reason")), completion_tokens=tokens if isinstance(tokens, int) else None,
             text=self.redactor.text("".join(attempt.texts)), overrun=_limit(event.get("overrun")),
-            fallbacks=attempt.fallbacks, max_tokens=self.max_tokens, endpoint_kind=self.endpoint_kind, **attempt.fields,
+            fallbacks=attempt.fallbacks, max_tokens=self.max_tokens, endpoint_kind=self.endpoint_kind,
+            wire=t.WireFacts.from_dict(event.get("wire")), **attempt.fields,
         )
         run = TargetRun(trace=trace, event_types=tuple(attempt.types), sequence_numbers=tuple(attempt.seqs),
                         terminal=_text(event.get("terminal")), read_count=_count(event.get("read_count")))

@@ -10,7 +10,8 @@ doctor.words.shorten, as in-process.
 """
 
 import json
-from typing import Any, Dict, Optional, Tuple
+import re
+from typing import Any, Dict, List, Optional, Tuple
 
 if __name__ != "chat_doctor_runner":  # in chat-doctor itself; in the target the launcher ran it first
     from doctor.stream.target_wire import LimitReached
@@ -201,3 +202,156 @@ def failure_of(exc: BaseException, openai: Any, library: Any, tripped: Optional[
     if reached is None:
         return classify(exc, openai, library)
     return {"kind": "limit", "message": reached["kind"], "exception": type(exc).__name__, "limit": reached}
+
+
+# --- the reply's dialect, from its bytes (trace.WireFacts; judged by doctor.stream.dialect) -------
+# Bounds mirror trace.WIRE_*: the names come from a server. Only the first PARSED_EVENTS events are
+# parsed whole (the rest are token chunks of the same shape, and parsing each again would add a
+# fifth to the client's per-chunk cost: scripts/bench.py ttft); after them, only an event that can
+# say something new is: a usage object, llama.cpp's timings, the finish chunk, the first reasoning.
+NAMES_KEPT = 24
+NAME_CHARS = 40
+PARSED_EVENTS = 16
+_WORTH_PARSING = re.compile(rb'"usage"\s*:\s*\{|"timings"|"finish_reason"\s*:\s*"')
+LINE_BYTES = 1024 * 1024  # longer lines are skipped (the guard's event bound ends such a reply anyway)
+HEADERS = ("server", "x-request-id", "apim-request-id", "openai-processing-ms", "openai-version",
+           "x-ms-region", "via", "x-powered-by")
+
+
+class WireWatch:
+    """Reads the decoded bytes the SDK is about to parse, and notes how the endpoint speaks:
+    field names, where usage comes, SSE comments, the first event's shape. Never raises."""
+
+    def __init__(self) -> None:
+        self.pending = bytearray()
+        self.skipping = False  # inside a line longer than LINE_BYTES: dropped, not kept
+        self.facts: Dict[str, Any] = {"events": 0, "comments": 0, "comment": None, "fields": [], "choice_fields": [],
+                      "delta_fields": [], "first": None, "usage_chunks": 0, "usage_on_choices": 0,
+                      "reasoning_field": None, "obfuscation": False, "fingerprint": None, "id_prefix": None,
+                      "headers": []}
+
+    def wrap(self, response: Any) -> None:
+        """Watch what `response.iter_bytes` yields (the SDK looks it up when it starts reading)."""
+        original = getattr(response, "iter_bytes", None)
+        self.facts["headers"] = _headers(response)
+        if original is None:
+            return
+        watch = self
+
+        def iter_bytes(chunk_size: Optional[int] = None) -> Any:
+            for piece in original(chunk_size):
+                watch.feed(piece)
+                yield piece
+
+        response.iter_bytes = iter_bytes
+
+    def feed(self, piece: bytes) -> None:
+        """Linear in the bytes whatever the reads' sizes (a line that trickles in a byte at a time)."""
+        try:
+            start = 0
+            while True:
+                end = piece.find(b"\n", start)
+                if end < 0:
+                    if not self.skipping:
+                        self.pending += piece[start:]
+                        if len(self.pending) > LINE_BYTES:
+                            self.pending, self.skipping = bytearray(), True
+                    return
+                if not self.skipping:
+                    self.pending += piece[start:end]
+                    if len(self.pending) <= LINE_BYTES:
+                        self.line(bytes(self.pending).rstrip(b"\r"))
+                self.pending, self.skipping = bytearray(), False
+                start = end + 1
+        except Exception:  # noqa: BLE001  # watching is a side line: the SDK reports what is wrong
+            self.pending, self.skipping = bytearray(), False
+
+    def line(self, line: bytes) -> None:
+        facts = self.facts
+        if line.startswith(b":"):
+            facts["comments"] += 1
+            if facts["comment"] is None:
+                facts["comment"] = line[1:].strip()[:NAME_CHARS].decode("utf-8", "replace")
+            return
+        if not line.startswith(b"data:"):
+            return
+        payload = line[5:].strip()
+        if payload == b"[DONE]":
+            return
+        facts["events"] += 1
+        if facts["events"] > PARSED_EVENTS and not _WORTH_PARSING.search(payload) and not (
+                facts["reasoning_field"] is None and b'"reasoning' in payload):
+            return
+        try:
+            chunk = json.loads(payload)
+        except (ValueError, RecursionError):
+            return
+        if isinstance(chunk, dict):
+            self.chunk(chunk)
+
+    def chunk(self, chunk: Dict[str, Any]) -> None:
+        facts = self.facts
+        _names(facts["fields"], chunk)
+        choices = chunk.get("choices")
+        choice = choices[0] if isinstance(choices, list) and choices and isinstance(choices[0], dict) else None
+        delta = choice.get("delta") if choice is not None else None
+        delta = delta if isinstance(delta, dict) else None
+        if choice is not None:
+            _names(facts["choice_fields"], choice)
+        if delta is not None:
+            _names(facts["delta_fields"], delta)
+            for name in ("reasoning_content", "reasoning"):
+                if facts["reasoning_field"] is None and delta.get(name):
+                    facts["reasoning_field"] = name
+        if isinstance(chunk.get("usage"), dict):
+            facts["usage_chunks"] += 1
+            facts["usage_on_choices"] += 1 if choices else 0
+        facts["obfuscation"] = facts["obfuscation"] or "obfuscation" in chunk
+        if facts["fingerprint"] is None and isinstance(chunk.get("system_fingerprint"), str):
+            facts["fingerprint"] = chunk["system_fingerprint"][:NAME_CHARS]
+        if facts["id_prefix"] is None and isinstance(chunk.get("id"), str):
+            facts["id_prefix"] = _id_prefix(chunk["id"])
+        if facts["first"] is None:
+            facts["first"] = _shape_of(choices, delta)
+
+    def to_dict(self) -> Dict[str, Any]:
+        return dict(self.facts)
+
+
+def _names(kept: List[str], obj: Dict[str, Any]) -> None:
+    if len(kept) >= NAMES_KEPT:
+        return
+    for name in obj:
+        short = str(name)[:NAME_CHARS]
+        if short not in kept:
+            kept.append(short)
+            if len(kept) >= NAMES_KEPT:
+                return
+
+
+def _id_prefix(value: str) -> str:
+    """"chatcmpl-", "gen-", "resp_": up to the first separator within 12 characters; "" for an empty id."""
+    for index, char in enumerate(value[:13]):
+        if char in "-_":
+            return value[:index + 1]
+    return value[:12] if value else ""
+
+
+def _shape_of(choices: Any, delta: Optional[Dict[str, Any]]) -> str:
+    if isinstance(choices, list) and not choices:
+        return "no_choices"
+    if delta is None:
+        return "other"
+    if delta.get("content") or delta.get("tool_calls") or delta.get("reasoning_content") or delta.get("reasoning"):
+        return "token"
+    return "role_only" if delta.get("role") else "empty"
+
+
+def _headers(response: Any) -> List[List[str]]:
+    headers = getattr(response, "headers", None)
+    found = []
+    for name in HEADERS:
+        value = headers.get(name) if headers is not None else None
+        if value:
+            found.append([name, str(value)[:NAME_CHARS * 2]])
+    return found

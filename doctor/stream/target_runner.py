@@ -25,6 +25,7 @@ from typing import Any, Dict, List, Optional, Tuple
 if __name__ != "chat_doctor_runner":  # in chat-doctor itself; in the target the launcher ran them first
     from doctor.stream.target_reading import (
         TERMINAL,
+        WireWatch,
         chat_chunk,
         event_failure,
         failure_of,
@@ -169,7 +170,13 @@ class Session:
         self.out.emit("headers", run=index, ms=ms(headers_at), status=response.status_code,
                       content_type=response.headers.get("content-type"), request_id=_request_id(response),
                       content_encoding=response.headers.get("content-encoding"))
-        return None, self.read(index, stream, guard, ms, end)
+        watch = WireWatch()
+        watch.wrap(response)  # after the guard's wrapper: it sees the bytes the guard let through
+
+        def end_watched(finish: Optional[str] = None, tokens: Optional[int] = None, **more: Any) -> None:
+            end(finish, tokens, wire=watch.to_dict(), **more)
+
+        return None, self.read(index, stream, guard, ms, end_watched)
 
     def read(self, index: int, stream: Any, guard: Guard, ms: Any, end: Any) -> bool:
         """Iterate the stream under the bounds; emits chunks, then the failure (if any) and `end`."""

@@ -9,7 +9,7 @@ difference is the SDK's per-chunk cost, which the benchmark reports.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Optional, Tuple
+from typing import Any, Optional, Tuple
 
 # Chunk kinds, from the first choice's delta (or its absence).
 ROLE = "role"  # delta with a role and empty content: the usual first chunk; not a token
@@ -98,6 +98,73 @@ class StreamFailure:
     limit: Optional[StreamLimit] = None  # with ERR_LIMIT: which bound, and the figures
 
 
+# Bounds on what a reply's bytes may make chat-doctor keep about its dialect (doctor.stream.dialect):
+# the names come from a server, so there are few of them and each is short.
+WIRE_NAMES_KEPT = 24
+WIRE_NAME_CHARS = 40
+WIRE_HEADERS = ("server", "x-request-id", "apim-request-id", "openai-processing-ms", "openai-version",
+                "x-ms-region", "via", "x-powered-by")
+
+
+@dataclass(frozen=True)
+class WireFacts:
+    """What the decoded bytes of one reply showed about how the endpoint speaks (its dialect).
+
+    Recorded in both paths by doctor.stream.target_reading.WireWatch from the bytes the SDK
+    parses, before it parses them; judged by doctor.stream.dialect. Every string came from the
+    server: shortened here, made inert where it is shown.
+    """
+
+    events: int = 0  # data: events, [DONE] not counted
+    comments: int = 0  # SSE comment lines (": ping", ": OPENROUTER PROCESSING")
+    comment: Optional[str] = None  # the first comment's text
+    fields: Tuple[str, ...] = ()  # top-level field names of the chunks, in the order first seen
+    choice_fields: Tuple[str, ...] = ()  # field names of choices[0]
+    delta_fields: Tuple[str, ...] = ()  # field names of choices[0].delta
+    first: Optional[str] = None  # the first event's shape: "no_choices", "role_only", "token", "empty", "other"
+    usage_chunks: int = 0  # chunks carrying a usage object
+    usage_on_choices: int = 0  # of those, chunks that also had choices (usage on every chunk, or on the last)
+    reasoning_field: Optional[str] = None  # "reasoning_content" or "reasoning": where reasoning text came
+    obfuscation: bool = False  # an `obfuscation` padding field
+    fingerprint: Optional[str] = None  # the first system_fingerprint
+    id_prefix: Optional[str] = None  # the chunk id up to its first "-" or "_": "chatcmpl-", "gen-"; "" empty
+    headers: Tuple[Tuple[str, str], ...] = ()  # the response headers of WIRE_HEADERS that came
+
+    @staticmethod
+    def from_dict(value: Any) -> Optional[WireFacts]:
+        """From WireWatch.to_dict() (through the runner's JSON): wrong types dropped, bounds kept."""
+        if not isinstance(value, dict):
+            return None
+
+        def count(name: str) -> int:
+            got = value.get(name)
+            return got if isinstance(got, int) and not isinstance(got, bool) and got >= 0 else 0
+
+        def text(name: str) -> Optional[str]:
+            got = value.get(name)
+            return got[:WIRE_NAME_CHARS] if isinstance(got, str) else None
+
+        def names(name: str) -> Tuple[str, ...]:
+            got = value.get(name)
+            items = got if isinstance(got, list) else []
+            return tuple(item[:WIRE_NAME_CHARS] for item in items if isinstance(item, str))[:WIRE_NAMES_KEPT]
+
+        listed = value.get("headers")
+        pairs: list = listed if isinstance(listed, list) else []
+        headers = tuple((str(p[0])[:WIRE_NAME_CHARS], str(p[1])[:WIRE_NAME_CHARS * 2]) for p in pairs
+                        if isinstance(p, list) and len(p) == 2 and p[0] in WIRE_HEADERS and isinstance(p[1], str))
+        return WireFacts(
+            events=count("events"), comments=count("comments"), comment=text("comment"), fields=names("fields"),
+            choice_fields=names("choice_fields"), delta_fields=names("delta_fields"), first=text("first"),
+            usage_chunks=count("usage_chunks"), usage_on_choices=count("usage_on_choices"),
+            reasoning_field=text("reasoning_field"), obfuscation=value.get("obfuscation") is True,
+            fingerprint=text("fingerprint"), id_prefix=text("id_prefix"), headers=headers,
+        )
+
+    def header(self, name: str) -> Optional[str]:
+        return next((v for k, v in self.headers if k == name), None)
+
+
 @dataclass(frozen=True)
 class StreamTrace:
     """One streamed request, as observed. `connection` is "new", "reused" or None (unknown)."""
@@ -124,6 +191,7 @@ class StreamTrace:
     usage_requested: bool = True
     endpoint_kind: str = "openai"  # "openai", "azure" or "compatible" (some HTTP errors differ on Azure)
     extra: Tuple[Tuple[str, str], ...] = field(default_factory=tuple)  # free notes, e.g. ("sdk_parse", "...")
+    wire: Optional[WireFacts] = None  # what the reply's bytes showed of the endpoint's dialect (None: no body read)
 
     def first(self, *kinds: str) -> Optional[Chunk]:
         return next((c for c in self.chunks if c.kind in kinds), None)
