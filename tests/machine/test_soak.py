@@ -40,7 +40,7 @@ def bench_soak_module() -> ModuleType:
 @pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="needs Linux's /proc to count a process's fds and threads")
 def test_120_streamed_runs_in_one_process_leak_no_fd_no_thread_and_little_memory() -> None:
     figures = bench_soak_module().bench_soak(120)
-    print(figures, file=sys.stderr)
+    sys.stderr.write(f"soak figures: {figures}\n")  # shown with -s; every assertion below shows them too
     assert (figures["runs"], figures["batches"], figures["failed_runs"], figures["exit_code"]) == (120, 2, 0, 0), figures
     assert figures["fds"]["growth"] <= 0, figures["fds"]
     assert figures["threads"]["growth"] <= 0, figures["threads"]
