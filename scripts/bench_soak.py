@@ -77,7 +77,8 @@ def _chat_requests(server: MockServer) -> int:
 
 def _documents(text: str) -> List[Dict[str, Any]]:
     """The JSON reports printed one after another (one per batch)."""
-    decoder, docs, at = json.JSONDecoder(), [], 0
+    decoder, at = json.JSONDecoder(), 0
+    docs: List[Dict[str, Any]] = []
     while True:
         while at < len(text) and text[at].isspace():
             at += 1
@@ -153,8 +154,9 @@ def _windows(samples: List[Tuple[int, int, int, int]], runs: int) -> Dict[str, D
     for index, name in ((1, "fds"), (2, "threads")):
         a, b = max(s[index] for s in first), max(s[index] for s in last)
         figures[name] = {"first": a, "last": b, "growth": b - a}
-    a, b = statistics.median(s[3] for s in first), statistics.median(s[3] for s in last)
-    figures["rss_kib"] = {"first": a, "last": b, "growth": b - a, "growth_pct": round(100.0 * (b - a) / a, 1)}
+    rss_a, rss_b = statistics.median(s[3] for s in first), statistics.median(s[3] for s in last)
+    figures["rss_kib"] = {"first": rss_a, "last": rss_b, "growth": rss_b - rss_a,
+                          "growth_pct": round(100.0 * (rss_b - rss_a) / rss_a, 1)}
     return figures
 
 
