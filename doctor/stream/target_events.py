@@ -11,6 +11,7 @@ StreamRedactor.
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Optional, Protocol, Tuple
 
@@ -192,14 +193,18 @@ class Collector:
         )
         run = TargetRun(trace=trace, event_types=tuple(attempt.types), sequence_numbers=tuple(attempt.seqs),
                         terminal=_text(event.get("terminal")), read_count=_count(event.get("read_count")))
-        if attempt.run == len(self.runs):
+        if self.runs and attempt.run == len(self.runs):
             self.runs[-1] = run  # a later attempt of the same run replaces the refused one
         elif attempt.run == len(self.runs) + 1:
             self.runs.append(run)
 
 
 def _number(value: Any) -> Optional[float]:
-    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+    # Finite only: json.loads reads NaN and Infinity, which would reach the report as invalid JSON.
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        number = float(value) if abs(value) < 1e300 else math.inf  # an int past a float's range
+        return number if math.isfinite(number) else None
+    return None
 
 
 def _count(value: Any) -> int:
@@ -217,6 +222,9 @@ def _failure(event: Dict[str, Any]) -> t.StreamFailure:
     """The runner's failure as in-process: messages shortened as doctor.stream.classify shortens them,
     a bound described in its words."""
     limit = _limit(event.get("limit"))
+    kind = str(event.get("kind") or t.ERR_OTHER)
+    if kind == t.ERR_LIMIT and limit is None:
+        kind = t.ERR_RUNNER  # "stopped at a bound" without the bound: the runner broke its contract
     if limit is not None:
         from doctor.knowledge.wording.stream import describe_limit  # its wording; no openai import behind it
 
@@ -228,7 +236,7 @@ def _failure(event: Dict[str, Any]) -> t.StreamFailure:
         name, _, rest = cause.partition(": ")
         cause = f"{name}: {shorten(rest)}"
     return t.StreamFailure(
-        kind=str(event.get("kind") or t.ERR_OTHER), phase=str(event.get("phase") or t.PHASE_STREAM), message=message,
+        kind=kind, phase=str(event.get("phase") or t.PHASE_STREAM), message=message,
         exception=str(event.get("exception") or "?"), status=_status(event.get("status")),
         code=_text(event.get("code")), type=_text(event.get("type")), cause=cause if isinstance(cause, str) else None,
         retry_after=_text(event.get("retry_after")), location=_text(event.get("location")), limit=limit,

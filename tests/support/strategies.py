@@ -221,3 +221,158 @@ PROBE_ANSWERS = st.one_of(
     _mutated(PROBE_TEMPLATE),
     JSON,
 )
+
+
+# --------------------------------------------------------------------------------------------
+# Stream traces and the target runner's events (tests/pure/test_fuzz_stream.py)
+# --------------------------------------------------------------------------------------------
+
+from doctor.stream import trace as _t  # noqa: E402  # the section's own import, kept beside it (append-only file)
+
+CHUNK_KINDS = (_t.ROLE, _t.CONTENT, _t.REASONING, _t.EMPTY, _t.NO_CHOICES)
+# Any time a clock could give, and then some: negative (a clock set back), zero, duplicates
+# (st.sampled_from makes them likely), huge; never NaN or infinite (a monotonic clock has neither).
+TIMES = st.one_of(
+    st.floats(min_value=-1e9, max_value=1e12, allow_nan=False, allow_infinity=False),
+    st.sampled_from((0.0, 0.0005, 1.0, 100.0, 100.0, -1.0)),
+)
+MAYBE_TIME = st.none() | TIMES
+STATUSES = st.none() | st.sampled_from((200, 301, 400, 401, 403, 404, 408, 429, 500, 502, 503)) | st.integers(-5, 1000)
+CONTENT_TYPES = st.none() | st.sampled_from((
+    "text/event-stream", "text/event-stream; charset=utf-8", "application/json", "text/html; charset=utf-8",
+    "text/plain", "", " ; ",
+)) | st.text(max_size=30)
+FINISH_REASONS = st.none() | st.sampled_from(("stop", "length", "tool_calls", "content_filter", "")) | st.text(max_size=12)
+COUNTS = st.none() | st.integers(min_value=-3, max_value=10**6)
+ERR_KINDS = (_t.ERR_STATUS, _t.ERR_TIMEOUT, _t.ERR_CONNECTION, _t.ERR_EVENT, _t.ERR_MALFORMED, _t.ERR_SETUP,
+             _t.ERR_WITHHELD, _t.ERR_LIMIT, _t.ERR_OTHER, _t.ERR_SDK_BROKEN, _t.ERR_RUNNER)
+PHASES = (_t.PHASE_SETUP, _t.PHASE_REQUEST, _t.PHASE_STREAM)
+LIMIT_KINDS = (_t.LIMIT_HEADERS, _t.LIMIT_STALL, _t.LIMIT_RUN_TIME, _t.LIMIT_EVENT_BYTES, _t.LIMIT_REPLY_BYTES,
+               _t.LIMIT_TOTAL_BYTES, _t.LIMIT_EVENTS, _t.LIMIT_TOKENS)
+# Text of any size: mostly short, sometimes a megabyte (a reply that never ends, an echoed page).
+HUGE_TEXT = st.text(max_size=40) | st.integers(10**5, 10**6).map(lambda n: "a b " * (n // 4))
+
+STREAM_LIMITS = st.builds(
+    _t.StreamLimit, kind=st.sampled_from(LIMIT_KINDS) | st.text(max_size=8), bound=TIMES, observed=TIMES,
+    unit=st.sampled_from(("s", "bytes", "chunks", "tokens")),
+)
+# A failure of kind ERR_LIMIT always names its bound (doctor.stream.budget sets both; the runner's
+# events are held to it by doctor.stream.target_events): the contract the analysis relies on.
+STREAM_FAILURES = st.builds(
+    _t.StreamFailure, kind=st.sampled_from(ERR_KINDS) | st.text(max_size=8), phase=st.sampled_from(PHASES),
+    message=HUGE_TEXT, exception=st.sampled_from(("APIStatusError", "APITimeoutError", "ImportError", "?", "")),
+    status=STATUSES, code=st.none() | st.sampled_from(("model_not_found", "invalid_api_key", "insufficient_quota")),
+    type=st.none() | st.text(max_size=12), cause=st.none() | st.text(max_size=40),
+    retry_after=st.none() | st.text(max_size=6), location=st.none() | st.text(max_size=20),
+    limit=st.none() | STREAM_LIMITS,
+).filter(lambda failure: failure.kind != _t.ERR_LIMIT or failure.limit is not None)
+CHUNKS = st.builds(_t.Chunk, wire_ms=TIMES, yield_ms=TIMES, kind=st.sampled_from(CHUNK_KINDS),
+                   chars=st.integers(0, 10**6), waited_ms=TIMES)
+
+
+@st.composite
+def stream_traces(draw: st.DrawFn, ordered: bool = False) -> _t.StreamTrace:
+    """A StreamTrace with anything in it: chunks of any kind in any order with any gaps, any
+    failure, any figure missing. `ordered` draws the times a real stream has: headers, then the
+    chunks in wire order (each yielded no earlier than it arrived, waits within the gap before
+    it), then the end; any of them may still be absent."""
+    chunks = draw(st.lists(CHUNKS, max_size=40))
+    headers_ms, end_ms = draw(MAYBE_TIME), draw(MAYBE_TIME)
+    reads = draw(st.lists(TIMES, max_size=8))
+    if ordered:
+        gaps = draw(st.lists(st.floats(0, 5000, allow_nan=False), min_size=len(chunks) + 2, max_size=len(chunks) + 2))
+        clock = abs(draw(TIMES)) % 1e6
+        headers_ms = clock if draw(st.booleans()) else None
+        placed = []
+        for chunk, gap in zip(chunks, gaps):
+            clock += gap
+            placed.append(_t.Chunk(wire_ms=clock, yield_ms=clock + abs(chunk.yield_ms) % 50, kind=chunk.kind,
+                                   chars=chunk.chars, waited_ms=gap))
+        chunks = placed
+        end_ms = clock + gaps[-1] if draw(st.booleans()) else None
+        reads = [c.wire_ms for c in chunks[: len(reads)]]
+    return _t.StreamTrace(
+        model=draw(st.sampled_from(("gpt-4o-mini", "", "m" * 300))), sdk=draw(st.sampled_from(("openai 1.109.1", "openai (unknown)"))),
+        status=draw(STATUSES), content_type=draw(CONTENT_TYPES), request_id=draw(st.none() | st.text(max_size=30)),
+        headers_ms=headers_ms, end_ms=end_ms, chunks=tuple(chunks), reads=tuple(reads),
+        finish_reason=draw(FINISH_REASONS), completion_tokens=draw(COUNTS), text=draw(HUGE_TEXT),
+        failure=draw(st.none() | st.none() | STREAM_FAILURES), connection=draw(st.sampled_from((None, "new", "reused"))),
+        connect_ms=draw(MAYBE_TIME), fallbacks=tuple(draw(st.lists(st.sampled_from(("stream_options", "max_completion_tokens")), max_size=2))),
+        limit_field=draw(st.sampled_from((None, "max_tokens", "max_completion_tokens"))), max_tokens=draw(COUNTS),
+        overrun=draw(st.none() | st.none() | STREAM_LIMITS), usage_requested=draw(st.booleans()),
+        endpoint_kind=draw(st.sampled_from(("openai", "azure", "compatible"))),
+    )
+
+
+# The target runner's events (doctor/stream/target_runner.py EVENTS) with fields of the right
+# names and any values: the right type mostly, junk (JSON of any shape) sometimes.
+RUNNER_FIELDS: Dict[str, Dict[str, Any]] = {
+    "setup": {"python": "3.11.7", "executable": "/x/bin/python", "openai": "1.109.1", "http": "httpx", "http_version": "0.28.1"},
+    "setup_failed": {"exception": "TypeError", "message": "bad"},
+    "first_call_cost": {"ms": 12.5},
+    "sent": {"run": 1, "limit_field": "max_tokens", "include_usage": True},
+    "connection": {"run": 1, "state": "new", "connect_ms": 1.5},
+    "headers": {"run": 1, "ms": 10.0, "status": 200, "content_type": "text/event-stream", "request_id": "req_1"},
+    "chunk": {"run": 1, "kind": "content", "wire_ms": 20.0, "yield_ms": 20.5, "waited_ms": 9.0, "type": None, "seq": 1, "text": "Hi"},
+    "failure": {"run": 1, "kind": "status", "phase": "request", "message": "m", "exception": "APIStatusError", "status": 401,
+                "code": "invalid_api_key", "type": "t", "cause": "ConnectError: refused", "retry_after": "1", "location": "/x",
+                "request_id": "req_2", "limit": {"kind": "stall", "bound": 1.0, "observed": 2.0, "unit": "s"}},
+    "end": {"run": 1, "ms": 40.0, "reads": [20.0], "finish_reason": "stop", "completion_tokens": 3,
+            "overrun": {"kind": "tokens", "bound": 64, "observed": 70, "unit": "tokens"}, "terminal": None, "read_count": 1},
+    "fallback": {"run": 1, "field": "stream_options"},
+    "done": {},
+    "internal_error": {"exception": "ValueError", "message": "m"},
+    "too_old": {"python": "3.7.1"},
+}
+
+
+# Other values of the right type for the fields that steer the collector.
+RUNNER_VARIANTS: Dict[Any, st.SearchStrategy[Any]] = {
+    ("failure", "kind"): st.sampled_from(ERR_KINDS),
+    ("failure", "phase"): st.sampled_from(PHASES),
+    ("chunk", "kind"): st.sampled_from(("content", "reasoning", "role", "created", "empty", "no_choices")),
+    ("chunk", "wire_ms"): TIMES, ("chunk", "yield_ms"): TIMES, ("end", "ms"): TIMES, ("headers", "ms"): TIMES,
+    ("sent", "run"): st.integers(0, 3), ("chunk", "run"): st.integers(0, 3), ("end", "run"): st.integers(0, 3),
+    ("headers", "run"): st.integers(0, 3), ("failure", "run"): st.integers(0, 3),
+}
+
+
+@st.composite
+def runner_events(draw: st.DrawFn, secret: str = "") -> Dict[str, Any]:
+    """One event the runner could print, its fields kept, dropped, or replaced by junk (text
+    with `secret` in it among the junk: a server may echo the key anywhere)."""
+    name = draw(st.sampled_from(sorted(RUNNER_FIELDS)))
+    junk = JSON | st.integers(-3, 5) | (st.just(secret) if secret else st.nothing())
+    if secret:
+        junk = junk | text_around_key(secret)
+    event = {"event": name}
+    for key, value in RUNNER_FIELDS[name].items():
+        choice = draw(st.integers(0, 9))
+        if choice < 3 and (name, key) in RUNNER_VARIANTS:
+            event[key] = draw(RUNNER_VARIANTS[(name, key)])
+        elif choice < 6:
+            event[key] = value
+        elif choice < 9:
+            event[key] = draw(junk)
+    return event
+
+
+@st.composite
+def runner_lines(draw: st.DrawFn, secret: str = "") -> List[bytes]:
+    """The runner's stdout, line by line: events in any order (mostly a plausible run), lines
+    that are not JSON, bytes that are not UTF-8, NaN and huge numbers, nesting past the parser."""
+    import json
+
+    def encoded(event: Dict[str, Any]) -> bytes:
+        return json.dumps(event).encode()
+
+    line = st.one_of(
+        runner_events(secret).map(encoded),
+        runner_events(secret).map(encoded),
+        runner_events(secret).map(encoded),
+        st.binary(max_size=60),
+        st.sampled_from((b"", b"\n", b"NaN", b'{"event": "end", "run": 1, "ms": NaN}', b'{"event": "chunk", "run": 1, "wire_ms": Infinity}',
+                         b"[" * 100_000, b'{"event": "sent", "run": 1e999}', b"\xff\xfe{", b'{"event": "done"')),
+        st.just(f"Traceback: {secret}".encode()) if secret else st.nothing(),
+    )
+    return draw(st.lists(line, max_size=30))
