@@ -46,4 +46,12 @@ def command(
         the_plan = session.plan(settings)
     except UsageError as exc:
         raise usage_error(str(exc)) from None
+    from doctor.probe.interpreters import SELECTED_BY_SELF
+
+    if apply and the_plan.target.selected_by == SELECTED_BY_SELF:
+        # Without a named target, pip would change the environment chat-doctor itself runs from
+        # (a pipx venv, a tools venv): never what was meant, and it could break chat-doctor.
+        from doctor.knowledge.wording.fix import own_interpreter
+
+        raise usage_error(own_interpreter(the_plan.target.python))
     raise typer.Exit(run(the_plan, Options(apply=apply, yes=yes, pin_urllib3=pin_urllib3, as_json=as_json)))

@@ -4,13 +4,15 @@ and the exit codes hold. Package fixes on real broken venvs: tests/machine/test_
 
 from __future__ import annotations
 
+import os
 import stat
+import subprocess
 import sys
 import time
 from pathlib import Path
 
 from tests.support.fault_peers import free_port
-from tests.support.helpers import CANARY_KEY, assert_no_key, run_subprocess
+from tests.support.helpers import CANARY_KEY, CHAT_DOCTOR, assert_no_key, run_subprocess
 
 
 def test_key_url_and_network_findings_are_listed_as_not_fixable_with_what_to_do() -> None:
@@ -56,3 +58,13 @@ def test_a_target_that_floods_its_output_gives_a_plan_in_bounded_time(tmp_path: 
     assert plan["steps"] == [] and run.json["applied"] == []
     assert ("python.interpreter", "probe_failed") in {(u["check"], u["code"]) for u in plan["unfixable"]}
     assert elapsed < 60  # the probe and the fix's own question each stop at their 2 s floor
+
+
+def test_apply_without_a_named_target_refuses_to_change_chat_doctors_own_environment() -> None:
+    # No --python and no active venv: the target would be chat-doctor's own interpreter.
+    env = {k: v for k, v in os.environ.items() if k != "VIRTUAL_ENV"}
+    proc = subprocess.run([CHAT_DOCTOR, "fix", "--offline", "--apply", "--yes"], capture_output=True, text=True,
+                          env=env, timeout=120, check=False)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert "chat-doctor's own interpreter" in proc.stderr and "--python PATH" in proc.stderr
+    assert "Traceback" not in proc.stderr and proc.stdout == ""

@@ -134,3 +134,10 @@ NOTHING_LEFT = "Nothing left to do."
 def step_failed(index: int, returncode: Optional[int], timed_out: bool) -> str:
     how = "timed out" if timed_out else f"exited {returncode}"
     return f"step {index} {how}: the steps after it were not run"
+
+
+def own_interpreter(python: str) -> str:
+    """`fix --apply` with no --python and no active venv: the target would be chat-doctor's own."""
+    return (f"fix --apply: no --python was given and no virtual environment is active, so the target is "
+            f"chat-doctor's own interpreter ({python}); fix changes the app's environment, not chat-doctor's: "
+            f"name it with --python PATH (or activate its virtual environment)")
