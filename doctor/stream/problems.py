@@ -11,6 +11,7 @@ of a run: stream.chat judges them over the runs.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Optional, Tuple
 
@@ -63,6 +64,9 @@ def diagnose_run(trace: t.StreamTrace) -> Optional[RunProblem]:
     return None
 
 
+_INVALID_MODEL = re.compile(r"invalid model name", re.IGNORECASE)
+
+
 def http_error_code(failure: t.StreamFailure, kind: str) -> Tuple[str, Optional[str]]:
     """(code, note) for an HTTP error answered instead of a stream, from the API error table
     that `api.auth` uses too (doctor.knowledge.api_errors), so one cause has one code.
@@ -71,6 +75,10 @@ def http_error_code(failure: t.StreamFailure, kind: str) -> Tuple[str, Optional[
     if 300 <= status < 400:
         return "endpoint_redirects", None
     if status == 404 and failure.code == "model_not_found":
+        return "model_not_found", None
+    if status == 400 and _INVALID_MODEL.search(failure.message or ""):
+        # LiteLLM's proxy answers an unknown model with 400 "Invalid model name passed in
+        # model=...", not 404 (seen on litellm 1.108, tests/machine/test_real_server.py).
         return "model_not_found", None
     if upstream_failure(status, failure.message, kind=kind) is not None:
         return "upstream_error", None

@@ -250,3 +250,14 @@ def test_a_huge_gateway_body_is_judged_from_its_start_only() -> None:
     found = upstream_failure(500, LITELLM + " " + "a" * 2_000_000, kind="compatible")
     lost = upstream_failure(500, "x" * 10_000 + " upstream", kind="compatible")  # past what is searched
     assert found is not None and found.gateway == "LiteLLM" and lost is None
+
+
+def test_a_gateway_s_400_invalid_model_name_is_model_not_found() -> None:
+    # LiteLLM 1.108's proxy answers an unknown model with 400, not 404 (tests/machine/test_real_server.py).
+    message = "litellm.BadRequestError: Invalid model name passed in model=no-such-model. Call `/v1/models` to view"
+    failure = t.StreamFailure(kind=t.ERR_STATUS, phase=t.PHASE_REQUEST, message=message,
+                              exception="BadRequestError", status=400, code="400")
+    assert problems.http_error_code(failure, "compatible") == ("model_not_found", None)
+    other = t.StreamFailure(kind=t.ERR_STATUS, phase=t.PHASE_REQUEST, message="temperature must be <= 2",
+                            exception="BadRequestError", status=400, code="400")
+    assert problems.http_error_code(other, "compatible")[0] == "api_bad_request"
