@@ -14,12 +14,11 @@ doctor.render.timeline.
 
 from __future__ import annotations
 
-from typing import Any, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, List, Mapping, Optional, Sequence
 
 from doctor.knowledge.wording import dialect as words
+from doctor.render.timeline import Column, draw_columns
 from doctor.words import ms
-
-Column = Tuple[str, str, float]  # label in the bar, the name under it with its time, the bar's duration
 
 
 def ladder(data: Mapping[str, Any]) -> List[str]:
@@ -45,43 +44,12 @@ def ladder(data: Mapping[str, Any]) -> List[str]:
             continue
         columns.append((label, f"{name}:{ms(value)}", max(0.0, value - previous)))
         previous = max(previous, value)
-    lines = [words.LADDER_TITLE.format(run=index + 1), *draw(columns)]
+    lines = [words.LADDER_TITLE.format(run=index + 1), *draw_columns(columns)]
     if any(_number(net.get(key)) is not None for key, _l, _n in words.NET_PHASES):
         connect = _number(run.get("connect_ms"))
         lines.append(words.NET_NOTE.format(connect=ms(connect) if connect is not None else "reused or unknown"))
     lines.append(words.PEERS)
     return lines
-
-
-def draw(columns: Sequence[Column]) -> List[str]:
-    """httpstat's layout: durations in a bracketed bar, each cumulative name hanging under its end."""
-    if not columns:
-        return []
-    widths = [max(len(label), len(ms(value))) + 2 for label, _n, value in columns]
-    header = " " + " ".join(label.center(w) for (label, _n, _v), w in zip(columns, widths))
-    bar = "[" + "|".join(ms(v).center(w) for (_l, _n, v), w in zip(columns, widths)) + "]"
-    ends: List[int] = []
-    position = 0
-    for width in widths:
-        position += width + 1
-        ends.append(position)
-    texts = [name for _l, name, _v in columns]
-    pad = max(0, *(len(text) - ends[i] - 1 for i, text in enumerate(texts)))
-    ends = [end + pad for end in ends]
-    lines = [" " * pad + header.rstrip(), " " * pad + bar, _ticks(ends, 0)]
-    for index, text in enumerate(texts):
-        stop = ends[index]
-        line = list(_ticks(ends, index + 1).ljust(stop + 1))
-        line[stop + 1 - len(text): stop + 1] = list(text)
-        lines.append("".join(line).rstrip())
-    return lines
-
-
-def _ticks(ends: List[int], first: int) -> str:
-    line = [" "] * (ends[-1] + 1)
-    for end in ends[first:]:
-        line[end] = "|"
-    return "".join(line).rstrip()
 
 
 def _number(value: Any) -> Optional[float]:

@@ -16,7 +16,7 @@ read by the console renderer under -v.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Callable, Dict, List, Mapping, Tuple
+from typing import TYPE_CHECKING, Callable, Dict, List, Mapping, Sequence, Tuple
 
 from doctor.words import ms
 
@@ -34,24 +34,34 @@ _COLUMNS: Tuple[Tuple[str, str, str], ...] = (
 )
 
 
+Column = Tuple[str, str, float]  # label in the bar, the name hung under its end (with its time), the bar's duration
+
+
 def draw(timings: Mapping[str, float]) -> List[str]:
-    columns = [(label, cumulative, float(timings[key])) for key, label, cumulative in _COLUMNS if key in timings]
+    columns: List[Column] = []
+    total = 0.0
+    for key, label, cumulative in _COLUMNS:
+        if key in timings:
+            total += float(timings[key])
+            columns.append((label, f"{cumulative}:{ms(total)}", float(timings[key])))
+    return draw_columns(columns)
+
+
+def draw_columns(columns: Sequence[Column]) -> List[str]:
+    """httpstat's layout: durations in a bracketed bar, each cumulative name hanging under its
+    column's end (also the smoke test's TTFT ladder, doctor.render.smoke_ladder)."""
     if not columns:
         return []
-    widths = [max(len(label), len(ms(value))) + 2 for label, _c, value in columns]
-    header = " " + " ".join(label.center(w) for (label, _c, _v), w in zip(columns, widths)) + " "
-    bar = "[" + "|".join(ms(v).center(w) for (_l, _c, v), w in zip(columns, widths)) + "]"
+    widths = [max(len(label), len(ms(value))) + 2 for label, _n, value in columns]
+    header = " " + " ".join(label.center(w) for (label, _n, _v), w in zip(columns, widths)) + " "
+    bar = "[" + "|".join(ms(v).center(w) for (_l, _n, v), w in zip(columns, widths)) + "]"
     # position of the "|" (or the closing "]") after each column
     ends = []
     position = 0
     for width in widths:
         position += width + 1
         ends.append(position)
-    texts = []
-    total = 0.0
-    for _label, cumulative, value in columns:
-        total += value
-        texts.append(f"{cumulative}:{ms(total)}")
+    texts = [name for _l, name, _v in columns]
     # Shift everything right when a cumulative label would start left of the drawing.
     pad = max(0, *(len(text) - ends[i] - 1 for i, text in enumerate(texts)))
     ends = [end + pad for end in ends]

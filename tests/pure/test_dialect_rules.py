@@ -17,7 +17,8 @@ from hypothesis import strategies as st
 
 from doctor.knowledge.wording import dialect as words
 from doctor.render.smoke import dialect_lines
-from doctor.render.smoke_ladder import draw, ladder
+from doctor.render.smoke_ladder import ladder
+from doctor.render.timeline import draw_columns as draw
 from doctor.stream import dialect as d
 from doctor.stream import figures
 from doctor.stream import trace as t
