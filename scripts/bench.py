@@ -15,7 +15,7 @@ Row groups (scripts/bench_<module>.py each):
   chunks   per-chunk client cost on a fast stream vs a raw socket and the bare SDK (bench_stream)
   pythons  pythons vs its slowest single probe                         (bench_pythons)
   memory   peak RSS of check --offline, check, smoke --runs 20          (bench_memory)
-  soak     scripts/bench_soak.py's bench_soak(runs) -> dict, when that module exists
+  soak     `smoke --runs 200` in one process: fds, threads and RSS, first vs last 10% (bench_soak.py)
 
 Samples are interleaved (A, B, A, B, ...) and compared by medians, so a busy machine slows both
 sides alike; min..max is the spread of the pairwise ratios. Exit 1 when a budget is missed
@@ -32,7 +32,7 @@ from typing import Callable, Dict, List, Optional, Sequence
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # the bench_* modules beside this one
 sys.path.insert(1, str(Path(__file__).resolve().parent.parent))  # doctor, when run from anywhere
 
-from bench_common import Row, as_json, render, rows_from_dict  # after the path is set
+from bench_common import Row, as_json, render  # after the path is set
 
 Section = Callable[[Optional[int]], List[Row]]
 
@@ -73,10 +73,30 @@ def _memory(runs: Optional[int]) -> List[Row]:
     return bench_memory(runs or 3)
 
 
-def _soak(runs: Optional[int]) -> List[Row]:
-    import bench_soak  # type: ignore[import-not-found]  # i13-soak's module, absent until merged
+SOAK_RSS_GROWTH_MIB = 8.0  # as tests/machine/test_soak.py: a leaked client per run would be 10 MiB and more
 
-    return rows_from_dict("soak", bench_soak.bench_soak(runs or 20))
+
+def _soak(runs: Optional[int]) -> List[Row]:
+    """`smoke` run 200 times in one process (scripts/bench_soak.py): open fds and threads must not
+    grow between the first and the last 10% of the runs, resident memory by at most 8 MiB."""
+    import bench_soak
+
+    f = bench_soak.bench_soak(runs if runs and runs >= 10 else 200)  # --runs (samples) below 10 is no soak
+    label = f"{f['runs']} runs, {f['seconds']:.0f} s"
+    rows = [Row("soak", f"failed runs ({label})", float(f["failed_runs"]), "", budget="0", ok=f["failed_runs"] == 0)]
+    for name, unit in (("fds", "fds"), ("threads", "threads")):
+        one = f[name]
+        rows.append(Row("soak", f"open {name}: last 10% vs first 10%", float(one["last"]), unit,
+                        reference_label="first 10%", reference=float(one["first"]),
+                        ratio=one["last"] / one["first"] if one["first"] else None, budget="no growth",
+                        ok=one["growth"] <= 0))
+    rss = f["rss_kib"]
+    growth_mib = rss["growth"] / 1024
+    rows.append(Row("soak", "RSS: last 10% vs first 10% (median)", round(rss["last"] / 1024, 1), "MB",
+                    reference_label="first 10%", reference=rss["first"] / 1024,
+                    ratio=rss["last"] / rss["first"], budget=f"growth <= {SOAK_RSS_GROWTH_MIB:.0f} MiB "
+                    f"(was {growth_mib:+.1f})", ok=growth_mib <= SOAK_RSS_GROWTH_MIB))
+    return rows
 
 
 # The row groups in table order. A new figure is one entry here and one bench_<name>.py.
@@ -87,9 +107,8 @@ SECTIONS: Dict[str, Section] = {
     "chunks": _chunks,
     "pythons": _pythons,
     "memory": _memory,
+    "soak": _soak,
 }
-if (Path(__file__).resolve().parent / "bench_soak.py").exists():
-    SECTIONS["soak"] = _soak
 
 
 def main(argv: Sequence[str]) -> int:

@@ -146,13 +146,3 @@ def machine() -> Dict[str, object]:
 def as_json(rows: Sequence[Row]) -> str:
     return json.dumps({"machine": machine(), "rows": [asdict(r) for r in rows],
                        "missed": [f"{r.group}: {r.what}" for r in rows if r.ok is False]}, indent=2)
-
-
-def rows_from_dict(group: str, figures: Mapping[str, object]) -> List[Row]:
-    """A section that returns a plain dict (scripts/bench_soak.py's `bench_soak(runs) -> dict`):
-    its "rows" (dicts of Row's fields) when it has them, else one row per number in it."""
-    listed = figures.get("rows")
-    if isinstance(listed, list):
-        return [Row(**{"group": group, **item}) for item in listed if isinstance(item, dict)]
-    return [Row(group, name, float(value), "") for name, value in figures.items()
-            if isinstance(value, (int, float)) and not isinstance(value, bool)]

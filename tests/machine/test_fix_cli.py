@@ -23,6 +23,7 @@ from typing import Dict, List, Tuple
 import pytest
 
 from tests.support.helpers import CANARY_KEY, CHAT_DOCTOR, Run, assert_no_key
+from tests.support.terminal import pty_session
 from tests.support.venvs import SSL_SIM_SITECUSTOMIZE, make_venv, pyenv_python, ssl_sim_env, venv_python, wheels_dir
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(1200)]
@@ -195,31 +196,9 @@ def test_a_failing_step_stops_the_rest_and_exits_3(broken_venv: Path, tmp_path: 
 
 def on_terminal_answering(args: List[str], env: Dict[str, str], answer: bytes) -> Tuple[int, str]:
     """The installed CLI on a pseudo-terminal; `answer` is typed once the question appears."""
-    import pty
-    import select
-
-    master, slave = pty.openpty()
     full = {**os.environ, "OPENAI_API_KEY": CANARY_KEY, "PIP_NO_INDEX": "1", "PIP_FIND_LINKS": str(wheels_dir()), **env}
-    proc = subprocess.Popen([CHAT_DOCTOR, *args], stdin=slave, stdout=slave, stderr=slave, env=full, close_fds=True)
-    os.close(slave)
-    out, answered = b"", False
-    while True:
-        ready, _, _ = select.select([master], [], [], 120)
-        if not ready:
-            proc.kill()
-            raise AssertionError("no output for 120 s: " + out.decode(errors="replace")[-800:])
-        try:
-            piece = os.read(master, 65536)
-        except OSError:  # EIO: the child closed the terminal
-            break
-        if not piece:
-            break
-        out += piece
-        if not answered and b"Run these commands?" in out:
-            os.write(master, answer)
-            answered = True
-    os.close(master)
-    return proc.wait(timeout=60), out.decode(errors="replace")
+    code, out = pty_session(args, full, prompt=b"Run these commands?", answer=answer, quiet_s=120)
+    return code, out.decode(errors="replace")
 
 
 def test_on_a_terminal_it_asks_once_and_no_changes_nothing(broken_venv: Path, tmp_path: Path) -> None:

@@ -55,13 +55,6 @@ def test_json_lists_the_rows_and_the_misses() -> None:
     assert document["rows"][0]["ratio"] == 3.0 and document["rows"][0]["ok"] is False
 
 
-def test_a_soak_dict_becomes_rows() -> None:
-    listed = bc.rows_from_dict("soak", {"rows": [{"what": "rss growth", "value": 1.5, "unit": "MB", "ok": True}]})
-    assert listed == [bc.Row("soak", "rss growth", 1.5, "MB", ok=True)]
-    plain = bc.rows_from_dict("soak", {"runs": 20, "peak_mb": 40.5, "note": "text", "leak": False})
-    assert [(r.what, r.value) for r in plain] == [("runs", 20.0), ("peak_mb", 40.5)]
-
-
 def test_bench_exits_1_on_a_missed_budget_and_2_on_an_unknown_section(monkeypatch: pytest.MonkeyPatch,
                                                                      capsys: pytest.CaptureFixture[str]) -> None:
     miss = bc.ratio_row("g", "w", [2.0], "ref", [1.0], budget=1.5)
