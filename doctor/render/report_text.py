@@ -57,8 +57,9 @@ def detail_lines(report: ProblemReport, *, ascii_only: bool = False) -> List[str
     lines.append("[checks]")
     lines += ["  " + _check_line(c.status, c.id, c.code or "-", c.summary) for c in report.checks]
     for run in report.smoke_runs:
-        lines += ["", SECTION_TITLES.get(run.api, f"[smoke {run.api}]"),
-                  *("  " + _clean(line) for line in smoke_lines(run, ascii_only=ascii_only))]
+        smoke = smoke_lines(run, ascii_only=ascii_only)
+        if smoke:  # a run that never started has neither an SDK nor timings to show
+            lines += ["", SECTION_TITLES.get(run.api, f"[smoke {run.api}]"), *("  " + _clean(line) for line in smoke)]
     return lines
 
 
