@@ -1,6 +1,8 @@
 """The `smoke` fact: the streamed request(s) of `stream.chat`, timed, as a `SmokeSummary`; and the
 `smoke_responses` fact: those of `stream.responses` (the Responses API), as a `ResponsesSmoke`
-(the same summary, plus each run's event types, sequence numbers and terminal event).
+(the same summary, plus each run's event types, sequence numbers and terminal event); and after a
+buffered verdict, the `buffer_cause` / `buffer_cause_responses` facts: where the buffering is,
+found by retrying that API's request (doctor.stream.buffer_cause).
 
 It runs where the app runs (doctor.stream.target_smoke decides from the interpreter probe):
 inside the target interpreter through the runner (doctor.stream.target_launch) when that has
@@ -51,17 +53,26 @@ def gather_smoke(ctx: Context) -> SmokeSummary:
 def gather_buffer_cause(ctx: Context) -> Optional[BufferCause]:
     """The `buffer_cause` fact: after a buffered chat smoke verdict, where the buffering is
     (doctor.stream.buffer_cause: its retries, one run each, quiet); else None."""
+    return _buffer_cause(ctx, API_CHAT, ctx.fact("smoke"))
+
+
+def gather_buffer_cause_responses(ctx: Context) -> Optional[BufferCause]:
+    """The `buffer_cause_responses` fact: the same search after a buffered Responses API verdict,
+    its retries sent as Responses requests (a proxy may hold one route and not the other)."""
+    return _buffer_cause(ctx, API_RESPONSES, ctx.fact("smoke_responses").summary)
+
+
+def _buffer_cause(ctx: Context, api: str, smoke: SmokeSummary) -> Optional[BufferCause]:
     from doctor.stream import buffer_cause as bc
 
-    smoke = ctx.fact("smoke")
-    # A failed run is stream.chat's finding before buffering is: no retries for a verdict not given.
+    # A failed run is the check's finding before buffering is: no retries for a verdict not given.
     if not smoke.buffered or any(m.problem is not None for m in smoke.metrics):
         return None
     route = ctx.fact("route")
     options = replace(ctx.settings.smoke or SmokeOptions(), runs=1, quiet=True)
 
     def rerun(direct: bool) -> StreamTrace:
-        return _gather(ctx, API_CHAT, bc.direct_route(route) if direct else route, options, bc.IDENTITY)[0].traces[0]
+        return _gather(ctx, api, bc.direct_route(route) if direct else route, options, bc.IDENTITY)[0].traces[0]
 
     return bc.find_cause(rerun, host=route.host, proxy=route.proxy_shown,
                          direct_withheld=bc.direct_withheld(route, ctx.settings.allow_insecure))

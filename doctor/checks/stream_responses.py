@@ -12,7 +12,9 @@ Judging (pure): the shared verdict over the runs (doctor.checks.smoke_judging), 
 problem read in this API's terms and its own warnings (doctor.stream.responses_verdicts): a
 server without the API (404/405: a warning under `--api both`, where stream.chat stands beside
 it, a failure under `--api responses`), a stream without a terminal event, a failed or error
-event, an incomplete answer, sequence numbers that skip.
+event, then (warnings) a filtered answer, an otherwise incomplete one, sequence numbers that
+skip, a terminal event without usage. A buffered stream's cause is searched as stream.chat's
+(the `buffer_cause_responses` fact, retries over this API).
 
 It starts once every earlier check finished (`after_earlier`): under `--api both`, after
 stream.chat, so the two runs never compete for the endpoint or the screen.
@@ -24,13 +26,14 @@ import sys
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Dict, Optional, Tuple
 
-from doctor.checks.smoke_fact import gather_smoke_responses
+from doctor.checks.smoke_fact import gather_buffer_cause_responses, gather_smoke_responses
 from doctor.checks.smoke_judging import verdict
 from doctor.model import CheckResult
 from doctor.runner import Check, Context, FactProvider
 from doctor.settings import API_BOTH, SmokeOptions
 
 if TYPE_CHECKING:
+    from doctor.stream.buffer_cause import BufferCause
     from doctor.stream.problems import RunProblem
     from doctor.stream.responses_events import ResponsesSmoke
 
@@ -46,14 +49,16 @@ class StreamResponsesFacts:
     beside: Tuple[str, ...]  # the other checks of this run (fixes point at their results)
     python: str  # the interpreter the smoke test ran in: where fixes install
     both: bool  # --api both: stream.chat ran beside it, so a server without this API only warns
+    buffer_cause: Optional[BufferCause] = None  # where the buffering is, after a buffered verdict only
 
 
 def gather(ctx: Context) -> StreamResponsesFacts:
     beside = tuple(check_id for check_id in ctx.check_ids() if check_id != ID)
     smoke = ctx.fact("smoke_responses")
     options = ctx.settings.smoke or SmokeOptions()
+    cause = ctx.fact("buffer_cause_responses") if smoke.summary.buffered else None
     return StreamResponsesFacts(smoke=smoke, beside=beside, python=smoke.summary.ran.python or sys.executable,
-                                both=options.api == API_BOTH)
+                                both=options.api == API_BOTH, buffer_cause=cause)
 
 
 # ============================================================================================
@@ -78,10 +83,12 @@ def judge(facts: StreamResponsesFacts) -> CheckResult:
     warnings = run_warnings(summary.traces, [extra(i) for i in range(n)])
     data = {"api": "responses", "terminal": [extra(i).terminal for i in range(n)],
             "created_ms": [extra(i).created_ms for i in range(n)]}
-    return verdict(ID, summary, facts.python, facts.beside, problem_of=problem_of, warnings=warnings, data=data)
+    return verdict(ID, summary, facts.python, facts.beside, problem_of=problem_of, warnings=warnings, data=data,
+                   buffer_cause=facts.buffer_cause)
 
 
 CHECKS: Tuple[Check, ...] = (
     Check(ID, TITLE, gather, judge, needs=NEEDS, network=True, after_earlier=True),
 )
-FACTS: Dict[str, FactProvider] = {"smoke_responses": gather_smoke_responses}
+FACTS: Dict[str, FactProvider] = {"smoke_responses": gather_smoke_responses,
+                                  "buffer_cause_responses": gather_buffer_cause_responses}

@@ -4,7 +4,8 @@ Runs the same session as `check` (with `--smoke`, `check --smoke`, the reply not
 prints what a maintainer asks first (doctor.render.report_facts): chat-doctor's version and
 command line, the target interpreter and its TLS library, openai and its HTTP stack, urllib3,
 certifi and the CA settings (paths, never contents), the endpoint's kind and host, the key's
-shape, proxies (masked), every check's status and code, and the smoke timings with `--smoke`.
+shape, proxies (masked), every check's status and code, and the smoke timings with `--smoke`
+(`--api` as for `smoke`: chat, responses, or both, each API's run in its own section).
 
 The exit code says whether the report was produced, not what it found: 0 whenever it was
 printed (a failing check is the very thing to report), 2 for a usage error.
@@ -18,9 +19,9 @@ from typing import Any, List
 
 import typer
 
-from doctor.commands.options import BaseUrlOpt, ModelOpt, PythonOpt, TimeoutOpt
+from doctor.commands.options import ApiOpt, BaseUrlOpt, ModelOpt, PythonOpt, TimeoutOpt
 from doctor.commands.share_options import FormatOpt, ReportSmokeOpt
-from doctor.settings import DEFAULT_TIMEOUT_S
+from doctor.settings import DEFAULT_TIMEOUT_S, SmokeOptions
 
 # The groups of `check`; `stream` joins them with --smoke.
 _GROUPS = ("python", "packages", "config", "net", "api")
@@ -35,16 +36,20 @@ def command(
     base_url: BaseUrlOpt = None,
     model: ModelOpt = None,
     timeout: TimeoutOpt = DEFAULT_TIMEOUT_S,
+    api: ApiOpt = SmokeOptions.api,
 ) -> None:
     """Print a redacted report to paste into an issue (Markdown, text or JSON); exit 0 once printed."""
     from doctor import session
     from doctor.commands.present import settings_or_exit, usage_error
-    from doctor.settings import SmokeOptions, UsageError
+    from doctor.settings import UsageError
 
+    source = ctx.get_parameter_source("api")
+    if not smoke and source is not None and source.name != "DEFAULT":
+        raise usage_error("--api only applies to the smoke test: add --smoke")
     settings = settings_or_exit(
         python=python, base_url=base_url, model=model, timeout_s=timeout,
         # quiet: the streamed reply would land in the middle of what is meant to be pasted.
-        smoke=SmokeOptions(quiet=True) if smoke else None,
+        smoke=SmokeOptions(quiet=True, api=api) if smoke else None,
     )
     try:
         the_plan = session.plan(settings)

@@ -25,12 +25,14 @@ class ResponsesPlan:
 
     model: str
     tokens: Tuple[str, ...]  # the output text, token by token (already cut to the limit)
-    incomplete: bool  # a token limit cut the answer: status "incomplete", reason max_output_tokens
+    incomplete: bool  # a token limit (or the scenario's cap) cut the answer: status "incomplete"
     input_tokens: int
     max_output_tokens: Optional[int]  # as requested (echoed in the response object)
     obfuscation: bool
     first_due: float
     interval_s: float
+    incomplete_reason: str = "max_output_tokens"  # the cap's reason (the request's own limit: always this)
+    usage_reported: bool = True  # False: the final response's usage is null
 
     @property
     def text(self) -> str:
@@ -47,8 +49,8 @@ class ResponsesPlan:
     def done_at(self) -> float:
         return self.due(len(self.tokens) - 1) if self.tokens else self.first_due
 
-    def usage(self) -> Dict[str, Any]:
-        return rw.usage(self.input_tokens, len(self.tokens))
+    def usage(self) -> Optional[Dict[str, Any]]:
+        return rw.usage(self.input_tokens, len(self.tokens)) if self.usage_reported else None
 
 
 def plan_response(body: Dict[str, Any], model: str, content: Sequence[str], behaviour: ResponsesBehaviour,
@@ -60,6 +62,8 @@ def plan_response(body: Dict[str, Any], model: str, content: Sequence[str], beha
     limit = min(limits) if limits else None
     stream_options = body.get("stream_options")
     options: Dict[str, Any] = stream_options if isinstance(stream_options, dict) else {}
+    # The request's own limit cuts first when it is the smaller: that is max_output_tokens whatever the cap says.
+    by_cap = behaviour.output_cap is not None and limit == behaviour.output_cap and limit != max_output_tokens
     return ResponsesPlan(
         model=model,
         tokens=tuple(content[:limit] if limit is not None else content),
@@ -69,6 +73,8 @@ def plan_response(body: Dict[str, Any], model: str, content: Sequence[str], beha
         obfuscation=options.get("include_obfuscation", True) is not False,
         first_due=first_due,
         interval_s=interval_s,
+        incomplete_reason=behaviour.incomplete_reason if by_cap else "max_output_tokens",
+        usage_reported=behaviour.usage,
     )
 
 
@@ -88,7 +94,7 @@ def whole_response(plan: ResponsesPlan) -> Dict[str, Any]:
 def _final(meta: rw.ResponseMeta, plan: ResponsesPlan) -> Dict[str, Any]:
     return rw.response_object(
         meta, plan.status, [rw.message_item(meta, plan.text, plan.status)], plan.usage(),
-        incomplete_reason="max_output_tokens" if plan.incomplete else None,
+        incomplete_reason=plan.incomplete_reason if plan.incomplete else None,
     )
 
 

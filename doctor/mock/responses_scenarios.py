@@ -2,7 +2,7 @@
 
 Each one is a failure a Responses client meets in the wild: a server without the route, a stream
 that ends without its terminal event, a generation that fails or errors mid-stream, an answer
-cut at max_output_tokens, and sequence numbers that skip or are missing (llama.cpp's
+cut at max_output_tokens or by a content filter, a terminal event without usage, and sequence numbers that skip or are missing (llama.cpp's
 `llama-server` streams typed `event:` lines without `sequence_number`, shared/facts/openai-api.md).
 Listed by doctor/mock/scenarios.py after the chat scenarios.
 """
@@ -43,6 +43,16 @@ RESPONSES_SCENARIOS: Tuple[Scenario, ...] = (
         "responses_incomplete",
         "Responses answers stop after 3 tokens: status incomplete, reason max_output_tokens (streamed or not).",
         responses=ResponsesBehaviour(output_cap=3),
+    ),
+    Scenario(
+        "responses_content_filter",
+        "Responses answers stop after 3 tokens: status incomplete, reason content_filter (a policy cut them).",
+        responses=ResponsesBehaviour(output_cap=3, incomplete_reason="content_filter"),
+    ),
+    Scenario(
+        "responses_no_usage",
+        "Responses stream whose response.completed carries \"usage\": null (no token counts).",
+        responses=ResponsesBehaviour(usage=False),
     ),
     Scenario(
         "responses_sequence_gap",

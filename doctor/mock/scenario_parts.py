@@ -126,8 +126,12 @@ class ResponsesBehaviour:
     ending: ResponsesEnding = ResponsesEnding.TERMINAL
     content_tokens: Optional[int] = None  # FAILED / ERROR_EVENT: how many deltas come first
     # Every answer stops after this many tokens as if max_output_tokens were that low (streamed
-    # or not): status "incomplete", incomplete_details.reason "max_output_tokens".
+    # or not): status "incomplete", incomplete_details.reason `incomplete_reason`.
     output_cap: Optional[int] = None
+    # Why `output_cap` cut it: "max_output_tokens", or "content_filter" (a policy stopped the answer,
+    # the other reason openai-python's IncompleteDetails allows).
+    incomplete_reason: str = "max_output_tokens"
+    usage: bool = True  # False: the terminal event's response has "usage": null (no token counts)
     sequence_numbers: bool = True  # False: events carry no sequence_number (llama-server's dialect)
     skipped_sequence_number: Optional[int] = None  # this number is never sent: a gap in the sequence
 

@@ -215,7 +215,7 @@ _SCENARIO_LIST: Tuple[Scenario, ...] = (
     ),
     Scenario(
         "gateway_upstream_error",
-        "A LiteLLM proxy whose model server is down: /models and chat answer 500 litellm.InternalServerError "
+        "A LiteLLM proxy whose model server is down: /models, chat and responses answer 500 litellm.InternalServerError "
         "naming the model group.",
         error=ErrorReply(500, LITELLM_UPSTREAM_MESSAGE, None, "500"),
         openai_headers=False,

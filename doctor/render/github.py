@@ -3,7 +3,8 @@
 `workflow_commands` gives `::error` (fail, error) and `::warning` (warn; `::error` under `--strict`,
 where the exit code fails on it) lines, titled with the check id and code, the message being the
 summary and the first fix. `step_summary` is the Markdown appended to `$GITHUB_STEP_SUMMARY`: a
-table of every check and, when the smoke test ran, its percentiles.
+table of every check and, when the smoke test ran, its percentiles (one table per API that ran:
+chat's, then the Responses API's under `--api responses|both`).
 
 Both carry text a server chose (a 401's message ends up in a summary), so both escape it for
 where it goes: a workflow command is one line, and `%`, CR and LF in its message are written
@@ -116,6 +117,8 @@ def step_summary(report: Report) -> str:
         lines.append(f"| {_STATUS_CELLS[result.status]} | `{result.id}` | {code_cell} | "
                      f"{cell(terminal_text(result.summary))} |")
     lines += smoke_table(report.smoke)
+    if report.smoke_responses is not None and _api(report.smoke) == "chat":  # --api both: the second run
+        lines += smoke_table(report.smoke_responses)
     lines += _stream_picture(report)
     return "\n".join(lines) + "\n\n"
 
@@ -126,7 +129,8 @@ def _stream_picture(report: Report) -> List[str]:
     from doctor.render.report_markdown import fence
     from doctor.render.stream_picture import stream_picture
 
-    stream = next((result for result in report.checks if result.id == "stream.chat"), None)
+    found = {result.id: result for result in report.checks}
+    stream = found.get("stream.chat") or found.get("stream.responses")
     lines = stream_picture(dict(stream.data)) if stream is not None else []
     return ["", *fence(lines)] if lines else []
 
@@ -138,7 +142,8 @@ def smoke_table(smoke: Optional[Mapping[str, Any]]) -> List[str]:
     listed = smoke.get("runs")
     runs: List[Any] = list(listed) if isinstance(listed, (list, tuple)) else []
     failed = sum(1 for run in runs if isinstance(run, Mapping) and run.get("error"))
-    heading = f"Smoke test: {len(runs)} run{'s' if len(runs) != 1 else ''} of {cell(str(smoke.get('model', '?')))}"
+    which = ", Responses API" if _api(smoke) == "responses" else ""
+    heading = f"Smoke test{which}: {len(runs)} run{'s' if len(runs) != 1 else ''} of {cell(str(smoke.get('model', '?')))}"
     heading += f", {failed} failed" if failed else ""
     timings = smoke.get("timings_ms")
     timings = timings if isinstance(timings, Mapping) else {"ttft_ms": smoke.get("ttft_ms")}
@@ -150,6 +155,11 @@ def smoke_table(smoke: Optional[Mapping[str, Any]]) -> List[str]:
     if not rows:
         return ["", f"**{heading}**: no run succeeded, so there is nothing to time."]
     return ["", f"**{heading}**", "", "| | min | p50 | p90 | max |", "| --- | --- | --- | --- | --- |", *rows]
+
+
+def _api(smoke: Optional[Mapping[str, Any]]) -> Optional[str]:
+    """A smoke object's API (one without `api` is chat's: from before the Responses API)."""
+    return None if not smoke else str(smoke.get("api") or "chat")
 
 
 def _where(report: Report) -> str:

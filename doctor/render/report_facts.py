@@ -49,6 +49,15 @@ class CheckLine:
 
 
 @dataclass(frozen=True)
+class SmokeRun:
+    """One API's smoke test in the report: `smoke` or `smoke_responses`, with its check's data."""
+
+    api: str  # "chat" or "responses"
+    smoke: Mapping[str, Any]  # the report's object, as the JSON has it
+    data: Optional[Mapping[str, Any]]  # stream.chat's / stream.responses's result data (table, ladder, picture)
+
+
+@dataclass(frozen=True)
 class Runner:
     """What only the command knows: how it was run, and on what."""
 
@@ -67,7 +76,10 @@ class ProblemReport:
     sections: Tuple[Section, ...]  # everything, for the details block
     checks: Tuple[CheckLine, ...]
     smoke: Optional[Mapping[str, Any]]  # the report's smoke summary (--smoke), as the JSON has it
-    stream_data: Optional[Mapping[str, Any]]  # stream.chat's result data: the timing table and picture
+    # The primary smoke check's result data (stream.chat's, else stream.responses's): the table and picture.
+    stream_data: Optional[Mapping[str, Any]]
+    smoke_responses: Optional[Mapping[str, Any]] = None  # the Responses API's run (--api responses|both)
+    smoke_runs: Tuple[SmokeRun, ...] = ()  # every API's run, chat first (--api both: two)
 
 
 def build(report: Report, runner: Runner) -> ProblemReport:
@@ -80,7 +92,7 @@ def build(report: Report, runner: Runner) -> ProblemReport:
         _endpoint(report, results),
         _proxies(results),
     )
-    stream = results.get("stream.chat")
+    runs = _smoke_runs(report, results)
     return ProblemReport(
         tool_version=report.tool_version,
         runner=runner,
@@ -90,8 +102,28 @@ def build(report: Report, runner: Runner) -> ProblemReport:
         sections=sections,
         checks=tuple(CheckLine(r.id, r.status.value, r.code, r.summary) for r in report.checks),
         smoke=report.smoke,
-        stream_data=stream.data if stream is not None and "runs" in stream.data else None,
+        stream_data=runs[0].data if runs else None,
+        smoke_responses=report.smoke_responses,
+        smoke_runs=runs,
     )
+
+
+def _smoke_runs(report: Report, results: Mapping[str, CheckResult]) -> Tuple[SmokeRun, ...]:
+    """The smoke runs of each API that ran: chat's (`smoke`), then the Responses API's."""
+    runs = []
+    for api, check_id, smoke in (("chat", "stream.chat", report.smoke if _api_of(report.smoke) == "chat" else None),
+                                 ("responses", "stream.responses", report.smoke_responses)):
+        if smoke is None:
+            continue
+        result = results.get(check_id)
+        data = result.data if result is not None and "runs" in result.data else None
+        runs.append(SmokeRun(api, smoke, data))
+    return tuple(runs)
+
+
+def _api_of(smoke: Optional[Mapping[str, Any]]) -> Optional[str]:
+    """A smoke object's API; one from before `api` was recorded is chat's."""
+    return None if smoke is None else str(smoke.get("api") or "chat")
 
 
 def verdict(report: Report) -> str:

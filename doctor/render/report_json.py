@@ -3,7 +3,8 @@
 
 The same facts as the other formats, keyed: one object per section (`target`, `packages`,
 `certificates`, `endpoint`, `proxies`, ...), every check's status, code and summary, and with
-`--smoke` the report's smoke object and the picture of the stream.
+`--smoke` the report's smoke object and the picture of the stream (and, when the Responses API ran,
+`smoke_responses` with its own picture: additive).
 """
 
 from __future__ import annotations
@@ -34,6 +35,10 @@ def report_document(report: ProblemReport, *, ascii_only: bool = False) -> Dict[
         picture = stream_picture(dict(report.stream_data or {}), width=PICTURE_WIDTH, ascii_only=ascii_only)
         smoke = {**report.smoke, "picture": picture}
     document["smoke"] = smoke
+    responses = next((run for run in report.smoke_runs if run.api == "responses"), None)
+    if responses is not None:
+        picture = stream_picture(dict(responses.data or {}), width=PICTURE_WIDTH, ascii_only=ascii_only)
+        document["smoke_responses"] = {**responses.smoke, "picture": picture}
     return document
 
 

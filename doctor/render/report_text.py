@@ -2,16 +2,19 @@
 
 The Markdown format (doctor.render.report_markdown) wraps these same lines in code blocks.
 Every value passes through `inert` (a server's text may carry terminal controls) and loses its
-Markdown code spans (`terminal_text`), as on the console.
+Markdown code spans (`terminal_text`), as on the console. Each API's smoke run has its section
+(`[smoke]` for chat, `[smoke responses]`): the model and SDK, the dialect's family, the timing
+table, the TTFT ladder's rungs by their JSON names (so a peer's TTFT can be read off), the picture.
 """
 
 from __future__ import annotations
 
-from typing import List, Sequence
+from typing import Any, List, Mapping, Optional, Sequence
 
+from doctor.knowledge.wording import dialect as words
 from doctor.render.console import terminal_text
 from doctor.render.inert import inert
-from doctor.render.report_facts import ProblemReport, Row
+from doctor.render.report_facts import ProblemReport, Row, SmokeRun
 from doctor.render.smoke import timing_table
 from doctor.render.stream_picture import stream_picture
 
@@ -53,13 +56,49 @@ def detail_lines(report: ProblemReport, *, ascii_only: bool = False) -> List[str
         lines += [f"[{section.title}]", *_rows(section.rows, "  "), ""]
     lines.append("[checks]")
     lines += ["  " + _check_line(c.status, c.id, c.code or "-", c.summary) for c in report.checks]
-    if report.stream_data is not None:
-        data = dict(report.stream_data)
-        smoke = [*timing_table(data), *stream_picture(data, width=PICTURE_WIDTH, ascii_only=ascii_only)]
-        if report.smoke is not None and report.smoke.get("sdk"):
-            smoke.insert(0, f"model {report.smoke.get('model', '?')}, {report.smoke['sdk']}")
-        lines += ["", "[smoke]", *("  " + _clean(line) for line in smoke)]
+    for run in report.smoke_runs:
+        smoke = smoke_lines(run, ascii_only=ascii_only)
+        if smoke:  # a run that never started has neither an SDK nor timings to show
+            lines += ["", SECTION_TITLES.get(run.api, f"[smoke {run.api}]"), *("  " + _clean(line) for line in smoke)]
     return lines
+
+
+SECTION_TITLES = {"chat": "[smoke]", "responses": "[smoke responses]"}
+
+
+def smoke_lines(run: SmokeRun, *, ascii_only: bool = False) -> List[str]:
+    """One API's smoke section, without its title."""
+    data = dict(run.data or {})
+    lines: List[str] = []
+    if run.smoke.get("sdk"):
+        lines.append(f"model {run.smoke.get('model', '?')}, {run.smoke['sdk']}")
+    dialect = run.smoke.get("dialect") or data.get("dialect")
+    if isinstance(dialect, Mapping):
+        lines.append(words.looks_like(dialect.get("family"), dialect.get("evidence") or ()))
+    if not data:
+        return lines
+    return [*lines, *timing_table(data), *ladder_lines(data),
+            *stream_picture(data, width=PICTURE_WIDTH, ascii_only=ascii_only)]
+
+
+def ladder_lines(data: Mapping[str, Any]) -> List[str]:
+    """The TTFT ladder's rungs of the first run that has a headers time, each by its JSON key
+    (doctor.render.smoke_ladder draws them for the console: too wide for a pasted report)."""
+    runs: Sequence[Mapping[str, Any]] = data.get("runs") or []
+    found = next(((i, r) for i, r in enumerate(runs) if _number(r.get("headers_ms")) is not None), None)
+    if found is None:
+        return []
+    index, run = found
+    rungs = [f"{key} {_figure(_number(run.get(key)))}" for key, _label, _name in words.LADDER_RUNGS]
+    return [words.LADDER_TITLE.format(run=index + 1), "  " + ", ".join(rungs)]
+
+
+def _number(value: Any) -> Optional[float]:
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
+def _figure(value: Optional[float]) -> str:
+    return "-" if value is None else f"{value:.1f}"
 
 
 def render_text(report: ProblemReport, *, ascii_only: bool = False) -> str:

@@ -21,6 +21,7 @@ from doctor.stream.chunks import OddChunk
 RESPONSES = "responses"  # StreamRequest.api / RunnerJob.api of a Responses run
 LIMIT_FIELD = "max_output_tokens"  # how the Responses API takes the token limit
 CREATED = "response.created"
+COMPLETED = "response.completed"
 INCOMPLETE = "response.incomplete"
 TERMINAL = reading.TERMINAL
 

@@ -83,7 +83,10 @@ class StreamRequest:
 
     def params(self) -> dict:
         if self.api == RESPONSES:
-            return {"model": self.model, "input": self.prompt, "stream": True, LIMIT_FIELD: self.max_tokens}
+            params_r: dict = {"model": self.model, "input": self.prompt, "stream": True, LIMIT_FIELD: self.max_tokens}
+            if self.headers:  # buffer_cause's retries go over this API too
+                params_r["extra_headers"] = dict(self.headers)
+            return params_r
         params: dict = {
             "model": self.model,
             "messages": [{"role": "user", "content": self.prompt}],

@@ -262,6 +262,7 @@ def test_chat_stream_endings_leave_responses_alone() -> None:
 
 RESPONSES_SCENARIOS = ("responses_unsupported", "responses_method_not_allowed", "responses_no_terminal",
                        "responses_failed", "responses_error_event", "responses_incomplete",
+                       "responses_content_filter", "responses_no_usage",
                        "responses_sequence_gap", "responses_no_sequence")
 
 
@@ -331,6 +332,40 @@ def test_incomplete_stops_every_answer_after_three_tokens() -> None:
     assert whole["status"] == "incomplete" and whole["output"][0]["content"][0]["text"] == "Hello from chat"
     assert whole["incomplete_details"] == {"reason": "max_output_tokens"} and whole["max_output_tokens"] is None
     assert smaller["output"][0]["content"][0]["text"] == "Hello from"  # the smaller limit wins
+
+
+def test_content_filter_stops_after_three_tokens_with_its_reason() -> None:
+    with running("responses_content_filter") as server:
+        streamed = post_responses(server, responses_body(stream=True))
+        whole = post_responses(server).json()
+        smaller = post_responses(server, responses_body(max_output_tokens=2)).json()
+    assert deltas_of(streamed) == REPLY_TOKENS[:3]
+    final = typed_events(streamed)[-1][1]
+    assert final["type"] == "response.incomplete"
+    assert final["response"]["incomplete_details"] == {"reason": "content_filter"}
+    assert final["response"]["usage"]["output_tokens"] == 3
+    assert whole["status"] == "incomplete" and whole["incomplete_details"] == {"reason": "content_filter"}
+    # The request's own smaller limit cut it first: that is max_output_tokens, not the filter.
+    assert smaller["incomplete_details"] == {"reason": "max_output_tokens"}
+
+
+def test_no_usage_completes_with_usage_null() -> None:
+    with running("responses_no_usage") as server:
+        streamed = post_responses(server, responses_body(stream=True))
+        whole = post_responses(server).json()
+    final = typed_events(streamed)[-1][1]
+    assert final["type"] == "response.completed" and final["response"]["status"] == "completed"
+    assert "".join(deltas_of(streamed)) == REPLY
+    assert "usage" in final["response"] and final["response"]["usage"] is None
+    assert whole["status"] == "completed" and whole["usage"] is None
+
+
+def test_gateway_upstream_error_fails_responses_too() -> None:
+    # A LiteLLM proxy whose model server is down fails every generation route, not only chat's.
+    with running("gateway_upstream_error") as server:
+        response = post_responses(server, responses_body(stream=True))
+    assert response.status == 500
+    assert response.json()["error"]["message"].startswith("litellm.InternalServerError")
 
 
 def test_sequence_gap_skips_exactly_one_number() -> None:

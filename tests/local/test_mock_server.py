@@ -702,7 +702,8 @@ def test_every_scenario_is_described_and_covered_here() -> None:
         "vllm_abort", "content_filter", "vllm_error_chunk", "no_usage", "gateway_upstream_error",
         # POST /v1/responses: tests/local/test_mock_responses.py
         "responses_unsupported", "responses_method_not_allowed", "responses_no_terminal", "responses_failed",
-        "responses_error_event", "responses_incomplete", "responses_sequence_gap", "responses_no_sequence",
+        "responses_error_event", "responses_incomplete", "responses_content_filter", "responses_no_usage",
+        "responses_sequence_gap", "responses_no_sequence",
         # other servers' dialects: tests/local/test_smoke_dialect_cli.py
         "dialect_vllm", "dialect_llamacpp", "dialect_ollama", "dialect_azure", "dialect_openrouter"}
     assert set(SCENARIOS) == covered

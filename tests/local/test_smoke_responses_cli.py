@@ -28,6 +28,8 @@ SCENARIOS = {
     "responses_failed": ("stream_error_event", "fail", "fail"),
     "responses_error_event": ("stream_error_event", "fail", "fail"),
     "responses_incomplete": ("stream_incomplete", "warn", "warn"),
+    "responses_content_filter": ("content_filtered", "warn", "warn"),
+    "responses_no_usage": ("stream_no_usage", "warn", "warn"),
     "responses_sequence_gap": ("stream_sequence_gap", "warn", "warn"),
 }
 EXIT = {"ok": 0, "warn": 0, "fail": 1}

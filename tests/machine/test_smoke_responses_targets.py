@@ -54,6 +54,9 @@ def test_the_responses_api_runs_inside_the_target(major: str) -> None:
     ("responses_failed", "stream_error_event", "fail"),
     ("responses_no_terminal", "stream_interrupted", "fail"),
     ("responses_incomplete", "stream_incomplete", "warn"),
+    ("responses_content_filter", "content_filtered", "warn"),
+    ("responses_no_usage", "stream_no_usage", "warn"),
+    ("gateway_upstream_error", "upstream_error", "fail"),
     ("responses_sequence_gap", "stream_sequence_gap", "warn"),
     ("responses_no_sequence", None, "ok"),
     ("responses_unsupported", "responses_api_unsupported", "fail"),
@@ -65,6 +68,23 @@ def test_the_targets_verdicts_are_the_in_process_ones(scenario: str, code: str, 
     result = run.check("stream.responses")
     assert (result["code"], result["status"]) == (code, status), (result["summary"], result["details"])
     assert run.json["smoke_responses"]["ran_in"] == "target" and run.json["smoke_responses"]["python"] == target
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("scenario, cause", [("gzip_buffered", "compression"), ("buffered", "upstream")])
+def test_the_buffer_cause_is_searched_inside_the_target_too(scenario: str, cause: str) -> None:
+    # The retries run in the target like the measured run, with Accept-Encoding: identity as the
+    # target's SDK sends extra headers on client.responses.create.
+    target = target_for("2.x")
+    with running(scenario, first_token_delay_ms=200, token_interval_ms=40) as server:
+        run = smoke(target, server.base_url, "--api", "responses")
+        posts = [r.path for r in server.requests if r.method == "POST"]
+    result = run.check("stream.responses")
+    assert (result["code"], result["data"]["cause"]) == ("stream_buffered", cause), result["details"]
+    (retry,) = result["data"]["cause_evidence"]["retries"]
+    assert retry["buffering"] == ("streamed" if cause == "compression" else "buffered")
+    assert posts == ["/v1/responses", "/v1/responses"]
+    assert run.json["smoke_responses"]["ran_in"] == "target"
 
 
 @pytest.mark.slow

@@ -122,3 +122,16 @@ def test_json_under_ascii_only_escapes_and_stays_exact() -> None:
     text = render_report_json(_facts(), ascii_only=True)
     assert text.isascii()
     assert json.loads(text)["summary"]["key"].startswith("sk-proj-…")
+
+
+def test_the_ladder_line_names_each_rung_by_its_json_key_and_a_missing_one_is_a_dash() -> None:
+    from doctor.render.report_text import ladder_lines
+
+    data = {"runs": [{"headers_ms": None}, {"headers_ms": 10.0, "first_byte_ms": 10.25, "first_chunk_ms": 11.0,
+                                              "first_token_any_ms": 250.0, "ttft_ms": 251.04, "total_ms": None}]}
+    assert ladder_lines(data) == [
+        "TTFT ladder, run 2 (from the request being sent):",
+        ("  headers_ms 10.0, first_byte_ms 10.2, first_chunk_ms 11.0, first_token_any_ms 250.0, ttft_ms 251.0, "
+         "total_ms -"),
+    ]
+    assert ladder_lines({"runs": [{"headers_ms": None}]}) == [] and ladder_lines({}) == []

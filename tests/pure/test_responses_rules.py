@@ -1,7 +1,8 @@
 """stream.responses' rules from hand-made traces: a server without the Responses API (warn under
 --api both, fail under --api responses; a missing model stays model_not_found), a stream without
 a terminal event, a failed or error event with the server's message, an incomplete answer with
-its reason, sequence numbers that skip (none at all is fine), each warning once over the runs,
+its reason (content_filtered when a content filter stopped it), a terminal event without usage
+(stream_no_usage), sequence numbers that skip (none at all is fine), each warning once over the runs,
 and the in-process reader of the SDK's events (doctor.stream.responses_events).
 """
 
@@ -126,13 +127,56 @@ def test_a_failed_or_error_event_shows_the_servers_message(event: str) -> None:
 
 
 @pytest.mark.parametrize("reason, said", [("max_output_tokens", "max_output_tokens (--max-tokens)"),
-                                          ("content_filter", "content filter"), (None, "no reason")])
+                                          ("eos", "no reason"), (None, "no reason")])
 # None: no incomplete_details.reason, so the runner's finish is the response's status, "incomplete".
 def test_an_incomplete_answer_warns_with_its_reason(reason: Optional[str], said: str) -> None:
     result = judge([(streamed(tokens=3, finish=reason or "incomplete"), extras(terminal=INCOMPLETE))])
     assert (result.code, result.status) == ("stream_incomplete", Status.WARN)
     assert f"reason: {reason or 'not given'}" in result.summary
     assert said in result.details[0]
+
+
+def test_an_answer_a_content_filter_stopped_is_content_filtered() -> None:
+    result = judge([(streamed(tokens=3, finish="content_filter"), extras(terminal=INCOMPLETE))])
+    assert (result.code, result.status) == ("content_filtered", Status.WARN)
+    assert result.summary == ("the provider's content filter stopped the answer after 3 text deltas "
+                              "(response.incomplete, reason: content_filter)")
+    assert "content policy" in result.details[0] and "content_filter" in result.fixes[0].text
+
+
+def test_filtered_and_cut_runs_give_both_codes_filtered_first() -> None:
+    runs = [(streamed(tokens=3, finish="max_output_tokens"), extras(terminal=INCOMPLETE)),
+            (streamed(tokens=2, finish="content_filter"), extras(terminal=INCOMPLETE))]
+    result = judge(runs)
+    assert result.data["findings"] == ["content_filtered", "stream_incomplete"]
+    assert result.summary.startswith("run 2/2: the provider's content filter")
+    assert "also [stream_incomplete]: run 1/2: the answer was cut short" in " ".join(result.details)
+
+
+def no_usage(tokens: int = 8, finish: Optional[str] = "completed") -> t.StreamTrace:
+    trace = streamed(tokens=tokens, finish=finish)
+    return t.StreamTrace(**{**trace.__dict__, "completion_tokens": None})
+
+
+@pytest.mark.parametrize("terminal, finish", [(COMPLETED, "completed"), (INCOMPLETE, "max_output_tokens")])
+def test_a_terminal_event_without_usage_is_stream_no_usage(terminal: str, finish: str) -> None:
+    result = judge([(no_usage(finish=finish), extras(terminal=terminal))])
+    codes = result.data.get("findings") or [result.code]
+    assert codes[-1] == "stream_no_usage" and result.status is Status.WARN
+    assert (terminal == COMPLETED) == (result.code == "stream_no_usage")  # after stream_incomplete when both
+
+
+def test_no_usage_counts_the_runs_and_a_run_without_a_terminal_event_is_not_asked() -> None:
+    two = judge([(no_usage(), extras()), (streamed(), extras()), (no_usage(), extras())])
+    said = ("run 1/3: the terminal event of 2 of 3 runs (response.completed / .incomplete) carried no usage: "
+            "token and cost accounting reads zero")
+    assert (two.code, two.summary) == ("stream_no_usage", said)
+    assert "response.usage" in two.fixes[0].text  # this API's fix, not chat's include_usage
+    with_usage = judge([(streamed(), extras())])
+    assert (with_usage.code, with_usage.status) == (None, Status.OK)
+    # No terminal event: that run's problem is stream_interrupted, not missing usage.
+    cut = judge([(no_usage(finish=None), extras(terminal=None))])
+    assert cut.code == "stream_interrupted"
 
 
 def test_a_sequence_gap_warns_and_none_at_all_is_fine() -> None:

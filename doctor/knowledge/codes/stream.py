@@ -162,9 +162,9 @@ DIAGNOSES: Tuple[Diagnosis, ...] = (
     Diagnosis(
         "stream_incomplete", RESPONSES, WARN,
         "The Responses stream ended with `response.incomplete`: the answer was cut short, for the reason "
-        "shown (`max_output_tokens`: the token limit; `content_filter`: a filter stopped it).",
+        "shown (`max_output_tokens`: the token limit; `content_filter` is `content_filtered` instead).",
         "For `max_output_tokens` raise `--max-tokens` (your app: `max_output_tokens`), for reasoning "
-        "models especially; for `content_filter` rephrase the prompt or review the filter's policy.",
+        "models especially; for another reason, read the server's documentation of it.",
     ),
     Diagnosis(
         "stream_sequence_gap", RESPONSES, WARN,

@@ -32,8 +32,9 @@ DIAGNOSES: Tuple[Diagnosis, ...] = (
     ),
     Diagnosis(
         "stream_no_usage", CHECK, WARN,
-        "The request asked for `stream_options.include_usage`, but the stream carried no usage chunk: cost and "
-        "token accounting built on it (LiteLLM, Langfuse, your own) reads zero for every streamed call.",
+        "The request asked for `stream_options.include_usage`, but the stream carried no usage chunk (on the "
+        "Responses API: the terminal event's `usage` was null): cost and token accounting built on it (LiteLLM, "
+        "Langfuse, your own) reads zero for every streamed call.",
         "Update the server or gateway to one that honours `stream_options.include_usage` (vLLM, Ollama and LiteLLM "
         "do); otherwise count tokens on the client side.",
     ),

@@ -96,6 +96,34 @@ def incomplete_detail(reason: Optional[str]) -> str:
     return "the server gave no reason chat-doctor knows (incomplete_details.reason)"
 
 
+def filtered(prefix: str, deltas: int) -> str:
+    return (f"{prefix}the provider's content filter stopped the answer after {deltas} text deltas "
+            "(response.incomplete, reason: content_filter)")
+
+
+FILTER_DETAIL = ("the answer is incomplete: a content policy flagged the input or the answer "
+                 "(incomplete_details.reason content_filter), not a fault on the path")
+
+FILTER_FIXES: Tuple[Fix, ...] = (
+    Fix("Check the content filter settings of the deployment (on Azure, its content filter policy) or rephrase the "
+        "input; treat status 'incomplete' with reason 'content_filter' in your code as an incomplete answer."),
+)
+
+
+def no_usage(runs: int, of: int) -> str:
+    which = "the terminal event" if of == 1 else f"the terminal event of {runs} of {of} runs"
+    return f"{which} (response.completed / .incomplete) carried no usage: token and cost accounting reads zero"
+
+
+NO_USAGE_DETAIL = ("the Responses API reports usage (input_tokens, output_tokens) in the response of its terminal "
+                   "event, without being asked; here it was null or missing")
+
+USAGE_FIXES: Tuple[Fix, ...] = (
+    Fix("Update the server or gateway to a version whose Responses API fills response.usage in its terminal event, "
+        "or count tokens on the client side."),
+)
+
+
 def sequence_gap(prefix: str, gaps: Sequence[Tuple[int, int]]) -> str:
     expected, got = gaps[0]
     more = f" ({len(gaps)} places)" if len(gaps) > 1 else ""
