@@ -35,7 +35,7 @@ VerboseExtra = Callable[[CheckResult], "list[str]"]
 def _verbose_extras(console: Console) -> Dict[str, VerboseExtra]:
     """check id -> drawing; loaded only under -v, so the default path imports none of them.
 
-    stream.chat gets its timing table, then the picture of its stream (which needs the width
+    The smoke checks get their timing table, then the picture of its stream (which needs the width
     and whether this console can show block characters, unlike the other drawings)."""
     from doctor.render.smoke import EXTRAS as SMOKE_EXTRAS
     from doctor.render.stream_picture import BLOCKS, stream_picture
@@ -50,7 +50,7 @@ def _verbose_extras(console: Console) -> Dict[str, VerboseExtra]:
     def table_and_picture(result: CheckResult) -> list[str]:
         return table(result) + stream_picture(dict(result.data), width=width, ascii_only=ascii_only)
 
-    extras["stream.chat"] = table_and_picture
+    extras["stream.chat"] = extras["stream.responses"] = table_and_picture
     return extras
 
 

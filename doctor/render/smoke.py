@@ -1,7 +1,7 @@
 """The smoke test's timing table for people (`-v`): one row per run, then percentiles.
 
-`EXTRAS` is picked up by the console renderer under -v; it only reads `stream.chat`'s
-result data.
+`EXTRAS` is picked up by the console renderer under -v; it only reads the smoke checks'
+result data (stream.chat's and stream.responses's, one shape).
 """
 
 from __future__ import annotations
@@ -98,4 +98,5 @@ def _extra(result: CheckResult) -> List[str]:
     return [*timing_table(data), *ladder(data), *dialect_lines(data)]
 
 
-EXTRAS: Dict[str, Callable[[CheckResult], List[str]]] = {"stream.chat": _extra}
+# stream.responses judges its runs into the same data (doctor.checks.smoke_judging.check_data).
+EXTRAS: Dict[str, Callable[[CheckResult], List[str]]] = {"stream.chat": _extra, "stream.responses": _extra}
