@@ -72,13 +72,22 @@ def test_smoke_streams_a_bounded_reply_with_a_ttft_near_a_raw_socket_clients(das
     # better guess shows here; the family is "looks like", the fields are what a client handles.
     assert dialect["family"] == "llama.cpp" and "timings" in dialect["fields"], dialect
     ours = smoke["ttft_ms"]["p50"]
-    floor = statistics.median(r.ttft_ms for r in raw if r.ttft_ms is not None)
-    sys.stderr.write(f"TTFT p50 ({MODEL}, {MAX_TOKENS} tokens): chat-doctor {ours:.1f} ms, raw socket {floor:.1f} ms "
-                     f"(raw runs: {[round(r.ttft_ms or 0, 1) for r in raw]})\n")  # shown with -s
-    # Here the model's prefill (tens of ms for a ~30-token prompt on 2 cores) dominates both, so
-    # the SDK's own cost is a small part: within 2x the floor plus 100 ms on a loaded machine.
+    client = [r.ttft_ms for r in raw if r.ttft_ms is not None]
+    floor = statistics.median(client)
+    # The server says when it made its first token (`timings.ttft_ms` in the usage chunk): no
+    # client can see it sooner. Measured warm on 2 cores: the server 15-45 ms, a raw socket
+    # 30-40 ms later (tokenizing and the chat template are outside the server's figure); the
+    # first request of a fresh server ~450-700 ms on both (nothing cached yet).
+    server = [next(e["timings"]["ttft_ms"] for e in r.events if "timings" in e) for r in raw]
+    sys.stderr.write(f"TTFT p50 ({MODEL}, {MAX_TOKENS} tokens): chat-doctor {ours:.1f} ms, raw socket {floor:.1f} ms, "
+                     f"server's own {statistics.median(server):.1f} ms (raw runs: {[round(x, 1) for x in client]}, "
+                     f"server: {[round(x, 1) for x in server]})\n")  # shown with -s
+    assert len(client) == len(raw) and all(c + 5 >= s for c, s in zip(client, server)), (client, server)
+    # The model's prefill dominates both sides here, so the SDK's own cost is a small part:
+    # within 2x the floor plus 100 ms on a loaded machine. Below: a TTFT under half the fastest
+    # raw run would be a clock read too early (the median floor swings 75-160 ms under load).
     assert ours <= 2 * floor + 100, (ours, floor)
-    assert ours >= 0.5 * floor, (ours, floor)  # a TTFT well under the floor would be a clock read too early
+    assert ours >= 0.5 * min(client), (ours, client)
 
 
 @pytest.mark.slow
