@@ -16,7 +16,9 @@ Q4_1 blocks dequantized and quantized again, every other tensor and all metadata
 12 s; the result is cached beside the venvs under $CHAT_DOCTOR_TEST_CACHE, like them.
 
 A cold start on a 2-core machine: install ~30 s (network), requantize ~12 s, server ready in a
-few seconds. Only loopback: the server binds 127.0.0.1, HOME is the test's directory (its
+few seconds. On its first load the server writes a prepared image of the model beside it
+(`<model>.cpu-x86-avx2.dlim`, ~175 MB, named for the CPU's kernels): in the cache, so later
+starts reuse it. Only loopback: the server binds 127.0.0.1, HOME is the test's directory (its
 ~/.dasllama state and kernel-tuning files land there), proxy variables are cleared.
 """
 
