@@ -74,7 +74,9 @@ def http_error_code(failure: t.StreamFailure, kind: str) -> Tuple[str, Optional[
     status = failure.status or 0
     if 300 <= status < 400:
         return "endpoint_redirects", None
-    if status == 404 and failure.code == "model_not_found":
+    if status == 404 and "model_not_found" in (failure.code, failure.type):
+        # dasLLAMA's server names it in `type` alone, with no `code` (seen on dasllama 0.6.6,
+        # tests/machine/test_real_model_server.py): still the model, not the base URL.
         return "model_not_found", None
     if status == 400 and _INVALID_MODEL.search(failure.message or ""):
         # LiteLLM's proxy answers an unknown model with 400 "Invalid model name passed in

@@ -261,3 +261,15 @@ def test_a_gateway_s_400_invalid_model_name_is_model_not_found() -> None:
     other = t.StreamFailure(kind=t.ERR_STATUS, phase=t.PHASE_REQUEST, message="temperature must be <= 2",
                             exception="BadRequestError", status=400, code="400")
     assert problems.http_error_code(other, "compatible")[0] == "api_bad_request"
+
+
+def test_a_404_naming_model_not_found_in_type_alone_is_model_not_found() -> None:
+    # dasllama 0.6.6: 404 {"error": {"message": ..., "type": "model_not_found"}}, no `code`
+    # (tests/machine/test_real_model_server.py). A bare 404 is still the base URL's.
+    message = "model 'no-such' not found — GET /v1/models lists the served ids"
+    failure = t.StreamFailure(kind=t.ERR_STATUS, phase=t.PHASE_REQUEST, message=message,
+                              exception="NotFoundError", status=404, type="model_not_found")
+    assert problems.http_error_code(failure, "compatible") == ("model_not_found", None)
+    bare = t.StreamFailure(kind=t.ERR_STATUS, phase=t.PHASE_REQUEST, message="unknown endpoint: /v1/chat",
+                           exception="NotFoundError", status=404, type="invalid_request_error")
+    assert problems.http_error_code(bare, "compatible")[0] == "endpoint_not_found"

@@ -75,21 +75,25 @@ class RealServer:
         return f"http://{self.host}:{self.port}/v1"
 
 
-def litellm_bin() -> Path:
-    """The `litellm` script of a cached venv; skips when the package index cannot be reached."""
+def venv_or_skip(packages: List[str], no_deps: bool = False) -> Path:
+    """A cached Python 3.11 venv holding `packages`; skips when the package index cannot be reached."""
     python = pyenv_python("3.11")
     try:
-        venv = make_venv(python, [LITELLM])
+        return make_venv(python, packages, no_deps=no_deps)
     except RuntimeError as exc:
         text = str(exc)
         if any(sign in text for sign in ("Could not find a version", "No matching distribution", "NewConnectionError",
                                          "Temporary failure in name resolution", "Network is unreachable")):
-            pytest.skip(f"{LITELLM} could not be installed (package index unreachable): {text.splitlines()[-1][:200]}")
+            pytest.skip(f"{packages[0]} could not be installed (package index unreachable): {text.splitlines()[-1][:200]}")
         raise
-    return venv / "bin" / "litellm"
 
 
-def _free_port() -> int:
+def litellm_bin() -> Path:
+    """The `litellm` script of a cached venv; skips when the package index cannot be reached."""
+    return venv_or_skip([LITELLM]) / "bin" / "litellm"
+
+
+def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
@@ -107,7 +111,7 @@ def _environment(home: Path) -> dict:
 def running_litellm(workdir: Path, key: str) -> Iterator[RealServer]:
     """A LiteLLM proxy on 127.0.0.1 accepting only `key`, stopped (its whole process group) afterwards."""
     binary = litellm_bin()
-    port, dead_port = _free_port(), _free_port()  # nothing listens on dead_port
+    port, dead_port = free_port(), free_port()  # nothing listens on dead_port
     config = workdir / "litellm.yaml"
     config.write_text(_CONFIG.format(model=MODEL, reply=json.dumps(REPLY), dead=DEAD_MODEL, dead_port=dead_port, key=key))
     log = workdir / "litellm.log"
@@ -116,26 +120,31 @@ def running_litellm(workdir: Path, key: str) -> Iterator[RealServer]:
                                 stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, cwd=workdir,
                                 env=_environment(workdir), start_new_session=True)
     try:
-        _wait_ready(proc, port, log)
+        wait_ready(proc, f"http://127.0.0.1:{port}/health/liveliness", log, "litellm", START_S)
         yield RealServer("127.0.0.1", port, log)
     finally:
+        stop_group(proc)
+
+
+def stop_group(proc: subprocess.Popen) -> None:
+    """SIGTERM to the server's whole process group (started with start_new_session), SIGKILL if it lingers."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
         with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=20)
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=20)
 
 
-def _wait_ready(proc: subprocess.Popen, port: int, log: Path) -> None:
-    deadline = time.monotonic() + START_S
-    url = f"http://127.0.0.1:{port}/health/liveliness"
+def wait_ready(proc: subprocess.Popen, url: str, log: Path, name: str, start_s: float) -> None:
+    """Until `url` answers 200 on loopback; raises with the log's tail if `proc` exits or `start_s` passes."""
+    deadline = time.monotonic() + start_s
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # loopback, never a proxy
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError(f"litellm exited with {proc.returncode}:\n{log.read_text(errors='replace')[-3000:]}")
+            raise RuntimeError(f"{name} exited with {proc.returncode}:\n{log.read_text(errors='replace')[-3000:]}")
         try:
             with opener.open(url, timeout=2) as answer:
                 if answer.status == 200:
@@ -143,7 +152,7 @@ def _wait_ready(proc: subprocess.Popen, port: int, log: Path) -> None:
         except (urllib.error.URLError, OSError):
             pass
         time.sleep(0.25)
-    raise RuntimeError(f"litellm did not answer within {START_S:.0f} s:\n{log.read_text(errors='replace')[-3000:]}")
+    raise RuntimeError(f"{name} did not answer within {start_s:.0f} s:\n{log.read_text(errors='replace')[-3000:]}")
 
 
 @dataclass(frozen=True)
