@@ -9,7 +9,8 @@ an upstream's own fields through:
 - OpenRouter: a `provider` field, `native_finish_reason` in the choices, `: OPENROUTER PROCESSING`.
 - Azure OpenAI: `prompt_filter_results` / `content_filter_results`, `apim-request-id`, `x-ms-region`.
 - Ollama: `system_fingerprint: fp_ollama` (its openai layer writes that literal).
-- llama.cpp: a `timings` object; `system_fingerprint` is its build ("b6097-9515c613").
+- llama.cpp: `system_fingerprint` is its build ("b6097-9515c613"), or a `server: llama...` header;
+  its `timings` object counts only beside one of those (dasLLAMA sends a `timings` too).
 - vLLM: `stop_reason` in the choices, `prompt_token_ids` (vllm/entrypoints/openai/protocol.py).
 - OpenAI: `obfuscation` padding, `fp_` fingerprints, `openai-version` / `openai-processing-ms`.
 """
@@ -157,12 +158,16 @@ FAMILIES: Tuple[Tuple[str, Tuple[Clue, ...]], ...] = (
 )
 # A lone clue this weak is not enough (OpenAI's own headers are copied by many proxies).
 _WEAK = {OPENAI: 2}
+# Clues others copy: alone they name no family. A `timings` object is llama.cpp's, but dasLLAMA
+# sends one too ({ttft_ms, gen_ms}, not llama.cpp's prompt_n/predicted_n: seen on dasllama 0.6.6,
+# tests/machine/test_real_model_server.py).
+_NOT_ALONE = frozenset({words.field_in_chunks("timings")})
 
 
 def guess_family(wire: t.WireFacts) -> Tuple[Optional[str], Tuple[str, ...]]:
     for family, clues in FAMILIES:
         found = tuple(e for e in (clue(wire) for clue in clues) if e is not None)
-        if len(found) >= _WEAK.get(family, 1):
+        if len(found) >= _WEAK.get(family, 1) and not set(found) <= _NOT_ALONE:
             return family, found
     return None, ()
 

@@ -38,7 +38,7 @@ def unsupported(trace: t.StreamTrace) -> bool:
     model is model_not_found, as for chat)."""
     failure = trace.failure
     return (failure is not None and failure.kind == t.ERR_STATUS and failure.phase == t.PHASE_REQUEST
-            and failure.status in UNSUPPORTED_STATUSES and failure.code != "model_not_found")
+            and failure.status in UNSUPPORTED_STATUSES and "model_not_found" not in (failure.code, failure.type))
 
 
 def run_problem(trace: t.StreamTrace, run: ResponsesRun, shared: Optional[RunProblem], both: bool) -> Optional[RunProblem]:

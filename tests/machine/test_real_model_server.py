@@ -68,9 +68,9 @@ def test_smoke_streams_a_bounded_reply_with_a_ttft_near_a_raw_socket_clients(das
     dialect = smoke["dialect"]
     assert (dialect["usage"], dialect["role_only_first_chunk"], dialect["server"]) == (
         "a usage chunk", True, "libhv/1.3.4"), dialect
-    # The guess reads dasLLAMA's `timings` field as llama.cpp's (its only clue): pinned so a
-    # better guess shows here; the family is "looks like", the fields are what a client handles.
-    assert dialect["family"] == "llama.cpp" and "timings" in dialect["fields"], dialect
+    # dasLLAMA's only family clue is a `timings` object, which llama.cpp also sends: not enough to
+    # name a family (doctor/stream/dialect.py), so none is guessed; the field is still listed.
+    assert dialect["family"] is None and "timings" in dialect["fields"], dialect
     ours = smoke["ttft_ms"]["p50"]
     client = [r.ttft_ms for r in raw if r.ttft_ms is not None]
     floor = statistics.median(client)

@@ -97,7 +97,8 @@ def test_past_the_first_events_only_those_that_say_something_new_are_read() -> N
     wire = watched(data, 9)
     assert (wire.events, wire.reasoning_field, wire.usage_chunks, wire.usage_on_choices) == (43, "reasoning", 1, 0)
     assert wire.fields == ("id", "choices", "timings", "usage", "late") and "stop_reason" in wire.choice_fields
-    assert d.guess_family(wire)[0] == d.LLAMA_CPP
+    # The late finish chunk's stop_reason was read: vLLM's clue (timings alone names no family).
+    assert d.guess_family(wire)[0] == d.VLLM
 
 
 def test_names_from_a_server_are_few_and_short() -> None:
@@ -143,7 +144,8 @@ def facts(**fields: Any) -> t.WireFacts:
     (facts(headers=(("apim-request-id", "1"),)), d.AZURE),
     (facts(fingerprint="fp_ollama"), d.OLLAMA),
     (facts(fingerprint="b6097-9515c613"), d.LLAMA_CPP),
-    (facts(fields=("timings",)), d.LLAMA_CPP),
+    (facts(fields=("timings",), fingerprint="b6097-9515c613"), d.LLAMA_CPP),
+    (facts(fields=("timings",)), None),  # dasLLAMA sends a timings object too: alone it names no family
     (facts(headers=(("server", "llama.cpp"),)), d.LLAMA_CPP),
     (facts(choice_fields=("stop_reason",)), d.VLLM),
     (facts(fields=("prompt_token_ids",)), d.VLLM),
