@@ -27,9 +27,10 @@ COMPRESSION_FIXES = (
 )
 
 UPSTREAM_FIXES = (
-    Fix("The server itself (or a gateway, ingress or CDN past any proxy) holds the stream: check the server's own "
-        "streaming settings (a response buffer or a flush interval), and turn response buffering off in anything "
-        "in front of it (nginx: `proxy_buffering off;`, or the upstream header `X-Accel-Buffering: no`)."),
+    Fix("The server itself (or a reverse proxy, gateway, ingress or CDN in front of it) holds the stream: check the "
+        "server's own streaming settings (a response buffer or a flush interval), and turn response buffering off "
+        "in anything in front of it. nginx, in the location that serves the API:", "proxy_buffering off;"),
+    Fix("or let the upstream app ask nginx not to buffer (and so to flush) this response", "X-Accel-Buffering: no"),
     Fix("Test the server on its own host and port, bypassing every proxy, to see which hop holds it."),
 )
 
