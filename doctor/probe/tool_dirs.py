@@ -22,12 +22,13 @@ _OUTPUT_CAP = 64 * 1024  # a directory name; anything longer is not an answer
 
 
 def places_for(env: Mapping[str, str], home: Optional[Path], root: Path = Path("/"),
-               timeout_s: float = TOOL_TIMEOUT_S) -> Places:
-    """The Places of this machine: both tools asked at once, each within `timeout_s`."""
+               timeout_s: float = TOOL_TIMEOUT_S, cwd: Optional[Path] = None) -> Places:
+    """The Places of this machine: both tools asked at once, each within `timeout_s`. With
+    `cwd` (where pyenv looks for .python-version) pyenv shims are read instead of run."""
     with ThreadPoolExecutor(max_workers=2, thread_name_prefix="chat-doctor-tool") as pool:
         pyenv = pool.submit(pyenv_root, env, timeout_s)
         uv = pool.submit(uv_python_dir, env, timeout_s)
-        return Places(env=env, home=home, root=root, pyenv_root=pyenv.result(), uv_dir=uv.result())
+        return Places(env=env, home=home, root=root, pyenv_root=pyenv.result(), uv_dir=uv.result(), cwd=cwd)
 
 
 def pyenv_root(env: Mapping[str, str], timeout_s: float = TOOL_TIMEOUT_S) -> Optional[Path]:
