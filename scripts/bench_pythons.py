@@ -3,6 +3,10 @@
 The whole command (a fresh process: discovery, one probe per distinct interpreter, the table)
 against the slowest single probe of the same interpreters and all of them one after another,
 run in this process and interleaved with the command. Budget: 1.5x the slowest probe.
+
+The candidates are the command's own: discovered in the working directory the command runs in,
+so pyenv shims are read as it reads them (one that resolves is its interpreter, probed once;
+one the selected version lacks is not probed at all), not run through pyenv's bash.
 """
 
 from __future__ import annotations
@@ -29,7 +33,7 @@ def _probe_times(env: Dict[str, str], cpu: Optional[List[float]] = None) -> List
     from doctor.probe.tool_dirs import places_for
 
     times = []
-    for candidate in discover(places_for(env, Path.home())).candidates:
+    for candidate in discover(places_for(env, Path.home(), cwd=Path.cwd())).candidates:
         t0, c0 = time.perf_counter(), _children_cpu()
         try:
             run_probe(candidate.path, env, 10.0)
