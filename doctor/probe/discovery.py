@@ -114,7 +114,7 @@ def _shim_resolution(path: str, places: Places) -> Optional[pyenv_shims.Resoluti
     if places.cwd is None or Path(path).parent.name != "shims":
         return None  # shims live in $PYENV_ROOT/shims: other files are not even opened
     shim = pyenv_shims.read_shim(path)
-    return pyenv_shims.resolve(shim, places.env, places.cwd) if shim is not None else None
+    return pyenv_shims.resolve(shim, places.env, places.cwd, places.root) if shim is not None else None
 
 
 def same_key(path: str) -> Tuple[str, Optional[str]]:

@@ -126,8 +126,9 @@ def read_shim(path: str) -> Optional[Shim]:
     return Shim(path=path, command=Path(path).name, root=root, pyenv=match["pyenv"])
 
 
-def resolve(shim: Shim, env: Mapping[str, str], cwd: Optional[Path]) -> Resolution:
-    """What `shim` runs for a process with `env` started in `cwd`, as pyenv would decide it."""
+def resolve(shim: Shim, env: Mapping[str, str], cwd: Optional[Path], fs_root: Path = Path("/")) -> Resolution:
+    """What `shim` runs for a process with `env` started in `cwd`, as pyenv would decide it
+    (pyenv's fixed hook directories, /etc/pyenv.d..., read under `fs_root`)."""
     command = shim.command
     if _COMMAND.fullmatch(command) is None:
         # The known hooks are harmless for interpreters only (python-config.bash acts on *-config).
@@ -137,7 +138,7 @@ def resolve(shim: Shim, env: Mapping[str, str], cwd: Optional[Path]) -> Resoluti
     if any(key.startswith("_PYENV_SHIM_PATHS_") for key in env):
         return Resolution(UNCERTAIN, command, reason="_PYENV_SHIM_PATHS_* is set")
     install = _install_prefix(shim.pyenv)
-    hooks = _hooks(_hook_dirs(env, shim.root, install))
+    hooks = _hooks(_hook_dirs(env, shim.root, install, fs_root))
     odd = next((hook for hook in hooks if not _known_hook(hook)), None)
     if odd is not None:
         return Resolution(UNCERTAIN, command, reason=f"pyenv hook {odd[1]}")
@@ -310,12 +311,12 @@ def _install_prefix(pyenv: str) -> Path:
     return Path(os.path.realpath(pyenv)).parent.parent
 
 
-def _hook_dirs(env: Mapping[str, str], root: Path, install: Path) -> List[str]:
+def _hook_dirs(env: Mapping[str, str], root: Path, install: Path, fs_root: Path) -> List[str]:
     dirs = [d for d in env.get("PYENV_HOOK_PATH", "").split(":") if d]
     dirs.append(str(root / "pyenv.d"))
     if install != root:
         dirs.append(str(install / "pyenv.d"))
-    dirs += _SYSTEM_HOOK_DIRS
+    dirs += [str(fs_root / fixed.lstrip("/")) for fixed in _SYSTEM_HOOK_DIRS]
     dirs += [str(p) for p in sorted((root / "plugins").glob("*/etc/pyenv.d"))]
     return dirs
 
