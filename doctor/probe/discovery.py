@@ -84,8 +84,9 @@ def discover(places: Places, limit: int = MAX_CANDIDATES) -> Discovery:
     """Every interpreter the places hold, one candidate per real interpreter file (see `same_key`)."""
     merged: Dict[Tuple[str, Optional[str]], Candidate] = {}
     inactive: Dict[str, InactiveShim] = {}
+    memo: Dict[Tuple[Path, str], pyenv_shims.Setting] = {}  # each pyenv's hooks and selection, read once
     for found_path, how in _found(places):
-        resolution = _shim_resolution(found_path, places)
+        resolution = _shim_resolution(found_path, places, memo)
         if resolution is not None and resolution.status == pyenv_shims.INACTIVE:
             inactive.setdefault(found_path, InactiveShim(found_path, resolution))
             continue
@@ -109,12 +110,13 @@ def _merge(merged: Dict[Tuple[str, Optional[str]], Candidate], key: Tuple[str, O
         merged[key] = replace(known, found_by=(*known.found_by, how))
 
 
-def _shim_resolution(path: str, places: Places) -> Optional[pyenv_shims.Resolution]:
+def _shim_resolution(path: str, places: Places,
+                     memo: Dict[Tuple[Path, str], pyenv_shims.Setting]) -> Optional[pyenv_shims.Resolution]:
     """A pyenv shim's outcome; None for anything that is not one (or when there is no cwd)."""
     if places.cwd is None or Path(path).parent.name != "shims":
         return None  # shims live in $PYENV_ROOT/shims: other files are not even opened
     shim = pyenv_shims.read_shim(path)
-    return pyenv_shims.resolve(shim, places.env, places.cwd, places.root) if shim is not None else None
+    return pyenv_shims.resolve(shim, places.env, places.cwd, places.root, memo) if shim is not None else None
 
 
 def same_key(path: str) -> Tuple[str, Optional[str]]:
@@ -182,7 +184,8 @@ def _named_in(directory: Path, how: str) -> Iterator[Tuple[str, str]]:
     names: List[str] = []
     try:
         with os.scandir(directory) as entries:
-            names = [entry.name for entry in entries if _NAME.fullmatch(entry.name)]
+            # startswith first: /usr/bin holds thousands of names, a handful of them Pythons
+            names = [entry.name for entry in entries if entry.name.startswith("python3") and _NAME.fullmatch(entry.name)]
     except OSError:  # missing, not a directory, not readable: nothing there for us
         return
     for name in sorted(names, key=_name_order):

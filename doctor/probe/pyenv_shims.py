@@ -32,7 +32,7 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, FrozenSet, Iterator, List, Mapping, Optional, Sequence, Tuple
+from typing import Dict, FrozenSet, Iterator, List, Mapping, Optional, Sequence, Tuple, Union
 
 RESOLVED = "resolved"  # `path` is what the shim runs
 INACTIVE = "inactive"  # the shim runs nothing: the selected versions lack the command
@@ -126,9 +126,20 @@ def read_shim(path: str) -> Optional[Shim]:
     return Shim(path=path, command=Path(path).name, root=root, pyenv=match["pyenv"])
 
 
-def resolve(shim: Shim, env: Mapping[str, str], cwd: Optional[Path], fs_root: Path = Path("/")) -> Resolution:
+@dataclass(frozen=True)
+class Setting:
+    """What every shim of one pyenv shares for one env and cwd: read once, not once per shim."""
+
+    hooks: Tuple[Tuple[str, str, str], ...]  # (phase, name, sha256)
+    selection: Union[Selection, str]  # a str: why pyenv would have to guess
+    path_dirs: Tuple[str, ...]  # PATH as pyenv-which searches it for "system"
+
+
+def resolve(shim: Shim, env: Mapping[str, str], cwd: Optional[Path], fs_root: Path = Path("/"),
+            memo: Optional[Dict[Tuple[Path, str], Setting]] = None) -> Resolution:
     """What `shim` runs for a process with `env` started in `cwd`, as pyenv would decide it
-    (pyenv's fixed hook directories, /etc/pyenv.d..., read under `fs_root`)."""
+    (pyenv's fixed hook directories, /etc/pyenv.d..., read under `fs_root`). `memo`, shared by
+    calls with the same env, cwd and fs_root, keeps each pyenv's Setting."""
     command = shim.command
     if _COMMAND.fullmatch(command) is None:
         # The known hooks are harmless for interpreters only (python-config.bash acts on *-config).
@@ -137,17 +148,20 @@ def resolve(shim: Shim, env: Mapping[str, str], cwd: Optional[Path], fs_root: Pa
         return Resolution(UNCERTAIN, command, reason="the working directory no longer exists")
     if any(key.startswith("_PYENV_SHIM_PATHS_") for key in env):
         return Resolution(UNCERTAIN, command, reason="_PYENV_SHIM_PATHS_* is set")
-    install = _install_prefix(shim.pyenv)
-    hooks = _hooks(_hook_dirs(env, shim.root, install, fs_root))
+    key = (shim.root, shim.pyenv)
+    setting = memo.get(key) if memo is not None else None
+    if setting is None:
+        setting = _setting(shim, env, cwd, fs_root)
+        if memo is not None:
+            memo[key] = setting
+    hooks, selection = setting.hooks, setting.selection
     odd = next((hook for hook in hooks if not _known_hook(hook)), None)
     if odd is not None:
         return Resolution(UNCERTAIN, command, reason=f"pyenv hook {odd[1]}")
-    selection = select(env, cwd, shim.root)
     if isinstance(selection, str):
         return Resolution(UNCERTAIN, command, reason=selection)
-    path_dirs = _system_path(env, shim.root, install)
     for version in (*selection.versions, "system"):
-        found = _command_in(version, command, shim.root, path_dirs)
+        found = _command_in(version, command, shim.root, setting.path_dirs)
         if found is not None and Path(os.path.realpath(found)).parent == shim.root / "shims":
             return Resolution(UNCERTAIN, command, reason=f"PATH leads back to the shims ({found})")
         if found is not None:
@@ -158,7 +172,13 @@ def resolve(shim: Shim, env: Mapping[str, str], cwd: Optional[Path], fs_root: Pa
     return Resolution(INACTIVE, command, selection=selection, available=_versions_with(shim.root, command))
 
 
-def select(env: Mapping[str, str], cwd: Path, root: Path) -> Selection | str:
+def _setting(shim: Shim, env: Mapping[str, str], cwd: Path, fs_root: Path) -> Setting:
+    install = _install_prefix(shim.pyenv)
+    return Setting(hooks=tuple(_hooks(_hook_dirs(env, shim.root, install, fs_root))),
+                   selection=select(env, cwd, shim.root), path_dirs=tuple(_system_path(env, shim.root, install)))
+
+
+def select(env: Mapping[str, str], cwd: Path, root: Path) -> Union[Selection, str]:
     """pyenv-version-name: the selected versions, or a str saying why pyenv would have to guess."""
     if env.get("PYENV_VERSION"):
         raw, origin = env["PYENV_VERSION"], "PYENV_VERSION"
@@ -250,7 +270,7 @@ def _version_file(start: Path) -> Optional[Path]:
         text = text.rsplit("/", 1)[0]
 
 
-def _read_version_file(file: Path) -> List[str] | str:
+def _read_version_file(file: Path) -> Union[List[str], str]:
     """pyenv-version-file-read: the first word of each line, or a str saying why not read."""
     try:
         with open(file, "rb") as handle:
