@@ -112,3 +112,19 @@ def test_every_shim_resolves_to_what_it_runs_under_each_selection(tmp_path: Path
     assert not wrong, "\n".join(wrong)
     statuses = {ps.resolve(shim, _env(), tmp_path).status for shim in shims}
     assert ps.RESOLVED in statuses  # under the global selection some shim runs something
+
+
+def test_pyenv_root_is_known_without_running_pyenv_and_a_wrapper_is_still_asked(tmp_path: Path) -> None:
+    from doctor.probe.tool_dirs import pyenv_root as root_of
+
+    pyenv = shutil.which("pyenv")
+    if pyenv is None:
+        pytest.skip("this machine has no pyenv on PATH")
+    env = {"PATH": os.environ.get("PATH", ""), "HOME": str(tmp_path)}
+    told = subprocess.run([pyenv, "root"], env=env, capture_output=True, text=True, timeout=60, check=True)
+    assert root_of(env) == Path(told.stdout.strip())  # read from pyenv's source, not asked
+    wrapper = tmp_path / "bin" / "pyenv"
+    wrapper.parent.mkdir()
+    wrapper.write_text(f"#!/bin/sh\necho {tmp_path}/elsewhere\n")
+    wrapper.chmod(0o755)
+    assert root_of({**env, "PATH": str(wrapper.parent)}) == tmp_path / "elsewhere"  # not pyenv's script: asked
