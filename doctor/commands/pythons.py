@@ -46,5 +46,5 @@ def command(
         from doctor.render.pythons import render_console
 
         commands = venv_commands(recommendation.row.path, survey.venv_dir) if recommendation else ()
-        render_console(make_console(), assessments, recommendation, commands, survey.left_out)
+        render_console(make_console(), assessments, recommendation, commands, survey.left_out, survey.inactive)
     raise typer.Exit(exit_code(recommendation))

@@ -1,7 +1,10 @@
 """Where Python interpreters live on this machine: the places `chat-doctor pythons` looks, as
 rules over a filesystem, and the first of its two deduplications (by real path).
 
-Files only: nothing here starts a process. What needs one (`pyenv root`, `uv python dir`) is
+Files only: nothing here starts a process. A pyenv shim on PATH is read, not run
+(doctor.probe.pyenv_shims): one that resolves becomes the interpreter it runs (the shim one of
+its aliases), one the selected version lacks is set apart as `inactive` (not a probe, not a
+row), and only one whose outcome only pyenv's bash can tell stays a candidate of its own. What needs one (`pyenv root`, `uv python dir`) is
 asked beforehand (doctor.probe.tool_dirs) and handed in through `Places`, with the environment
 chat-doctor reads (Settings.env, never os.environ) and the home directory. Fixed system
 locations (/usr/bin, /opt/homebrew, /Library/Frameworks) are read under `Places.root`, "/" in a
@@ -19,6 +22,8 @@ import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Dict, Iterator, List, Mapping, Optional, Tuple
+
+from doctor.probe import pyenv_shims
 
 # How a candidate was found (the JSON's `found_by`).
 BY_VENV = "VIRTUAL_ENV"
@@ -48,6 +53,7 @@ class Places:
     root: Path = Path("/")
     pyenv_root: Optional[Path] = None  # $PYENV_ROOT, else what `pyenv root` printed
     uv_dir: Optional[Path] = None  # what `uv python dir` printed
+    cwd: Optional[Path] = None  # where pyenv looks for .python-version; None: shims are run, not read
 
 
 @dataclass(frozen=True)
@@ -60,26 +66,57 @@ class Candidate:
 
 
 @dataclass(frozen=True)
+class InactiveShim:
+    """A pyenv shim that runs nothing under the selected version(s): shown as one line."""
+
+    path: str
+    resolution: pyenv_shims.Resolution
+
+
+@dataclass(frozen=True)
 class Discovery:
     candidates: Tuple[Candidate, ...]
     left_out: int = 0  # found beyond MAX_CANDIDATES, not probed
+    inactive: Tuple[InactiveShim, ...] = ()
 
 
 def discover(places: Places, limit: int = MAX_CANDIDATES) -> Discovery:
     """Every interpreter the places hold, one candidate per real interpreter file (see `same_key`)."""
     merged: Dict[Tuple[str, Optional[str]], Candidate] = {}
-    for path, how in _found(places):
-        key = same_key(path)
-        known = merged.get(key)
-        if known is None:
-            merged[key] = Candidate(path, (how,))
-        elif path != known.path and path not in known.aliases:
-            merged[key] = replace(known, aliases=(*known.aliases, path),
-                                  found_by=known.found_by if how in known.found_by else (*known.found_by, how))
-        elif how not in known.found_by:
-            merged[key] = replace(known, found_by=(*known.found_by, how))
+    inactive: Dict[str, InactiveShim] = {}
+    memo: Dict[Tuple[Path, str], pyenv_shims.Setting] = {}  # each pyenv's hooks and selection, read once
+    for found_path, how in _found(places):
+        resolution = _shim_resolution(found_path, places, memo)
+        if resolution is not None and resolution.status == pyenv_shims.INACTIVE:
+            inactive.setdefault(found_path, InactiveShim(found_path, resolution))
+            continue
+        resolved = resolution is not None and resolution.status == pyenv_shims.RESOLVED
+        path = resolution.path if resolution is not None and resolved else found_path
+        for shown in (path, found_path) if path != found_path else (path,):
+            _merge(merged, same_key(path), shown, how)
     found = tuple(merged.values())
-    return Discovery(found[:limit], max(0, len(found) - limit))
+    return Discovery(found[:limit], max(0, len(found) - limit), tuple(inactive.values()))
+
+
+def _merge(merged: Dict[Tuple[str, Optional[str]], Candidate], key: Tuple[str, Optional[str]], path: str,
+           how: str) -> None:
+    known = merged.get(key)
+    if known is None:
+        merged[key] = Candidate(path, (how,))
+    elif path != known.path and path not in known.aliases:
+        merged[key] = replace(known, aliases=(*known.aliases, path),
+                              found_by=known.found_by if how in known.found_by else (*known.found_by, how))
+    elif how not in known.found_by:
+        merged[key] = replace(known, found_by=(*known.found_by, how))
+
+
+def _shim_resolution(path: str, places: Places,
+                     memo: Dict[Tuple[Path, str], pyenv_shims.Setting]) -> Optional[pyenv_shims.Resolution]:
+    """A pyenv shim's outcome; None for anything that is not one (or when there is no cwd)."""
+    if places.cwd is None or Path(path).parent.name != "shims":
+        return None  # shims live in $PYENV_ROOT/shims: other files are not even opened
+    shim = pyenv_shims.read_shim(path)
+    return pyenv_shims.resolve(shim, places.env, places.cwd, places.root, memo) if shim is not None else None
 
 
 def same_key(path: str) -> Tuple[str, Optional[str]]:
@@ -147,7 +184,8 @@ def _named_in(directory: Path, how: str) -> Iterator[Tuple[str, str]]:
     names: List[str] = []
     try:
         with os.scandir(directory) as entries:
-            names = [entry.name for entry in entries if _NAME.fullmatch(entry.name)]
+            # startswith first: /usr/bin holds thousands of names, a handful of them Pythons
+            names = [entry.name for entry in entries if entry.name.startswith("python3") and _NAME.fullmatch(entry.name)]
     except OSError:  # missing, not a directory, not readable: nothing there for us
         return
     for name in sorted(names, key=_name_order):

@@ -143,7 +143,8 @@ def _prestart_key(python: str, child_env: dict[str, str]) -> tuple:
 
 
 def prestart(argv: Sequence[str]) -> None:
-    """For `chat-doctor check`, launch the probe before the CLI framework is even imported.
+    """For `chat-doctor check` (and `pythons`: its first probes), launch the probe before the CLI
+    framework is even imported.
 
     Loading typer, pydantic and rich costs a few hundred milliseconds; the probe runs in
     another process meanwhile, so `check --offline` takes about the longer of the two, not
@@ -154,6 +155,12 @@ def prestart(argv: Sequence[str]) -> None:
     import atexit
 
     args = list(argv[1:])
+    if args[:1] == ["pythons"] and not any(a in ("-h", "--help") for a in args):
+        from doctor.probe.pythons_prestart import first_candidates  # its first wave of probes, likewise
+
+        pythons_env = target_env(None)
+        for python in first_candidates(pythons_env):
+            _prestart_one(python, pythons_env, atexit)
     if not args or args[0] != "check" or any(a in ("-h", "--help") for a in args):
         return
     flag = None
@@ -166,9 +173,12 @@ def prestart(argv: Sequence[str]) -> None:
         target = select_target(Settings(python=flag))
     except (UsageError, OSError, ValueError):
         return
-    child_env = target_env(None)
-    running = _RunningProbe.start(target.python, child_env)
-    _PRESTARTED[_prestart_key(target.python, child_env)] = running
+    _prestart_one(target.python, target_env(None), atexit)
+
+
+def _prestart_one(python: str, child_env: dict[str, str], atexit: Any) -> None:
+    running = _RunningProbe.start(python, child_env)
+    _PRESTARTED[_prestart_key(python, child_env)] = running
     atexit.register(running.abandon)
 
 

@@ -19,10 +19,11 @@ from doctor.probe.discovery import Candidate
 from doctor.probe.facts import InterpreterFacts, ProbeFailed
 
 # Each probe is a short-lived process, its time mostly the interpreter's start-up (part CPU,
-# part waiting on exec and the disk). A typical machine has 10-20 candidates (pyenv's Pythons
-# and shims, the system's): in one wave of 16 the slowest (a pyenv shim: bash, then Python)
-# never waits for a free worker, where waves of 8 left a tail (scripts/bench.py pythons: 4.6 s
-# against 5.7 s, 19 candidates on 2 cores). MAX_CANDIDATES and this cap bound a long PATH.
+# part waiting on exec and the disk). A typical machine has 10-20 candidates (pyenv's Pythons,
+# the system's; pyenv shims are read, not probed, unless only running them tells): in one wave
+# of 16 the slowest never waits for a free worker, where waves of 8 left a tail (scripts/bench.py
+# pythons: 4.6 s against 5.7 s, 19 candidates on 2 cores). The first wave is usually started
+# before typer loads (doctor.probe.pythons_prestart). MAX_CANDIDATES and this cap bound a long PATH.
 MAX_WORKERS = 16
 
 

@@ -9,10 +9,10 @@ children keep the pipe open, cannot hold the survey up.
 
 from __future__ import annotations
 
+import os
 import shutil
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Mapping, Optional, Sequence
+from typing import Mapping, Optional, Sequence, Tuple
 
 from doctor.probe.discovery import Places
 
@@ -22,19 +22,50 @@ _OUTPUT_CAP = 64 * 1024  # a directory name; anything longer is not an answer
 
 
 def places_for(env: Mapping[str, str], home: Optional[Path], root: Path = Path("/"),
-               timeout_s: float = TOOL_TIMEOUT_S) -> Places:
-    """The Places of this machine: both tools asked at once, each within `timeout_s`."""
+               timeout_s: float = TOOL_TIMEOUT_S, cwd: Optional[Path] = None) -> Places:
+    """The Places of this machine: both tools asked at once, each within `timeout_s`. With
+    `cwd` (where pyenv looks for .python-version) pyenv shims are read instead of run."""
+    decided, known = _pyenv_root_without_asking(env)
+    if decided and shutil.which("uv", path=env.get("PATH", "")) is None:
+        # Nothing to ask (the usual case: PYENV_ROOT set or pyenv's own script, no uv): no
+        # threads, so the probes `pythons` prestarts are not held up by starting them.
+        return Places(env=env, home=home, root=root, pyenv_root=known, uv_dir=None, cwd=cwd)
+    from concurrent.futures import ThreadPoolExecutor
+
     with ThreadPoolExecutor(max_workers=2, thread_name_prefix="chat-doctor-tool") as pool:
         pyenv = pool.submit(pyenv_root, env, timeout_s)
         uv = pool.submit(uv_python_dir, env, timeout_s)
-        return Places(env=env, home=home, root=root, pyenv_root=pyenv.result(), uv_dir=uv.result())
+        return Places(env=env, home=home, root=root, pyenv_root=pyenv.result(), uv_dir=uv.result(), cwd=cwd)
 
 
 def pyenv_root(env: Mapping[str, str], timeout_s: float = TOOL_TIMEOUT_S) -> Optional[Path]:
-    if env.get("PYENV_ROOT"):
-        return Path(env["PYENV_ROOT"])
+    decided, known = _pyenv_root_without_asking(env)
+    if decided:
+        return known
     answer = _ask(env, ["pyenv", "root"], timeout_s)
     return Path(answer) if answer else None
+
+
+def _pyenv_root_without_asking(env: Mapping[str, str]) -> Tuple[bool, Optional[Path]]:
+    """(True, what `pyenv root` would print) where its source says it without running it:
+    $PYENV_ROOT, else, for pyenv's own script (libexec/pyenv, a bash script), $HOME/.pyenv;
+    (True, None) when there is no pyenv on PATH; (False, None) when only asking tells (a
+    wrapper of some other shape, no HOME)."""
+    if env.get("PYENV_ROOT"):
+        return True, Path(env["PYENV_ROOT"])
+    tool = shutil.which("pyenv", path=env.get("PATH", ""))
+    if tool is None:
+        return True, None
+    real = Path(os.path.realpath(tool))
+    if real.parent.name != "libexec" or real.name != "pyenv" or not env.get("HOME"):
+        return False, None
+    try:
+        with open(real, "rb") as handle:
+            if handle.read(20) != b"#!/usr/bin/env bash\n":
+                return False, None
+    except OSError:
+        return False, None
+    return True, Path(env["HOME"]) / ".pyenv"
 
 
 def uv_python_dir(env: Mapping[str, str], timeout_s: float = TOOL_TIMEOUT_S) -> Optional[Path]:
@@ -44,7 +75,6 @@ def uv_python_dir(env: Mapping[str, str], timeout_s: float = TOOL_TIMEOUT_S) -> 
 
 def _ask(env: Mapping[str, str], argv: Sequence[str], timeout_s: float) -> Optional[str]:
     """The tool's one-line answer, or None: not on PATH, failed, late, or not a path."""
-    import os
     import signal
     import subprocess
 

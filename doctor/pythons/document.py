@@ -6,11 +6,15 @@ Fields are only ever added to this schema; a rename or a change of meaning is a 
 
 from __future__ import annotations
 
-from typing import Any, Dict, Optional, Sequence
+from typing import TYPE_CHECKING, Any, Dict, Optional, Sequence
 
+from doctor.knowledge.wording import pythons_command as words
 from doctor.knowledge.wording.pythons_command import venv_commands
 from doctor.pythons.gather import Survey
 from doctor.pythons.recommend import Assessment, Recommendation
+
+if TYPE_CHECKING:
+    from doctor.probe.discovery import InactiveShim
 
 SCHEMA = "chat-doctor.pythons/1"
 EXIT_RECOMMENDED = 0  # a recommendable interpreter exists
@@ -32,6 +36,7 @@ def document(survey: Survey, assessments: Sequence[Assessment], recommendation: 
         "wall_ms": survey.wall_ms,
         "left_out": survey.left_out,
         "interpreters": [_interpreter(a) for a in assessments],
+        "inactive_pyenv_shims": [_inactive(shim) for shim in survey.inactive],
         "recommendation": _recommendation(recommendation, survey.venv_dir),
         "exit_code": exit_code(recommendation),
     }
@@ -67,6 +72,19 @@ def _interpreter(assessment: Assessment) -> Dict[str, Any]:
         "recommendable": assessment.recommendable,
         "blockers": list(assessment.blockers),
         "drawbacks": list(assessment.drawbacks),
+    }
+
+
+def _inactive(shim: InactiveShim) -> Dict[str, Any]:
+    resolution = shim.resolution
+    selection = resolution.selection
+    return {
+        "path": shim.path,
+        "command": resolution.command,
+        "selected_versions": list(selection.versions) if selection else [],
+        "selected_by": selection.origin if selection else None,
+        "installed_in": list(resolution.available),
+        "activate": words.shim_activation(resolution.available),
     }
 
 

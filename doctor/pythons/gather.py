@@ -7,9 +7,12 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping, Optional, Tuple
+from typing import TYPE_CHECKING, Optional, Tuple
 
 from doctor.pythons.rows import InterpreterRow
+
+if TYPE_CHECKING:
+    from doctor.probe.discovery import InactiveShim
 from doctor.settings import Settings
 
 # The new environment's directory, first free one of these (in the working directory).
@@ -24,25 +27,25 @@ class Survey:
     left_out: int  # candidates beyond doctor.probe.discovery.MAX_CANDIDATES, not probed
     venv_dir: str  # where the printed commands make the new environment
     wall_ms: float
+    inactive: Tuple[InactiveShim, ...] = ()  # pyenv shims the selected version lacks: not probed
 
 
 def gather(settings: Settings, root: Path = Path("/")) -> Survey:
     import time
 
-    from doctor.probe.discovery import discover
     from doctor.probe.interpreters import probe_timeout
+    from doctor.probe.pythons_prestart import discovery_for, home_of
     from doctor.probe.survey import survey
-    from doctor.probe.tool_dirs import places_for
     from doctor.pythons.rows import rows_from
 
     started = time.perf_counter()
     env = settings.env
-    places = places_for(env, _home(env), root)
-    found = discover(places)
+    found = discovery_for(env, home_of(env), root, settings.cwd)  # made already when prestarted
     limit = probe_timeout(settings.timeout_s)
     probes = survey(found.candidates, env, limit)
     return Survey(rows=rows_from(probes), today=datetime.date.today(), limit_s=limit, left_out=found.left_out,
-                  venv_dir=free_venv_dir(settings.cwd), wall_ms=round((time.perf_counter() - started) * 1000, 1))
+                  venv_dir=free_venv_dir(settings.cwd), wall_ms=round((time.perf_counter() - started) * 1000, 1),
+                  inactive=found.inactive)
 
 
 def free_venv_dir(cwd: Optional[Path]) -> str:
@@ -55,9 +58,3 @@ def free_venv_dir(cwd: Optional[Path]) -> str:
         if not (cwd / name).exists():
             return name
     return names[-1]
-
-
-def _home(env: Mapping[str, str]) -> Optional[Path]:
-    """HOME from the environment chat-doctor reads; None when unset (conda/asdf are then skipped)."""
-    value = env.get("HOME")
-    return Path(value) if value else None

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from rich.console import Console
     from rich.text import Text
 
+    from doctor.probe.discovery import InactiveShim
     from doctor.probe.urllib3_outcome import Urllib3Verdict
     from doctor.pythons.recommend import Assessment, Recommendation
 
@@ -33,7 +34,7 @@ def render_json(document: Dict[str, Any]) -> str:
 
 
 def render_console(console: Console, assessments: Sequence[Assessment], recommendation: Optional[Recommendation],
-                   commands: Sequence[str], left_out: int) -> None:
+                   commands: Sequence[str], left_out: int, inactive: Sequence[InactiveShim] = ()) -> None:
     from rich.table import Table
 
     if not assessments:
@@ -47,6 +48,8 @@ def render_console(console: Console, assessments: Sequence[Assessment], recommen
         if not console.is_terminal:
             console.width = max(console.width, _PLAIN_WIDTH)  # print(width=) can only narrow
         console.print(table)
+    for shim in inactive:
+        console.print(_text(_inactive_line(shim)), style="dim", soft_wrap=True)
     if left_out:
         console.print(_text(words.left_out(left_out)))
     console.print()
@@ -69,6 +72,13 @@ def _recommendation(console: Console, recommendation: Optional[Recommendation], 
     for command in commands:
         # soft_wrap: a command is pasted whole, so it must stay one line at any width
         console.print(_text(f"  {command}"), soft_wrap=True)
+
+
+def _inactive_line(shim: InactiveShim) -> str:
+    resolution = shim.resolution
+    selection = resolution.selection
+    return words.inactive_shim(shim.path, resolution.command, selection.versions if selection else (),
+                               selection.origin if selection else "", resolution.available)
 
 
 def _cells(assessment: Assessment) -> List[str]:

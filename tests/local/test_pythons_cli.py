@@ -132,3 +132,87 @@ def test_the_printed_commands_run_in_bash_with_the_path_as_one_word_and_never_re
     again = subprocess.run(["bash", "-c", create], cwd=tmp_path, capture_output=True, text=True)
     assert again.returncode != 0 and "exists" in again.stderr.lower()
     assert not log.exists() and (tmp_path / ".venv" / "keep").read_text() == "mine"
+
+
+# --- pyenv shims, read instead of run ---------------------------------------------------------
+
+_SHIM = """#!/usr/bin/env bash
+set -e
+[ -n "$PYENV_DEBUG" ] && set -x
+
+program="${{0##*/}}"
+
+export PYENV_ROOT="{root}"
+SHIM_PATH=${{0%/*}}
+if [[ $SHIM_PATH != "{root}/shims" ]]; then
+  export _PYENV_SHIM_PATH="$SHIM_PATH"
+fi
+exec "{pyenv}" exec "$program" "$@"
+"""
+
+
+@pytest.fixture
+def pyenv_machine(tmp_path: Path) -> Tuple[Dict[str, str], Dict[str, Path]]:
+    """A pyenv root in pyenv's layout: version 3.99.1 (python3 -> this interpreter) selected by
+    a .python-version in the working directory, 3.98.0 installed but not selected, shims in
+    pyenv's template for python3 and python3.98. Its `pyenv` (what a shim would exec) leaves a
+    mark and then runs this interpreter for python3 (fails for the others as pyenv does), so a
+    shim that is run, not read, shows."""
+    root = tmp_path / "pyenv"
+    mark = tmp_path / "shim-ran"
+    pyenv = _script(root / "libexec" / "pyenv", f'echo "$2" >> {mark}\n'  # what pyenv exec would do, in short
+                    f'[ "$2" = python3 ] || {{ echo "pyenv: $2: command not found" >&2; exit 127; }}\n'
+                    f'exec {sys.executable} "${{@:3}}"\n')
+    pyenv.write_text("#!/usr/bin/env bash\n" + pyenv.read_text().split("\n", 1)[1])
+    (root / "versions/3.99.1/bin").mkdir(parents=True)
+    (root / "versions/3.99.1/bin/python3").symlink_to(sys.executable)
+    _script(root / "versions/3.98.0/bin/python3.98", "exit 3\n")
+    for name in ("python3", "python3.98"):
+        _script(root / "shims" / name, "").write_text(_SHIM.format(root=root, pyenv=pyenv))
+    cwd = tmp_path / "project"
+    cwd.mkdir()
+    (cwd / ".python-version").write_text("3.99.1\n")
+    tools = tmp_path / "tools"  # bash alone, for the shims' `#!/usr/bin/env bash` when they do run
+    tools.mkdir()
+    (tools / "bash").symlink_to(shutil.which("bash") or "/bin/bash")
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    env = {"PATH": f"{root / 'shims'}{os.pathsep}{tools}", "HOME": str(tmp_path / "home"), "PYENV_ROOT": str(root),
+           "PYENV_VERSION": "", "PYENV_DIR": "", "PYENV_HOOK_PATH": "", "ASDF_DATA_DIR": str(empty)}
+    return env, {"root": root, "mark": mark, "cwd": cwd}
+
+
+def test_a_pyenv_shim_is_its_interpreter_and_one_the_version_lacks_is_a_quiet_line(pyenv_machine: tuple) -> None:
+    env, paths = pyenv_machine
+    root = paths["root"]
+    run, _ = _pythons(env, paths["cwd"], "--json")
+    assert run.stderr == ""
+    real = _row(run.json, root / "versions/3.99.1/bin/python3")
+    assert real["probed"] and str(root / "shims/python3") in real["aliases"]
+    assert real["found_by"][:2] == ["PATH", "pyenv"]
+    assert not any("/shims/" in row["path"] for row in run.json["interpreters"])
+    assert run.json["inactive_pyenv_shims"] == [{
+        "path": str(root / "shims/python3.98"), "command": "python3.98", "selected_versions": ["3.99.1"],
+        "selected_by": str(paths["cwd"] / ".python-version"), "installed_in": ["3.98.0"],
+        "activate": "pyenv shell 3.98.0",
+    }]
+    assert not paths["mark"].exists()  # no shim was run: pyenv's bash never started
+
+    table, _ = _pythons(env, paths["cwd"])
+    line = next(line for line in table.stdout.splitlines() if "shims/python3.98" in line)
+    assert line == (f"{root}/shims/python3.98: pyenv shim, not active under the selected version 3.99.1 (set by "
+                    f"{paths['cwd']}/.python-version): `pyenv shell 3.98.0` makes it python3.98")
+    assert "not probed" not in table.stdout and not paths["mark"].exists()
+
+
+def test_a_pyenv_hook_the_rules_do_not_know_makes_the_shim_run_as_before(pyenv_machine: tuple) -> None:
+    env, paths = pyenv_machine
+    hooks = paths["root"].parent / "hooks"
+    _script(hooks / "exec" / "mine.bash", "# a user's hook: could send python3 anywhere\n")
+    run, _ = _pythons({**env, "PYENV_HOOK_PATH": str(hooks)}, paths["cwd"], "--json")
+    shim = _row(run.json, paths["root"] / "shims/python3")
+    assert shim["probed"], shim["error"]
+    assert os.path.realpath(shim["executable"]) == os.path.realpath(sys.executable)
+    assert run.json["inactive_pyenv_shims"] == []  # python3.98 is run too, and fails as a row
+    assert "python3.98: command not found" in _row(run.json, paths["root"] / "shims/python3.98")["error"]["reason"]
+    assert sorted(paths["mark"].read_text().split()) == ["python3", "python3.98"]

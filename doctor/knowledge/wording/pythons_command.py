@@ -52,6 +52,22 @@ def left_out(count: int) -> str:
     return f"({count} more interpreters were found but not probed)"
 
 
+def shim_activation(available: Tuple[str, ...]) -> Optional[str]:
+    """The command that makes an inactive shim run something: the newest version that has it."""
+    return f"pyenv shell {shlex.quote(available[0])}" if available else None
+
+
+def inactive_shim(path: str, command: str, selected: Tuple[str, ...], origin: str,
+                  available: Tuple[str, ...]) -> str:
+    """One quiet line for a pyenv shim the selected version lacks (instead of a failed probe)."""
+    which = ":".join(selected)
+    plural = "s" if len(selected) > 1 else ""
+    by = "" if origin in ("", "default") else f" (set by {origin})"
+    activate = shim_activation(available)
+    then = f"`{activate}` makes it {command}" if activate else f"no installed version has {command}"
+    return f"{path}: pyenv shim, not active under the selected version{plural} {which}{by}: {then}"
+
+
 def bullet(text: str) -> str:
     return f"  - {text}"
 
