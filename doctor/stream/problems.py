@@ -124,6 +124,8 @@ def _request_problem(failure: t.StreamFailure, kind: str) -> RunProblem:
         if code == "upstream_error" and upstream is not None:
             summary = gw.upstream_failed(upstream.gateway, failure.status, upstream.message)
             note = gw.upstream_detail(upstream.gateway)
+        elif code == "gateway_no_key_db":
+            summary = gw.no_key_db(failure.status, failure.message)
         # FAIL whatever the code's usual severity (a 429 only warns in api.auth): no stream happened.
         return RunProblem(code, summary, details + ((note,) if note else ()), status=Status.FAIL)
     if failure.kind == t.ERR_TIMEOUT:
