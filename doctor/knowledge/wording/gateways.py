@@ -26,3 +26,16 @@ def no_key_db(status: int, message: Optional[str]) -> str:
     said = f": {message}" if message else ""
     return (f"the LiteLLM proxy refused the key (HTTP {status}{said}): it has no database, "
             "so only its master key works")
+
+
+# How a stream check names an HTML body answered instead of an API error (doctor.stream.classify;
+# the target runner, doctor/stream/target_reading.py, sends HTML_PAGE alone). doctor.knowledge.gateways
+# reads the title and the server back from it (page_in): keep the two in step.
+HTML_PAGE = "the body is an HTML page, not an API error"
+
+
+def html_page(title: Optional[str], server: Optional[str]) -> str:
+    if not title:
+        return HTML_PAGE
+    by = f", {server}" if server else ""
+    return f'the body is an HTML page ("{title}"{by}), not an API error'
