@@ -49,7 +49,7 @@ def _read_body(conn: socket.socket, head: bytes) -> Dict[str, Any]:
     return json.loads(body[:length])
 
 
-def _responses(server: RawServer, conn: socket.socket) -> None:
+def _responses(_server: RawServer, conn: socket.socket) -> None:
     head = b""
     while b"\r\n\r\n" not in head:
         more = conn.recv(65536)
@@ -71,7 +71,7 @@ def smoke(server: RawServer) -> Run:
 
 
 def test_a_short_overrun_on_the_responses_api_is_proved_by_its_output_tokens() -> None:
-    with RawServer(lambda server, conn: _responses(server, conn), read_first=False) as server:
+    with RawServer(_responses, read_first=False) as server:
         run = smoke(server)
     result = run.check("stream.responses")
     assert (run.exit_code, result["status"], result["code"]) == (0, "warn", "max_tokens_ignored"), run.output
