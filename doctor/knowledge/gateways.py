@@ -12,6 +12,10 @@ fails answers with its own 5xx, in its own words, naming the upstream:
 - Kong: `An invalid response was received from the upstream server`;
 - nginx: an HTML page titled `502 Bad Gateway` or `504 Gateway Time-out`.
 
+api.auth reads the page's title from the body it fetched; the stream checks from how their
+failure named the page (`stream_upstream_failure`: doctor.stream.classify keeps the title and the
+server, the target runner keeps neither, and a 502 or 504 HTML page is then a gateway's by its status).
+
 The fixes for that are about the upstream (is the model server up, does the gateway point at it),
 not about the gateway's own status page. OpenAI's own endpoint is never treated as a gateway:
 its 5xx is its own (server_error, with the status page).
