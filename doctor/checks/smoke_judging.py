@@ -4,7 +4,8 @@ Both checks stream the same way (doctor.checks.smoke_fact) and summarise their r
 `SmokeSummary` (doctor.stream.figures); what differs is what counts as a run's problem (the
 Responses API has its own verdicts: doctor.stream.responses_verdicts) and the warnings only one
 API can raise. The order is the same for both: the first failed run's problem, else the TTFT
-threshold, else an ignored token limit, else buffering, then the check's own warnings; details
+threshold, else an ignored token limit (read past chat-doctor's bound, or proved by the server's
+own usage count), else buffering, then the check's own warnings; details
 always carry the timings. Not a check (declares no CHECKS).
 """
 
@@ -17,6 +18,8 @@ from doctor.knowledge.diagnoses import diagnose, fixes_for, ok
 from doctor.knowledge.wording import stream as words
 from doctor.knowledge.wording import target_run as say
 from doctor.model import CheckResult, Fix
+from doctor.stream import trace as t
+from doctor.stream.budget import usage_overran
 from doctor.stream.sample import with_small_sample
 
 if TYPE_CHECKING:
@@ -78,17 +81,19 @@ is where a buffered stream was held (stream.chat's retries), with the fix for th
 def _shared_warning(summary: SmokeSummary, headline: str, details: List[str], data: Dict[str, Any],
                     cause: Optional[BufferCause] = None) -> List[Finding]:
     """An ignored token limit, else buffering: the first of them, as stream.chat has always said it."""
-    ignored = [(i, tr) for i, tr in enumerate(summary.traces) if tr.overrun is not None]
+    ignored = [(i, tr, found) for i, tr in enumerate(summary.traces) for found in [_overrun(tr)] if found is not None]
     n = len(summary.metrics)
     if ignored:
-        index, trace = ignored[0]
-        limit = trace.overrun
-        assert limit is not None
-        data.update(limit=limit.to_dict(), limit_field=trace.limit_field)
-        overrun = words.overrun_line(trace.limit_field, len(ignored), len(summary.traces))
-        return [Finding("max_tokens_ignored",
-                        words.limit_ignored(words.run_prefix(index, n), trace.max_tokens, trace.limit_field, limit),
-                        details=(headline, *details, overrun))]
+        index, trace, (limit, evidence) = ignored[0]
+        data.update(limit=limit.to_dict(), limit_field=trace.limit_field, limit_evidence=evidence)
+        prefix = words.run_prefix(index, n)
+        if evidence == EVIDENCE_USAGE:
+            summary_line = words.usage_overran(prefix, trace.max_tokens, trace.limit_field, limit)
+            overrun = words.usage_overrun_line(trace.limit_field, len(ignored), len(summary.traces))
+        else:
+            summary_line = words.limit_ignored(prefix, trace.max_tokens, trace.limit_field, limit)
+            overrun = words.overrun_line(trace.limit_field, len(ignored), len(summary.traces))
+        return [Finding("max_tokens_ignored", summary_line, details=(headline, *details, overrun))]
     buffered = [(i, m) for i, m in enumerate(summary.metrics) if m.buffered]
     if buffered:
         index, metrics = buffered[0]
@@ -98,6 +103,22 @@ def _shared_warning(summary: SmokeSummary, headline: str, details: List[str], da
         return [Finding("stream_buffered", words.buffered(words.run_prefix(index, n), metrics.buffering.reason),
                         details=(headline, *details), fixes=cause.fixes() if cause else words.BUFFER_FIXES)]
     return []
+
+
+EVIDENCE_READ = "read_bound"  # chat-doctor stopped reading at its token bound (doctor.stream.budget)
+EVIDENCE_USAGE = "usage"  # the reply ended, short, but the server's own usage counted past the limit
+
+
+def _overrun(trace: t.StreamTrace) -> Optional[Tuple[t.StreamLimit, str]]:
+    """How a run's reply ignored the token limit, with the evidence, or None (see budget.usage_overran)."""
+    if trace.overrun is not None:
+        return trace.overrun, EVIDENCE_READ
+    reported = trace.completion_tokens
+    if trace.max_tokens is None or reported is None or trace.failure is not None:
+        return None
+    if not usage_overran(trace.max_tokens, reported, trace.finish_reason, trace.count(t.REASONING) > 0):
+        return None
+    return t.StreamLimit(kind=t.LIMIT_TOKENS, bound=trace.max_tokens, observed=reported, unit="tokens"), EVIDENCE_USAGE
 
 
 def headline_of(summary: SmokeSummary) -> str:

@@ -64,6 +64,11 @@ def _s(*statuses: int) -> Tuple[Tuple[int, int], ...]:
 
 
 RULES: Tuple[ErrorRule, ...] = (
+    # LiteLLM's proxy without a database answers any key but its master key with 400 {"message": "No
+    # connected db.", "type": "no_db_connection", "code": "400"} (litellm 1.108.7, on /models, /chat/completions
+    # and /responses alike: tests/machine/test_real_server.py): a refused key, not a malformed request.
+    ErrorRule("gateway_no_key_db", _s(400, 401, 403), codes=frozenset({"no_db_connection"})),
+    ErrorRule("gateway_no_key_db", _s(400, 401, 403), message=r"^\s*no connected db\b"),
     # 401/403 with a specific cause first; the plain status is the fallback.
     ErrorRule("ip_not_authorized", _s(401, 403), codes=frozenset({"ip_not_authorized"})),
     ErrorRule("ip_not_authorized", _s(401, 403), message=r"\bIP\b.{0,60}not (?:authorized|allowed)|allowlist"),

@@ -16,6 +16,9 @@ With T = --timeout:
 - the reply no longer than `token_bound` tokens: a server that honours max_tokens sends at most
   that many, one or more per chunk, so twice the limit plus some slack is a server that ignores
   it (read no further, keep the timings, warn);
+- a reply that ended on its own (not cut at the limit) while the server's own usage counts more
+  tokens than the limit plus `USAGE_SLACK` ignored it too, however short (`usage_overran`): the
+  read bound above only catches a reply far past the limit;
 - after a buffered verdict, at most `CAUSE_RETRIES` more requests (doctor.stream.buffer_cause: once
   with `Accept-Encoding: identity`, once directly past the proxy), each one run under these same
   bounds plus a fresh start of the target's runner (`cause_bound_s`);
@@ -26,6 +29,7 @@ With T = --timeout:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Optional
 
 KIB = 1024
 MIB = 1024 * KIB
@@ -94,6 +98,30 @@ class Budget:
 
     def overran(self, tokens: int, chars: int) -> bool:
         return tokens > self.token_bound or chars > self.char_bound
+
+
+# Tokens a server's usage may count beyond the limit of a reply it did cut there: one, for a server
+# that would count the stop token it never sent. None seen so far (dasLLAMA 0.6.6 reports at most
+# max_tokens for a reply cut by it: tests/machine/test_real_model_server.py), but the slack costs
+# nothing against the overruns that matter (LiteLLM 1.108.7's mock replies: 12 for max_tokens 1).
+USAGE_SLACK = 1
+# finish reasons that say the limit cut the reply (chat; the Responses API's incomplete reason): the
+# server kept the limit, whatever its usage counts (hidden reasoning a server bills outside it).
+CUT_AT_LIMIT = frozenset({"length", "max_output_tokens"})
+
+
+def usage_overran(max_tokens: int, reported: Optional[int], finish_reason: Optional[str], reasoning_seen: bool) -> bool:
+    """The server's own usage proves it ignored `max_tokens`: the reply ended on its own, not at the
+    limit, and `reported` (usage.completion_tokens; Responses: output_tokens) is past limit + slack.
+
+    Reasoning tokens count inside the limit on OpenAI (`max_completion_tokens` bounds reasoning and
+    output together, and completion_tokens includes them), so they are no excuse there; but a run that
+    streamed reasoning text is left to the read bound: compatible servers differ on whether their
+    reasoning counts against `max_tokens`, and the trace does not hold `reasoning_tokens`.
+    """
+    if reported is None or reasoning_seen or finish_reason in CUT_AT_LIMIT or finish_reason is None:
+        return False
+    return reported > max_tokens + USAGE_SLACK
 
 
 def smoke_bound_s(timeout_s: float, max_tokens: int, runs: int) -> float:

@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 from typing import Any, Optional, Sequence
 
+from doctor.knowledge.gateways import page_server, page_title
+from doctor.knowledge.wording import gateways as gw
 from doctor.stream import trace as t
 from doctor.stream.chunks import ErrorChunk, OddChunk
 from doctor.stream.client import http_library
@@ -93,7 +95,9 @@ def _body_message(exc: BaseException) -> str:
     if isinstance(body, str) and body.strip():
         stripped = body.strip()
         if stripped.startswith("<"):
-            return "the body is an HTML page, not an API error"
+            # Its title names a gateway's failure (nginx's "502 Bad Gateway"): kept for
+            # doctor.knowledge.gateways, which api.auth uses on the same page.
+            return gw.html_page(page_title(stripped), page_server(stripped))
         return shorten(stripped)
     message = getattr(exc, "message", "")
     return shorten(message) if isinstance(message, str) else ""

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Optional, Tuple
 
 from doctor.knowledge.api_errors import ApiError, diagnosis_for
-from doctor.knowledge.gateways import upstream_failure
+from doctor.knowledge.gateways import stream_upstream_failure
 from doctor.knowledge.wording import gateways as gw
 from doctor.knowledge.wording import stream as words
 from doctor.knowledge.wording import target_run as say
@@ -82,7 +82,7 @@ def http_error_code(failure: t.StreamFailure, kind: str) -> Tuple[str, Optional[
         # LiteLLM's proxy answers an unknown model with 400 "Invalid model name passed in
         # model=...", not 404 (seen on litellm 1.108, tests/machine/test_real_server.py).
         return "model_not_found", None
-    if upstream_failure(status, failure.message, kind=kind) is not None:
+    if stream_upstream_failure(status, failure.message, kind=kind) is not None:
         return "upstream_error", None
     return diagnosis_for(status, ApiError(message=failure.message, type=failure.type, code=failure.code), kind)
 
@@ -120,10 +120,12 @@ def _request_problem(failure: t.StreamFailure, kind: str) -> RunProblem:
     if failure.kind == t.ERR_STATUS and failure.status is not None:
         code, note = http_error_code(failure, kind)
         summary = words.http_instead(failure.status, failure.message)
-        upstream = upstream_failure(failure.status, failure.message, kind=kind)
+        upstream = stream_upstream_failure(failure.status, failure.message, kind=kind)
         if code == "upstream_error" and upstream is not None:
             summary = gw.upstream_failed(upstream.gateway, failure.status, upstream.message)
             note = gw.upstream_detail(upstream.gateway)
+        elif code == "gateway_no_key_db":
+            summary = gw.no_key_db(failure.status, failure.message)
         # FAIL whatever the code's usual severity (a 429 only warns in api.auth): no stream happened.
         return RunProblem(code, summary, details + ((note,) if note else ()), status=Status.FAIL)
     if failure.kind == t.ERR_TIMEOUT:

@@ -7,7 +7,9 @@ Also pinned, as dasllama 0.6.6 really answers (the lead's notes on real servers)
 chunk, `finish_reason: "length"` on an empty delta, a usage chunk with `choices: []` that also
 carries a vendor `timings` object ({ttft_ms, gen_ms}: not llama.cpp's prompt_n/predicted_n),
 `created` counted from a fixed epoch rather than the clock, no auth at all (any key is accepted),
-and a wrong model as HTTP 404 whose error has `type: model_not_found` but no `code`.
+a wrong model as HTTP 404 whose error has `type: model_not_found` but no `code`, and a reply
+cut at max_tokens whose usage counts exactly max_tokens (so the usage-proven overrun of
+max_tokens_ignored never fires on it).
 """
 
 from __future__ import annotations
@@ -62,6 +64,9 @@ def test_smoke_streams_a_bounded_reply_with_a_ttft_near_a_raw_socket_clients(das
         assert (one["error"], one["overrun"]) == (None, None), one
         assert one["finish_reason"] in ("length", "stop"), one
         assert one["completion_tokens"] is not None and 0 < one["completion_tokens"] <= MAX_TOKENS, one
+        # A reply the limit cut counts exactly the limit, no stop token on top: the usage rule's
+        # one token of slack (doctor/stream/budget.py USAGE_SLACK) is never needed here.
+        assert one["finish_reason"] != "length" or one["completion_tokens"] == MAX_TOKENS, one
         assert 0 < one["content_chunks"] <= MAX_TOKENS, one  # one token a chunk
         assert one["headers_ms"] <= one["first_chunk_ms"] <= one["ttft_ms"] <= one["last_token_ms"] <= one["total_ms"], one
     assert all(r.status == 200 and r.text for r in raw), [(r.status, r.text) for r in raw]

@@ -3,8 +3,9 @@
 reply, and its TTFT is compared with a raw-socket client's on the same server in the same run.
 Also pinned, as LiteLLM 1.108 really answers (the lead's notes on real servers): a usage chunk
 whose `choices` holds one empty delta (not `[]`), `completion_tokens` past `max_tokens` (mock
-replies ignore the limit), a wrong model as HTTP 400 rather than 404 (model_not_found all the same), and a provider
-that is down as HTTP 500 from the gateway naming its upstream (upstream_error).
+replies ignore the limit), a wrong model as HTTP 400 rather than 404 (model_not_found all the same), a provider
+that is down as HTTP 500 from the gateway naming its upstream (upstream_error), and a key that is
+not the master key, with no database connected, as HTTP 400 "No connected db." (gateway_no_key_db).
 """
 
 from __future__ import annotations
@@ -92,3 +93,34 @@ def test_a_wrong_model_and_a_provider_that_is_down_through_the_gateway(litellm: 
     assert "Connection error" in chat["summary"], chat
     assert not any("status.openai.com" in (fix.get("text") or "") for fix in chat["fixes"]), chat
 
+
+
+@pytest.mark.slow
+def test_a_short_overrun_is_proved_by_the_servers_own_usage(litellm: RealServer) -> None:
+    run = cli(litellm, "smoke", "--max-tokens", "1")
+    chat = run.check("stream.chat")
+    # 16 chunks of 3 characters is under chat-doctor's read bound (2 x 1 + 16 tokens): only the
+    # usage chunk's completion_tokens (12) shows that the limit was ignored.
+    assert (run.exit_code, chat["status"], chat["code"]) == (0, "warn", "max_tokens_ignored"), run.output
+    one = run.json["smoke"]["runs"][0]
+    assert (one["finish_reason"], one["overrun"], one["completion_tokens"]) == ("stop", None, 12), one
+    field = chat["data"]["limit_field"]
+    assert chat["summary"] == f"the server ignored the token limit: the server's usage reports 12 completion tokens for {field} 1"
+    assert (chat["data"]["limit"]["observed"], chat["data"]["limit_evidence"]) == (12, "usage"), chat["data"]
+
+
+@pytest.mark.slow
+def test_a_key_that_is_not_the_master_key_without_a_database(litellm: RealServer) -> None:
+    other = "sk-" + "n" * 45  # a well-formed key the proxy never issued, and it has no database to look it up
+    run = run_subprocess(["check", "--smoke", "--api", "both", "--json", "--base-url", litellm.base_url, "--timeout", "30"],
+                         env={"OPENAI_API_KEY": other}, timeout=300)
+    assert_no_key(run, key=other)
+    # The exact answer, on /models, /chat/completions and /responses alike.
+    for check in ("api.auth", "stream.chat", "stream.responses"):
+        result = run.check(check)
+        assert (result["status"], result["code"]) == ("fail", "gateway_no_key_db"), result
+        assert "only its master key works" in result["summary"], result
+        assert any("DATABASE_URL" in fix["text"] for fix in result["fixes"]), result
+    assert run.check("api.auth")["data"]["error"] == {"message": "No connected db.", "type": "no_db_connection",
+                                                      "code": "400"}, run.output
+    assert run.exit_code == 1, run.output

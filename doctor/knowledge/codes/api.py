@@ -36,6 +36,15 @@ DIAGNOSES: Tuple[Diagnosis, ...] = (
         also=STREAMED,
     ),
     Diagnosis(
+        "gateway_no_key_db", "api.auth", FAIL,
+        "A LiteLLM proxy with no database connected refused the key (400 'No connected db.', type `no_db_connection`): "
+        "without its database it accepts only its master key, so a virtual key, valid or not, cannot be checked.",
+        "Send the proxy's master key (`general_settings.master_key` in its config, or `LITELLM_MASTER_KEY` where it "
+        "runs) as `OPENAI_API_KEY`; to use virtual keys, give the proxy its database (`DATABASE_URL`, then restart "
+        "it) and create the key with its `/key/generate`.",
+        also=STREAMED,
+    ),
+    Diagnosis(
         "missing_scopes", "api.auth", WARN,
         "The key is valid but restricted: it may not list models (401 'Missing scopes'). Restricted keys can often still "
         "chat, so the streamed smoke test decides.",

@@ -96,7 +96,9 @@ DIAGNOSES: Tuple[Diagnosis, ...] = (
     Diagnosis(
         "max_tokens_ignored", CHECK, WARN,
         "The reply ran well past the token limit the smoke test sent (more than twice `--max-tokens` "
-        "plus 16), so chat-doctor stopped reading; the timings up to there are kept.",
+        "plus 16), so chat-doctor stopped reading (the timings up to there are kept); or it ended on its "
+        "own while the server's own usage counted more tokens than the limit (`data.limit_evidence`: "
+        "`read_bound` or `usage`).",
         "Your app cannot rely on this server to bound replies: find which limit field it honours "
         "(`max_tokens` or `max_completion_tokens`) or its own output cap (llama.cpp `--n-predict`), "
         "and set it.",

@@ -239,6 +239,20 @@ def overrun_line(limit_field: Optional[str], overran: int, runs: int) -> str:
             + "; chat-doctor closed the stream there and kept the timings up to that point")
 
 
+def usage_overran(prefix: str, max_tokens: Optional[int], limit_field: Optional[str], limit: t.StreamLimit) -> str:
+    counted = "output tokens" if limit_field == "max_output_tokens" else "completion tokens"
+    return (f"{prefix}the server ignored the token limit: the server's usage reports {limit.observed:.0f} "
+            f"{counted} for {limit_field} {max_tokens}")
+
+
+def usage_overrun_line(limit_field: Optional[str], overran: int, runs: int) -> str:
+    return (f"the limit went as `{limit_field}`"
+            + (f"; {overran} of {runs} runs overran it" if runs > 1 else "")
+            + "; the reply ended on its own (not cut at the limit), and its usage counted more tokens than the "
+              "limit allows: reasoning counts inside the limit on OpenAI, and a reply cut at the limit "
+              "(finish_reason `length`) is never counted as ignored")
+
+
 def buffered(prefix: str, reason: str) -> str:
     return f"{prefix}the reply arrived all at once, not streamed ({reason})"
 
