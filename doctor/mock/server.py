@@ -591,6 +591,8 @@ class _Responder:
         tokens = plan.tokens
         if behaviour.content_tokens is not None:
             tokens = _first_content_tokens(tokens, behaviour.content_tokens)
+            # The usage chunk counts what is sent, as a server that stopped early does (vllm_abort).
+            plan = replace(plan, tokens=tokens)
         for index, (kind, text) in enumerate(tokens):
             value: Any = 5 if behaviour.odd == "content" else text  # a number where text belongs
             steps.append(Step(plan.due(index), wire.sse_data(wire.chunk(meta, {kind: value}))))

@@ -532,7 +532,10 @@ def test_vllm_abort_and_content_filter_end_with_their_reason_then_usage_and_done
         assert content_of(chunks) == "".join(REPLY_TOKENS[:3]), name
         finishes = [c["choices"][0]["finish_reason"] for c in chunks if c.get("choices")]
         assert finishes[-1] == name.replace("vllm_", "") and not any(finishes[:-1]), (name, finishes)
-        assert chunks[-1]["choices"] == [] and chunks[-1]["usage"]["completion_tokens"] > 0, name
+        # The usage counts what was sent (three tokens), not the whole planned reply.
+        usage = chunks[-1]["usage"]
+        assert chunks[-1]["choices"] == [] and usage["completion_tokens"] == 3, (name, usage)
+        assert usage["total_tokens"] == usage["prompt_tokens"] + 3, (name, usage)
 
 
 def test_vllm_error_chunk_is_flat_with_no_error_key_then_done() -> None:
