@@ -34,7 +34,8 @@ def test_an_empty_python_is_a_usage_error_on_every_command_that_takes_it(args: l
     """`--python "$UNSET"` names no interpreter: it must not quietly inspect $VIRTUAL_ENV instead."""
     env = {**os.environ, "OPENAI_API_KEY": "sk-proj-abcdefghijklmnopqrstuvwxyz012345",
            "VIRTUAL_ENV": os.path.dirname(os.path.dirname(CHAT_DOCTOR))}
-    run = subprocess.run([CHAT_DOCTOR, *args, "--python", ""], capture_output=True, text=True, timeout=60, env=env)
+    run = subprocess.run([CHAT_DOCTOR, *args, "--python", ""], capture_output=True, text=True, timeout=60, env=env,
+                         check=False)
     assert run.returncode == 2, (run.stdout[-400:], run.stderr)
     assert run.stderr.count("\n") == 1 and "--python is empty" in run.stderr, run.stderr
     assert "Traceback" not in run.stderr and run.stdout == ""

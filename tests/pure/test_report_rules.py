@@ -147,8 +147,8 @@ def test_cause_lines_read_the_evidence_as_the_json_has_it() -> None:
         "cause: upstream (the server, or something past the proxy, holds the stream)",
         "asked again along the same route with Accept-Encoding: identity: buffered: one burst",
         "asked again directly (not through the proxy http://127.0.0.1:3128) with Accept-Encoding: identity: n/a: refused",
-        "the direct connection could not be made: the proxy http://127.0.0.1:3128 is required, so whether it holds "
-        "the stream could not be told apart from the server",
+        ("the direct connection could not be made: the proxy http://127.0.0.1:3128 is required, so whether it holds "
+         "the stream could not be told apart from the server"),
     ]
     assert cause_lines(None, None) == [] and cause_lines("compression", "not an object") == [
         "cause: compression (the stream is held while it is gzipped)"]
