@@ -70,7 +70,7 @@ def run(
         checks=tuple(results),
         smoke=ctx.redactor.scrub(_smoke_summary(ctx)),
         strict=settings.strict,
-        smoke_responses=ctx.redactor.scrub(_fact_dict(ctx, "smoke_responses")),
+        smoke_responses=ctx.redactor.scrub(_responses_summary(ctx)),
     )
 
 
@@ -139,8 +139,20 @@ def _smoke_summary(ctx: Context) -> Optional[dict]:
     """The report's `smoke`: the primary run, chat's when it ran, else the Responses API's; with `api`."""
     chat = _fact_dict(ctx, "smoke")
     if chat is not None:
-        return dict(chat, api=API_CHAT)
-    return _fact_dict(ctx, "smoke_responses")
+        return dict(chat, api=API_CHAT, **_cause(ctx, "buffer_cause"))
+    return _responses_summary(ctx)
+
+
+def _responses_summary(ctx: Context) -> Optional[dict]:
+    responses = _fact_dict(ctx, "smoke_responses")
+    return None if responses is None else dict(responses, **_cause(ctx, "buffer_cause_responses"))
+
+
+def _cause(ctx: Context, name: str) -> dict:
+    """Where a buffered stream was held (doctor.stream.buffer_cause), as the check's data has it;
+    null when no cause was searched (the stream was not buffered, or the verdict is another)."""
+    cause = ctx.peek(name)
+    return {"cause": cause.cause if cause else None, "cause_evidence": cause.evidence() if cause else None}
 
 
 def _fact_dict(ctx: Context, name: str) -> Optional[dict]:

@@ -73,6 +73,15 @@ def text_problem(value: Optional[str]) -> Optional[str]:
     return None
 
 
+def python_problem(value: Optional[str]) -> Optional[str]:
+    """Why --python names no interpreter: an empty value (`--python "$UNSET"`) would otherwise
+    read as no --python at all, and the run would quietly inspect another interpreter."""
+    if value is not None and value == "":
+        return ("is empty: give an interpreter or a virtual environment, or leave --python out to "
+                "inspect $VIRTUAL_ENV (else chat-doctor's own interpreter)")
+    return None  # any other path is the target's business (python.interpreter says what it is)
+
+
 def _require(flag: str, problem: Optional[str]) -> None:
     if problem is not None:
         raise UsageError(f"{flag} {problem}")
@@ -122,6 +131,7 @@ class Settings:
 
     def __post_init__(self) -> None:
         _require("--timeout", seconds_problem(self.timeout_s))
+        _require("--python", python_problem(self.python))
         _require("--model", text_problem(self.model))
         _require("--base-url", text_problem(self.base_url))
 

@@ -53,20 +53,31 @@ def gather_smoke(ctx: Context) -> SmokeSummary:
 def gather_buffer_cause(ctx: Context) -> Optional[BufferCause]:
     """The `buffer_cause` fact: after a buffered chat smoke verdict, where the buffering is
     (doctor.stream.buffer_cause: its retries, one run each, quiet); else None."""
-    return _buffer_cause(ctx, API_CHAT, ctx.fact("smoke"))
+    smoke = ctx.fact("smoke")
+    return _buffer_cause(ctx, API_CHAT, smoke, [m.problem is not None for m in smoke.metrics])
 
 
 def gather_buffer_cause_responses(ctx: Context) -> Optional[BufferCause]:
     """The `buffer_cause_responses` fact: the same search after a buffered Responses API verdict,
     its retries sent as Responses requests (a proxy may hold one route and not the other)."""
-    return _buffer_cause(ctx, API_RESPONSES, ctx.fact("smoke_responses").summary)
+    from doctor.settings import API_BOTH
+    from doctor.stream.responses_events import ResponsesRun
+    from doctor.stream.responses_verdicts import run_problem
+
+    smoke = ctx.fact("smoke_responses")
+    summary, runs = smoke.summary, smoke.runs
+    both = (ctx.settings.smoke or SmokeOptions()).api == API_BOTH
+    # A run is failed as stream.responses judges it: its own verdicts (no terminal event, ...) too.
+    failed = [run_problem(trace, runs[i] if i < len(runs) else ResponsesRun(), summary.metrics[i].problem, both)
+              is not None for i, trace in enumerate(summary.traces)]
+    return _buffer_cause(ctx, API_RESPONSES, summary, failed)
 
 
-def _buffer_cause(ctx: Context, api: str, smoke: SmokeSummary) -> Optional[BufferCause]:
+def _buffer_cause(ctx: Context, api: str, smoke: SmokeSummary, failed: List[bool]) -> Optional[BufferCause]:
     from doctor.stream import buffer_cause as bc
 
-    # A failed run is the check's finding before buffering is: no retries for a verdict not given.
-    if not smoke.buffered or any(m.problem is not None for m in smoke.metrics):
+    # Only a stream_buffered verdict shows the cause: no retries for a verdict that would not.
+    if not bc.cause_shown(smoke, failed):
         return None
     route = ctx.fact("route")
     options = replace(ctx.settings.smoke or SmokeOptions(), runs=1, quiet=True)

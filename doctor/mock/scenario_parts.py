@@ -92,7 +92,9 @@ class StreamBehaviour:
     # tokens when that is set (the reply text over and over), else the whole reply.
     honoured_limits: Tuple[str, ...] = ("max_completion_tokens", "max_tokens")
     runaway_tokens: int = 0
-    odd: Optional[str] = None  # "usage": completion_tokens "many"; "content": delta.content 5
+    # "usage": completion_tokens "many"; "content": delta.content 5; "reasoning": reasoning_content 7;
+    # "list": the bad_json_after_tokens line is valid JSON of the wrong shape, `[1, 2]`.
+    odd: Optional[str] = None
     # How the reply says it ended: None is "length" or "stop" as the limit decides; "abort" (vLLM's
     # cancelled request, still followed by usage and [DONE]), "content_filter", ... are sent as given.
     finish_reason: Optional[str] = None

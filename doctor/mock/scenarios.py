@@ -383,6 +383,16 @@ _SCENARIO_LIST: Tuple[Scenario, ...] = (
         "Stream whose content deltas are numbers (content: 5), not text.",
         stream=StreamBehaviour(odd="content"),
     ),
+    Scenario(
+        "odd_reasoning",
+        "Stream whose reasoning deltas are numbers (reasoning_content: 7), not text, before the content.",
+        stream=StreamBehaviour(reasoning=True, odd="reasoning"),
+    ),
+    Scenario(
+        "list_chunk",
+        "Stream: after two tokens, a data: line that is valid JSON but a list ([1, 2]), then the rest as normal.",
+        stream=StreamBehaviour(bad_json_after_tokens=2, odd="list"),
+    ),
     # --- hostile: answers that never end (doctor/mock/hostile.py) ---
     Scenario("slowloris", "Streamed chat: the response head trickles in four bytes a second, forever.",
              hostile="slowloris"),

@@ -205,6 +205,7 @@ _INVALID_JSON_MESSAGE = (
     "help center at help.openai.com.)"
 )
 _BAD_JSON_EVENT = b'data: {"id": "chatcmpl-x", "choices": [\n\n'
+_LIST_EVENT = b"data: [1, 2]\n\n"  # valid JSON, but not a chunk (an object): the wrong shape
 
 _PORTAL_PAGE = b"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>Guest Wi-Fi - Sign in</title></head>
@@ -591,11 +592,13 @@ class _Responder:
         tokens = plan.tokens
         if behaviour.content_tokens is not None:
             tokens = _first_content_tokens(tokens, behaviour.content_tokens)
+            # The usage chunk counts what is sent, as a server that stopped early does (vllm_abort).
+            plan = replace(plan, tokens=tokens)
         for index, (kind, text) in enumerate(tokens):
-            value: Any = 5 if behaviour.odd == "content" else text  # a number where text belongs
+            value: Any = _odd_value(behaviour.odd, kind, text)
             steps.append(Step(plan.due(index), wire.sse_data(wire.chunk(meta, {kind: value}))))
             if behaviour.bad_json_after_tokens == index + 1:
-                steps.append(Step(plan.due(index), _BAD_JSON_EVENT))
+                steps.append(Step(plan.due(index), _LIST_EVENT if behaviour.odd == "list" else _BAD_JSON_EVENT))
         last_due = plan.due(len(tokens) - 1) if tokens else start
         steps += [Step(last_due, payload) for payload in _ending_events(behaviour, meta, plan)]
         headers, gzip = self._stream_head(req, route)
@@ -683,6 +686,13 @@ def _max_tokens(body: Mapping[str, Any], honoured: Sequence[str]) -> Optional[in
         if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
             return value
     return None
+
+
+def _odd_value(odd: Optional[str], kind: str, text: str) -> Any:
+    """A delta field's value: the token, or a number where text belongs (`odd` content / reasoning)."""
+    if (odd == "content" and kind == "content") or (odd == "reasoning" and kind == "reasoning_content"):
+        return 5 if kind == "content" else 7
+    return text
 
 
 def _pings(start: float, first_due: float, interval_ms: int) -> List[Step]:

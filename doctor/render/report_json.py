@@ -3,8 +3,9 @@
 
 The same facts as the other formats, keyed: one object per section (`target`, `packages`,
 `certificates`, `endpoint`, `proxies`, ...), every check's status, code and summary, and with
-`--smoke` the report's smoke object and the picture of the stream (and, when the Responses API ran,
-`smoke_responses` with its own picture: additive).
+`--smoke` the report's smoke object (its `cause` and `cause_evidence` say where a buffered stream
+was held) and the picture of the stream (and, when the Responses API ran, `smoke_responses` with
+its own picture: additive).
 """
 
 from __future__ import annotations

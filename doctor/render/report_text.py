@@ -3,14 +3,16 @@
 The Markdown format (doctor.render.report_markdown) wraps these same lines in code blocks.
 Every value passes through `inert` (a server's text may carry terminal controls) and loses its
 Markdown code spans (`terminal_text`), as on the console. Each API's smoke run has its section
-(`[smoke]` for chat, `[smoke responses]`): the model and SDK, the dialect's family, the timing
-table, the TTFT ladder's rungs by their JSON names (so a peer's TTFT can be read off), the picture.
+(`[smoke]` for chat, `[smoke responses]`): the model and SDK, the dialect's family, where a
+buffered stream was held (the cause and its retries), the timing table, the TTFT ladder's rungs
+by their JSON names (so a peer's TTFT can be read off), the picture.
 """
 
 from __future__ import annotations
 
 from typing import Any, List, Mapping, Optional, Sequence
 
+from doctor.knowledge.wording import buffering
 from doctor.knowledge.wording import dialect as words
 from doctor.render.console import terminal_text
 from doctor.render.inert import inert
@@ -75,10 +77,31 @@ def smoke_lines(run: SmokeRun, *, ascii_only: bool = False) -> List[str]:
     dialect = run.smoke.get("dialect") or data.get("dialect")
     if isinstance(dialect, Mapping):
         lines.append(words.looks_like(dialect.get("family"), dialect.get("evidence") or ()))
+    lines += cause_lines(run.smoke.get("cause") or data.get("cause"),
+                         run.smoke.get("cause_evidence") or data.get("cause_evidence"))
     if not data:
         return lines
     return [*lines, *timing_table(data), *ladder_lines(data),
             *stream_picture(data, width=PICTURE_WIDTH, ascii_only=ascii_only)]
+
+
+def cause_lines(cause: Any, evidence: Any) -> List[str]:
+    """Where a buffered stream was held and the retries that showed it (doctor.stream.buffer_cause's
+    `cause` and `cause_evidence`, as the JSON has them), in the check's own words; [] without a cause."""
+    if not isinstance(cause, str):
+        return []
+    evidence = evidence if isinstance(evidence, Mapping) else {}
+    proxy = evidence.get("proxy") if isinstance(evidence.get("proxy"), str) else None
+    lines = [buffering.found(cause)]
+    for retry in evidence.get("retries") or ():
+        if isinstance(retry, Mapping):
+            lines.append(buffering.retry_line(retry.get("route") == "direct", proxy, str(retry.get("buffering")),
+                                              str(retry.get("reason"))))
+    if evidence.get("proxy_required") is True:
+        lines.append(buffering.proxy_required(proxy))
+    if isinstance(evidence.get("direct_not_tried"), str):
+        lines.append(buffering.direct_not_tried(evidence["direct_not_tried"]))
+    return lines
 
 
 def ladder_lines(data: Mapping[str, Any]) -> List[str]:

@@ -80,9 +80,10 @@ def dialect_lines(data: Mapping[str, Any]) -> List[str]:
     d = data.get("dialect")
     if not isinstance(d, Mapping):
         return []
-    lines = [say.looks_like(d.get("family"), d.get("evidence") or ()),
-             say.usage_line(str(d.get("usage")), d.get("reasoning_field")),
-             say.first_chunk_line(bool(d.get("empty_choices_first_chunk")), bool(d.get("role_only_first_chunk")))]
+    lines = [say.looks_like(d.get("family"), d.get("evidence") or ())]
+    if d.get("api") != "responses":  # the Responses API has no chunks of choices, its usage is the last event's
+        lines += [say.usage_line(str(d.get("usage")), d.get("reasoning_field")),
+                  say.first_chunk_line(bool(d.get("empty_choices_first_chunk")), bool(d.get("role_only_first_chunk")))]
     extras = say.extras_line(int(d.get("sse_comments") or 0), d.get("first_comment"), bool(d.get("obfuscation")))
     lines += [extras] if extras else []
     lines += [say.server_line(str(d["server"]))] if d.get("server") else []

@@ -18,6 +18,12 @@ or was buffered again leaves the cause where it was. The retries' figures are ke
 beside the cause and never replace the measured runs'. Each retry is one run of the smoke
 request under the same budget (doctor.stream.budget.cause_bound_s adds them to the run's bound).
 
+The retries are made only when the verdict will show them (`cause_shown`): stream_buffered is
+reported after a failed run, the TTFT threshold and an ignored token limit
+(doctor.checks.smoke_judging), and a verdict that is one of those carries no cause, so retries
+made then would cost up to two more full requests (time and tokens) for evidence no one sees.
+Once that finding is fixed, the next run is buffered only, and finds the cause.
+
 How a retry is sent is the smoke fact's business (doctor.checks.smoke_fact hands in a `Rerun`);
 this module decides which retries are made and what they mean (`decide` is pure).
 """
@@ -25,7 +31,7 @@ this module decides which retries are made and what they mean (`decide` is pure)
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 from doctor.knowledge.wording import buffering as say
 from doctor.stream import trace as t
@@ -35,6 +41,7 @@ from doctor.stream.figures import NOT_JUDGED, STREAMED, measure
 if TYPE_CHECKING:
     from doctor.checks.route import Route
     from doctor.model import Fix
+    from doctor.stream.figures import SmokeSummary
 
 COMPRESSION = "compression"
 PROXY = "proxy"
@@ -130,6 +137,19 @@ def decide(same: Retry, direct: Optional[Retry], *, host: str, proxy: Optional[s
         return BufferCause(PROXY, retries, host, proxy)
     return BufferCause(UPSTREAM, retries, host, proxy, direct_not_tried=direct_not_tried,
                        proxy_required=direct is not None and direct.no_connection)
+
+
+def cause_shown(summary: SmokeSummary, failed: Sequence[bool]) -> bool:
+    """Whether the verdict over `summary` will be stream_buffered, the only one that shows a cause
+    (pure). `failed` says per run whether the check finds it failed (stream.chat: its metrics'
+    problem; stream.responses: its own verdicts too). doctor.checks.smoke_judging.verdict's order:
+    a failed run, then the TTFT threshold, then an ignored token limit, and only then buffering."""
+    if not summary.buffered or any(failed):
+        return False
+    ttft = summary.ttft
+    if summary.max_ttft_ms is not None and ttft is not None and ttft["p50"] > summary.max_ttft_ms:
+        return False
+    return all(trace.overrun is None for trace in summary.traces)
 
 
 def find_cause(rerun: Rerun, *, host: str, proxy: Optional[str], direct_withheld: Optional[str]) -> BufferCause:

@@ -45,9 +45,13 @@ def inspect_chunk(chunk: Any) -> Tuple[str, str, Optional[str], Optional[int]]:
     `reasoning_content` as attributes), and every field may be missing: Azure's first chunk
     has `choices: []`, the usage chunk has no choices, local servers omit fields. The SDK does
     not validate chunks, so a value of the wrong type (`"completion_tokens": "many"`,
-    `"content": 5`) arrives as is: that raises OddChunk, never a TypeError later. vLLM's error
-    chunk raises ErrorChunk.
+    `"content": 5`, `"reasoning_content": 7`, a chunk that is a list) arrives as is: that raises
+    OddChunk, never a TypeError later. vLLM's error chunk raises ErrorChunk.
     """
+    # The SDK builds its model only from a JSON object: any other JSON value (`data: [1, 2]`,
+    # `data: 5`, `data: null`) is handed on as it is, and an app reading `.choices` would fail.
+    if chunk is None or isinstance(chunk, (list, tuple, str, int, float)):
+        raise OddChunk(f"the chunk is {_shape(chunk)}, not an object")
     failed = error_chunk(chunk)
     if failed is not None:
         raise failed
@@ -70,13 +74,25 @@ def inspect_chunk(chunk: Any) -> Tuple[str, str, Optional[str], Optional[int]]:
         return t.CONTENT, content, finish, tokens
     if getattr(delta, "tool_calls", None):
         return t.CONTENT, "", finish, tokens
-    # Lenient here: servers differ on the shape of reasoning (text, or an object); any counts.
-    reasoning = getattr(delta, "reasoning_content", None) or getattr(delta, "reasoning", None)
+    reasoning = _reasoning(delta)
     if reasoning:
-        return t.REASONING, str(reasoning), finish, tokens
+        return t.REASONING, reasoning, finish, tokens
     if getattr(delta, "role", None):
         return t.ROLE, "", finish, tokens
     return t.EMPTY, "", finish, tokens
+
+
+def _reasoning(delta: Any) -> str:
+    """The reasoning text of a delta ("" for none). Lenient about its shape (servers send text, or
+    an object): any counts. A scalar that is not text (`"reasoning_content": 7`) is malformed: the
+    SDK keeps it as it came (an unknown field, never validated), so an app adding it to its text fails."""
+    for name in ("reasoning_content", "reasoning"):
+        value = getattr(delta, name, None)
+        if isinstance(value, (bool, int, float)):
+            raise OddChunk(f"{name} is {_shape(value)}, not text")
+        if value:
+            return str(value)
+    return ""
 
 
 def _text_field(obj: Any, name: str) -> Optional[str]:
@@ -89,6 +105,6 @@ def _text_field(obj: Any, name: str) -> Optional[str]:
 def _shape(value: Any) -> str:
     """A short description of a value a server sent, never the whole of it."""
     kind = {bool: "a boolean", int: "a number", float: "a number", str: "a string", list: "a list",
-            dict: "an object"}.get(type(value), type(value).__name__)
+            dict: "an object", type(None): "null"}.get(type(value), type(value).__name__)
     shown = repr(value)
     return f"{shown if len(shown) <= 24 else shown[:23] + '…'} ({kind})"

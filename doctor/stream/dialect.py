@@ -13,6 +13,12 @@ an upstream's own fields through:
   its `timings` object counts only beside one of those (dasLLAMA sends a `timings` too).
 - vLLM: `stop_reason` in the choices, `prompt_token_ids` (vllm/entrypoints/openai/protocol.py).
 - OpenAI: `obfuscation` padding, `fp_` fingerprints, `openai-version` / `openai-processing-ms`.
+
+A Responses API stream (typed events, no choices) gets what applies to it: its SSE comments, its
+`obfuscation`, the `server` header, whether the headers were held, and the family guess from the
+clues that are not chat chunks' (headers, comments, event fields); the usage is the terminal
+event's by the API's definition, and there is no first chunk of choices to describe (`api` says
+which API the dialect was read from).
 """
 
 from __future__ import annotations
@@ -58,10 +64,11 @@ class Dialect:
     headers_held: Optional[bool]  # None: could not tell (no token, or everything too fast)
     headers_ms: Optional[float] = None  # the medians behind headers_held
     first_token_ms: Optional[float] = None
+    api: str = "chat"  # "chat" (chat completions' chunks) or "responses" (the Responses API's events)
 
     def to_dict(self) -> Dict[str, Any]:
         return {
-            "family": self.family, "evidence": list(self.evidence), "usage": self.usage,
+            "api": self.api, "family": self.family, "evidence": list(self.evidence), "usage": self.usage,
             "reasoning_field": self.reasoning_field, "empty_choices_first_chunk": self.empty_choices_first,
             "role_only_first_chunk": self.role_only_first, "sse_comments": self.comments,
             "first_comment": self.comment, "obfuscation": self.obfuscation, "server": self.server,
@@ -71,24 +78,29 @@ class Dialect:
 
 
 def read_dialect(traces: Sequence[t.StreamTrace], first_tokens: Sequence[Optional[float]]) -> Optional[Dialect]:
-    """The dialect from the chat runs that read a body (the first such run's shape; comments over
-    all of them); None when no run got that far (or the runs used the Responses API). `first_tokens` is each run's
-    first_token_any_ms (doctor.stream.figures)."""
-    seen = [(tr, ft) for tr, ft in zip(traces, first_tokens) if tr.wire is not None and tr.wire.events
-            and not _responses_api(tr.wire)]
+    """The dialect from the runs that read a body (the first such run's shape; comments over all
+    of them, of the same API as the first); None when no run got that far. `first_tokens` is each
+    run's first_token_any_ms (doctor.stream.figures)."""
+    seen = [(tr, ft) for tr, ft in zip(traces, first_tokens) if tr.wire is not None and tr.wire.events]
     if not seen:
         return None
     wire = seen[0][0].wire
     assert wire is not None
+    responses = _responses_api(wire)
+    seen = [(tr, ft) for tr, ft in seen if tr.wire is not None and _responses_api(tr.wire) == responses]
     family, evidence = guess_family(wire)
     held, headers_ms, token_ms = headers_held([tr.headers_ms for tr, _ in seen], [ft for _, ft in seen])
+    usage = words.USAGE_TERMINAL if responses else usage_placement(wire, seen[0][0].usage_requested)
+    reasoning = None if responses else next((tr.wire.reasoning_field for tr, _ in seen
+                                            if tr.wire and tr.wire.reasoning_field), None)
     return Dialect(
-        family=family, evidence=evidence, usage=usage_placement(wire, seen[0][0].usage_requested),
-        reasoning_field=next((tr.wire.reasoning_field for tr, _ in seen if tr.wire and tr.wire.reasoning_field), None),
-        empty_choices_first=wire.first == "no_choices", role_only_first=wire.first == "role_only",
+        family=family, evidence=evidence, usage=usage, reasoning_field=reasoning,
+        empty_choices_first=not responses and wire.first == "no_choices",
+        role_only_first=not responses and wire.first == "role_only",
         comments=sum(tr.wire.comments for tr, _ in seen if tr.wire), comment=wire.comment,
         obfuscation=wire.obfuscation, server=wire.header("server"), fields=wire.fields,
         headers_held=held, headers_ms=headers_ms, first_token_ms=token_ms,
+        api="responses" if responses else "chat",
     )
 
 

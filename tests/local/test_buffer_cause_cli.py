@@ -91,6 +91,17 @@ def test_a_buffered_server_behind_a_streaming_proxy_is_upstream_after_a_direct_r
     assert result["data"]["cause_evidence"]["proxy"] == proxy.url()
 
 
+def test_a_buffered_stream_over_the_ttft_threshold_makes_no_retry() -> None:
+    """ttft_over_limit is the verdict and shows no cause: retries then would be wasted requests."""
+    with running("buffered", first_token_delay_ms=FIRST_MS, token_interval_ms=INTERVAL_MS) as server:
+        run = smoke(server.base_url, None, "--max-ttft", "0.1")
+        arrived = chats(server)
+    result = run.check("stream.chat")
+    assert (result["code"], run.exit_code) == ("ttft_over_limit", 4), (result["summary"], run.stderr[-2000:])
+    assert run.json["smoke"]["runs"][0]["buffering"] == "buffered"
+    assert ("cause" in result["data"], len(arrived)) == (False, 1)
+
+
 def test_a_stream_that_streamed_makes_no_retry() -> None:
     with running("ok", first_token_delay_ms=FIRST_MS, token_interval_ms=INTERVAL_MS) as server:
         run = smoke(server.base_url)

@@ -170,3 +170,19 @@ def test_smoke_responses_is_additive_and_has_smokes_shape() -> None:
     (one,) = responses["runs"]
     assert RESPONSES_RUN_KEYS <= set(one), RESPONSES_RUN_KEYS - set(one)
     assert [c["id"] for c in document["checks"]][-2:] == ["stream.chat", "stream.responses"]
+
+
+def test_smoke_carries_the_buffering_cause_additively() -> None:
+    """`cause` / `cause_evidence` as stream.chat's data has them; null when no cause was searched."""
+    from tests.support.mock_helpers import env_for, running
+
+    for scenario, cause in (("ok", None), ("gzip_buffered", "compression")):
+        with running(scenario, first_token_delay_ms=200, token_interval_ms=40) as server:
+            run = run_subprocess(["smoke", "--json", "--timeout", "5"], env=env_for(server))
+        document = run.json
+        assert_envelope(document, run.exit_code)
+        smoke = document["smoke"]
+        assert SMOKE_KEYS | {"cause", "cause_evidence"} <= set(smoke), scenario
+        data = next(c for c in document["checks"] if c["id"] == "stream.chat")["data"]
+        assert (smoke["cause"], smoke["cause_evidence"]) == (data.get("cause"), data.get("cause_evidence")), scenario
+        assert smoke["cause"] == cause, scenario

@@ -532,7 +532,10 @@ def test_vllm_abort_and_content_filter_end_with_their_reason_then_usage_and_done
         assert content_of(chunks) == "".join(REPLY_TOKENS[:3]), name
         finishes = [c["choices"][0]["finish_reason"] for c in chunks if c.get("choices")]
         assert finishes[-1] == name.replace("vllm_", "") and not any(finishes[:-1]), (name, finishes)
-        assert chunks[-1]["choices"] == [] and chunks[-1]["usage"]["completion_tokens"] > 0, name
+        # The usage counts what was sent (three tokens), not the whole planned reply.
+        usage = chunks[-1]["usage"]
+        assert chunks[-1]["choices"] == [] and usage["completion_tokens"] == 3, (name, usage)
+        assert usage["total_tokens"] == usage["prompt_tokens"] + 3, (name, usage)
 
 
 def test_vllm_error_chunk_is_flat_with_no_error_key_then_done() -> None:
@@ -616,6 +619,20 @@ def test_odd_values_have_the_wrong_types() -> None:
         chunks = post_chat(server, chat_body(stream=True)).json_chunks()
     assert usage["usage"]["completion_tokens"] == "many"
     assert [c["choices"][0]["delta"]["content"] for c in chunks[1:-1]] == [5] * len(REPLY_TOKENS)
+    with running("odd_reasoning") as server:
+        deltas = [c["choices"][0]["delta"] for c in post_chat(server, chat_body(stream=True)).json_chunks()
+                  if c.get("choices")]
+    reasoning = [d["reasoning_content"] for d in deltas if "reasoning_content" in d]
+    assert reasoning and set(reasoning) == {7}  # a number where text belongs
+    assert "".join(d.get("content") or "" for d in deltas) == "".join(REPLY_TOKENS)  # the content is text
+
+
+def test_list_chunk_sends_valid_json_of_the_wrong_shape_and_continues() -> None:
+    with running("list_chunk") as server:
+        response = post_chat(server, chat_body(stream=True))
+    assert response.data.count("[1, 2]") == 1 and response.data.index("[1, 2]") == 3  # role, two tokens, then it
+    good = [json.loads(d) for d in response.data if d not in ("[1, 2]", "[DONE]")]
+    assert content_of(good) == "".join(REPLY_TOKENS) and response.data[-1] == "[DONE]"
 
 
 HOSTILE_SCENARIOS = ("slowloris", "keepalive_forever", "endless", "empty_events", "endless_line", "gzip_bomb")
@@ -698,7 +715,7 @@ def test_every_scenario_is_described_and_covered_here() -> None:
         "ok", "model404", "anymodel", "reject_stream_options", "reject_max_completion_tokens", "html",
         "redirect", "slow", "ping", "buffered", "gzip_buffered", "cut", "nofinish", "stall", "badjson", "errevent",
         "json_instead_of_sse", "azure_filter_chunk", "reasoning", "echo_key", "max_tokens_only", "no_limits",
-        "odd_usage", "odd_content", *HOSTILE_SCENARIOS,
+        "odd_usage", "odd_content", "odd_reasoning", "list_chunk", *HOSTILE_SCENARIOS,
         "vllm_abort", "content_filter", "vllm_error_chunk", "no_usage", "gateway_upstream_error",
         # POST /v1/responses: tests/local/test_mock_responses.py
         "responses_unsupported", "responses_method_not_allowed", "responses_no_terminal", "responses_failed",

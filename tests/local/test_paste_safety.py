@@ -13,7 +13,8 @@ import subprocess
 
 import pytest
 
-from tests.support.helpers import CANARY_KEY, run_cli
+from tests.support.helpers import CANARY_KEY, assert_no_key, run_cli, run_subprocess
+from tests.support.mock_helpers import env_for, running
 from tests.support.raw_server import RawServer
 
 
@@ -111,3 +112,21 @@ def test_the_missing_key_fix_sets_the_key_when_pasted(env: dict) -> None:
         except FileNotFoundError:
             continue  # zsh is not on every machine; bash always is here
         assert done.stdout == "sk-typed-at-the-prompt", (shell, done)
+
+
+@pytest.mark.parametrize("model", ["gpt\x1b[2Jx", "gpt\u202ex\x85'\\"])
+def test_a_model_name_with_control_characters_pastes_back_as_itself(model: str) -> None:
+    """The console shows ESC as `\\x1b`: the fix quotes the name as bash's $'...', so the command
+    as printed (not as the JSON holds it) names exactly the model when pasted."""
+    with running("ok") as server:
+        run = run_subprocess(["check", "--timeout", "5", "--model", model], env={**env_for(server), "COLUMNS": "200"})
+    assert_no_key(run)
+    assert "[model_unlisted]" in run.stdout, run.stdout[-2000:]
+    printed = [line.strip() for line in run.stdout.splitlines() if line.strip().startswith("chat-doctor smoke --model")]
+    assert len(printed) == 1 and printed[0].startswith("chat-doctor smoke --model $'"), printed
+    for command in printed:
+        rest = command.split(" ", 1)[1]  # chat-doctor replaced by printf: its words, nothing run
+        words = subprocess.run(["bash", "-c", f"printf '%s\\0' {rest}"], capture_output=True, timeout=10,
+                               check=False).stdout
+        assert words.split(b"\0")[:2] == [b"smoke", b"--model"], (command, words)
+        assert words.split(b"\0")[2] == model.encode("utf-8"), (command, words)

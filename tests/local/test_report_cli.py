@@ -89,3 +89,16 @@ def test_credentials_in_the_command_line_are_masked() -> None:
     assert_no_key(run, PROXY_PASSWORD)
     assert json.loads(run.stdout)["chat_doctor"]["command"].startswith(
         "chat-doctor report --format json --base-url 'http://***@127.0.0.1:9/v1?api-key=***'")
+
+
+def test_a_buffered_stream_reports_its_cause_in_every_format() -> None:
+    with running("gzip_buffered", first_token_delay_ms=200, token_interval_ms=40) as server:
+        runs = _report({"OPENAI_API_KEY": CANARY_KEY, "OPENAI_BASE_URL": server.base_url}, "--smoke")
+    smoke = runs["json"].json["smoke"]
+    assert smoke["cause"] == "compression", smoke.get("cause")
+    (retry,) = smoke["cause_evidence"]["retries"]
+    assert (retry["route"], retry["buffering"]) == ("same", "streamed")
+    for report_format in ("text", "markdown"):
+        section = runs[report_format].stdout.split("[smoke]", 1)[1]
+        assert "  cause: compression (the stream is held while it is gzipped)" in section, section[:800]
+        assert "  asked again along the same route with Accept-Encoding: identity: streamed: " in section

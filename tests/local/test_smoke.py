@@ -47,6 +47,8 @@ def not_ok_besides_stream(run: Run) -> List[str]:
         ("nofinish", {}, [], "stream_interrupted", 1),
         ("stall", {}, ["--timeout", "1"], "stream_stalled", 1),
         ("badjson", {}, [], "stream_malformed", 1),
+        ("list_chunk", {}, [], "stream_malformed", 1),  # valid JSON, but not a chunk object
+        ("odd_reasoning", {}, [], "stream_malformed", 1),  # reasoning_content: 7, not text
         ("errevent", {}, [], "stream_error_event", 1),
         ("json_instead_of_sse", {}, [], "stream_not_sse", 1),
         ("html", {}, [], "not_openai_api", 1),

@@ -151,3 +151,18 @@ def test_the_target_runner_reads_the_same_dialect_as_in_process(scenario: str) -
         rungs = [getattr(summary.metrics[0], key) for key in LADDER]
         assert None not in rungs and rungs == sorted(rungs)
         assert summary.metrics[0].first_token_any_ms >= 50  # type: ignore[operator]  # the writers' first-token delay
+
+
+def test_a_responses_run_records_the_dialect_that_applies_to_it() -> None:
+    """stream.responses: comments, headers, the family from the headers; no chat-chunk lines under -v."""
+    with running("ping", first_token_delay_ms=300) as server:
+        run = smoke(server, "--api", "responses", "--json")
+        shown = smoke(server, "--api", "responses", "-v")
+    assert run.exit_code == 0, run.output[-2000:]
+    dialect = run.json["smoke"]["dialect"]
+    assert (dialect["api"], dialect["family"], dialect["usage"]) == ("responses", d.OPENAI, words.USAGE_TERMINAL)
+    assert dialect["sse_comments"] >= 1 and dialect["first_comment"] == "ping" and dialect["obfuscation"] is True
+    assert "openai-version header" in dialect["evidence"] and "choices" not in dialect["fields"]
+    assert run.check("stream.responses")["data"]["dialect"] == dialect
+    assert "dialect: looks like OpenAI (" in shown.stdout, shown.stdout[-2000:]
+    assert "usage arrives in" not in shown.stdout and "first chunk" not in shown.stdout.split("dialect:")[1]

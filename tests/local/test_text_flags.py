@@ -25,3 +25,17 @@ def test_a_flag_that_is_not_utf8_is_a_one_line_usage_error(args: list) -> None:
     assert run.returncode == 2, stderr
     assert stderr.count("\n") == 1 and "not valid UTF-8" in stderr
     assert "Traceback" not in stderr and run.stdout == b""
+
+
+@pytest.mark.parametrize("args", [
+    ["check", "--offline"], ["smoke"], ["fix", "--offline"], ["report"], ["check", "--offline", "--json"],
+])
+def test_an_empty_python_is_a_usage_error_on_every_command_that_takes_it(args: list) -> None:
+    """`--python "$UNSET"` names no interpreter: it must not quietly inspect $VIRTUAL_ENV instead."""
+    env = {**os.environ, "OPENAI_API_KEY": "sk-proj-abcdefghijklmnopqrstuvwxyz012345",
+           "VIRTUAL_ENV": os.path.dirname(os.path.dirname(CHAT_DOCTOR))}
+    run = subprocess.run([CHAT_DOCTOR, *args, "--python", ""], capture_output=True, text=True, timeout=60, env=env,
+                         check=False)
+    assert run.returncode == 2, (run.stdout[-400:], run.stderr)
+    assert run.stderr.count("\n") == 1 and "--python is empty" in run.stderr, run.stderr
+    assert "Traceback" not in run.stderr and run.stdout == ""

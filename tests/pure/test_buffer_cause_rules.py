@@ -204,3 +204,37 @@ def test_the_retries_are_in_the_runs_stated_bound() -> None:
     assert cause_bound_s(10.0, 64) == bc.RETRIES * (20.0 + Budget(10.0, 64).attempt_s) == 252.0
     deadline = deadline_s(Settings(timeout_s=10.0, smoke=SmokeOptions(runs=3)))
     assert deadline > smoke_bound_s(10.0, 64, 3) + cause_bound_s(10.0, 64)
+
+
+# --- retries only for a verdict that shows them ------------------------------------------------------
+
+
+def overran(trace: t.StreamTrace) -> t.StreamTrace:
+    limit = t.StreamLimit(t.LIMIT_TOKENS, 32, 33, "token chunks")
+    return t.StreamTrace(**{**trace.__dict__, "overrun": limit, "max_tokens": 8, "limit_field": "max_tokens"})
+
+
+@pytest.mark.parametrize("traces, max_ttft_s, code", [
+    ([burst()], None, "stream_buffered"),
+    ([burst(), paced()], None, "stream_buffered"),  # one buffered run of two is enough
+    ([burst()], 0.1, "ttft_over_limit"),  # TTFT 500 ms over 100 ms: the threshold is the verdict
+    ([burst()], 1.0, "stream_buffered"),  # under the threshold: buffering again
+    ([overran(burst(tokens=33))], None, "max_tokens_ignored"),
+    ([burst(), refused()], None, "stream_connection_failed"),  # a failed run outranks it all
+    ([paced()], None, "stream_no_usage"),  # streamed (the fixture has no usage): nothing to find
+])
+def test_the_cause_is_searched_exactly_when_the_verdict_shows_it(traces: List[t.StreamTrace],
+                                                                 max_ttft_s: Optional[float],
+                                                                 code: str) -> None:
+    """cause_shown mirrors doctor.checks.smoke_judging.verdict's order: pinned here against it."""
+    s = figures.summarise(traces, model="m", base_url=f"http://{HOST}/v1", sdk=SDK, max_ttft_s=max_ttft_s)
+    result = stream_chat.judge(stream_chat.StreamChatFacts(smoke=s, beside=(), python="/usr/bin/python3"))
+    assert result.code == code, (result.code, result.summary)
+    failed = [m.problem is not None for m in s.metrics]
+    assert bc.cause_shown(s, failed) is (code == "stream_buffered")
+
+
+def test_a_run_the_check_finds_failed_makes_no_retry() -> None:
+    """stream.responses fails runs on its own verdicts too (no terminal event): its `failed` says so."""
+    s = figures.summarise([burst()], model="m", base_url=f"http://{HOST}/v1", sdk=SDK)
+    assert bc.cause_shown(s, [False]) and not bc.cause_shown(s, [True])

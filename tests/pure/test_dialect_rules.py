@@ -202,8 +202,21 @@ def test_read_dialect_from_the_runs_that_read_a_body() -> None:
     assert (got["sse_comments"], got["first_comment"], got["reasoning_field"], got["server"]) == (3, "ping", "reasoning_content", "istio-envoy")
     assert got["headers_held_until_first_token"] is False  # headers at 10 ms, tokens at 320 ms: not held
     assert d.read_dialect([trace_with(None), trace_with(t.WireFacts())], [None, None]) is None
-    responses = facts(fields=("type", "sequence_number", "delta"), first="other")
-    assert d.read_dialect([trace_with(responses)], [50.0]) is None  # the Responses API has no chat dialect
+    assert got["api"] == "chat"
+
+
+def test_a_responses_stream_records_what_applies_to_it() -> None:
+    """SSE comments, the server header, headers held, the family from headers: yes; no choices."""
+    responses = facts(fields=("type", "sequence_number", "delta"), first="no_choices", comments=2, comment="ping",
+                      headers=(("apim-request-id", "abc"), ("server", "istio-envoy")), reasoning_field="reasoning")
+    dialect = d.read_dialect([trace_with(responses, headers_ms=300.0)], [310.0])
+    assert dialect is not None
+    got = dialect.to_dict()
+    assert (got["api"], got["family"], got["evidence"]) == ("responses", d.AZURE, ["apim-request-id header"])
+    assert (got["sse_comments"], got["first_comment"], got["server"]) == (2, "ping", "istio-envoy")
+    assert (got["usage"], got["reasoning_field"]) == (words.USAGE_TERMINAL, None)
+    assert (got["empty_choices_first_chunk"], got["role_only_first_chunk"]) == (False, False)
+    assert got["headers_held_until_first_token"] is True  # headers at 300 ms, first token at 310 ms
 
 
 # --- the ladder --------------------------------------------------------------------------------

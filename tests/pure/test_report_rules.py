@@ -135,3 +135,20 @@ def test_the_ladder_line_names_each_rung_by_its_json_key_and_a_missing_one_is_a_
          "total_ms -"),
     ]
     assert ladder_lines({"runs": [{"headers_ms": None}]}) == [] and ladder_lines({}) == []
+
+
+def test_cause_lines_read_the_evidence_as_the_json_has_it() -> None:
+    from doctor.render.report_text import cause_lines
+
+    evidence = {"proxy": "http://127.0.0.1:3128", "proxy_required": True, "direct_not_tried": None,
+                "retries": [{"route": "same", "buffering": "buffered", "reason": "one burst"},
+                            {"route": "direct", "buffering": "n/a", "reason": "refused"}, "junk"]}
+    assert cause_lines("upstream", evidence) == [
+        "cause: upstream (the server, or something past the proxy, holds the stream)",
+        "asked again along the same route with Accept-Encoding: identity: buffered: one burst",
+        "asked again directly (not through the proxy http://127.0.0.1:3128) with Accept-Encoding: identity: n/a: refused",
+        ("the direct connection could not be made: the proxy http://127.0.0.1:3128 is required, so whether it holds "
+         "the stream could not be told apart from the server"),
+    ]
+    assert cause_lines(None, None) == [] and cause_lines("compression", "not an object") == [
+        "cause: compression (the stream is held while it is gzipped)"]

@@ -6,7 +6,7 @@ carrying it returned), how long the client waited for it, and the body reads.
 
 from __future__ import annotations
 
-from typing import List, Optional, Sequence, Tuple
+from typing import Any, List, Optional, Sequence, Tuple
 
 import pytest
 
@@ -371,11 +371,38 @@ def test_inspect_chunk_refuses_values_of_the_wrong_type() -> None:
     five = unvalidated([{"index": 0, "delta": {"content": 5}, "finish_reason": None}])
     finish = unvalidated([{"index": 0, "delta": {}, "finish_reason": ["stop"]}])
     negative = unvalidated([], usage={"prompt_tokens": 3, "completion_tokens": -1, "total_tokens": 2})
+    seven = unvalidated([{"index": 0, "delta": {"reasoning_content": 7}, "finish_reason": None}])
+    flag = unvalidated([{"index": 0, "delta": {"reasoning": True}, "finish_reason": None}])
+    # What the SDK yields for `data: [1, 2]` and `data: null`: the value itself, not a chunk.
+    listed = construct_type_of([1, 2], types.ChatCompletionChunk)
+    null = construct_type_of(None, types.ChatCompletionChunk)
+    assert listed == [1, 2] and null is None
     for odd, words in ((many, "usage.completion_tokens is 'many' (a string), not a count"),
                        (five, "content is 5 (a number), not text"), (finish, "finish_reason is ['stop'] (a list)"),
-                       (negative, "completion_tokens is -1")):
+                       (negative, "completion_tokens is -1"), (seven, "reasoning_content is 7 (a number), not text"),
+                       (flag, "reasoning is True (a boolean), not text"),
+                       (listed, "the chunk is [1, 2] (a list), not an object"),
+                       (null, "the chunk is None (null), not an object")):
         with pytest.raises(OddChunk, match=words.replace("(", r"\(").replace(")", r"\)").replace("[", r"\[")):
             inspect_chunk(odd)
+
+
+def construct_type_of(value: Any, type_: Any) -> Any:
+    from openai._models import construct_type
+
+    return construct_type(type_=type_, value=value)
+
+
+def test_inspect_chunk_keeps_reasoning_of_any_object_shape() -> None:
+    """Servers differ on reasoning's shape (text, or an object): any object counts as reasoning."""
+    import openai.types.chat as types
+
+    from doctor.stream.chunks import inspect_chunk
+
+    body = {"id": "c", "object": "chat.completion.chunk", "created": 0, "model": "m",
+            "choices": [{"index": 0, "delta": {"reasoning": {"text": "hmm"}}, "finish_reason": None}]}
+    kind, text, _finish, _tokens = inspect_chunk(construct_type_of(body, types.ChatCompletionChunk))
+    assert (kind, text) == (t.REASONING, "{'text': 'hmm'}")
 
 
 # --- an ignored token limit ---------------------------------------------------------------------

@@ -8,9 +8,9 @@ goes into a command.
 
 from __future__ import annotations
 
-import shlex
 from typing import Dict, List, Mapping, Optional, Sequence
 
+from doctor.knowledge.wording.shell import needs_ansi_c, shell_word
 from doctor.model import Fix
 from doctor.words import shorten
 
@@ -216,12 +216,19 @@ def _closest(close: Sequence[str]) -> str:
 
 
 def use_listed_model(model: str) -> Fix:
-    # Model ids come from the server: shell-quoted, so a hostile id cannot become a command.
-    return Fix(f"Use a listed model, e.g. {model}", f"chat-doctor check --model {shlex.quote(model)}")
+    # Model ids come from the server: shell-quoted, so a hostile id cannot become a command, and
+    # one with control characters pastes back as itself (wording.shell).
+    return Fix(f"Use a listed model, e.g. {model}{_ansi_c_note(model)}", f"chat-doctor check --model {shell_word(model)}")
 
 
 def use_chat_model(model: str) -> Fix:
-    return Fix(f"Use a chat model the key can reach, e.g. {model}", f"chat-doctor check --model {shlex.quote(model)}")
+    return Fix(f"Use a chat model the key can reach, e.g. {model}{_ansi_c_note(model)}",
+               f"chat-doctor check --model {shell_word(model)}")
+
+
+def _ansi_c_note(model: str) -> str:
+    """Said when the command quotes the name as $'...': other shells (fish, POSIX sh) read it otherwise."""
+    return " (the name holds control characters: the command quotes it for bash or zsh, $'...')" if needs_ansi_c(model) else ""
 
 
 def model_not_found(model: str, close: Sequence[str]) -> str:
@@ -241,7 +248,7 @@ def smoke_decides(reason: str) -> str:
 
 
 def let_a_request_decide(model: str) -> Fix:
-    return Fix("Let a real request decide", f"chat-doctor smoke --model {shlex.quote(model)}")
+    return Fix(f"Let a real request decide{_ansi_c_note(model)}", f"chat-doctor smoke --model {shell_word(model)}")
 
 
 def model_unlisted(model: str, close: Sequence[str]) -> str:

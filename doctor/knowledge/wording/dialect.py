@@ -13,6 +13,7 @@ USAGE_EVERY = "every chunk"  # vLLM's continuous_usage_stats and the like
 USAGE_VENDOR = "a vendor field"  # llama.cpp's `timings` without usage
 USAGE_NOWHERE = "nowhere"
 USAGE_NOT_ASKED = "not asked for"  # stream_options was refused, so usage was not requested
+USAGE_TERMINAL = "the terminal event"  # the Responses API's: response.completed carries response.usage
 
 UNKNOWN_FAMILY = "an OpenAI-compatible server (family not recognised)"
 
