@@ -137,5 +137,5 @@ def test_the_probe_answer_carries_the_pip_section_and_a_wrong_shape_is_refused()
     answer["pip"] = {"error": "OSError: boom"}  # a section that raised in the probe
     assert InterpreterFacts.from_probe(answer).pip == PipFacts()
     answer["pip"] = {"version": 26}
-    with pytest.raises(ProbeFailed, match="pip.version"):
+    with pytest.raises(ProbeFailed, match=r"pip\.version"):
         InterpreterFacts.from_probe(answer)
