@@ -41,6 +41,13 @@ class PipRefusal:
     prediction: u3.Prediction  # the vendored urllib3's import, predicted on this TLS library
     repair_wheel: Optional[str]  # ensurepip's pip wheel when it can run here (it predates 26.1), else None
 
+    @property
+    def by_filters(self) -> bool:
+        """Refused only because the warning filters (PYTHONWARNINGS=error) raise urllib3's LibreSSL
+        warning: pip runs with them set aside. The bundled pip is no way out then: under the same
+        filters it dies on its own DeprecationWarning (pkg_resources, pip 23.2.1; verified)."""
+        return self.prediction.raised == "urllib3.exceptions.NotOpenSSLWarning"
+
 
 def pip_refusal(probe: InterpreterFacts) -> Optional[PipRefusal]:
     """Why the target's `python -m pip install` would fail before it starts, or None when it would not."""

@@ -138,6 +138,10 @@ CASES = [
      "python.urllib3", "urllib3_ssl_import_error"),
     ("openai_missing_with_pip_26_on_old_openssl", "3.11", [NEWEST_PIP], OLD_OPENSSL, "packages.openai",
      "openai_missing"),
+    # On LibreSSL pip 26.3's urllib3 only warns, unless PYTHONWARNINGS=error makes that an error: then the
+    # pip commands run with PYTHONWARNINGS=ignore (the bundled pip would die on its own DeprecationWarning).
+    ("urllib3_pin_with_pip_26_on_libressl_warnings_as_errors", "3.11", [NEWEST_PIP, "urllib3==2.6.3"],
+     {**ssl_sim_env("libressl-2.8.3"), "PYTHONWARNINGS": "error"}, "python.urllib3", "urllib3_ssl_import_error"),
 ]
 
 

@@ -86,6 +86,17 @@ def test_the_tls_library_and_the_warning_filters_decide(ssl: tuple, actions: Opt
     assert (pip_refusal(facts(PIP_26_3, ssl, actions=actions)) is not None) is refused
 
 
+def test_libressl_under_warnings_as_errors_runs_pip_with_its_warnings_ignored_not_the_bundled_pip() -> None:
+    errors = {"urllib3 v2.0": "error", "urllib3 v2": "error"}
+    result = judge_urllib3(Urllib3CheckFacts(facts(PIP_26_3, LIBRESSL, urllib3="1.26.20", actions=errors), PY))
+    assert result.status is Status.OK  # urllib3 1.26 itself is fine; the note says pip is not
+    assert any("runs with PYTHONWARNINGS=ignore" in d for d in result.details)
+    broken = judge_urllib3(Urllib3CheckFacts(facts(PIP_26_3, LIBRESSL, urllib3="2.6.3", actions=errors), PY))
+    assert pin(broken) == f'PYTHONWARNINGS=ignore {PY} -m pip install "urllib3<2"'
+    assert REPAIR not in " ".join(commands(broken))
+    assert 'export PYTHONWARNINGS="ignore:urllib3 v2"' in commands(broken)  # the user's own silencing, unchanged
+
+
 def test_without_a_bundled_wheel_older_than_26_1_the_commands_stay_and_the_details_say_why() -> None:
     for pip in (replace(PIP_26_3, bundled_wheel=None),
                 replace(PIP_26_3, bundled_wheel=WHEEL.replace("23.2.1", "26.1"))):  # a bundled 26.1 is refused too

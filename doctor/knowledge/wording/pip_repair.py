@@ -25,9 +25,15 @@ def repair_command(python: str, wheel: str) -> str:
     return f"{q(python)} {q(wheel + '/pip')} install \"{LAST_PIP_WITH_URLLIB3_1}\""
 
 
+# Set for pip alone (a prefix, not an export): the user's own filters stay as they are for their app.
+QUIET_PIP = "PYTHONWARNINGS=ignore "
+
+
 def detail(refusal: PipRefusal) -> str:
     head = (f"this Python's pip {refusal.pip_version} cannot install anything: pip 26.1 and newer vendor urllib3 2 "
             f"(here {refusal.vendored_urllib3}), and {refusal.prediction.reason}")
+    if refusal.by_filters:
+        return head + ". So each pip command below runs with PYTHONWARNINGS=ignore (for pip only)"
     if refusal.repair_wheel is None:
         return (head + ". This Python carries no pip wheel older than 26.1 (ensurepip), so restore a pip "
                 f"before 26.1 ({LAST_PIP_WITH_URLLIB3_1}) another way before running the pip commands below")
@@ -47,11 +53,18 @@ def guarded(fixes: Iterable[Fix], python: str, refusal: Optional[PipRefusal]) ->
     """`fixes` with the pip repair in front of each command that runs the target's pip (once per
     command); unchanged when its pip works, or when there is nothing to repair it with."""
     fixes = list(fixes)
-    if refusal is None or refusal.repair_wheel is None:
+    if refusal is None or (refusal.repair_wheel is None and not refusal.by_filters):
         return fixes
-    runs_pip = re.compile(re.escape(f"{q(python)} -m pip ") + r"(?:[^&|;]*\s)?(?:" + "|".join(_REFUSED) + r")\b")
-    repair = repair_command(python, refusal.repair_wheel)
-    return [Fix(f"{fix.text} (after restoring a working pip first: {LAST_PIP_WITH_URLLIB3_1})",
-                f"{repair} && {fix.command}")
-            if fix.command and runs_pip.search(fix.command) else fix
-            for fix in fixes]
+    pip_here = f"{q(python)} -m pip "
+    runs_pip = re.compile(re.escape(pip_here) + r"(?:[^&|;]*\s)?(?:" + "|".join(_REFUSED) + r")\b")
+    out = []
+    for fix in fixes:
+        if not fix.command or not runs_pip.search(fix.command):
+            out.append(fix)
+        elif refusal.by_filters:
+            out.append(Fix(f"{fix.text} (with PYTHONWARNINGS=ignore for pip: your filters make its urllib3's "
+                           "warning an error)", fix.command.replace(pip_here, QUIET_PIP + pip_here)))
+        else:
+            out.append(Fix(f"{fix.text} (after restoring a working pip first: {LAST_PIP_WITH_URLLIB3_1})",
+                           f"{repair_command(python, refusal.repair_wheel or '')} && {fix.command}"))
+    return out
