@@ -14,9 +14,10 @@ from typing import Any, Dict, List, Optional, Tuple
 from doctor.checks.findings import Finding, combine
 from doctor.checks.python_interpreter import INTERPRETER
 from doctor.knowledge import packages as known
-from doctor.knowledge import pythons
+from doctor.knowledge import pip_vendor, pythons
 from doctor.knowledge.diagnoses import diagnose, ok
 from doctor.knowledge.wording import packages as say
+from doctor.knowledge.wording import pip_repair
 from doctor.model import CheckResult
 from doctor.probe.facts import InterpreterFacts
 from doctor.runner import Check, Context, FactProvider
@@ -43,12 +44,16 @@ def judge_openai(facts: OpenaiCheckFacts) -> CheckResult:
     cap = pythons.openai_cap(probe.minor)
     newest = cap.version if cap else pythons.OPENAI_CURRENT
     dist = probe.distribution("openai")
+    # The target's own pip may be unable to start (pip 26.1+ on a TLS library urllib3 2 refuses):
+    # then every pip command below first restores one that can.
+    refusal = pip_vendor.pip_refusal(probe)
+    pip_note = [pip_repair.detail(refusal)] if refusal is not None else []
     if dist is None:
         return diagnose(
             OPENAI, "openai_missing", say.missing_summary(python),
-            details=say.missing_details(newest, probe.minor, no_chat=bool(cap and not cap.has_chat)),
-            fixes=[say.install_fix(python)],
-            data={"installed": False, "would_install": newest},
+            details=[*say.missing_details(newest, probe.minor, no_chat=bool(cap and not cap.has_chat)), *pip_note],
+            fixes=pip_repair.guarded([say.install_fix(python)], python, refusal),
+            data={"installed": False, "would_install": newest, "pip": pip_repair.data(probe, refusal)},
         )
 
     requires = dependencies.active_requirements(probe).get(dist.key, [])
@@ -58,6 +63,7 @@ def judge_openai(facts: OpenaiCheckFacts) -> CheckResult:
         "location": dist.location,
         "requires": [r.text for r in requires],
         "newest_for_this_python": newest,
+        "pip": pip_repair.data(probe, refusal),
     }
     stack_text = _describe_stack(probe, known.stack_for(tuple(r.child for r in requires)), data)
     details = [say.installed_in(dist.version, dist.location), stack_text]
@@ -65,19 +71,20 @@ def judge_openai(facts: OpenaiCheckFacts) -> CheckResult:
     findings: List[Finding] = []
     if known.is_legacy_openai(dist.version):
         findings.append(Finding("openai_legacy", say.legacy_summary(dist.version), details=(say.LEGACY_DETAIL,),
-                                fixes=say.legacy_fixes(python, newest)))
+                                fixes=tuple(pip_repair.guarded(say.legacy_fixes(python, newest), python, refusal))))
     unsatisfied = [u.describe() for u in dependencies.unsatisfied_closure(probe, "openai")]
     if unsatisfied:
         findings.append(Finding("dependency_conflict", say.unmet_summary(dist.version, unsatisfied),
-                                details=tuple(unsatisfied[3:]), fixes=(say.unmet_fix(python),)))
+                                details=tuple(unsatisfied[3:]),
+                                fixes=tuple(pip_repair.guarded([say.unmet_fix(python)], python, refusal))))
     for combo, version, other_version in _known_bad(probe):
         findings.append(Finding("dependency_conflict", say.known_bad_summary(combo, version, other_version),
-                                fixes=say.known_bad_fixes(combo, python)))
+                                fixes=tuple(pip_repair.guarded(say.known_bad_fixes(combo, python), python, refusal))))
     data["unsatisfied"] = unsatisfied
     summary = say.ok_summary(dist.version, stack_text)
     if not findings:  # the ok result keeps only the first detail line: its summary names the stack
         return ok(OPENAI, summary, details=details[:1], data=data)
-    return combine(OPENAI, findings, summary, details=details, data=data)
+    return combine(OPENAI, findings, summary, details=[*details, *pip_note], data=data)
 
 
 def _describe_stack(probe: InterpreterFacts, stack: Optional[known.HttpStack], data: Dict[str, Any]) -> str:

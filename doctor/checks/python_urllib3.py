@@ -15,9 +15,10 @@ from typing import Any, Dict, List, Tuple
 
 from doctor.checks.python_interpreter import INTERPRETER
 from doctor.knowledge import packages as known
-from doctor.knowledge import pythons
+from doctor.knowledge import pip_vendor, pythons
 from doctor.knowledge import urllib3 as u3
 from doctor.knowledge.diagnoses import diagnose, ok
+from doctor.knowledge.wording import pip_repair
 from doctor.knowledge.wording import python as say_python
 from doctor.knowledge.wording import python_urllib3 as say
 from doctor.model import CheckResult, Fix, Status
@@ -56,6 +57,11 @@ def judge_urllib3(facts: Urllib3CheckFacts) -> CheckResult:
         "openai_uses_urllib3": _openai_uses_urllib3(probe),
     }
     details = say.users_details(pulled, data["openai_uses_urllib3"])
+    refusal = pip_vendor.pip_refusal(probe)
+    data["pip"] = pip_repair.data(probe, refusal)
+    if refusal is not None:
+        # Every pip command this result prints for the target depends on it.
+        details.append(pip_repair.detail(refusal))
     if not imp.installed:
         return _not_installed(facts, details, data)
 
@@ -80,7 +86,7 @@ def judge_urllib3(facts: Urllib3CheckFacts) -> CheckResult:
         if observed is not None and not _is_tls_refusal(imp):
             return diagnose(
                 URLLIB3, "urllib3_import_failed", say.import_failed_summary(version, observed[1]),
-                details=details, fixes=say.reinstall_fixes(python), data=data,
+                details=details, fixes=pip_repair.guarded(say.reinstall_fixes(python), python, refusal), data=data,
             )
         return diagnose(
             URLLIB3, "urllib3_ssl_import_error", say.ssl_import_error_summary(version, ssl.version, prediction.reason),
@@ -133,21 +139,23 @@ def _is_tls_refusal(imp: Urllib3Import) -> bool:
 
 def _fixes(probe: InterpreterFacts, python: str, prediction: u3.Prediction, version: str) -> List[Fix]:
     """Another interpreter first; then pinning 1.26 (naming what needs 2.x), upgrading past
-    2.0.2 where that turns LibreSSL's error into a warning, and silencing a warning."""
+    2.0.2 where that turns LibreSSL's error into a warning, and silencing a warning. The pip
+    commands for this interpreter first restore a pip that can start, where its own cannot."""
     from doctor.probe import dependencies
 
-    fixes = say_python.interpreter_fixes(probe, python)
     needs_v2 = [(req.parent, req.specifier) for req in dependencies.requirers_of(probe, "urllib3")
                 if not req.allows("1.26.20")]
-    fixes.append(say.pin_fix(python, needs_v2))
+    here = [say.pin_fix(python, needs_v2)]
     lib = probe.ssl.version or ""
     if not lib.startswith("OpenSSL ") and u3.release_check(version).non_openssl == u3.IMPORT_ERROR:
-        fixes.append(say.upgrade_fix(python))
+        here.append(say.upgrade_fix(python))
     if prediction.outcome == u3.WARNING or prediction.raised == "urllib3.exceptions.NotOpenSSLWarning" or (
         not lib.startswith("OpenSSL ") and prediction.outcome != u3.OK
     ):
-        fixes.append(say.SILENCE_FIX)
-    return fixes
+        here.append(say.SILENCE_FIX)
+    # The interpreter fixes run another Python's pip (the new environment's): never guarded.
+    return [*say_python.interpreter_fixes(probe, python),
+            *pip_repair.guarded(here, python, pip_vendor.pip_refusal(probe))]
 
 
 CHECKS: Tuple[Check, ...] = (

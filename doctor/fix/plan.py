@@ -20,6 +20,7 @@ from doctor.fix import choose_urllib3
 from doctor.knowledge import packages as known
 from doctor.knowledge import pythons
 from doctor.knowledge.diagnoses import lookup
+from doctor.knowledge.pip_vendor import LAST_PIP_WITH_URLLIB3_1  # pip 26.1+ vendor urllib3 2 (refused here)
 from doctor.knowledge.wording import fix as say
 from doctor.knowledge.wording.python import interpreter_fixes
 from doctor.model import CheckResult, Fix, Status
@@ -34,8 +35,6 @@ _NEVER_OURS = ("config", "net", "api", "stream")
 _NEEDS_INTERPRETER = frozenset({"python_too_old", "python_eol", "openai_sdk_capped", "ssl_missing",
                                 "ssl_library_outdated", "probe_failed", "macos_certificates_not_installed"})
 _JUDGED = (Status.FAIL, Status.WARN, Status.ERROR)
-# pip 26.1 is the first to vendor urllib3 2 (and so to refuse OpenSSL < 1.1.1 itself).
-LAST_PIP_WITH_URLLIB3_1 = "pip<26.1"
 
 
 @dataclass(frozen=True)

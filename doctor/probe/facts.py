@@ -11,6 +11,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Dict, Mapping, Optional, Tuple
 
+from doctor.probe.pip_facts import PipFacts
+
 
 class ProbeFailed(Exception):
     """The target could not be inspected; `reason` says why in one sentence."""
@@ -144,6 +146,7 @@ class InterpreterFacts:
     certifi: CertifiFacts = CertifiFacts(installed=False)
     ca_env: Tuple[CaVariable, ...] = ()
     urllib3: Urllib3Import = Urllib3Import(installed=False)
+    pip: PipFacts = field(default_factory=PipFacts)
     warnoptions: Tuple[str, ...] = ()
     pythonwarnings: Optional[str] = None
     # What the user's warning filters do with NotOpenSSLWarning, keyed by message wording
@@ -232,6 +235,7 @@ class InterpreterFacts:
             certifi=_certifi(top.section("certifi")),
             ca_env=tuple(_ca_variable(v) for v in top.items("ca_env")),
             urllib3=_urllib3(top.section("urllib3"), distributions),
+            pip=PipFacts.read(top.section("pip").opt_text),
             warnoptions=warn.strs("warnoptions"),
             pythonwarnings=warn.opt_text("PYTHONWARNINGS"),
             not_openssl_action=warn.section("not_openssl_action").texts(),

@@ -72,6 +72,7 @@ def main(mark):
         answer["marker_env"] = _section(_marker_env)
         answer["warnings"] = _section(_warning_options, original_filters)
         answer["distributions"] = _section(_distributions)
+        answer["pip"] = _section(_pip)
         answer["certifi"] = _section(_certifi)
         answer["ca_env"] = _section(_ca_env)
     answer["probe_ms"] = round((time.time() - started) * 1000.0, 1)
@@ -322,17 +323,62 @@ def _read_version(spec):
     """urllib3's version from its own source, without importing it (1.26 and 2.x: _version.py;
     2.3+ generate `__version__ = version = '2.6.3'` after type declarations)."""
     for location in spec.submodule_search_locations or []:
-        for name in ("_version.py", "__init__.py"):
-            path = os.path.join(location, name)
-            try:
-                with io.open(path, encoding="utf-8", errors="replace") as handle:
-                    text = handle.read(20000)
-            except (IOError, OSError):
-                continue
-            found = re.search(r"""^__version__\s*(?::\s*str\s*)?=\s*(?:\w+\s*=\s*)*['"]([^'"]+)['"]""", text, re.M)
-            if found:
-                return found.group(1)
+        found = _version_in(location)
+        if found:
+            return found
     return None
+
+
+def _version_in(location):
+    """The `__version__` a package directory's _version.py or __init__.py assigns, or None."""
+    for name in ("_version.py", "__init__.py"):
+        path = os.path.join(location, name)
+        try:
+            with io.open(path, encoding="utf-8", errors="replace") as handle:
+                text = handle.read(20000)
+        except (IOError, OSError):
+            continue
+        found = re.search(r"""^__version__\s*(?::\s*str\s*)?=\s*(?:\w+\s*=\s*)*['"]([^'"]+)['"]""", text, re.M)
+        if found:
+            return found.group(1)
+    return None
+
+
+# --- pip ----------------------------------------------------------------------------------
+# pip 26.1 and newer vendor urllib3 2, whose import-time check refuses the same TLS libraries
+# as the user's urllib3: `python -m pip install` then fails before it does anything. Read from
+# pip's files (never imported: that would be the failure itself), with the pip wheel ensurepip
+# carries, which runs as it is and can install a pip that still vendors urllib3 1.26.
+
+
+def _pip():
+    import importlib.util
+
+    info = {"version": None, "location": None, "vendored_urllib3": None, "bundled_wheel": _bundled_pip()}
+    spec = importlib.util.find_spec("pip")
+    locations = list(spec.submodule_search_locations or []) if spec is not None else []
+    if not locations:
+        return info
+    info["location"] = locations[0]
+    info["version"] = _version_in(locations[0])
+    info["vendored_urllib3"] = _version_in(os.path.join(locations[0], "_vendor", "urllib3"))
+    return info
+
+
+def _bundled_pip():
+    """ensurepip's pip wheel (ensurepip/_bundled/pip-X-py3-none-any.whl), or None."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("ensurepip")
+    locations = list(spec.submodule_search_locations or []) if spec is not None else []
+    if not locations:
+        return None
+    directory = os.path.join(locations[0], "_bundled")
+    try:
+        wheels = sorted(name for name in os.listdir(directory) if name.startswith("pip-") and name.endswith(".whl"))
+    except OSError:
+        return None
+    return os.path.join(directory, wheels[-1]) if wheels else None
 
 
 # --- installed distributions ------------------------------------------------------------

@@ -9,6 +9,7 @@ the new environment is built beside the old one, which stays untouched until the
 from __future__ import annotations
 
 import os
+import shlex
 import shutil
 import subprocess
 from pathlib import Path
@@ -116,6 +117,11 @@ def test_uv_variant_runs_where_uv_is_installed(tmp_path: Path) -> None:
 
 # --- pip fixes inside the target ---------------------------------------------------------------
 
+# The newest pip chat-doctor knows (doctor.knowledge.pip_vendor: 26.1+ vendor urllib3 2), pinned so the cached
+# venv is the same on every run; an OpenSSL 1.0.2k Python (tests.support.venvs' simulation) refuses it.
+NEWEST_PIP = "pip==26.3"
+OLD_OPENSSL = ssl_sim_env("openssl-1.0.2k")
+
 # (case, python line, packages, env for chat-doctor and the fix, check, code, a word every command
 # that is run must contain). Each printed pip command runs on its own fresh copy.
 CASES = [
@@ -126,6 +132,16 @@ CASES = [
      "urllib3_ssl_import_error"),
     ("socks_without_socksio", "3.12", ["openai==1.55.3"], {"ALL_PROXY": "socks5://127.0.0.1:9"}, "config.proxy",
      "proxy_socks_unsupported"),
+    # pip 26.3 vendors urllib3 2.8.0, so on OpenSSL 1.0.2k the target's own pip cannot install: each printed
+    # pip command first restores pip<26.1 with the pip wheel bundled with the Python (ensurepip's).
+    ("urllib3_pin_with_pip_26_on_old_openssl", "3.11", [NEWEST_PIP, "urllib3==2.6.3"], OLD_OPENSSL,
+     "python.urllib3", "urllib3_ssl_import_error"),
+    ("openai_missing_with_pip_26_on_old_openssl", "3.11", [NEWEST_PIP], OLD_OPENSSL, "packages.openai",
+     "openai_missing"),
+    # On LibreSSL pip 26.3's urllib3 only warns, unless PYTHONWARNINGS=error makes that an error: then the
+    # pip commands run with PYTHONWARNINGS=ignore (the bundled pip would die on its own DeprecationWarning).
+    ("urllib3_pin_with_pip_26_on_libressl_warnings_as_errors", "3.11", [NEWEST_PIP, "urllib3==2.6.3"],
+     {**ssl_sim_env("libressl-2.8.3"), "PYTHONWARNINGS": "error"}, "python.urllib3", "urllib3_ssl_import_error"),
 ]
 
 
@@ -151,3 +167,39 @@ def test_every_pip_fix_succeeds_and_removes_the_problem(tmp_path: Path, case: st
         run_fix(command, tmp_path, env)
         after = result_of(report(venv, env), check_id)
         assert after["code"] != code or after["status"] != result["status"], (command, after)
+
+
+def pip_run(python: Path, *args: str, env: Optional[Dict[str, str]] = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([str(python), "-m", "pip", *args], capture_output=True, text=True, env=_env(env), timeout=600,
+                          check=False)
+
+
+def test_pip_26_on_old_openssl_cannot_install_until_the_printed_repair_runs(tmp_path: Path) -> None:
+    cached = make_venv(pyenv_python("3.11"), [NEWEST_PIP, "urllib3==2.6.3"], sitecustomize=SSL_SIM_SITECUSTOMIZE)
+    venv = throwaway_copy(cached, tmp_path / ".venv")
+    python = venv / "bin" / "python"
+    # The premise, for real: pip 26.3 starts (--version never imports its urllib3) but cannot install.
+    assert pip_run(python, "--version", env=OLD_OPENSSL).stdout.startswith("pip 26.3 ")
+    broken = pip_run(python, "install", "urllib3<2", env=OLD_OPENSSL)
+    assert broken.returncode == 1 and "pip/_vendor/urllib3/__init__.py" in broken.stderr
+    assert ("ImportError: urllib3 v2 only supports OpenSSL 1.1.1+, currently the 'ssl' module is compiled with "
+            "'OpenSSL 1.0.2k-fips  26 Jan 2017'. See: https://github.com/urllib3/urllib3/issues/2168") in broken.stderr
+    # `python -m ensurepip --upgrade` is no way out: the installed pip is newer than the bundled one.
+    subprocess.run([str(python), "-m", "ensurepip", "--upgrade"], capture_output=True, env=_env(OLD_OPENSSL),
+                   timeout=300, check=True)
+    assert pip_run(python, "--version", env=OLD_OPENSSL).stdout.startswith("pip 26.3 ")
+
+    result = result_of(report(venv, OLD_OPENSSL), "python.urllib3")
+    assert result["data"]["pip"]["cannot_start"] is True and result["data"]["pip"]["version"] == "26.3"
+    assert any(d.startswith("this Python's pip 26.3 cannot install anything") for d in result["details"])
+    (command,) = [c for c in pip_commands(result["fixes"]) if '"urllib3<2"' in c]
+    words = shlex.split(command)
+    assert words[0] == str(python) and words[1].endswith(".whl/pip") and "/ensurepip/_bundled/pip-" in words[1]
+    assert words[2:5] == ["install", "pip<26.1", "&&"]
+
+    run_fix(command, tmp_path, OLD_OPENSSL)
+    version = pip_run(python, "--version", env=OLD_OPENSSL).stdout
+    assert version.startswith("pip 26.0"), version  # the last pip vendoring urllib3 1.26
+    after = result_of(report(venv, OLD_OPENSSL), "python.urllib3")
+    assert (after["status"], after["code"]) == ("ok", None), after
+    assert after["data"]["pip"]["cannot_start"] is False

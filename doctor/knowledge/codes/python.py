@@ -49,7 +49,8 @@ DIAGNOSES: Tuple[Diagnosis, ...] = (
     Diagnosis(
         "urllib3_ssl_import_error", "python.urllib3", FAIL,
         "`import urllib3` fails: urllib3 2.x refuses this TLS library (LibreSSL with 2.0.0-2.0.2, OpenSSL < 1.1.1 with any 2.x, or the LibreSSL warning under -W error).",
-        "Use a Python built against OpenSSL 1.1.1+ and recreate the venv, or `<python> -m pip install \"urllib3<2\"`.",
+        "Use a Python built against OpenSSL 1.1.1+ and recreate the venv, or `<python> -m pip install \"urllib3<2\"` "
+        "(pip 26.1+ vendor urllib3 2 and fail here too: first `<python> <ensurepip's pip wheel>/pip install \"pip<26.1\"`).",
         also=(("python.urllib3", WARN),),
     ),
     Diagnosis(
