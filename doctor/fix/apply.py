@@ -27,7 +27,10 @@ KEEP_BYTES = 16 * 1024
 TAIL_LINES = 12
 
 # pip asks nothing and says nothing about itself: the fix's output is about the fix.
-_PIP_ENV = {"PIP_NO_INPUT": "1", "PIP_DISABLE_PIP_VERSION_CHECK": "1"}
+# PYTHONWARNINGS=ignore: a user's `error` filter (kept for their app and for the re-check) would
+# make pip's own warnings fatal: pip 26.1+'s vendored urllib3 on LibreSSL, and the bundled pip
+# 23.2.1 that repairs it on its pkg_resources DeprecationWarning (tests/machine/test_fix_cli.py).
+_PIP_ENV = {"PIP_NO_INPUT": "1", "PIP_DISABLE_PIP_VERSION_CHECK": "1", "PYTHONWARNINGS": "ignore"}
 
 
 @dataclass(frozen=True)

@@ -209,3 +209,21 @@ def test_on_a_terminal_it_asks_once_and_no_changes_nothing(broken_venv: Path, tm
     assert code == 1 and "Nothing was changed" in screen
     assert installed(venv) == before
     assert CANARY_KEY[:20] not in screen
+
+
+def test_libressl_with_warnings_as_errors_repairs_pip_and_goes_green(tmp_path: Path) -> None:
+    """PYTHONWARNINGS=error turns pip 26.3's vendored urllib3 warning on LibreSSL into an error, and
+    the bundled pip 23.2.1 that repairs it dies on its own DeprecationWarning under the same filter:
+    fix's pip steps run with PYTHONWARNINGS=ignore (pip's warnings are not the app's)."""
+    python = pyenv_python("3.11")
+    strict = {**ssl_sim_env("libressl-2.8.3"), "PYTHONWARNINGS": "error"}
+    make_venv(python, ["pip==26.0.1", "urllib3==1.26.20"])  # the wheels the fix installs, in the cache
+    cached = make_venv(python, ["pip==26.3", "openai==1.109.1", "urllib3==2.0.2"], sitecustomize=SSL_SIM_SITECUSTOMIZE)
+    venv = copy_of(cached, tmp_path / ".venv")
+    run = fix(venv, "--apply", "--yes", env=strict)
+    assert run.exit_code in (0, 1), run.stdout[-3000:]  # no step failed (3)
+    assert all(a["ok"] for a in run.json["applied"]), run.json["applied"]
+    argvs = [s["argv"] for s in run.json["plan"]["steps"]]
+    assert argvs and argvs[0][-1] == "pip<26.1", argvs  # the repair comes first
+    after = result(run.json["after"], "python.urllib3")
+    assert after["status"] in ("ok", "warn"), after
