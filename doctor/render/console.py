@@ -132,11 +132,12 @@ class ConsoleRenderer:
     def footer(self, report: Report, elapsed_s: Optional[float] = None) -> None:
         from rich.markup import escape
 
-        from doctor.render.smoke_compare import comparison  # `smoke --api both`: the two APIs side by side
+        if report.smoke is not None and report.smoke_responses is not None:  # loaded only when both APIs ran
+            from doctor.render.smoke_compare import comparison  # `smoke --api both`: the two APIs side by side
 
-        for index, line in enumerate(comparison(report)):
-            self.console.print() if index == 0 else None
-            self._line(escape(line))
+            for index, line in enumerate(comparison(report)):
+                self.console.print() if index == 0 else None
+                self._line(escape(line))
         took = f" in {elapsed_s:.1f} s" if elapsed_s is not None else ""
         style = {"ready": "green", "over threshold": "yellow", "incomplete": "magenta"}.get(report.verdict, "red")
         verdict = f"[{style}]{report.verdict}[/{style}]"
