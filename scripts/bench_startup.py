@@ -1,5 +1,12 @@
 """Start-up figures (scripts/bench.py startup): a fresh process each time, bytecode cached.
 
+Measured as a user has it: chat-doctor built as a wheel and installed (not editable) into a
+throwaway venv, whose Python also runs the references. A development venv's editable install
+puts an import finder (setuptools' `__editable__` .pth, ~20 ms) into every start of that venv's
+Python, chat-doctor's and the references' alike, which no installed copy has. The throwaway
+venv sees the development venv's packages (typer, rich, requests...) through one .pth line, so
+nothing is downloaded but the build backend (pip's build isolation, from its cache).
+
 - `chat-doctor check --offline` (the interpreter probe included) against `python -m
   requests.help`, the environment dump every Python user knows, and `python -c pass`;
 - `chat-doctor --help` and `--version` against `python -c "import typer"` (the framework
@@ -11,11 +18,13 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import sysconfig
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
-from typing import List, Sequence
+from typing import Iterator, List, Sequence
 
-from bench_common import CHAT_DOCTOR, Row, bench_env, interleaved, ratio_row
+from bench_common import ROOT, Row, bench_env, interleaved, ratio_row
 
 STARTUP_BUDGET = 1.8  # of requests.help (issue 13)
 STARTUP_GOAL = 1.5
@@ -43,16 +52,34 @@ def ensure_requests() -> None:
         subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "requests"], check=True)
 
 
-def imported_by(args: Sequence[str]) -> List[str]:
+@contextmanager
+def installed_venv() -> Iterator[Path]:
+    """A throwaway venv with chat-doctor installed from a wheel of this tree; yields its bin/."""
+    with tempfile.TemporaryDirectory(prefix="chat-doctor-bench-") as tmp:
+        venv, wheels = Path(tmp) / "venv", Path(tmp) / "wheels"
+        subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+        pip = [sys.executable, "-m", "pip", "--quiet", "--disable-pip-version-check"]
+        subprocess.run([*pip, "wheel", "--no-deps", "--wheel-dir", str(wheels), str(ROOT)], check=True)
+        python = venv / "bin" / "python"
+        subprocess.run([*pip, "--python", str(python), "install", "--no-deps", "--no-index", *map(str, wheels.glob("*.whl"))],
+                       check=True)
+        # Only now: pip must not see this venv's (editable) chat-doctor through the .pth and skip the wheel.
+        purelib = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                                 check=True, capture_output=True, text=True).stdout.strip()
+        (Path(purelib) / "_bench_dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+        yield venv / "bin"
+
+
+def imported_by(python: str, args: Sequence[str]) -> List[str]:
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "modules.json"
-        subprocess.run([sys.executable, "-c", _WHAT_IT_IMPORTS, str(out), *args], stdout=subprocess.DEVNULL,
+        subprocess.run([python, "-c", _WHAT_IT_IMPORTS, str(out), *args], stdout=subprocess.DEVNULL,
                        stderr=subprocess.DEVNULL, env=bench_env(), check=False, cwd=tmp)
         return list(json.loads(out.read_text())) if out.exists() else []
 
 
-def _imports_row(args: Sequence[str]) -> Row:
-    modules = imported_by(args)
+def _imports_row(python: str, args: Sequence[str]) -> Row:
+    modules = imported_by(python, args)
     heavy = [name for name in HEAVY if name in modules]
     what = f"{' '.join(args)} imports ({', '.join(heavy) or 'no ' + '/'.join(HEAVY[:4])})"
     return Row("startup", what, float(len(modules)), "modules", budget="none of " + "/".join(HEAVY[:4]),
@@ -61,23 +88,29 @@ def _imports_row(args: Sequence[str]) -> Row:
 
 def bench_startup(runs: int = 15) -> List[Row]:
     ensure_requests()
+    with installed_venv() as bin_dir:
+        return _startup_rows(bin_dir, runs)
+
+
+def _startup_rows(bin_dir: Path, runs: int) -> List[Row]:
     env = bench_env()
-    py = sys.executable
+    py, chat_doctor = str(bin_dir / "python"), str(bin_dir / "chat-doctor")
     samples = interleaved({
         "pass": [py, "-c", "pass"],
         "requests.help": [py, "-m", "requests.help"],
         "typer": [py, "-c", "import typer"],
-        "check --offline": [CHAT_DOCTOR, "check", "--offline"],
-        "--help": [CHAT_DOCTOR, "--help"],
-        "--version": [CHAT_DOCTOR, "--version"],
+        "check --offline": [chat_doctor, "check", "--offline"],
+        "--help": [chat_doctor, "--help"],
+        "--version": [chat_doctor, "--version"],
     }, runs, env)
+    installed = "check --offline (wheel install)"
     return [
-        ratio_row("startup", "check --offline", samples["check --offline"], "requests.help", samples["requests.help"],
+        ratio_row("startup", installed, samples["check --offline"], "requests.help", samples["requests.help"],
                   budget=STARTUP_BUDGET, goal=STARTUP_GOAL),
-        ratio_row("startup", "check --offline", samples["check --offline"], "python -c pass", samples["pass"]),
-        ratio_row("startup", "--help", samples["--help"], "import typer", samples["typer"]),
-        ratio_row("startup", "--version", samples["--version"], "import typer", samples["typer"]),
-        _imports_row(["--help"]),
-        _imports_row(["--version"]),
-        _imports_row(["check", "--offline"]),
+        ratio_row("startup", installed, samples["check --offline"], "python -c pass", samples["pass"]),
+        ratio_row("startup", "--help (wheel install)", samples["--help"], "import typer", samples["typer"]),
+        ratio_row("startup", "--version (wheel install)", samples["--version"], "import typer", samples["typer"]),
+        _imports_row(py, ["--help"]),
+        _imports_row(py, ["--version"]),
+        _imports_row(py, ["check", "--offline"]),
     ]

@@ -1,6 +1,9 @@
 """Who requires what in the target: Requires-Dist with markers evaluated against the target's
 marker environment (not chat-doctor's), extras propagated. Pure functions over facts.
 
+Lines are read by doctor.probe.pep508 where it can (exactly as packaging would, without
+loading packaging.requirements), by packaging otherwise.
+
 Used to name the packages that pull urllib3 in (tiktoken -> requests -> urllib3), the ones
 that need urllib3 >= 2 (so a `urllib3<2` pin would break them), and requirements of the
 openai stack that the installed versions do not satisfy.
@@ -8,9 +11,11 @@ openai stack that the installed versions do not satisfy.
 
 from __future__ import annotations
 
+import re
+import threading
 from collections import deque
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Dict, List, Mapping, Optional, Set, Tuple
+from typing import TYPE_CHECKING, Callable, Dict, FrozenSet, List, Mapping, Optional, Set, Tuple
 
 from doctor.probe.facts import InterpreterFacts, normalize_name
 
@@ -51,53 +56,116 @@ class Unsatisfied:
         return f"{self.requirement.parent} needs {need}, but {self.requirement.child} {self.installed} is installed"
 
 
-# The last few graphs, by facts identity: several checks ask about the same interpreter.
+# The last few graphs, by facts identity: several checks ask about the same interpreter, and
+# at the same time (they run in threads): the lock makes one of them build it and the others
+# wait for it, rather than each building its own.
 _GRAPHS: List[Tuple[InterpreterFacts, Dict[str, List[ActiveRequirement]]]] = []
+_GRAPHS_LOCK = threading.Lock()
 
 
 def active_requirements(facts: InterpreterFacts) -> Dict[str, List[ActiveRequirement]]:
     """parent key -> requirements that apply (markers true, extras requested by dependents)."""
-    for known, graph in list(_GRAPHS):
-        if known is facts:
-            return graph
-    graph = _build_graph(facts)
-    _GRAPHS.append((facts, graph))
-    del _GRAPHS[:-4]
-    return graph
+    with _GRAPHS_LOCK:
+        for known, graph in list(_GRAPHS):
+            if known is facts:
+                return graph
+        graph = _build_graph(facts)
+        _GRAPHS.append((facts, graph))
+        del _GRAPHS[:-4]
+        return graph
+
+
+@dataclass(frozen=True)
+class _Parsed:
+    """One requirement line as the graph needs it, read by doctor.probe.pep508 or by packaging."""
+
+    name: str
+    extras: FrozenSet[str]
+    specifier: str
+    text: str
+    applies: Callable[[Set[str]], bool]  # the requested extras -> whether the line applies
+
+
+# A line whose whole marker is `extra == "name"` (most lines of most metadata): it applies only
+# when a dependent asks for that extra, so it is read only then. A URL (`@`) may hold a `;`
+# of its own, so such a line is always read.
+_EXTRA_ONLY = re.compile(r"""[ \t]*;[ \t]*extra[ \t]*==[ \t]*(?:"([^"]*)"|'([^']*)')[ \t]*\Z""")
 
 
 def _build_graph(facts: InterpreterFacts) -> Dict[str, List[ActiveRequirement]]:
-    from packaging.requirements import InvalidRequirement, Requirement
+    from doctor.probe.pep508 import canonical
 
     env = _marker_env(facts)
-    parsed: Dict[str, List[Tuple[Requirement, str]]] = {}
+    read: Dict[str, Optional[_Parsed]] = {}  # line -> what it says, once read
+
+    def reading(line: str) -> Optional[_Parsed]:
+        if line not in read:
+            read[line] = _parse_line(line, env)
+        return read[line]
+
+    lines: Dict[str, List[Tuple[str, Optional[str]]]] = {}  # key -> (line, the extra it waits for)
     for dist in facts.distributions:
         items = []
         for line in dist.requires:
-            try:
-                items.append((Requirement(line), line))
-            except InvalidRequirement:
-                continue  # an unparsable line must not hide every other requirement
-        parsed[dist.key] = items
+            only = _EXTRA_ONLY.search(line) if "@" not in line else None
+            items.append((line, canonical(only.group(1) if only.group(1) is not None else only.group(2)) if only else None))
+        lines[dist.key] = items
     names = {dist.key: dist.name for dist in facts.distributions}
-    extras: Dict[str, Set[str]] = {key: set() for key in parsed}
+    extras: Dict[str, Set[str]] = {key: set() for key in lines}
     result: Dict[str, List[ActiveRequirement]] = {}
     changed = True
     while changed:  # extras requested by one package enable more requirements of another
         changed = False
         result = {}
-        for key, items in parsed.items():
+        for key, items in lines.items():
+            asked = {canonical(extra) for extra in extras[key]}
             active = []
-            for requirement, line in items:
-                if not _applies(requirement, env, extras[key]):
+            for line, waits_for in items:
+                item = reading(line) if waits_for is None or waits_for in asked else None
+                if item is None or not item.applies(extras[key]):
                     continue
-                active.append(ActiveRequirement(names[key], requirement.name, str(requirement.specifier), line))
-                child = normalize_name(requirement.name)
-                if child in extras and not set(requirement.extras) <= extras[child]:
-                    extras[child] |= set(requirement.extras)
+                active.append(ActiveRequirement(names[key], item.name, item.specifier, item.text))
+                child = normalize_name(item.name)
+                if child in extras and not item.extras <= extras[child]:
+                    extras[child] |= item.extras
                     changed = True
             result[key] = active
     return result
+
+
+def _parse_line(line: str, env: Mapping[str, str]) -> Optional[_Parsed]:
+    """The line read by the small exact reader when it can decide it in this environment, else by
+    packaging (None: packaging refuses it too; an unparsable line must not hide every other)."""
+    from doctor.probe import pep508
+
+    fast = pep508.parse(line)
+    if fast is not None:
+        marker = fast.marker
+        if marker is None:
+            return _Parsed(fast.name, fast.extras, fast.specifier, line, _always)
+        try:
+            pep508.evaluate(marker, env, "")  # Declined does not depend on the extra: see pep508
+        except pep508.Declined:
+            pass
+        else:
+            return _Parsed(fast.name, fast.extras, fast.specifier, line,
+                           lambda extras: any(pep508.evaluate(marker, env, extra) for extra in {""} | extras))
+    return _packaging_line(line, env)
+
+
+def _always(extras: Set[str]) -> bool:  # noqa: ARG001  # a line without a marker applies whatever is asked
+    return True
+
+
+def _packaging_line(line: str, env: Mapping[str, str]) -> Optional[_Parsed]:
+    from packaging.requirements import InvalidRequirement, Requirement
+
+    try:
+        requirement = Requirement(line)
+    except InvalidRequirement:
+        return None
+    return _Parsed(requirement.name, frozenset(requirement.extras), str(requirement.specifier), line,
+                   lambda extras: _applies(requirement, env, extras))
 
 
 def requirers_of(facts: InterpreterFacts, name: str) -> List[ActiveRequirement]:

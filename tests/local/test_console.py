@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 from tests.support.helpers import run_cli, run_subprocess
 
 
@@ -13,6 +16,17 @@ def test_plain_output_keeps_every_tag_and_does_not_wrap() -> None:
     # A check line is one line even when longer than the terminal width would allow.
     assert any(line.startswith(" [") and len(line) > 60 for line in lines)
     assert "\x1b[" not in run.stdout  # no colour codes in a pipe
+
+
+def test_text_that_reads_as_an_emoji_code_is_shown_as_it_is(tmp_path: Path) -> None:
+    """rich's emoji codes are off: a path (or a server's message) holding `:warning:` is shown as
+    written, so it can be copied, not as a warning sign."""
+    folder = tmp_path / "a :warning: b"
+    folder.mkdir()
+    (folder / "python").symlink_to(sys.executable)
+    run = run_subprocess(["check", "--offline", "--python", str(folder / "python")])
+    assert f"target    {folder / 'python'}  (--python)" in run.stdout, run.stdout
+    assert "\u26a0" not in run.stdout
 
 
 def test_url_credentials_never_shown() -> None:

@@ -44,7 +44,9 @@ def test_check_offline_imports_no_heavy_module_in_chat_doctors_process(tmp_path:
         "sys.argv = ['chat-doctor', 'check', '--offline', '--json']\n"
         "try:\n    main()\nexcept SystemExit:\n    pass\n"
         "heavy = sorted(m for m in sys.modules if m.split('.')[0] in "
-        "('openai', 'httpx', 'httpx2', 'httpcore', 'httpcore2', 'urllib3', 'requests'))\n"
+        "('openai', 'httpx', 'httpx2', 'httpcore', 'httpcore2', 'urllib3', 'requests') "
+        # doctor.probe.pep508 reads this venv's Requires-Dist lines: packaging's parser stays unloaded.
+        "or m in ('packaging.requirements', 'packaging.markers'))\n"
         "sys.stderr.write('HEAVY=' + json.dumps(heavy) + '\\n')\n"
     )
     proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=str(tmp_path), timeout=120)
