@@ -10,14 +10,20 @@ Security: the key only goes to the configured endpoint (and its `/v1` sibling on
 origin), never along a redirect, never over plain http to a host that is not this machine
 (or through a non-local proxy in clear) unless `--allow-insecure` (doctor.net.keyroute).
 
-Not a check (declares no CHECKS): api.auth's module registers the provider in its FACTS.
+Not a check (declares no CHECKS): api.auth's module registers the provider (`provide_models`)
+in its FACTS. The provider adopts the answer of a head start (doctor.checks.models_head_start:
+the same request, sent while the rest of `check` starts up) when one was made for this very
+run; it is only ever called once the run's own prerequisites passed, so an answer they would
+not have allowed is never judged.
 """
 
 from __future__ import annotations
 
 import re
+import threading
+from concurrent.futures import Future
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any, Dict, Mapping, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional, Tuple
 from urllib.parse import quote, urlsplit, urlunsplit
 
 from doctor.knowledge import api_errors
@@ -31,6 +37,7 @@ if TYPE_CHECKING:
     from doctor.endpoint import EndpointConfig
     from doctor.net.http import HttpExchange
     from doctor.redact import Redactor
+    from doctor.settings import Settings
 
 DEFAULT_AZURE_API_VERSION = "2024-10-21"  # GA; also the first that accepts stream_options (facts §1.4)
 
@@ -82,6 +89,11 @@ _KEPT_HEADERS = (
     "x-ratelimit-limit-requests", "x-ratelimit-remaining-requests", "x-ratelimit-reset-requests",
     "x-ratelimit-limit-tokens", "x-ratelimit-remaining-tokens", "x-ratelimit-reset-tokens",
 )
+
+
+def sendable(route: Route) -> bool:
+    """chat-doctor can send the request along this route itself (api.auth asks only then)."""
+    return route.problem is None and route.testable
 
 
 def models_url(endpoint: EndpointConfig) -> Tuple[str, Optional[str]]:
@@ -155,6 +167,50 @@ def gather_models(ctx: Context) -> ModelsFact:
             listed = api_errors.is_model_list(second.body) if second.status == 200 else None
             fact = replace(fact, v1=V1Probe(v1_url, second.status, len(listed) if listed is not None else None))
     return fact
+
+
+@dataclass(frozen=True)
+class HeadStart:
+    """A `models` answer asked for before the run's checks started, for the run of `settings`.
+
+    `outcome` resolves to (the route it was sent along, the fact) or to None when the head
+    start declined (then the run asks itself, as it always did)."""
+
+    settings: Settings  # matched by identity: the very object the run is planned from
+    endpoint: EndpointConfig
+    outcome: Future = field(default_factory=Future, compare=False)
+
+
+# The one head start waiting for its run (a list as the slot: no `global` rebinding).
+_head_start: List[Optional[HeadStart]] = [None]
+_head_start_lock = threading.Lock()
+
+
+def offer_head_start(head_start: HeadStart) -> None:
+    """Register the head start of the coming run (replacing any earlier, unclaimed one)."""
+    with _head_start_lock:
+        _head_start[0] = head_start
+
+
+def _claim_head_start(settings: Settings) -> Optional[HeadStart]:
+    with _head_start_lock:
+        found, _head_start[0] = _head_start[0], None
+    return found if found is not None and found.settings is settings else None
+
+
+def provide_models(ctx: Context) -> ModelsFact:
+    """The `models` fact: the head start's answer when it was sent for this run along the run's
+    own endpoint and route, else `GET /models` now.
+
+    Waiting on a pending head start (rather than asking beside it) keeps it one request; the
+    head start's exchange has the same bounds as this one, so the wait is bounded too."""
+    early = _claim_head_start(ctx.settings)
+    if early is not None and early.endpoint == ctx.plan.endpoint:
+        sent = early.outcome.result()
+        if sent is not None and sent[0] == ctx.fact("route"):
+            fact: ModelsFact = sent[1]
+            return fact
+    return gather_models(ctx)
 
 
 def _with_path(url: str, path: str) -> str:
