@@ -59,7 +59,7 @@ def start(settings: Settings, groups: Collection[str]) -> None:
 
 def _run(head_start: Any, sending: threading.Event) -> None:
     try:
-        ctx = _sendable_context(head_start.settings, head_start.endpoint)
+        ctx = head_start_context(head_start.settings, head_start.endpoint)
     except BaseException:  # noqa: BLE001  # any doubt declines: the run then asks itself, as before
         ctx = None
     if ctx is None:
@@ -82,7 +82,7 @@ def _run(head_start: Any, sending: threading.Event) -> None:
         sending.set()
 
 
-def _sendable_context(settings: Settings, endpoint: Any) -> Optional[Context]:
+def head_start_context(settings: Settings, endpoint: Any) -> Optional[Context]:
     """A Context for gather_models when every rule before it lets the key go; else None."""
     from doctor.checks import config_api_key, config_base_url, config_proxy
     from doctor.checks.models_fact import sendable
