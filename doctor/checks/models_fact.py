@@ -133,7 +133,6 @@ def gather_models(ctx: Context) -> ModelsFact:
     from doctor.credentials import sdk_credential
     from doctor.net.http import Urllib3Unavailable, exchange
     from doctor.net.keyroute import withheld_on_route
-    from doctor.net.trust import build_context
     from doctor.redact import Redactor
 
     endpoint = ctx.plan.endpoint
@@ -148,7 +147,12 @@ def gather_models(ctx: Context) -> ModelsFact:
     insecure = withheld_on_route(route, ctx.settings.allow_insecure)
     if insecure:
         return ModelsFact(**base, not_sent="insecure", not_sent_reason=insecure)
-    context = build_context(ctx.fact("trust").sdk) if route.scheme == "https" else None
+    if route.scheme == "https":  # doctor.net.trust imports certificate handling: plain http needs none
+        from doctor.net.trust import build_context
+
+        context = build_context(ctx.fact("trust").sdk)
+    else:
+        context = None
     headers = _headers_for(credential, endpoint.kind, env)
     redactor = Redactor([credential.value])
     try:

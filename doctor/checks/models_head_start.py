@@ -74,6 +74,9 @@ def _run(head_start: Any, sending: threading.Event) -> None:
             import_urllib3()  # the last CPU-heavy step: after it the request leaves at once
         except Urllib3Unavailable:
             pass  # gather_models reports it as the serial path does
+        # What gather_models imports on its way to the request, so "sending" means sending.
+        import doctor.credentials
+        import doctor.net.keyroute  # noqa: F401  # (both) imported for their cost, not their names
         sending.set()
         head_start.outcome.set_result((ctx.fact("route"), gather_models(ctx)))
     except BaseException as exc:  # noqa: BLE001  # re-raised in api.auth, as the serial gather would raise there
