@@ -23,7 +23,7 @@ import re
 import threading
 from concurrent.futures import Future
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Mapping, Optional, Tuple
 from urllib.parse import quote, urlsplit, urlunsplit
 
 from doctor.knowledge import api_errors
@@ -129,7 +129,8 @@ def _headers_for(credential: Credential, kind: str, env: Mapping[str, str]) -> D
     return headers
 
 
-def gather_models(ctx: Context) -> ModelsFact:
+def gather_models(ctx: Context, on_sent: Optional[Callable[[], None]] = None) -> ModelsFact:
+    """The `models` fact, asked now; `on_sent` as doctor.net.http.exchange's (the head start's cue)."""
     from doctor.credentials import sdk_credential
     from doctor.net.http import Urllib3Unavailable, exchange
     from doctor.net.keyroute import withheld_on_route
@@ -157,7 +158,7 @@ def gather_models(ctx: Context) -> ModelsFact:
     redactor = Redactor([credential.value])
     try:
         answer = exchange("GET", url, headers=headers, timeout_s=ctx.settings.timeout_s, ssl_context=context,
-                          proxy_url=route.proxy_url)
+                          proxy_url=route.proxy_url, on_sent=on_sent)
     except Urllib3Unavailable as exc:
         return ModelsFact(**base, not_sent="http_client", not_sent_reason=exc.reason)
     fact = _fact_from(answer, base, redactor)

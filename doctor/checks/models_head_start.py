@@ -27,10 +27,13 @@ from typing import Any, Collection, Optional, Tuple
 from doctor.runner import PASSING, Context
 from doctor.settings import Settings
 
-# How long the command waits for the head start to have its request on the wire (or to
-# decline) before going on: the head start's own CPU work comes first, then everything else
-# runs while the request waits on the network. A bound, so a slow machine only loses the overlap.
-_SEND_WAIT_S = 2.0
+# How long the command waits for the head start before going on: first for its CPU work (the
+# gates, the imports) to be done, then for its request to be written. Meanwhile the command's
+# own imports would only fight it for the GIL; once the request is out, they run while it waits
+# on the network. Bounds, so a slow machine only loses the overlap and a silent host (a connect
+# that hangs) delays the checks by _SENT_WAIT_S at most.
+_READY_WAIT_S = 2.0
+_SENT_WAIT_S = 0.25
 
 
 class _ProbeNeeded(KeyError):
@@ -39,7 +42,7 @@ class _ProbeNeeded(KeyError):
 
 def start(settings: Settings, groups: Collection[str]) -> None:
     """Start the head start for the run of `settings` (when it may apply) and return once its
-    request is on the wire, it declined, or _SEND_WAIT_S passed."""
+    request is written, it declined or failed, or the waits below ran out."""
     if settings.offline or "api" not in groups:
         return
     from doctor.checks.models_fact import HeadStart, offer_head_start
@@ -51,38 +54,43 @@ def start(settings: Settings, groups: Collection[str]) -> None:
         return
     head_start = HeadStart(settings, endpoint)
     offer_head_start(head_start)  # before the thread starts: the run finds it pending, never asks beside it
-    sending = threading.Event()
-    thread = threading.Thread(target=_run, args=(head_start, sending), name="models head start", daemon=True)
+    ready, sent = threading.Event(), threading.Event()
+    thread = threading.Thread(target=_run, args=(head_start, ready, sent), name="models head start", daemon=True)
     thread.start()
-    sending.wait(_SEND_WAIT_S)
+    if ready.wait(_READY_WAIT_S):
+        sent.wait(_SENT_WAIT_S)
 
 
-def _run(head_start: Any, sending: threading.Event) -> None:
+def _run(head_start: Any, ready: threading.Event, sent: threading.Event) -> None:
     try:
-        ctx = head_start_context(head_start.settings, head_start.endpoint)
-    except BaseException:  # noqa: BLE001  # any doubt declines: the run then asks itself, as before
-        ctx = None
-    if ctx is None:
-        head_start.outcome.set_result(None)
-        sending.set()
-        return
+        try:
+            ctx = head_start_context(head_start.settings, head_start.endpoint)
+        except BaseException:  # noqa: BLE001  # any doubt declines: the run then asks itself, as before
+            ctx = None
+        if ctx is None:
+            head_start.outcome.set_result(None)
+            return
+        _send(head_start, ctx, ready, sent)
+    finally:
+        ready.set()
+        sent.set()
+
+
+def _send(head_start: Any, ctx: Context, ready: threading.Event, sent: threading.Event) -> None:
     try:
         from doctor.checks.models_fact import gather_models
         from doctor.net.http import Urllib3Unavailable, import_urllib3
 
         try:
-            import_urllib3()  # the last CPU-heavy step: after it the request leaves at once
+            import_urllib3()  # the last CPU-heavy step before the request
         except Urllib3Unavailable:
             pass  # gather_models reports it as the serial path does
-        # What gather_models imports on its way to the request, so "sending" means sending.
         import doctor.credentials
-        import doctor.net.keyroute  # noqa: F401  # (both) imported for their cost, not their names
-        sending.set()
-        head_start.outcome.set_result((ctx.fact("route"), gather_models(ctx)))
+        import doctor.net.keyroute  # noqa: F401  # (both) imported for their cost, not their names: gather_models' own
+        ready.set()
+        head_start.outcome.set_result((ctx.fact("route"), gather_models(ctx, on_sent=sent.set)))
     except BaseException as exc:  # noqa: BLE001  # re-raised in api.auth, as the serial gather would raise there
         head_start.outcome.set_exception(exc)
-    finally:
-        sending.set()
 
 
 def head_start_context(settings: Settings, endpoint: Any) -> Optional[Context]:

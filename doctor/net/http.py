@@ -26,7 +26,7 @@ import ssl
 import threading
 import warnings
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Mapping, Optional, Tuple
 from urllib.parse import urlsplit, urlunsplit
 
 from doctor.net.connect import ConnectError, connect
@@ -137,13 +137,17 @@ def exchange(
     timeout_s: float,
     ssl_context: Optional[ssl.SSLContext] = None,
     proxy_url: Optional[str] = None,
+    on_sent: Optional[Callable[[], None]] = None,
 ) -> HttpExchange:
     """Send one request and read the whole (bounded) answer. Never raises for network trouble:
-    the failure and the phase it happened in are in the result. Raises Urllib3Unavailable."""
+    the failure and the phase it happened in are in the result. Raises Urllib3Unavailable.
+
+    `on_sent` is called once the request is written (not when it fails before): a caller that
+    holds other CPU work back until then gets the request out without fighting it for the GIL."""
     urllib3 = import_urllib3()
     marks = Marks()
     deadline = Deadline(grace_s=0.25)
-    state: Dict[str, Any] = {"deadline": deadline}
+    state: Dict[str, Any] = {"deadline": deadline, "on_sent": on_sent}
     pool_manager = _pool_manager(urllib3, marks, state, timeout_s, ssl_context, proxy_url)
     shown_proxy = strip_userinfo(proxy_url) if proxy_url else None
     response = None
@@ -320,6 +324,8 @@ def _pool_manager(urllib3: Any, marks: Marks, state: Dict[str, Any], timeout_s: 
             marks.mark("sent")
             state["phase"] = "response"
             state["deadline"].arm(timeout_s, "response")
+            if state["on_sent"] is not None:
+                state["on_sent"]()
             return result
 
         def getresponse(self, *args: Any, **kwargs: Any) -> Any:
