@@ -2,9 +2,11 @@
 
 The local endpoint (`chat-doctor mock-server --scenario slow`, its own process) holds every
 response head back by 1 s; `check` makes one API request (GET /models, shared by api.auth and
-api.model), so the run cannot take less than the delay. What it adds on top is start-up that
-did not overlap the wait: the interpreter probe runs beside it, the imports and the checks
-before it do not. Budget: 1.2x the delay.
+api.model), so the run cannot take less than the delay. What it adds on top is what comes
+before the request leaves and after the answer: the request gets a head start from the command
+(doctor.checks.models_head_start), so the interpreter probe, rich, the check registry and the
+checks before api.auth all run while it waits; the interpreter's own start, typer and the head
+start's gates and urllib3 import still come first. Budget: 1.2x the delay.
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Dict, List, Optional, Tuple
 
-from doctor.checks.models_fact import ModelsFact, gather_models
+from doctor.checks.models_fact import ModelsFact, provide_models, sendable
 from doctor.checks.route import Route, route_problem
 from doctor.knowledge import api_errors
 from doctor.knowledge.codes.network import tls_code
@@ -39,11 +39,6 @@ class AuthFacts:
     route: Route
     endpoint_kind: str  # "openai", "azure" or "compatible": some answers mean other things on Azure
     models: Optional[ModelsFact] = None
-
-
-def sendable(route: Route) -> bool:
-    """chat-doctor can send the request along this route itself."""
-    return route.problem is None and route.testable
 
 
 def gather(ctx: Context) -> AuthFacts:
@@ -212,4 +207,4 @@ CHECKS: Tuple[Check, ...] = (
     Check(ID, TITLE, gather, judge, needs=("config.api_key", "net.tcp", Need("net.tls", when=_tls_applies)),
           network=True),
 )
-FACTS: Dict[str, FactProvider] = {"models": gather_models}
+FACTS: Dict[str, FactProvider] = {"models": provide_models}

@@ -10,14 +10,20 @@ Security: the key only goes to the configured endpoint (and its `/v1` sibling on
 origin), never along a redirect, never over plain http to a host that is not this machine
 (or through a non-local proxy in clear) unless `--allow-insecure` (doctor.net.keyroute).
 
-Not a check (declares no CHECKS): api.auth's module registers the provider in its FACTS.
+Not a check (declares no CHECKS): api.auth's module registers the provider (`provide_models`)
+in its FACTS. The provider adopts the answer of a head start (doctor.checks.models_head_start:
+the same request, sent while the rest of `check` starts up) when one was made for this very
+run; it is only ever called once the run's own prerequisites passed, so an answer they would
+not have allowed is never judged.
 """
 
 from __future__ import annotations
 
 import re
+import threading
+from concurrent.futures import Future
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any, Dict, Mapping, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Mapping, Optional, Tuple
 from urllib.parse import quote, urlsplit, urlunsplit
 
 from doctor.knowledge import api_errors
@@ -31,6 +37,7 @@ if TYPE_CHECKING:
     from doctor.endpoint import EndpointConfig
     from doctor.net.http import HttpExchange
     from doctor.redact import Redactor
+    from doctor.settings import Settings
 
 DEFAULT_AZURE_API_VERSION = "2024-10-21"  # GA; also the first that accepts stream_options (facts §1.4)
 
@@ -84,6 +91,11 @@ _KEPT_HEADERS = (
 )
 
 
+def sendable(route: Route) -> bool:
+    """chat-doctor can send the request along this route itself (api.auth asks only then)."""
+    return route.problem is None and route.testable
+
+
 def models_url(endpoint: EndpointConfig) -> Tuple[str, Optional[str]]:
     """(URL of the model list, api-version assumed or None) for an EndpointConfig."""
     from doctor.endpoint import azure_v1_api
@@ -117,11 +129,11 @@ def _headers_for(credential: Credential, kind: str, env: Mapping[str, str]) -> D
     return headers
 
 
-def gather_models(ctx: Context) -> ModelsFact:
+def gather_models(ctx: Context, on_sent: Optional[Callable[[], None]] = None) -> ModelsFact:
+    """The `models` fact, asked now; `on_sent` as doctor.net.http.exchange's (the head start's cue)."""
     from doctor.credentials import sdk_credential
     from doctor.net.http import Urllib3Unavailable, exchange
     from doctor.net.keyroute import withheld_on_route
-    from doctor.net.trust import build_context
     from doctor.redact import Redactor
 
     endpoint = ctx.plan.endpoint
@@ -136,12 +148,17 @@ def gather_models(ctx: Context) -> ModelsFact:
     insecure = withheld_on_route(route, ctx.settings.allow_insecure)
     if insecure:
         return ModelsFact(**base, not_sent="insecure", not_sent_reason=insecure)
-    context = build_context(ctx.fact("trust").sdk) if route.scheme == "https" else None
+    if route.scheme == "https":  # doctor.net.trust imports certificate handling: plain http needs none
+        from doctor.net.trust import build_context
+
+        context = build_context(ctx.fact("trust").sdk)
+    else:
+        context = None
     headers = _headers_for(credential, endpoint.kind, env)
     redactor = Redactor([credential.value])
     try:
         answer = exchange("GET", url, headers=headers, timeout_s=ctx.settings.timeout_s, ssl_context=context,
-                          proxy_url=route.proxy_url)
+                          proxy_url=route.proxy_url, on_sent=on_sent)
     except Urllib3Unavailable as exc:
         return ModelsFact(**base, not_sent="http_client", not_sent_reason=exc.reason)
     fact = _fact_from(answer, base, redactor)
@@ -155,6 +172,50 @@ def gather_models(ctx: Context) -> ModelsFact:
             listed = api_errors.is_model_list(second.body) if second.status == 200 else None
             fact = replace(fact, v1=V1Probe(v1_url, second.status, len(listed) if listed is not None else None))
     return fact
+
+
+@dataclass(frozen=True)
+class HeadStart:
+    """A `models` answer asked for before the run's checks started, for the run of `settings`.
+
+    `outcome` resolves to (the route it was sent along, the fact) or to None when the head
+    start declined (then the run asks itself, as it always did)."""
+
+    settings: Settings  # matched by identity: the very object the run is planned from
+    endpoint: EndpointConfig
+    outcome: Future = field(default_factory=Future, compare=False)
+
+
+# The one head start waiting for its run (a list as the slot: no `global` rebinding).
+_head_start: List[Optional[HeadStart]] = [None]
+_head_start_lock = threading.Lock()
+
+
+def offer_head_start(head_start: HeadStart) -> None:
+    """Register the head start of the coming run (replacing any earlier, unclaimed one)."""
+    with _head_start_lock:
+        _head_start[0] = head_start
+
+
+def _claim_head_start(settings: Settings) -> Optional[HeadStart]:
+    with _head_start_lock:
+        found, _head_start[0] = _head_start[0], None
+    return found if found is not None and found.settings is settings else None
+
+
+def provide_models(ctx: Context) -> ModelsFact:
+    """The `models` fact: the head start's answer when it was sent for this run along the run's
+    own endpoint and route, else `GET /models` now.
+
+    Waiting on a pending head start (rather than asking beside it) keeps it one request; the
+    head start's exchange has the same bounds as this one, so the wait is bounded too."""
+    early = _claim_head_start(ctx.settings)
+    if early is not None and early.endpoint == ctx.plan.endpoint:
+        sent = early.outcome.result()
+        if sent is not None and sent[0] == ctx.fact("route"):
+            fact: ModelsFact = sent[1]
+            return fact
+    return gather_models(ctx)
 
 
 def _with_path(url: str, path: str) -> str:

@@ -83,6 +83,10 @@ def command(
         allow_insecure=allow_insecure,
         smoke=smoke_opts,
     )
+    if junit is None and save_svg is None:  # both may still stop the run as a usage error before any check
+        from doctor.checks.models_head_start import start
+
+        start(settings, groups)  # GET /models leaves now and waits on the network while the rest starts
     run_and_present(settings, as_json=as_json, groups=groups, outputs=CiOutputs.for_run(settings.env, junit),
                     save_svg=save_svg)
 

@@ -26,15 +26,16 @@ import ssl
 import threading
 import warnings
 from dataclasses import dataclass
-from typing import Any, Dict, List, Mapping, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Mapping, Optional, Tuple
 from urllib.parse import urlsplit, urlunsplit
 
 from doctor.net.connect import ConnectError, connect
 from doctor.net.deadline import Deadline
 from doctor.net.resolve import ResolveError, resolve
 from doctor.net.timing import Marks
-from doctor.net.tls import TlsFailure, classify
-from doctor.net.tunnel import basic_proxy_authorization
+
+if TYPE_CHECKING:  # doctor.net.tls (certificates) and .tunnel are imported where a failure or a proxy needs them:
+    from doctor.net.tls import TlsFailure  # a plain-http request leaves sooner (doctor.checks.models_head_start)
 
 MAX_BODY_BYTES = 2 * 1024 * 1024
 # Small reads: urllib3 inflates a gzip/deflate body per read, so one read of N compressed bytes
@@ -136,13 +137,17 @@ def exchange(
     timeout_s: float,
     ssl_context: Optional[ssl.SSLContext] = None,
     proxy_url: Optional[str] = None,
+    on_sent: Optional[Callable[[], None]] = None,
 ) -> HttpExchange:
     """Send one request and read the whole (bounded) answer. Never raises for network trouble:
-    the failure and the phase it happened in are in the result. Raises Urllib3Unavailable."""
+    the failure and the phase it happened in are in the result. Raises Urllib3Unavailable.
+
+    `on_sent` is called once the request is written (not when it fails before): a caller that
+    holds other CPU work back until then gets the request out without fighting it for the GIL."""
     urllib3 = import_urllib3()
     marks = Marks()
     deadline = Deadline(grace_s=0.25)
-    state: Dict[str, Any] = {"deadline": deadline}
+    state: Dict[str, Any] = {"deadline": deadline, "on_sent": on_sent}
     pool_manager = _pool_manager(urllib3, marks, state, timeout_s, ssl_context, proxy_url)
     shown_proxy = strip_userinfo(proxy_url) if proxy_url else None
     response = None
@@ -213,6 +218,8 @@ def _failure_from(exc: BaseException, state: Dict[str, Any]) -> HttpFailure:
             return HttpFailure("proxy", kind, text.split(":", 1)[-1].strip() if ":" in text else text)
     for item in chain:
         if isinstance(item, ssl.SSLError):
+            from doctor.net.tls import classify
+
             tls = classify(item)
             return HttpFailure("tls", tls.kind, tls.message, tls)
     for item in chain:
@@ -301,6 +308,8 @@ def _pool_manager(urllib3: Any, marks: Marks, state: Dict[str, Any], timeout_s: 
                 super().connect()  # type: ignore[misc]  # a mixin: the urllib3 class after it has this
             except Exception as exc:
                 if state.get("phase") == "tls":
+                    from doctor.net.tls import TlsFailure, classify
+
                     failure = classify(exc)
                     if type(exc).__name__ == "CertificateError":  # urllib3's own hostname matcher
                         failure = TlsFailure("hostname_mismatch", str(exc))
@@ -315,6 +324,8 @@ def _pool_manager(urllib3: Any, marks: Marks, state: Dict[str, Any], timeout_s: 
             marks.mark("sent")
             state["phase"] = "response"
             state["deadline"].arm(timeout_s, "response")
+            if state["on_sent"] is not None:
+                state["on_sent"]()
             return result
 
         def getresponse(self, *args: Any, **kwargs: Any) -> Any:
@@ -351,6 +362,8 @@ def _pool_manager(urllib3: Any, marks: Marks, state: Dict[str, Any], timeout_s: 
     if ssl_context is not None:
         kwargs["ssl_context"] = ssl_context
     if proxy_url:
+        from doctor.net.tunnel import basic_proxy_authorization
+
         parts = urlsplit(proxy_url)
         auth = basic_proxy_authorization(parts.username, parts.password)
         manager = urllib3.ProxyManager(strip_userinfo(proxy_url), proxy_headers={"Proxy-Authorization": auth} if auth else None, **kwargs)

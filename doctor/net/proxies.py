@@ -46,7 +46,6 @@ from doctor.net.proxy_rules import (
     compile_pattern,
     environment_mounts,
 )
-from doctor.probe.facts import normalize_name
 from doctor.redact import display_url  # re-exported: config checks import it from here
 
 __all__ = [
@@ -255,6 +254,8 @@ def stack_for(installed: Optional[Mapping[str, str]]) -> Tuple[str, str]:
     """(stack, why): which HTTP library the target's openai uses, from name -> version."""
     if not installed:
         return STACK_HTTPX2, "assumed httpx2 (the target's packages are unknown; openai >= 3 uses it)"
+    from doctor.probe.facts import normalize_name  # ~10 ms of dataclasses: not on the way to the first request
+
     packages = {normalize_name(name): version for name, version in installed.items()}
     version = packages.get("openai")
     if version is None:
@@ -272,6 +273,8 @@ def socks_support_missing(installed: Mapping[str, str]) -> bool:
     `import socksio` when they build a socks5/socks5h transport and raise ImportError if it
     is missing; the extras `httpx2[socks]` / `httpx[socks]` install exactly `socksio==1.*`.
     """
+    from doctor.probe.facts import normalize_name  # ~10 ms of dataclasses: not on the way to the first request
+
     return "socksio" not in {normalize_name(name) for name in installed}
 
 
