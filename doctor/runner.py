@@ -63,6 +63,19 @@ class Check:
 FactProvider = Callable[["Context"], Any]
 
 
+def lazy_provider(module: str, name: str) -> FactProvider:
+    """`module.name` as a provider, imported on first use: the group modules are all loaded for
+    their CHECKS (`check --offline` too), their providers' imports only when a check asks."""
+
+    def provide(ctx: Context) -> Any:
+        import importlib
+
+        return getattr(importlib.import_module(module), name)(ctx)
+
+    provide.__qualname__ = f"lazy {module}.{name}"
+    return provide
+
+
 class Context:
     """What a running check can reach: the settings, shared facts and earlier results."""
 

@@ -23,13 +23,10 @@ from __future__ import annotations
 
 import sys
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Dict, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Dict, Optional, Tuple
 
-from doctor.checks.smoke_fact import gather_buffer_cause, gather_smoke
-from doctor.checks.smoke_judging import check_data, verdict
 from doctor.model import CheckResult
-from doctor.runner import Check, Context, FactProvider
-from doctor.stream import integrity
+from doctor.runner import Check, Context, FactProvider, lazy_provider
 
 if TYPE_CHECKING:
     from doctor.stream.buffer_cause import BufferCause
@@ -78,14 +75,26 @@ def _net_timings(ctx: Context, beside: Tuple[str, ...]) -> Tuple[Tuple[str, floa
 
 
 def judge(facts: StreamChatFacts) -> CheckResult:
+    # Imported here: `check --offline` loads this module for its CHECKS only (start-up, bench.py).
+    from doctor.checks.smoke_judging import verdict
+    from doctor.stream import integrity
+
     found = integrity.warning_finding(facts.smoke.traces)  # a filtered reply, or no usage chunk
     return verdict(ID, facts.smoke, facts.python, facts.beside, warnings=(found,) if found else (),
                    buffer_cause=facts.buffer_cause, data={"net_ms": dict(facts.net_ms)})
 
 
-__all__ = ("check_data", "judge")  # check_data: the -v table's data, read by tests beside the judge
+def __getattr__(name: str) -> Any:
+    # check_data (the -v table's data) is read by tests beside the judge; loaded when asked for.
+    if name == "check_data":
+        from doctor.checks.smoke_judging import check_data
+
+        return check_data
+    raise AttributeError(name)
+
 
 CHECKS: Tuple[Check, ...] = (
     Check(ID, TITLE, gather, judge, needs=NEEDS, network=True, after_earlier=True),
 )
-FACTS: Dict[str, FactProvider] = {"smoke": gather_smoke, "buffer_cause": gather_buffer_cause}
+FACTS: Dict[str, FactProvider] = {"smoke": lazy_provider("doctor.checks.smoke_fact", "gather_smoke"),
+                                  "buffer_cause": lazy_provider("doctor.checks.smoke_fact", "gather_buffer_cause")}

@@ -26,10 +26,8 @@ import sys
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Dict, Optional, Tuple
 
-from doctor.checks.smoke_fact import gather_buffer_cause_responses, gather_smoke_responses
-from doctor.checks.smoke_judging import verdict
 from doctor.model import CheckResult
-from doctor.runner import Check, Context, FactProvider
+from doctor.runner import Check, Context, FactProvider, lazy_provider
 from doctor.settings import API_BOTH, SmokeOptions
 
 if TYPE_CHECKING:
@@ -67,6 +65,8 @@ def gather(ctx: Context) -> StreamResponsesFacts:
 
 
 def judge(facts: StreamResponsesFacts) -> CheckResult:
+    # Imported here: `check --offline` loads this module for its CHECKS only (start-up, bench.py).
+    from doctor.checks.smoke_judging import verdict
     from doctor.stream.responses_events import ResponsesRun
     from doctor.stream.responses_verdicts import run_problem, run_warnings
 
@@ -90,5 +90,7 @@ def judge(facts: StreamResponsesFacts) -> CheckResult:
 CHECKS: Tuple[Check, ...] = (
     Check(ID, TITLE, gather, judge, needs=NEEDS, network=True, after_earlier=True),
 )
-FACTS: Dict[str, FactProvider] = {"smoke_responses": gather_smoke_responses,
-                                  "buffer_cause_responses": gather_buffer_cause_responses}
+FACTS: Dict[str, FactProvider] = {
+    "smoke_responses": lazy_provider("doctor.checks.smoke_fact", "gather_smoke_responses"),
+    "buffer_cause_responses": lazy_provider("doctor.checks.smoke_fact", "gather_buffer_cause_responses"),
+}
