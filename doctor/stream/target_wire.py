@@ -140,9 +140,14 @@ class Probe:
         self.started: Optional[float] = None
         self.connected: Optional[float] = None
         self.headers_in: Optional[float] = None
+        self.sent: Optional[float] = None  # when the request hook ran (the clock's start)
         self.guard = guard
 
     def attach(self, request: Any) -> None:
+        """The request hook: the SDK built the request, the transport sends it now. The clock
+        starts here (doctor.stream.sdk's rule); `sent - called` is the SDK's request building."""
+        if self.guard is not None and self.sent is None:
+            self.sent = self.guard.t0 = time.perf_counter()
         request.extensions["trace"] = self.on_event
 
     def on_response(self, response: Any) -> None:
