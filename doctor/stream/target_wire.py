@@ -298,6 +298,18 @@ def warm_up(openai: Any, library: Any, api: str) -> Optional[float]:
         warm.close()
     except Exception:  # noqa: BLE001  # warming up is an optimisation, never a finding
         return None
+    warm_resolver()
     return round((time.perf_counter() - started) * 1000.0, 1)
+
+
+def warm_resolver() -> None:
+    """A fresh process's first address lookup sets up the C library's resolver (2-3 ms once,
+    scripts/bench.py ttft's Responses rows; socket.create_connection makes one even for an IP
+    address), which would land in the first run's connect_ms and TTFT. A numeric lookup pays it
+    with no I/O at all: no name is resolved, nothing is sent."""
+    try:
+        socket.getaddrinfo("127.0.0.1", 80, 0, socket.SOCK_STREAM, 0, socket.AI_NUMERICHOST)
+    except (OSError, AttributeError):  # AttributeError: a platform without AI_NUMERICHOST
+        pass
 
 
