@@ -2,8 +2,9 @@
 
 chat-doctor times a Responses stream inside the target interpreter (doctor.stream.target_runner,
 launched by doctor.stream.target_launch.run_in_target, job api="responses"): the clock starts
-before `responses.create()`, the first `response.output_text.delta` is stamped at the network
-read that carried it. The floor beside it is a raw socket: a hand-written request in one write,
+as the request is sent (the HTTP client's request hook; the SDK's request building from
+`responses.create()` to it is shown beside), the first `response.output_text.delta` is stamped
+at the network read that carried it. The floor beside it is a raw socket: a hand-written request in one write,
 the time of the recv() that brought the first `event: response.output_text.delta`.
 """
 
@@ -14,7 +15,7 @@ import socket
 import statistics
 import sys
 import time
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Tuple
 from urllib.parse import urlsplit
 
 from bench_common import KEY
@@ -50,8 +51,9 @@ def raw_responses(base_url: str, max_tokens: int = 64) -> float:
         sock.close()
 
 
-def runner_responses(base_url: str) -> float:
-    """TTFT in ms as the smoke test reports it for one Responses run in this interpreter."""
+def runner_responses(base_url: str) -> Tuple[float, float]:
+    """TTFT in ms as the smoke test reports it for one Responses run in this interpreter, and
+    the SDK's request building before the clock (request_build_ms)."""
     from doctor.redact import Redactor
     from doctor.stream.figures import measure
     from doctor.stream.target_launch import API_RESPONSES, RunnerJob, run_in_target
@@ -62,7 +64,8 @@ def runner_responses(base_url: str) -> float:
     if result.failure is not None or not result.traces:
         raise RuntimeError(f"the target runner failed: {result.problem} {result.failure}")
     ttft: Optional[float] = measure(result.traces[0]).ttft_ms
-    return float("nan") if ttft is None else ttft
+    build = result.traces[0].request_build_ms
+    return float("nan") if ttft is None else ttft, float("nan") if build is None else build
 
 
 def bench_responses(runs: int) -> List[Dict[str, float]]:
@@ -71,10 +74,13 @@ def bench_responses(runs: int) -> List[Dict[str, float]]:
     for delay in DELAYS_MS:
         with mock_server("--first-token-delay", str(delay), "--token-interval", "5") as url:
             raw_responses(url)  # warm the server's code paths
-            ours, raw = [], []
+            ours, raw, build = [], [], []
             for _ in range(runs):  # interleaved
-                ours.append(runner_responses(url))
+                ttft, built = runner_responses(url)
+                ours.append(ttft)
+                build.append(built)
                 raw.append(raw_responses(url))
         rows.append({"delay": float(delay), "chat_doctor": statistics.median(ours), "raw": statistics.median(raw),
-                     "ours_errors": [v - delay for v in ours], "raw_errors": [v - delay for v in raw]})
+                     "ours_errors": [v - delay for v in ours], "raw_errors": [v - delay for v in raw],
+                     "build_values": build})
     return rows

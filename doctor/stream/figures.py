@@ -292,6 +292,7 @@ def _run_dict(trace: t.StreamTrace, m: RunMetrics) -> Dict[str, Any]:
         "request_id": trace.request_id,
         "connection": trace.connection,
         "connect_ms": _r(trace.connect_ms),
+        "request_build_ms": _r(trace.request_build_ms),  # the SDK's work before the clock (sdk.py)
         "fallbacks": list(trace.fallbacks),
         "limit_field": trace.limit_field,
         "overrun": trace.overrun.to_dict() if trace.overrun else None,

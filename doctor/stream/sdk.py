@@ -6,7 +6,15 @@ only names common to all of them are used (`OpenAI`, `AzureOpenAI`, `DefaultHttp
 exception classes, `Stream.response`), and the HTTP library is never imported by name: the
 module the SDK's response object comes from is used instead.
 
-How each time is taken (time.perf_counter, milliseconds from just before `create()`):
+How each time is taken (time.perf_counter, milliseconds from the moment the request is sent):
+
+- the clock (t0): the HTTP client's request hook, where the SDK hands over the request it
+  built and the transport starts sending it (connecting first when it must), the moment the
+  raw-socket floor of scripts/bench_ttft.py starts at too. The SDK's own work before that (the
+  parameters' transform, building the request: 1-3 ms on a loaded machine) and chat-doctor's
+  (the guard's watchdog thread) are not the endpoint's: `request_build_ms` reports the first,
+  from just before `create()` to the hook. Without the hook (no DefaultHttpxClient) the clock
+  stays at just before `create()`.
 
 - request headers out / response headers in / new TCP connection: httpcore's documented
   `trace` request extension, attached by an httpx event hook. It fires `connect_tcp.*` only
@@ -125,9 +133,14 @@ class _ConnectionProbe:
         self.connect_started: Optional[float] = None
         self.connected: Optional[float] = None
         self.headers_in: Optional[float] = None
+        self.sent: Optional[float] = None  # when the request hook ran (the clock's start)
         self.guard = guard
 
     def attach(self, request: Any) -> None:
+        """The client's request hook: the SDK built the request and the transport sends it now."""
+        guard = self.guard
+        if guard is not None and self.sent is None:
+            self.sent = guard.t0 = time.perf_counter()  # the clock starts here (module docstring)
         request.extensions["trace"] = self._on_event
 
     def on_response(self, response: Any) -> None:
@@ -230,10 +243,12 @@ class SdkSession:
         budget = Budget(self._timeout_s, request.max_tokens)
         left = TOTAL_BYTES - self._decoded_total
         reply_bytes, bytes_kind = (REPLY_BYTES, t.LIMIT_REPLY_BYTES) if left > REPLY_BYTES else (left, t.LIMIT_TOTAL_BYTES)
-        t0 = time.perf_counter()
-        guard = RequestGuard(budget, t0, reply_bytes=reply_bytes, reply_bytes_kind=bytes_kind, kill=self._probe.kill)
+        guard = RequestGuard(budget, time.perf_counter(), reply_bytes=reply_bytes, reply_bytes_kind=bytes_kind,
+                             kill=self._probe.kill)
         self._probe.reset(guard)
-        guard.start()
+        guard.start()  # a thread start (0.2-1 ms under load): before the clock, it is chat-doctor's own
+        # Just before create(); the request hook moves it to the send (the module docstring).
+        guard.t0 = time.perf_counter()
         try:
             return self._attempt(request, on_text, guard, reader or inspect_chunk)
         finally:
@@ -244,7 +259,7 @@ class SdkSession:
     def _attempt(self, request: StreamRequest, on_text: Optional[TextSink],
                  guard: RequestGuard, reader: Reader) -> Tuple[t.StreamTrace, Optional[str]]:
         openai = self._openai
-        t0, budget = guard.t0, guard.budget
+        called, budget = guard.t0, guard.budget
         base = t.StreamTrace(
             model=request.model, sdk=self.sdk, usage_requested=request.include_usage, endpoint_kind=self._kind,
             limit_field=request.limit_field, max_tokens=request.max_tokens,
@@ -255,6 +270,8 @@ class SdkSession:
             stream = create(**request.params())
         except Exception as exc:  # noqa: BLE001  # classified below; never a traceback
             end = time.perf_counter()
+            t0 = guard.t0  # the request hook's, when the request got that far
+            base = replace(base, request_build_ms=_build_ms(called, probe.sent))
             refused = _failure(exc, openai, t.PHASE_REQUEST, guard)
             rejected = None if refused.kind == t.ERR_LIMIT else rejected_field(exc, openai, _optional_fields(request))
             return replace(
@@ -263,6 +280,8 @@ class SdkSession:
                 request_id=header(getattr(exc, "response", None), "x-request-id", "apim-request-id"),
             ), rejected
         returned = time.perf_counter()
+        t0 = guard.t0  # moved to the send by the request hook (the module docstring)
+        base = replace(base, request_build_ms=_build_ms(called, probe.sent))
         response = stream.response
         headers_at = probe.headers_in if probe.headers_in is not None else returned
         if not guard.installed:  # no response hook ran (an SDK without DefaultHttpxClient): late, but bounded
@@ -365,6 +384,11 @@ def _failure(exc: BaseException, openai: Any, phase: str, guard: RequestGuard) -
         return exc.failure if isinstance(exc, EventFailed) else classify(exc, openai, phase)
     return t.StreamFailure(kind=t.ERR_LIMIT, phase=phase, message=describe_limit(limit),
                            exception=type(exc).__name__, limit=limit)
+
+
+def _build_ms(called: float, sent: Optional[float]) -> Optional[float]:
+    """The SDK's work from create() to handing the request to its HTTP client; None: no hook ran."""
+    return None if sent is None else round((sent - called) * 1000.0, 3)
 
 
 def _times(reads: List[float], t0: float) -> Tuple[float, ...]:

@@ -184,7 +184,7 @@ class Collector:
         tokens = event.get("completion_tokens")
         trace = t.StreamTrace(
             model=self.model, sdk=self.setup.sdk if self.setup is not None else "openai (unknown)",
-            end_ms=_number(event.get("ms")), chunks=tuple(attempt.chunks),
+            end_ms=_number(event.get("ms")), request_build_ms=_number(event.get("build_ms")), chunks=tuple(attempt.chunks),
             reads=tuple(_number(r) or 0.0 for r in event.get("reads") or ()),
             finish_reason=_text(event.get("finish_reason")), completion_tokens=tokens if isinstance(tokens, int) else None,
             text=self.redactor.text("".join(attempt.texts)), overrun=_limit(event.get("overrun")),

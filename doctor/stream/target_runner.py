@@ -13,7 +13,8 @@ Output: one JSON object per line on stdout, `{"event": NAME, ...}` (EVENTS, in o
 `connection`, `headers`, `chunk`..., an optional `failure`, then `end`; `fallback` between two
 attempts of a run (a 400 named a field; the run is retried without it); `done` last. A run that
 failed or overran ends the runs (the problem is the finding; more runs would only repeat it).
-Times are ms from just before `create()`.
+Times are ms from the moment the request is sent (the HTTP client's request hook, as
+doctor.stream.sdk); `end`'s `build_ms` is the SDK's work from `create()` to that moment.
 """
 
 import os
@@ -85,6 +86,7 @@ class Session:
         self.decoded_total = 0  # decoded body bytes of every attempt so far (budget.TOTAL_BYTES)
         self.limit_field: str = job.get("limit_field") or "max_completion_tokens"
         self.include_usage = bool(job.get("include_usage", True))
+        self.known: Any = False  # create()'s keyword parameters (_parameters), once read
 
     def params(self) -> Tuple[Dict[str, Any], Tuple[str, ...]]:
         """The request, and the optional fields in it a 400 may name (sdk.StreamRequest.params)."""
@@ -121,8 +123,9 @@ class Session:
         self.out.emit("sent", run=index, attempt=attempt, api=self.job.get("api", "chat"),
                       limit_field=None if self.job.get("api") == "responses" else self.limit_field,
                       include_usage=self.include_usage and self.job.get("api") != "responses")
-        guard = Guard(b, time.perf_counter(), reply_bytes, kind, self.probe.kill)
+        guard = Guard(b, time.perf_counter(), reply_bytes, kind, self.probe.kill)  # starts its watchdog thread
         self.probe.reset(guard)
+        guard.t0 = time.perf_counter()  # just before create(), after the thread start; the request hook moves it
         try:
             return self.exchange(index, guard, params, optional)
         finally:
@@ -133,22 +136,29 @@ class Session:
     def create(self, params: Dict[str, Any]) -> Any:
         method = self.client.responses.create if self.job.get("api") == "responses" else self.client.chat.completions.create
         # An SDK older than a field (openai 1.30 has no max_completion_tokens) sends it as
-        # extra_body: the same request on the wire, which is what is being timed.
-        known = _parameters(method)
+        # extra_body: the same request on the wire, which is what is being timed. The signature
+        # is read once (inspect.signature: ~0.5 ms a call).
+        if self.known is False:
+            self.known = _parameters(method)
+        known = self.known
         extra = {name: params.pop(name) for name in list(params) if known is not None and name not in known}
         if self.job.get("extra_headers"):  # doctor.stream.buffer_cause's Accept-Encoding: identity
             params["extra_headers"] = dict(self.job["extra_headers"])
         return method(**params, extra_body=extra) if extra else method(**params)
 
     def exchange(self, index: int, guard: Guard, params: Dict[str, Any], optional: Tuple[str, ...]) -> Tuple[Optional[str], bool]:
-        t0 = guard.t0
+        called = guard.t0
 
-        def ms(moment: float) -> float:
-            return round((moment - t0) * 1000.0, 3)
+        def ms(moment: float) -> float:  # from guard.t0, which the request hook moves to the send
+            return round((moment - guard.t0) * 1000.0, 3)
+
+        def build_ms() -> Optional[float]:
+            sent = self.probe.sent
+            return None if sent is None else round((sent - called) * 1000.0, 3)
 
         def end(finish: Optional[str] = None, tokens: Optional[int] = None, **more: Any) -> None:
             self.out.emit("end", run=index, ms=ms(time.perf_counter()), finish_reason=finish, completion_tokens=tokens,
-                          reads=[ms(r) for r in guard.reads], read_count=guard.read_count, **more)
+                          reads=[ms(r) for r in guard.reads], read_count=guard.read_count, build_ms=build_ms(), **more)
 
         try:
             stream = self.create(params)

@@ -140,9 +140,14 @@ class Probe:
         self.started: Optional[float] = None
         self.connected: Optional[float] = None
         self.headers_in: Optional[float] = None
+        self.sent: Optional[float] = None  # when the request hook ran (the clock's start)
         self.guard = guard
 
     def attach(self, request: Any) -> None:
+        """The request hook: the SDK built the request, the transport sends it now. The clock
+        starts here (doctor.stream.sdk's rule); `sent - called` is the SDK's request building."""
+        if self.guard is not None and self.sent is None:
+            self.sent = self.guard.t0 = time.perf_counter()
         request.extensions["trace"] = self.on_event
 
     def on_response(self, response: Any) -> None:
@@ -293,6 +298,18 @@ def warm_up(openai: Any, library: Any, api: str) -> Optional[float]:
         warm.close()
     except Exception:  # noqa: BLE001  # warming up is an optimisation, never a finding
         return None
+    warm_resolver()
     return round((time.perf_counter() - started) * 1000.0, 1)
+
+
+def warm_resolver() -> None:
+    """A fresh process's first address lookup sets up the C library's resolver (2-3 ms once,
+    scripts/bench.py ttft's Responses rows; socket.create_connection makes one even for an IP
+    address), which would land in the first run's connect_ms and TTFT. A numeric lookup pays it
+    with no I/O at all: no name is resolved, nothing is sent."""
+    try:
+        socket.getaddrinfo("127.0.0.1", 80, 0, socket.SOCK_STREAM, 0, socket.AI_NUMERICHOST)
+    except (OSError, AttributeError):  # AttributeError: a platform without AI_NUMERICHOST
+        pass
 
 

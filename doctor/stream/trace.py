@@ -176,6 +176,9 @@ class StreamTrace:
     request_id: Optional[str] = None
     headers_ms: Optional[float] = None
     end_ms: Optional[float] = None  # the stream ended (or failed)
+    # The SDK's work from `create()` to handing the request to its HTTP client (the parameters'
+    # transform, building the request): before the clock, which starts as the request is sent.
+    request_build_ms: Optional[float] = None
     chunks: Tuple[Chunk, ...] = ()
     reads: Tuple[float, ...] = ()  # wire time of every network read of the body
     finish_reason: Optional[str] = None

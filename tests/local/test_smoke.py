@@ -100,6 +100,7 @@ def test_ttft_tracks_the_injected_delay_and_skips_the_role_chunk() -> None:
     assert 300 <= one["ttft_ms"] < 600, one
     assert one["first_chunk_ms"] < 250 and one["ttft_ms"] >= 300, one  # the role chunk did not wait
     assert one["headers_ms"] <= one["first_chunk_ms"]
+    assert 0 < one["request_build_ms"] < 300, one  # the SDK's work before the send: not in the rungs
     assert one["content_chunks"] == 8 and one["completion_tokens"] == 8
     assert 10 <= one["itl_ms"]["p50"] <= 80, one  # 20 ms apart on schedule; the median ignores one stall
     assert one["finish_reason"] == "stop" and one["request_id"].startswith("req_")

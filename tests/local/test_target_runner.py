@@ -92,6 +92,30 @@ def test_a_streamed_chat_run_in_the_target_parses_and_times_like_in_process() ->
     assert log.count("1:<end>") == 1 and log[-1] == "2:<end>"
 
 
+def test_the_clock_starts_as_the_request_is_sent_in_both_paths() -> None:
+    """t0 is the HTTP client's request hook (the README's "from the moment the request is sent"):
+    the SDK's request building before it is its own figure, request_build_ms, in both paths."""
+    with running("ok", first_token_delay_ms=200, token_interval_ms=10) as server:
+        target = launch(job_for(server.base_url))
+        session = SdkSession(ClientConfig(base_url=server.base_url, kind="compatible", api_key=CANARY_KEY, timeout_s=3.0))
+        try:
+            before = time.monotonic()
+            in_process, _ = session.run(StreamRequest(model="gpt-4o-mini", prompt="Say hello", max_tokens=64))
+            after = time.monotonic()
+        finally:
+            session.close()
+    assert target.problem is None and in_process.failure is None, (target, in_process)
+    for trace in (target.traces[0], in_process):
+        build = trace.request_build_ms
+        assert build is not None and 0.0 < build < 1000.0, build
+        first = trace.first(t.CONTENT)
+        assert first is not None and 200 <= first.wire_ms < 400, first  # the server's delay, from the send
+    # The clock started after create() was called and the SDK built the request: the whole run,
+    # from before create() to its end, took the build time plus the measured stream.
+    assert in_process.end_ms is not None and in_process.request_build_ms is not None
+    assert (after - before) * 1000.0 >= in_process.request_build_ms + in_process.end_ms
+
+
 @pytest.mark.parametrize(
     "scenario, timeout_s, max_tokens",
     [
