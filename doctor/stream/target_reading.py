@@ -53,6 +53,8 @@ def _scalar(value: Any) -> Optional[str]:
 
 def chat_chunk(chunk: Any) -> Reading:
     """(kind, text, finish_reason, usage tokens, event type, sequence number): chunks.inspect_chunk's rules."""
+    if chunk is None or isinstance(chunk, (list, tuple, str, int, float)):  # chunks.inspect_chunk's rule
+        raise OddChunk("the chunk is " + _shape(chunk) + ", not an object")
     if getattr(chunk, "object", None) == "error":
         message = getattr(chunk, "message", None)
         raise ErrorChunk(_cap(message) if isinstance(message, str) else "", _scalar(getattr(chunk, "type", None)),
@@ -71,6 +73,10 @@ def chat_chunk(chunk: Any) -> Reading:
     content = _text(delta, "content") or _text(delta, "refusal") or ""
     if content or getattr(delta, "tool_calls", None):
         return "content", content, finish, tokens, None, None
+    for field in ("reasoning_content", "reasoning"):  # each apart: `or` would pass over a 0
+        odd = getattr(delta, field, None)
+        if isinstance(odd, (bool, int, float)):  # chunks._reasoning's rule
+            raise OddChunk(field + " is " + _shape(odd) + ", not text")
     reasoning = getattr(delta, "reasoning_content", None) or getattr(delta, "reasoning", None)
     if reasoning:
         return "reasoning", str(reasoning), finish, tokens, None, None

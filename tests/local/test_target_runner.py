@@ -120,6 +120,7 @@ def test_the_clock_starts_as_the_request_is_sent_in_both_paths() -> None:
     "scenario, timeout_s, max_tokens",
     [
         ("auth401", 3.0, 64), ("errevent", 3.0, 64), ("cut", 3.0, 64), ("badjson", 3.0, 64), ("odd_content", 3.0, 64),
+        ("list_chunk", 3.0, 64), ("odd_reasoning", 3.0, 64),
         ("stall", 1.0, 64), ("slowloris", 1.0, 64), ("keepalive_forever", 1.0, 64), ("endless_line", 3.0, 64),
         ("gzip_bomb", 3.0, 64), ("no_limits", 3.0, 4), ("reject_stream_options", 3.0, 64),
     ],
