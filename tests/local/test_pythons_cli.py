@@ -18,6 +18,7 @@ import pytest
 from doctor.knowledge import pythons
 from doctor.knowledge.wording.pythons_command import venv_commands
 from tests.support.helpers import Run, run_subprocess
+from tests.support.pyenv_shim import shim_text
 
 TIMEOUT = 2.0
 
@@ -136,19 +137,6 @@ def test_the_printed_commands_run_in_bash_with_the_path_as_one_word_and_never_re
 
 # --- pyenv shims, read instead of run ---------------------------------------------------------
 
-_SHIM = """#!/usr/bin/env bash
-set -e
-[ -n "$PYENV_DEBUG" ] && set -x
-
-program="${{0##*/}}"
-
-export PYENV_ROOT="{root}"
-SHIM_PATH=${{0%/*}}
-if [[ $SHIM_PATH != "{root}/shims" ]]; then
-  export _PYENV_SHIM_PATH="$SHIM_PATH"
-fi
-exec "{pyenv}" exec "$program" "$@"
-"""
 
 
 @pytest.fixture
@@ -168,7 +156,7 @@ def pyenv_machine(tmp_path: Path) -> Tuple[Dict[str, str], Dict[str, Path]]:
     (root / "versions/3.99.1/bin/python3").symlink_to(sys.executable)
     _script(root / "versions/3.98.0/bin/python3.98", "exit 3\n")
     for name in ("python3", "python3.98"):
-        _script(root / "shims" / name, "").write_text(_SHIM.format(root=root, pyenv=pyenv))
+        _script(root / "shims" / name, "").write_text(shim_text(root, pyenv))
     cwd = tmp_path / "project"
     cwd.mkdir()
     (cwd / ".python-version").write_text("3.99.1\n")

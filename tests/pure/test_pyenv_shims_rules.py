@@ -13,20 +13,7 @@ import pytest
 from doctor.knowledge.wording.pythons_command import inactive_shim, shim_activation
 from doctor.probe import pyenv_shims as ps
 from doctor.probe.discovery import BY_PATH, BY_PYENV, Places, discover
-
-_TEMPLATE = """#!/usr/bin/env bash
-set -e
-[ -n "$PYENV_DEBUG" ] && set -x
-
-program="${{0##*/}}"
-
-export PYENV_ROOT="{root}"
-SHIM_PATH=${{0%/*}}
-if [[ $SHIM_PATH != "{root}/shims" ]]; then
-  export _PYENV_SHIM_PATH="$SHIM_PATH"
-fi
-exec "{root}/libexec/pyenv" exec "$program" "$@"
-"""
+from tests.support.pyenv_shim import shim_text
 
 
 def _exe(path: Path, body: str = "#!/bin/sh\n") -> Path:
@@ -46,7 +33,7 @@ def pyenv(tmp_path: Path) -> Dict[str, Path]:
         if version != "3.6.15":  # as installed: python3 a symlink to python3.X
             (real.parent / "python3").symlink_to(real.name)
     for name in ("python3", "python3.6", "python3.9", "python3.11", "python3.12"):
-        _exe(root / "shims" / name, _TEMPLATE.format(root=root))
+        _exe(root / "shims" / name, shim_text(root))
     (root / "version").write_text("3.11.7\n")
     system = tmp_path / "usr" / "bin"
     for name in ("python3", "python3.9"):
@@ -141,9 +128,9 @@ def test_only_pyenvs_own_shim_in_its_own_shims_directory_is_read(pyenv: Dict[str
     root = pyenv["root"]
     assert ps.read_shim(str(root / "shims" / "python3")) == ps.Shim(str(root / "shims/python3"), "python3", root,
                                                                     str(root / "libexec/pyenv"))
-    copied = _exe(tmp_path / "bin" / "python3", _TEMPLATE.format(root=root))
+    copied = _exe(tmp_path / "bin" / "python3", shim_text(root))
     assert ps.read_shim(str(copied)) is None  # sets _PYENV_SHIM_PATH, which changes "system"
-    _exe(root / "shims" / "python3.13", _TEMPLATE.format(root=root) + "echo tampered\n")
+    _exe(root / "shims" / "python3.13", shim_text(root) + "echo tampered\n")
     assert ps.read_shim(str(root / "shims/python3.13")) is None
     assert ps.read_shim(str(root / "versions/3.11.7/bin/python3")) is None
 
