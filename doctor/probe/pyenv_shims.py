@@ -183,6 +183,7 @@ def select(env: Mapping[str, str], cwd: Path, root: Path) -> Union[Selection, st
     if env.get("PYENV_VERSION"):
         raw, origin = env["PYENV_VERSION"], "PYENV_VERSION"
     else:
+        cwd = _logical(env, cwd)
         start = Path(env["PYENV_DIR"]) if env.get("PYENV_DIR") else cwd
         if not start.is_absolute() or not start.is_dir():
             return f"PYENV_DIR={start} is not an absolute directory"
@@ -206,6 +207,18 @@ def select(env: Mapping[str, str], cwd: Path, root: Path) -> Union[Selection, st
     return Selection(tuple(versions), origin)
 
 
+def _logical(env: Mapping[str, str], cwd: Path) -> Path:
+    """The directory as the shell names it: pyenv walks up $PWD, which keeps the symlinks a
+    `cd` went through (`.python-version` beside a link, not beside its target)."""
+    shown = env.get("PWD", "")
+    try:
+        if os.path.isabs(shown) and os.path.samefile(shown, cwd):
+            return Path(shown)
+    except OSError:  # PWD gone or not ours to stat: the physical directory is all there is
+        pass
+    return cwd
+
+
 def _version_name(name: str, root: Path) -> Optional[str]:
     """One name as pyenv-version-name -f resolves it; None where pyenv-latest's rules would
     go beyond plain release numbers (we do not reimplement its sort of arbitrary names)."""
@@ -227,10 +240,14 @@ def _latest(prefix: str, root: Path) -> Optional[str]:
     """pyenv-latest -b: "" when no installed name starts with `prefix.` or `prefix-` (the name
     is kept as is), the newest installed `prefix.N...` release, or None when the matching names
     are not all plain releases (pyenv's filters and sort of those are not reimplemented)."""
-    matching = [name for name in _installed(root) if name.startswith((prefix + ".", prefix + "-"))]
+    match = re.fullmatch(r"(\d+(?:\.\d+)*)(t?)", prefix)
+    # pyenv-latest takes a free-threaded `3.13t` apart first: names `3.13.N...t`, not `3.13t.`.
+    stem = match.group(1) if match is not None and match.group(2) else prefix
+    matching = [name for name in _installed(root) if name.startswith((stem + ".", stem + "-"))]
+    if match is not None and match.group(2):
+        matching = [name for name in matching if name.endswith("t")]
     if not matching:
         return ""
-    match = re.fullmatch(r"(\d+(?:\.\d+)*)(t?)", prefix)
     if match is None:
         return None
     number, suffix = match.groups()

@@ -160,3 +160,28 @@ def test_the_inactive_line_names_the_command_that_makes_the_shim_work() -> None:
                     "/r/version): `pyenv shell 3.12.1` makes it python3.12")
     assert inactive_shim("/s/python3.5", "python3.5", ("3.11.7", "system"), "default", ()).endswith(
         "versions 3.11.7:system: no installed version has python3.5")
+
+
+def test_a_free_threaded_prefix_selects_the_newest_t_build(pyenv: Dict[str, Path]) -> None:
+    # pyenv-latest takes `3.13t` apart: names 3.13.N...t (pyenv 2.6.30 runs versions/3.13.1t here)
+    versions = pyenv["root"] / "versions"
+    for version in ("3.13.0t", "3.13.1t", "3.13.2"):
+        _exe(versions / version / "bin" / ("python3.13t" if version.endswith("t") else "python3.13"))
+    _exe(pyenv["root"] / "shims" / "python3.13t", shim_text(pyenv["root"]))
+    found = _resolve(pyenv, "python3.13t", PYENV_VERSION="3.13t")
+    assert (found.status, found.path) == (ps.RESOLVED, str(versions / "3.13.1t/bin/python3.13t"))
+    assert _resolve(pyenv, "python3.13t", PYENV_VERSION="python-3.13t").path == found.path
+
+
+def test_the_version_file_is_searched_up_the_logical_directory_as_pwd_names_it(
+        pyenv: Dict[str, Path], tmp_path: Path) -> None:
+    # `cd logical/link` keeps the link in $PWD; pyenv walks that, not the link's target
+    logical, physical = tmp_path / "logical", tmp_path / "physical" / "proj"
+    physical.mkdir(parents=True)
+    logical.mkdir()
+    (logical / ".python-version").write_text("3.12.1\n")
+    (logical / "link").symlink_to(physical)
+    found = _resolve(pyenv, "python3", cwd=physical, PWD=str(logical / "link"))
+    assert found.path == str(pyenv["root"] / "versions/3.12.1/bin/python3")
+    # a PWD that is not this directory (stale, another one) is not believed
+    assert _resolve(pyenv, "python3", cwd=physical, PWD=str(logical)).selection.origin == str(pyenv["root"] / "version")  # type: ignore[union-attr]  # resolved
