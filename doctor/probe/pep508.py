@@ -8,7 +8,7 @@ with a quoted string, joined with `and`/`or` and parentheses. Anything else (a U
 `os.name` spellings, a string on the left, an operator whose meaning differs between packaging
 releases, an environment value that is not a plain version) is *declined*: `parse` returns None
 or `evaluate` raises Declined, and the caller hands that line to packaging, which decides it as
-before. So a verdict never depends on which of the two read a line (tests/pure/test_pep508.py
+before. So a verdict never depends on which of the two read a line, whatever packaging release is installed (tests/pure/test_pep508.py
 compares them line by line, on real metadata and on generated lines).
 
 Version comparisons use `packaging.specifiers` (cheap: it loads only packaging.version), as
@@ -169,11 +169,25 @@ def _atom(tokens: Tokens) -> Tuple[Marker, Tokens]:
     return atom, rest[1:]
 
 
+def _reads_as_version(value: str) -> bool:
+    from packaging.version import InvalidVersion, Version
+
+    try:
+        Version(value)
+    except InvalidVersion:
+        return False
+    return True
+
+
 def _check_atom(atom: Atom) -> None:
     """Decline the comparisons whose outcome is not the same in every packaging release."""
     if atom.key == "extra":
         if atom.op not in ("==", "!="):
             raise Declined("extra compared with an operator other than == and !=")
+        if _reads_as_version(atom.value):
+            # Older packaging releases (24.1 for one) compared an extra that reads as a version
+            # (`"v1"`, `"2"`) as a version, newer ones as a name: the installed one decides.
+            raise Declined("an extra name that a packaging release may read as a version")
     elif atom.key in VERSION_KEYS:
         if atom.op not in _VERSION_OPS or _specifier(atom.op, atom.value) is None:
             raise Declined("not a version comparison")
