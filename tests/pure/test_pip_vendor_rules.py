@@ -25,7 +25,7 @@ from tests.support.strategies import PROBE_TEMPLATE
 
 PY = "/srv/app/.venv/bin/python"
 WHEEL = "/opt/py/lib/python3.11/ensurepip/_bundled/pip-23.2.1-py3-none-any.whl"
-REPAIR = f'{PY} {WHEEL}/pip install "pip<26.1"'
+REPAIR = f'PYTHONWARNINGS=ignore {PY} {WHEEL}/pip install "pip<26.1"'
 PIP_26_3 = PipFacts("26.3", "/srv/app/.venv/lib/python3.11/site-packages/pip", "2.8.0", WHEEL)
 PIP_26_0 = PipFacts("26.0.1", "/srv/app/.venv/lib/python3.11/site-packages/pip", "1.26.20", WHEEL)
 
@@ -47,7 +47,7 @@ def test_pip_26_3_on_openssl_102_cannot_start_and_the_pin_first_restores_a_pip_t
     result = judge_urllib3(Urllib3CheckFacts(facts(PIP_26_3), PY))
     assert (result.status, result.code) == (Status.FAIL, "urllib3_ssl_import_error")
     assert pin(result) == f'{REPAIR} && {PY} -m pip install "urllib3<2"'
-    assert shlex.split(pin(result))[:4] == [PY, WHEEL + "/pip", "install", "pip<26.1"]  # one word each, as pasted
+    assert shlex.split(pin(result))[:5] == ["PYTHONWARNINGS=ignore", PY, WHEEL + "/pip", "install", "pip<26.1"]  # one word each, as pasted
     note = next(d for d in result.details if d.startswith("this Python's pip 26.3 cannot install anything"))
     assert "urllib3 2.8.0" in note and "older than OpenSSL 1.1.1" in note and "pip-23.2.1-py3-none-any.whl" in note
     assert result.data["pip"] == {"version": "26.3", "vendored_urllib3": "2.8.0", "cannot_start": True,
@@ -111,7 +111,7 @@ def test_a_path_with_spaces_is_quoted_in_the_repair() -> None:
     spaced = "/Users/me/My Apps/.venv/bin/python"
     wheel = "/Library/Frameworks/Python 3.11/ensurepip/_bundled/pip-23.2.1-py3-none-any.whl"
     result = judge_urllib3(Urllib3CheckFacts(facts(replace(PIP_26_3, bundled_wheel=wheel)), spaced))
-    assert shlex.split(pin(result)) == [spaced, wheel + "/pip", "install", "pip<26.1", "&&",
+    assert shlex.split(pin(result)) == ["PYTHONWARNINGS=ignore", spaced, wheel + "/pip", "install", "pip<26.1", "&&",
                                         spaced, "-m", "pip", "install", "urllib3<2"]
 
 

@@ -21,8 +21,9 @@ _REFUSED = ("install", "uninstall", "download", "wheel", "index")
 
 
 def repair_command(python: str, wheel: str) -> str:
-    """ensurepip's wheel runs as it is (`python X.whl/pip`) and installs into the target."""
-    return f"{q(python)} {q(wheel + '/pip')} install \"{LAST_PIP_WITH_URLLIB3_1}\""
+    """ensurepip's wheel runs as it is (`python X.whl/pip`) and installs into the target; under
+    the user's `error` filter the bundled pip (23.2.1) would die on its own DeprecationWarning."""
+    return f"{QUIET_PIP}{q(python)} {q(wheel + '/pip')} install \"{LAST_PIP_WITH_URLLIB3_1}\""
 
 
 # Set for pip alone (a prefix, not an export): the user's own filters stay as they are for their app.
