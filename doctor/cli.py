@@ -97,12 +97,21 @@ def main() -> None:
     import sys
 
     from doctor import process
-    from doctor.probe.interpreters import prestart
 
     argv = list(sys.argv)
 
     def app(**kwargs: Any) -> Any:  # built inside process.run, after prestart
         return build_app(command_in(argv))(**kwargs)
 
-    # prestart: the interpreter probe runs while typer, rich and the checks load.
-    sys.exit(process.run(app, argv, before=prestart))
+    sys.exit(process.run(app, argv, before=_prestart))
+
+
+def _prestart(argv: Sequence[str]) -> None:
+    """What may start before typer is imported: the interpreter probe (another process), then
+    `check`'s GET /models (doctor.commands.check_early); both wait while typer, rich and the
+    checks load, and both decline whenever argv is not simple enough to be sure of."""
+    from doctor.commands.check_early import start_early
+    from doctor.probe.interpreters import prestart
+
+    prestart(argv)
+    start_early(argv)
