@@ -103,7 +103,7 @@ def main() -> None:
     def app(**kwargs: Any) -> Any:  # built inside process.run, after prestart
         return build_app(command_in(argv))(**kwargs)
 
-    sys.exit(process.run(app, argv, before=_prestart))
+    process.end(process.run(app, argv, before=_prestart))
 
 
 def _prestart(argv: Sequence[str]) -> None:
