@@ -40,11 +40,11 @@ def early_options(argv: Sequence[str]) -> Optional[Dict[str, object]]:
         name, joined, value = arg.partition("=")
         if name in _VALUED:
             if not joined:
-                if name == "-m" or i + 1 >= len(args):  # `-m=x` means "=x" to click: never joined for -m
+                if i + 1 >= len(args):
                     return None
                 i += 1
                 value = args[i]
-            elif name == "-m":
+            elif name == "-m":  # to click `-m=x` is the model "=x": unusual enough to leave to typer
                 return None
             if value.startswith("-"):  # click might read it as the next flag, or not: unsure
                 return None
