@@ -93,7 +93,22 @@ def __getattr__(name: str) -> Any:
 
 
 def main() -> None:
-    """The `chat-doctor` script: doctor.process owns the streams, the errors and the exit code."""
+    """The command line run in-process: doctor.process owns the streams, the errors and the exit
+    code, which ends it as SystemExit (callers such as scripts/bench_startup.py catch it)."""
+    import sys
+
+    sys.exit(_run())
+
+
+def script() -> None:
+    """The `chat-doctor` script and `python -m doctor`: as `main`, then the process ends at once
+    (doctor.process.end: atexit handlers run, streams flushed, no module teardown)."""
+    from doctor import process
+
+    process.end(_run())
+
+
+def _run() -> int:
     import sys
 
     from doctor import process
@@ -103,7 +118,7 @@ def main() -> None:
     def app(**kwargs: Any) -> Any:  # built inside process.run, after prestart
         return build_app(command_in(argv))(**kwargs)
 
-    process.end(process.run(app, argv, before=_prestart))
+    return process.run(app, argv, before=_prestart)
 
 
 def _prestart(argv: Sequence[str]) -> None:

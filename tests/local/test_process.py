@@ -332,3 +332,12 @@ def test_the_reports_exit_code_and_every_byte_survive_the_fast_exit(code: int) -
     run = run_subprocess(["check", "--offline", "--json", "-v"], env=env)
     report = json.loads(run.stdout)
     assert (run.exit_code, report["exit_code"]) == (code, code)
+
+
+def test_main_in_process_still_ends_as_system_exit() -> None:
+    # Only the script (doctor.cli.script) skips the teardown; doctor.cli.main raises SystemExit,
+    # which in-process callers catch to go on (scripts/bench_startup.py lists the imports after).
+    boot = ("import sys\ntry:\n    from doctor.cli import main\n    main()\n"
+            "except SystemExit as exc:\n    sys.stdout.write('caught %s\\n' % exc.code)\n")
+    run = run_subprocess(["-c", boot, "check", "--frobnicate"], env=HEALTHY_OFFLINE, executable=sys.executable)
+    assert (run.exit_code, run.stdout.splitlines()[-1]) == (0, "caught 2")
