@@ -1,6 +1,6 @@
 """`python -m doctor` runs the chat-doctor command line."""
 
-from doctor.cli import main
+from doctor.cli import script
 
 if __name__ == "__main__":
-    main()
+    script()

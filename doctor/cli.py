@@ -93,16 +93,40 @@ def __getattr__(name: str) -> Any:
 
 
 def main() -> None:
-    """The `chat-doctor` script: doctor.process owns the streams, the errors and the exit code."""
+    """The command line run in-process: doctor.process owns the streams, the errors and the exit
+    code, which ends it as SystemExit (callers such as scripts/bench_startup.py catch it)."""
+    import sys
+
+    sys.exit(_run())
+
+
+def script() -> None:
+    """The `chat-doctor` script and `python -m doctor`: as `main`, then the process ends at once
+    (doctor.process.end: atexit handlers run, streams flushed, no module teardown)."""
+    from doctor import process
+
+    process.end(_run())
+
+
+def _run() -> int:
     import sys
 
     from doctor import process
-    from doctor.probe.interpreters import prestart
 
     argv = list(sys.argv)
 
     def app(**kwargs: Any) -> Any:  # built inside process.run, after prestart
         return build_app(command_in(argv))(**kwargs)
 
-    # prestart: the interpreter probe runs while typer, rich and the checks load.
-    sys.exit(process.run(app, argv, before=prestart))
+    return process.run(app, argv, before=_prestart)
+
+
+def _prestart(argv: Sequence[str]) -> None:
+    """What may start before typer is imported: the interpreter probe (another process), then
+    `check`'s GET /models (doctor.commands.check_early); both wait while typer, rich and the
+    checks load, and both decline whenever argv is not simple enough to be sure of."""
+    from doctor.commands.check_early import start_early
+    from doctor.probe.interpreters import prestart
+
+    prestart(argv)
+    start_early(argv)

@@ -24,7 +24,7 @@ import select
 import sys
 import traceback
 import unicodedata
-from typing import Any, Callable, Optional, Sequence
+from typing import Any, Callable, NoReturn, Optional, Sequence
 
 PROG = "chat-doctor"
 NOT_DELIVERED = 3  # as doctor.model.ExitCode.CHECK_ERROR: something broke, and it is not the setup
@@ -228,6 +228,39 @@ def run(app: Callable[..., Any], argv: Sequence[str],
         say(f"{PROG}: error: the report could not be written to stdout ({lost})")
         return NOT_DELIVERED
     return code
+
+
+def end(code: int) -> NoReturn:
+    """Leave the process with `code` once `run` returned, skipping the interpreter's teardown.
+
+    Finalising the ~400 modules a `check` loads (and the garbage collection that comes with it)
+    costs about 0.1 s after the report is out (scripts/bench.py network). os._exit skips exactly
+    that, and nothing else that matters, because by then:
+    - every output file is closed: doctor only writes files inside `with` blocks
+      (doctor/commands/ci.py, svg.py; output_path closes its descriptor), and the standard
+      streams, guarded or original, are flushed below;
+    - the atexit handlers have run, here: they kill a prestarted probe nobody used
+      (doctor.probe.interpreters), remove weakref.finalize'd temporary files, shut logging;
+    - no thread is left that the interpreter would wait for: with a non-daemon thread alive
+      (its work is not known to be over) this falls back to sys.exit and the usual teardown;
+      daemon threads (a dropped head start) would be stopped mid-way by either;
+    - the exit code is the same number sys.exit would give the shell.
+    Not on Windows, where the streams are the console's own and this is not measured."""
+    import atexit
+    import threading
+
+    main = threading.main_thread()
+    if sys.platform == "win32" or any(t is not main and not t.daemon and t.is_alive() for t in threading.enumerate()):
+        sys.exit(code)
+    atexit._run_exitfuncs()  # the handlers sys.exit would run; they are removed as they run
+    _flush_standard_streams()
+    for stream in (sys.__stdout__, sys.__stderr__):  # what went to the originals before the swap
+        try:
+            if stream is not None:
+                stream.flush()
+        except (OSError, ValueError):
+            pass
+    os._exit(code % 256)  # what the shell sees of sys.exit(code) too (-1 is 255)
 
 
 def _invoke(app: Callable[..., Any], argv: Sequence[str]) -> int:

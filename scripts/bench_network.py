@@ -3,10 +3,13 @@
 The local endpoint (`chat-doctor mock-server --scenario slow`, its own process) holds every
 response head back by 1 s; `check` makes one API request (GET /models, shared by api.auth and
 api.model), so the run cannot take less than the delay. What it adds on top is what comes
-before the request leaves and after the answer: the request gets a head start from the command
-(doctor.checks.models_head_start), so the interpreter probe, rich, the check registry and the
-checks before api.auth all run while it waits; the interpreter's own start, typer and the head
-start's gates and urllib3 import still come first. Budget: 1.2x the delay.
+before the request leaves and after the answer: for a command line this simple the request
+leaves before typer is even imported (doctor.commands.check_early, then
+doctor.checks.models_head_start), so typer, rich, the check registry and the checks before
+api.auth all run while it waits; the interpreter's own start, the probe's launch and the head
+start's gates and urllib3 import still come first. After the answer the process ends with
+os._exit once the report is flushed (doctor.process.end), without the ~0.1 s of module
+finalisation. Budget: 1.2x the delay.
 """
 
 from __future__ import annotations

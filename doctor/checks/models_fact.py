@@ -197,6 +197,25 @@ def offer_head_start(head_start: HeadStart) -> None:
         _head_start[0] = head_start
 
 
+def hand_over_head_start(settings: Settings) -> bool:
+    """Give the run of `settings` the head start started before its command parsed them
+    (doctor.commands.check_early), when that one was made from equal Settings: every value a
+    gate, the route or the request reads (env, cwd, flags) is a field of Settings, so equal
+    Settings mean the very request this run would send. Returns whether it was handed over;
+    one made from other values is dropped unjudged (its answer was never this run's). One
+    already offered for this very object stays as it is."""
+    with _head_start_lock:
+        found = _head_start[0]
+        if found is None:
+            return False
+        if found.settings is not settings:
+            if found.settings != settings:
+                _head_start[0] = None
+                return False
+            _head_start[0] = replace(found, settings=settings)  # the same outcome, now bound to this run
+        return True
+
+
 def _claim_head_start(settings: Settings) -> Optional[HeadStart]:
     with _head_start_lock:
         found, _head_start[0] = _head_start[0], None

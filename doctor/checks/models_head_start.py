@@ -43,9 +43,12 @@ class _ProbeNeeded(KeyError):
 def start(settings: Settings, groups: Collection[str]) -> None:
     """Start the head start for the run of `settings` (when it may apply) and return once its
     request is written, it declined or failed, or the waits below ran out."""
+    from doctor.checks.models_fact import HeadStart, hand_over_head_start, offer_head_start
+
+    if hand_over_head_start(settings):
+        return  # started before typer, from equal Settings (doctor.commands.check_early)
     if settings.offline or "api" not in groups:
         return
-    from doctor.checks.models_fact import HeadStart, offer_head_start
     from doctor.endpoint import resolve_endpoint
 
     try:

@@ -9,8 +9,11 @@ must: the request leaves before api.auth starts, so a slow /models overlaps star
 from __future__ import annotations
 
 import socket
+import sys
 from pathlib import Path
 from typing import Any, Dict, List, Tuple
+
+import pytest
 
 from doctor import session
 from doctor.mock.server import MockOptions, MockServer
@@ -124,3 +127,45 @@ def test_a_plain_run_against_the_mock_sends_one_request_per_run() -> None:
         requests = list(server.requests)
     assert [r.check("api.auth")["status"] for r in runs] == ["ok", "ok"]
     assert [(r.method, r.path) for r in requests] == [("GET", "/v1/models")] * 2
+
+
+# The real CLI, with a spy that reports, when typer is first imported, whether a head start is
+# already pending (doctor.commands.check_early); it writes straight to fd 2, beside the guarded stderr.
+_SPY_BOOT = """
+import os, sys
+class _Spy:
+    def find_spec(self, name, path=None, target=None):
+        if name == "typer":
+            sys.meta_path.remove(self)
+            from doctor.checks import models_fact
+            pending = models_fact._head_start[0] is not None
+            os.write(2, ("before typer: " + ("pending" if pending else "none") + "\\n").encode())
+        return None
+sys.meta_path.insert(0, _Spy())
+sys.argv[0] = "chat-doctor"
+from doctor.cli import main
+main()
+"""
+
+
+def _spied_check(base_url: str, *extra: str) -> Run:
+    return run_subprocess(["-c", _SPY_BOOT, "check", "--json", "--base-url", base_url, "--timeout", "5", *extra],
+                          env={"OPENAI_API_KEY": CANARY_KEY}, executable=sys.executable)
+
+
+@pytest.mark.parametrize(("extra", "before_typer"), [((), "pending"), (("--only", "config,net,api"), "none"),
+                                                     (("--frobnicate",), "none")])
+def test_a_simple_command_line_starts_before_typer_and_the_run_adopts_it(extra: Tuple[str, ...],
+                                                                          before_typer: str) -> None:
+    with MockServer(MockOptions(scenario="slow", slow_delay_ms=1000)) as server:
+        run = _spied_check(server.base_url, *extra)
+        requests = list(server.requests)
+    assert f"before typer: {before_typer}" in run.stderr
+    assert_no_key(run)
+    if extra == ("--frobnicate",):  # typer refuses it: no request at all, early or late
+        assert (run.exit_code, _models_requests(server)) == (2, [])
+        return
+    assert [(r.method, r.path) for r in requests] == [("GET", "/v1/models")]  # one, early or from the command
+    auth = run.check("api.auth")
+    assert (auth["status"], run.exit_code) == ("ok", 0)
+    assert auth["duration_ms"] < auth["data"]["timings_ms"]["total"]  # adopted: sent before api.auth started

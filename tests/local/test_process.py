@@ -290,3 +290,54 @@ def test_json_report_is_still_whole_when_nothing_goes_wrong() -> None:
     # The guarded stdout must not change a normal run: the document parses and ends the output.
     run = run_subprocess(["check", "--offline", "--json"], env=HEALTHY_OFFLINE)
     assert run.exit_code == 0 and json.loads(run.stdout)["exit_code"] == 0
+
+
+def test_a_prestarted_probe_nobody_used_is_killed_at_exit(tmp_path: Path) -> None:
+    # process.end leaves with os._exit after the atexit handlers: the one that kills a probe
+    # launched before typer (here for a usage error found later) must still have run.
+    pid_file = tmp_path / "pid"
+    fake = tmp_path / "python3"
+    fake.write_text(f"#!/bin/sh\necho $$ > {pid_file}\nexec sleep 60\n", encoding="utf-8")
+    fake.chmod(0o755)
+    run = run_subprocess(["check", "--python", str(fake), "--only", "bogus"], env=HEALTHY_OFFLINE)
+    assert run.exit_code == 2
+    assert_one_line(run.stderr)
+    pid = int(pid_file.read_text(encoding="utf-8"))
+    deadline = time.monotonic() + 5
+    while _alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _alive(pid)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # A zombie (already dead, not yet reaped by init) counts as gone.
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return True
+
+
+@pytest.mark.parametrize("code", [0, 1])
+def test_the_reports_exit_code_and_every_byte_survive_the_fast_exit(code: int) -> None:
+    # os._exit skips the interpreter's own flush: the report (-v: many writes) must still arrive
+    # whole, with its code. 0: a pass, 1: a failing check (/dev/full, >&- and `| head -1`: above).
+    env = dict(HEALTHY_OFFLINE)
+    if code == 1:
+        env.pop("OPENAI_API_KEY")
+    run = run_subprocess(["check", "--offline", "--json", "-v"], env=env)
+    report = json.loads(run.stdout)
+    assert (run.exit_code, report["exit_code"]) == (code, code)
+
+
+def test_main_in_process_still_ends_as_system_exit() -> None:
+    # Only the script (doctor.cli.script) skips the teardown; doctor.cli.main raises SystemExit,
+    # which in-process callers catch to go on (scripts/bench_startup.py lists the imports after).
+    boot = ("import sys\ntry:\n    from doctor.cli import main\n    main()\n"
+            "except SystemExit as exc:\n    sys.stdout.write('caught %s\\n' % exc.code)\n")
+    run = run_subprocess(["-c", boot, "check", "--frobnicate"], env=HEALTHY_OFFLINE, executable=sys.executable)
+    assert (run.exit_code, run.stdout.splitlines()[-1]) == (0, "caught 2")
