@@ -59,7 +59,11 @@ def start(settings: Settings, groups: Collection[str]) -> None:
     offer_head_start(head_start)  # before the thread starts: the run finds it pending, never asks beside it
     ready, sent = threading.Event(), threading.Event()
     thread = threading.Thread(target=_run, args=(head_start, ready, sent), name="models head start", daemon=True)
-    thread.start()
+    try:
+        thread.start()
+    except RuntimeError:  # no thread to be had (a pids limit): declined, the run asks itself
+        head_start.outcome.set_result(None)
+        return
     if ready.wait(_READY_WAIT_S):
         sent.wait(_SENT_WAIT_S)
 
