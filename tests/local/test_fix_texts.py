@@ -49,7 +49,7 @@ def test_openai_endpoints_do_get_the_status_page_and_azure_the_api_version() -> 
     fact = ModelsFact(url="https://api.openai.com/v1/models", kind="openai", status=500, reason="Internal Server Error")
     assert "status.openai.com" in fixes_of(judge_auth(fact, "openai").to_dict())
     bad = ModelsFact(url="https://x.invalid/v1/models", kind="compatible", status=400, reason="Bad Request",
-                     error=ApiError(message="No connected db"))
+                     error=ApiError(message="Unsupported parameter"))
     assert "OPENAI_API_VERSION" not in fixes_of(judge_auth(bad, "compatible").to_dict())
     assert "OPENAI_API_VERSION" in fixes_of(judge_auth(bad, "azure").to_dict())
 
