@@ -75,7 +75,7 @@ def _chat_requests(server: MockServer) -> int:
     """The runs' requests. A buffering-cause retry (Accept-Encoding: identity, doctor.stream.
     buffer_cause) is not a run: a loaded machine can read an "ok" stream in one burst."""
     return sum(1 for r in server.requests if r.path.endswith("/chat/completions")
-               and r.headers.get("accept-encoding") != "identity")
+               and r.accept_encoding != "identity")
 
 
 def _documents(text: str) -> List[Dict[str, Any]]:

@@ -99,6 +99,9 @@ class RecordedRequest:
     headers: Tuple[str, ...]  # lowercased header names, in arrival order
     status: int = 0  # status of the answer (200 for streams, even those that fail later)
     connection_id: int = 0  # same value = same TCP connection (keep-alive reuse)
+    # The one header value kept (it names no secret): `identity` marks chat-doctor's
+    # buffering-cause retries (doctor.stream.buffer_cause), which tests tell apart from runs.
+    accept_encoding: Optional[str] = None
 
     def to_json(self) -> Dict[str, Any]:
         return asdict(self)
@@ -1092,6 +1095,7 @@ class MockServer:
             headers=req.header_names,
             status=status,
             connection_id=connection_id,
+            accept_encoding=req.headers.get("accept-encoding", "")[:200] or None,
         )
         with self._records_lock:
             self._records.append(record)

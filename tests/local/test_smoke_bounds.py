@@ -34,7 +34,7 @@ def chat_bodies(server: Any) -> List[Any]:
     """The smoke runs' requests; not the buffering-cause retries (sent with Accept-Encoding:
     identity), which a loaded machine can trigger by reading an "ok" stream in one burst."""
     return [r.body for r in server.requests if r.path.endswith("/chat/completions")
-            and r.headers.get("accept-encoding") != "identity"]
+            and r.accept_encoding != "identity"]
 
 
 # --- time ----------------------------------------------------------------------------------------
