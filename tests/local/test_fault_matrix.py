@@ -245,6 +245,10 @@ FAULTS: Tuple[Fault, ...] = (
     _f("hang_up", "codes", CHECK, "api.auth", "fail", "connection_closed", 1, peers.hang_up),
     _f("bad_request", "codes", CHECK, "api.auth", "fail", "api_bad_request", 1,
        peers.raw(peers.answer(b'{"error": {"message": "bad", "type": "invalid_request_error"}}', "400 Bad Request"))),
+    # LiteLLM without its database, the body as the real proxy sends it (tests/machine/test_real_server.py)
+    _f("gateway_no_key_db", "codes", CHECK, "api.auth", "fail", "gateway_no_key_db", 1,
+       peers.raw(peers.answer(b'{"error": {"message": "No connected db.", "type": "no_db_connection", '
+                              b'"param": null, "code": "400"}}', "400 Bad Request"))),
     _f("teapot", "codes", CHECK, "api.auth", "fail", "unexpected_status", 1,
        peers.raw(peers.answer(b"I'm a teapot", "418 I'm a teapot"))),
     # PYTHONPATH reaches the target too, whose python.urllib3 then fails: exit 1, not 3.
