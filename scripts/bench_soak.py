@@ -12,8 +12,9 @@ open file descriptors (/proc/PID/fd), threads (/proc/PID/status Threads) and res
 (VmRSS), each sample tagged with the number of chat requests the endpoint had received then.
 
 The figures compare the samples taken during the first 10% of the runs with those of the last
-10%: the largest fd and thread counts of each window (a leak adds one per run or per batch, so
-the largest is what grows) and the median RSS of each. Linux only (/proc).
+10%: the smallest fd and thread counts of each window, what stays open between runs (a leak adds
+one per run or per batch and raises that floor; the largest count is whichever run's watchdog
+thread or socket a sample happened to catch), and the median RSS of each. Linux only (/proc).
 """
 
 from __future__ import annotations
@@ -95,7 +96,7 @@ def bench_soak(runs: int = 200) -> Dict[str, Any]:
     """Run the soak (see the module docstring) and return its figures:
 
     runs, batches, seconds, failed_runs (runs whose report has an error), exit_code,
-    fds / threads: {"first": max in the first 10%, "last": max in the last 10%, "growth": last - first},
+    fds / threads: {"first": min in the first 10%, "last": min in the last 10%, "growth": last - first},
     rss_kib: {"first": median, "last": median, "growth", "growth_pct"}, samples.
     """
     if not Path("/proc/self/fd").is_dir():
@@ -155,7 +156,7 @@ def _windows(samples: List[Tuple[int, int, int, int]], runs: int) -> Dict[str, D
         raise RuntimeError(f"too few samples to compare ({len(first)} in the first 10%, {len(last)} in the last)")
     figures: Dict[str, Dict[str, float]] = {}
     for index, name in ((1, "fds"), (2, "threads")):
-        a, b = max(s[index] for s in first), max(s[index] for s in last)
+        a, b = min(s[index] for s in first), min(s[index] for s in last)
         figures[name] = {"first": a, "last": b, "growth": b - a}
     rss_a, rss_b = statistics.median(s[3] for s in first), statistics.median(s[3] for s in last)
     figures["rss_kib"] = {"first": rss_a, "last": rss_b, "growth": rss_b - rss_a,

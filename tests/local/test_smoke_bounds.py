@@ -46,7 +46,7 @@ def test_headers_one_byte_a_second_end_as_stream_timeout_after_the_timeout() -> 
     result = run.check("stream.chat")
     assert (result["code"], run.exit_code) == ("stream_timeout", 1), result
     limit = result["data"]["limit"]
-    assert limit["kind"] == "headers" and 1.0 < limit["observed"] < 2.0, limit  # after the 1 s timeout, before 2 s
+    assert limit["kind"] == "headers" and 1.0 <= limit["observed"] < 2.0, limit  # at or past the 1 s timeout (3 decimals), before 2 s
     assert "headers were still incomplete" in result["summary"]
     assert run.json["smoke"]["runs"][0]["total_ms"] < 2500 and elapsed < 20
 
