@@ -155,9 +155,11 @@ def _judge_refusal(fact: ModelsFact, status: int, endpoint_kind: str, data: Dict
         summary = words.out_of_quota(fact.error.code if fact.error else None)
     elif upstream is not None:
         summary = gw.upstream_failed(upstream.gateway, status, upstream.message)
+    elif code == "gateway_no_key_db":  # the stream checks' sentence (doctor.stream.problems), with the message
+        summary = gw.no_key_db(status, fact.error.message if fact.error else None)
     elif code in words.STATUS_SUMMARIES:
         summary = words.STATUS_SUMMARIES[code].format(key=fact.key_shape, status=status)
-    if fact.error is not None and fact.error.message and code not in ("rate_limited", "upstream_error"):
+    if fact.error is not None and fact.error.message and code not in ("rate_limited", "upstream_error", "gateway_no_key_db"):
         summary = words.with_message(summary, fact.error.message)
     return diagnose(ID, code, summary, details=details, fixes=fixes or fixes_for(code, endpoint_kind), data=data)
 

@@ -111,7 +111,6 @@ def key_accepted(key_shape: Optional[str], count: int, took_ms: Optional[float])
 # One-line summaries of the simple API diagnoses ({status}: the HTTP status, {key}: the key's shape).
 STATUS_SUMMARIES: Dict[str, str] = {
     "invalid_api_key": "the key {key} was rejected ({status})",
-    "gateway_no_key_db": "the LiteLLM proxy refused the key {key}: it has no database, so only its master key works ({status})",
     "missing_scopes": "the key works but may not list models ({status} missing scopes); chat may still work",
     "ip_not_authorized": "this machine's IP is not on the allowlist ({status})",
     "unsupported_region": "the API is not available from this country/region ({status})",
