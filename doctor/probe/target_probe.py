@@ -106,7 +106,7 @@ def find_spec(name):
     try:
         spec = module.__spec__
     except AttributeError:
-        raise ValueError("{}.__spec__ is not set".format(name))
+        raise ValueError("{}.__spec__ is not set".format(name)) from None
     if spec is None:
         raise ValueError("{}.__spec__ is None".format(name))
     return spec
