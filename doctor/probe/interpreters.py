@@ -187,6 +187,11 @@ def _prestart_one(python: str, child_env: dict[str, str], atexit: Any) -> None:
     atexit.register(running.abandon)
 
 
+def is_prestarted(python: str, env: dict[str, str] | None) -> bool:
+    """Whether `prestart` launched a probe of `python` in this environment that nobody took yet."""
+    return _prestart_key(python, target_env(env)) in _PRESTARTED
+
+
 def run_probe(python: str, env: dict[str, str] | None, timeout_s: float) -> InterpreterFacts:
     """Run the stdlib-only probe inside `python` and return its facts.
 
