@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass
 from typing import Mapping, Optional, Sequence, Tuple
 
-from doctor.probe.discovery import Candidate
+from doctor.probe.discovery import Candidate, probe_order
 from doctor.probe.facts import InterpreterFacts, ProbeFailed
 
 # Each probe is a short-lived process, its time mostly the interpreter's start-up (part CPU,
@@ -56,8 +56,10 @@ def survey(candidates: Sequence[Candidate], env: Mapping[str, str], limit_s: flo
 
     with ThreadPoolExecutor(max_workers=max(1, min(workers, len(candidates))),
                             thread_name_prefix="chat-doctor-survey") as pool:
-        futures = [pool.submit(_probe_one, candidate, child_env, deadline, limit_s) for candidate in candidates]
-        return tuple(future.result() for future in futures)
+        # Submitted slowest-looking first (doctor.probe.discovery.probe_order), answered in order.
+        futures = {candidate: pool.submit(_probe_one, candidate, child_env, deadline, limit_s)
+                   for candidate in probe_order(tuple(candidates))}
+        return tuple(futures[candidate].result() for candidate in candidates)
 
 
 def _probe_one(candidate: Candidate, env: dict, deadline: Optional[float], limit_s: float) -> Probed:
