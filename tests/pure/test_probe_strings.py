@@ -20,7 +20,7 @@ VERSION_RE = re.compile(r"""^__version__\s*(?::\s*str\s*)?=\s*(?:\w+\s*=\s*)*['"
 HASHED_RE = re.compile(r"^[0-9a-fA-F]{8}\.\d+$")
 
 
-def _regex_version(text: str) -> "str | None":
+def _regex_version(text: str) -> str | None:
     found = VERSION_RE.search(text)
     return found.group(1) if found else None
 
