@@ -139,6 +139,15 @@ def probe_source() -> str:
         return files("doctor.probe").joinpath("target_probe.py").read_text(encoding="ascii")
 
 
+_SOURCE: list[bytes] = []  # probe_source() encoded, read once per process (`pythons` sends it ten times and more)
+
+
+def _source_bytes() -> bytes:
+    if not _SOURCE:
+        _SOURCE.append(probe_source().encode("ascii"))
+    return _SOURCE[0]
+
+
 # Probes launched by `prestart`, keyed by interpreter and environment; taken by run_probe.
 _PRESTARTED: dict[tuple, _RunningProbe] = {}
 
@@ -259,7 +268,7 @@ class _RunningProbe:
         except OSError as exc:
             empty_dir.cleanup()
             return cls(python, None, None, started, None, f"{python} could not be started: {exc.strerror or exc}")
-        feeder = feed_at_once(proc, probe_source().encode("ascii"))
+        feeder = feed_at_once(proc, _source_bytes())
         return cls(python, proc, empty_dir, started, feeder, None, PipeDrain(proc))
 
     def finish(self, limit: float) -> InterpreterFacts:
