@@ -85,8 +85,19 @@ class PipeDrain:
         self.proc, self.cap = proc, cap
         self.chunks: dict[str, list[bytes]] = {name: [] for name in self.NAMES}
         self.overflowed = ""
-        self.thread = threading.Thread(target=self._drain, name="pipes", daemon=True)
+        # select() takes only sockets on Windows: there each pipe gets its CappedReader.
+        self.readers = [CappedReader(proc, getattr(proc, name), name, cap=cap) for name in self.NAMES] \
+            if os.name != "posix" else []
+        target = self._wait_readers if self.readers else self._drain
+        self.thread = threading.Thread(target=target, name="pipes", daemon=True)
         self.thread.start()
+
+    def _wait_readers(self) -> None:
+        for reader in self.readers:
+            reader.thread.join()
+            if reader.overflowed:
+                self.overflowed = self.overflowed or reader.name
+            self.chunks[reader.name] = reader.chunks
 
     def _drain(self) -> None:
         import selectors
@@ -148,17 +159,20 @@ def feed_at_once(proc: subprocess.Popen[bytes], source: bytes) -> threading.Thre
     stdin = proc.stdin
     if stdin is None:
         return None
-    written = 0
     try:
         fd = stdin.fileno()
         os.set_blocking(fd, False)
+    except (OSError, ValueError):  # no non-blocking pipes here (Windows before 3.12): all by thread
+        fd, written = -1, 0
+    else:
         try:
             written = os.write(fd, source)
         except BlockingIOError:  # a pipe that takes nothing yet
             written = 0
-        os.set_blocking(fd, True)
-    except (OSError, ValueError):  # BrokenPipeError: not a Python, or it died; judged by its output
-        written = len(source)
+        except OSError:  # BrokenPipeError: not a Python, or it died; judged by its output
+            written = len(source)
+        finally:
+            _blocking_again(fd)
     if written >= len(source):
         try:
             stdin.close()
@@ -171,6 +185,13 @@ def feed_at_once(proc: subprocess.Popen[bytes], source: bytes) -> threading.Thre
     feeder = threading.Thread(target=feed_stdin, args=(proc, source[written:]), daemon=True)
     feeder.start()
     return feeder
+
+
+def _blocking_again(fd: int) -> None:
+    try:
+        os.set_blocking(fd, True)  # the feeder thread, if any, writes the rest blocking
+    except OSError:
+        pass
 
 
 def kill_group(proc: subprocess.Popen[bytes], signal: Any) -> None:

@@ -240,3 +240,29 @@ def test_stdin_that_fits_needs_no_thread_and_a_closed_stdin_is_no_error() -> Non
     gone = subprocess.Popen(["true"], stdin=subprocess.PIPE)
     gone.wait(timeout=20)
     assert feed_at_once(gone, b"z" * 200000) is None  # BrokenPipe: judged by its output, not raised
+
+
+@pytest.mark.parametrize("os_name", ["posix", "nt"])
+def test_the_drain_keeps_both_outputs_and_cuts_a_flood_with_select_or_reader_threads(
+        os_name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """posix: one poll loop; elsewhere (select() takes only sockets on Windows): a CappedReader
+    per pipe. `nt` is set only while the drain is made, so it takes that branch here for real."""
+    import subprocess
+
+    import doctor.probe.child_io as child_io
+
+    def drain(script: str, cap: int) -> child_io.PipeDrain:
+        proc = subprocess.Popen(["sh", "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                start_new_session=True)
+        with monkeypatch.context() as patched:
+            patched.setattr(child_io.os, "name", os_name)
+            pipes = child_io.PipeDrain(proc, cap=cap)
+        pipes.thread.join(timeout=20)
+        proc.wait(timeout=20)
+        assert not pipes.thread.is_alive()
+        return pipes
+
+    both = drain("echo out; echo err >&2; echo more", 1024)
+    assert (both.data("stdout"), both.data("stderr"), both.overflowed) == (b"out\nmore\n", b"err\n", "")
+    flood = drain("exec cat /dev/zero >&2", 64 * 1024)
+    assert flood.overflowed == "stderr" and len(flood.data("stderr")) <= 64 * 1024
