@@ -622,13 +622,24 @@ def normalized_name(name):
     return text.lower()
 
 
+# The first letters of the keys _read_headers keeps, either case (no other character lowers to
+# one of these: only the Kelvin sign lowers to an ASCII letter, k).
+KEY_INITIALS = frozenset("nNvVrR")
+
+
 def _read_headers(path):
     headers = {"name": None, "version": None, "requires": [], "requires_python": None}
     with io.open(path, encoding="utf-8", errors="replace") as handle:
         for line in handle:
             if not line.strip():
                 break  # the body (description) follows the first blank line
-            if line[:1] in (" ", "\t"):
+            first = line[:1]
+            if first in (" ", "\t"):
+                continue
+            # Only Name, Version, Requires-* are kept: most lines (Classifier, Project-URL...)
+            # are passed over here, before partition/strip/lower. A leading whitespace character
+            # other than space/tab is stripped from the key, so such a line goes the long way.
+            if first not in KEY_INITIALS and not first.isspace():
                 continue
             key, sep, value = line.partition(":")
             if not sep:

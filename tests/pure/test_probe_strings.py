@@ -116,3 +116,29 @@ def test_dumps_on_a_real_answers_shape() -> None:
     parsed = json.loads(text)
     assert math.isnan(parsed.pop("nan")) and parsed == {k: v for k, v in answer.items() if k != "nan"}
     assert text.isascii()  # ensure_ascii, as before: the reader decodes whatever the locale is
+
+
+# --- metadata headers: the fast path over uninteresting lines reads what the old loop read -----
+
+def _old_probe() -> dict:
+    from pathlib import Path
+
+    source = Path(__file__).resolve().parents[1] / "support" / "target_probe_ed6b6e4.source"
+    namespace: dict = {"__name__": "old_probe"}
+    exec(compile(source.read_text(encoding="ascii"), str(source), "exec"), namespace)  # noqa: S102  # the frozen probe, ours
+    return namespace
+
+
+OLD = _old_probe()
+_HEADER_LINES = st.sampled_from(["Name: demo", "name : Demo_Pkg", "NAME:x", "\x0cName: odd", "Version: 1.0",
+                                 "version:2", "Requires-Dist: a>=1", "requires-dist : b; extra == 'x'",
+                                 "Requires-Python: >=3.8", "Classifier: X", "Summary: s", "  continued",
+                                 "\tName: tab", "Nope", "Vendor: v", "R", "rEqUiReS-dIsT: c", "\u212aey: k",
+                                 "   ", "", "\x1c", "\u2028Name: ls", "Keywords: n,v,r"])
+
+
+@given(st.lists(_HEADER_LINES, max_size=12), st.sampled_from(["\n", "\r\n", "\r"]), st.booleans())
+def test_read_headers_is_the_old_loop(tmp_path_factory, lines: list, newline: str, final: bool) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path_factory.mktemp("meta") / "METADATA"
+    path.write_bytes((newline.join(lines) + (newline if final else "") + "Name: body").encode("utf-8"))
+    assert probe._read_headers(str(path)) == OLD["_read_headers"](str(path))
