@@ -6,10 +6,19 @@ import os
 import shutil
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
 from doctor.knowledge.pythons import PROBE_MIN_PYTHON
 from doctor.model import Target
+from doctor.probe.child_io import (  # noqa: F401  # re-exported: doctor.stream.target_process imports them from here
+    PROBE_OUTPUT_CAP,
+    CappedReader,
+    PipeDrain,
+    feed_at_once,
+    feed_stdin,
+    kill_group,
+    output_excerpt,
+)
 from doctor.settings import Settings, UsageError, current_python
 
 if TYPE_CHECKING:
@@ -112,10 +121,6 @@ else:
 # home directories) may not answer in time; above it, a hung target delays the report.
 PROBE_TIMEOUT_MIN_S = 2.0
 PROBE_TIMEOUT_MAX_S = 60.0
-# The probe's answer is 9 to 16 KB (a stock CPython, a venv with a few dozen distributions);
-# past this per stream the target is not answering but flooding (`exec cat /dev/zero`), and
-# reading on would grow chat-doctor's memory without bound.
-PROBE_OUTPUT_CAP = 1024 * 1024
 
 
 def probe_timeout(timeout_s: float) -> float:
@@ -132,6 +137,15 @@ def probe_source() -> str:
         from importlib.resources import files
 
         return files("doctor.probe").joinpath("target_probe.py").read_text(encoding="ascii")
+
+
+_SOURCE: list[bytes] = []  # probe_source() encoded, read once per process (`pythons` sends it ten times and more)
+
+
+def _source_bytes() -> bytes:
+    if not _SOURCE:
+        _SOURCE.append(probe_source().encode("ascii"))
+    return _SOURCE[0]
 
 
 # Probes launched by `prestart`, keyed by interpreter and environment; taken by run_probe.
@@ -182,6 +196,11 @@ def _prestart_one(python: str, child_env: dict[str, str], atexit: Any) -> None:
     atexit.register(running.abandon)
 
 
+def is_prestarted(python: str, env: dict[str, str] | None) -> bool:
+    """Whether `prestart` launched a probe of `python` in this environment that nobody took yet."""
+    return _prestart_key(python, target_env(env)) in _PRESTARTED
+
+
 def run_probe(python: str, env: dict[str, str] | None, timeout_s: float) -> InterpreterFacts:
     """Run the stdlib-only probe inside `python` and return its facts.
 
@@ -216,22 +235,22 @@ class _RunningProbe:
       as a script has its own directory there instead, not ours);
     - in its own process group, killed whole on timeout, so a wrapper script's children
       do not outlive the check;
-    - the probe source is fed to stdin by a thread as soon as the process starts, so the
-      target works while chat-doctor is still starting up (see `prestart`);
-    - its stdout and stderr are drained at once by two threads, each keeping at most
-      PROBE_OUTPUT_CAP bytes: past that the group is killed and the probe fails.
+    - the probe source is written to stdin as soon as the process starts (at once: it fits
+      in the pipe; a thread feeds what does not), so the target works while chat-doctor is
+      still starting up (see `prestart`);
+    - its stdout and stderr are drained at once by one thread, keeping at most
+      PROBE_OUTPUT_CAP bytes of each: past that the group is killed and the probe fails.
     """
 
     def __init__(self, python: str, proc: subprocess.Popen[bytes] | None, empty_dir: Any, started: float,
-                 feeder: Any, error: str | None, readers: tuple[CappedReader, ...] = ()) -> None:
+                 feeder: Any, error: str | None, pipes: PipeDrain | None = None) -> None:
         self.python, self.proc, self.empty_dir, self.started = python, proc, empty_dir, started
-        self.feeder, self.error, self.readers = feeder, error, readers
+        self.feeder, self.error, self.pipes = feeder, error, pipes
 
     @classmethod
     def start(cls, python: str, child_env: dict[str, str]) -> _RunningProbe:
         import subprocess
         import tempfile
-        import threading
         import time
 
         empty_dir = tempfile.TemporaryDirectory(prefix="chat-doctor-probe-")
@@ -249,10 +268,8 @@ class _RunningProbe:
         except OSError as exc:
             empty_dir.cleanup()
             return cls(python, None, None, started, None, f"{python} could not be started: {exc.strerror or exc}")
-        readers = (CappedReader(proc, proc.stdout, "stdout"), CappedReader(proc, proc.stderr, "stderr"))
-        feeder = threading.Thread(target=feed_stdin, args=(proc, probe_source().encode("ascii")), daemon=True)
-        feeder.start()
-        return cls(python, proc, empty_dir, started, feeder, None, readers)
+        feeder = feed_at_once(proc, _source_bytes())
+        return cls(python, proc, empty_dir, started, feeder, None, PipeDrain(proc))
 
     def finish(self, limit: float) -> InterpreterFacts:
         import signal
@@ -261,23 +278,22 @@ class _RunningProbe:
 
         from doctor.probe.facts import ProbeFailed
 
-        python, proc = self.python, self.proc
-        if proc is None:
+        python, proc, pipes = self.python, self.proc, self.pipes
+        if proc is None or pipes is None:
             raise ProbeFailed(self.error or f"{python} could not be started")
         deadline = self.started + limit
         try:
-            self.feeder.join(timeout=_left(deadline, time))
-            for reader in self.readers:
-                reader.thread.join(timeout=_left(deadline, time))
-            flooded = next((reader for reader in self.readers if reader.overflowed), None)
-            if flooded is not None:
+            if self.feeder is not None:
+                self.feeder.join(timeout=_left(deadline, time))
+            pipes.thread.join(timeout=_left(deadline, time))
+            if pipes.overflowed:
                 kill_group(proc, signal)
                 raise ProbeFailed(
-                    f"{python} printed more than {PROBE_OUTPUT_CAP // 1024 // 1024} MiB on {flooded.name} "
+                    f"{python} printed more than {PROBE_OUTPUT_CAP // 1024 // 1024} MiB on {pipes.overflowed} "
                     "(killed): the output was too large for a probe answer; it is not a Python or it loops"
                 )
             try:
-                if any(reader.thread.is_alive() for reader in self.readers):
+                if pipes.thread.is_alive():
                     raise subprocess.TimeoutExpired(python, limit)
                 proc.wait(timeout=max(0.1, _left(deadline, time)))
             except subprocess.TimeoutExpired:
@@ -286,7 +302,7 @@ class _RunningProbe:
             wall_ms = (time.perf_counter() - self.started) * 1000
         finally:
             self.empty_dir.cleanup()
-        raw_out, raw_err = (reader.data() for reader in self.readers)
+        raw_out, raw_err = pipes.data("stdout"), pipes.data("stderr")
         return _parse_answer(python, proc, raw_out, raw_err, wall_ms)
 
     def abandon(self) -> None:
@@ -301,70 +317,6 @@ class _RunningProbe:
 
 def _left(deadline: float, time: Any) -> float:
     return max(0.0, deadline - time.perf_counter())
-
-
-class CappedReader:
-    """Drains one pipe of a process in a thread, keeping at most `cap` bytes; past that it kills
-    the process group at once (the flood stops where it is made, not at the deadline) and marks
-    itself `overflowed`. With a `sink`, each piece read goes there instead of being kept (a
-    reader that parses as the output arrives: doctor.stream.target_launch)."""
-
-    _CHUNK = 64 * 1024
-
-    def __init__(self, proc: subprocess.Popen[bytes], stream: Any, name: str, cap: int = PROBE_OUTPUT_CAP,
-                 sink: Callable[[bytes], None] | None = None) -> None:
-        import threading
-
-        self.proc, self.stream, self.name, self.cap, self.sink = proc, stream, name, cap, sink
-        self.chunks: list[bytes] = []
-        self.size = 0
-        self.overflowed = False
-        self.thread = threading.Thread(target=self._drain, name=f"capped {name}", daemon=True)
-        self.thread.start()
-
-    def _drain(self) -> None:
-        import signal
-
-        try:
-            while True:
-                chunk = self.stream.read1(self._CHUNK) if hasattr(self.stream, "read1") else self.stream.read(self._CHUNK)
-                if not chunk:
-                    return
-                if self.size + len(chunk) > self.cap:
-                    self.overflowed = True
-                    kill_group(self.proc, signal)
-                    return
-                self.size += len(chunk)
-                if self.sink is not None:
-                    self.sink(chunk)
-                else:
-                    self.chunks.append(chunk)
-        except (OSError, ValueError):  # the pipe was closed under us: keep what was read
-            return
-        finally:
-            try:
-                self.stream.close()
-            except (OSError, ValueError):
-                pass
-
-    def data(self) -> bytes:
-        return b"".join(self.chunks)
-
-
-def feed_stdin(proc: subprocess.Popen[bytes], source: bytes) -> None:
-    """Write the probe to the target's stdin; a target that closes it early is judged by its output."""
-    stdin = proc.stdin
-    if stdin is None:  # never: the probe is always started with stdin=PIPE
-        return
-    try:
-        stdin.write(source)
-        stdin.close()
-    except (OSError, ValueError):  # BrokenPipeError: not a Python (e.g. /bin/true) or it died
-        try:
-            stdin.close()
-        except (OSError, ValueError):
-            pass
-    proc.stdin = None  # wait() and abandon() must not touch the closed pipe again
 
 
 def _parse_answer(python: str, proc: Any, raw_out: bytes, raw_err: bytes, wall_ms: float) -> InterpreterFacts:
@@ -390,28 +342,3 @@ def _parse_answer(python: str, proc: Any, raw_out: bytes, raw_err: bytes, wall_m
     return InterpreterFacts.from_probe(answer, wall_ms=round(wall_ms, 1))
 
 
-def kill_group(proc: subprocess.Popen[bytes], signal: Any) -> None:
-    import subprocess  # loaded already by the caller that started `proc`
-
-    killpg = getattr(os, "killpg", None)  # POSIX only; elsewhere kill the process itself
-    try:
-        if killpg is None:
-            raise OSError("no process groups")
-        killpg(proc.pid, signal.SIGKILL)
-    except OSError:
-        proc.kill()
-    try:
-        proc.wait(timeout=5)
-    except subprocess.TimeoutExpired:  # a zombie we cannot reap must not hang the report
-        pass
-
-
-def output_excerpt(text: str, limit: int = 300) -> str:
-    """A one-line summary of an output: its first line (what failed: a pyenv shim's "pyenv:
-    python3.8: command not found") and its last two (how it ended: a traceback's exception),
-    shortened at a word boundary, never mid-word."""
-    lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
-    picked = lines if len(lines) <= 3 else [lines[0], "…", *lines[-2:]]
-    from doctor.words import shorten
-
-    return shorten(" | ".join(picked), limit)

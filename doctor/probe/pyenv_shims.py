@@ -27,7 +27,6 @@ Pure apart from `resolve`'s reads (stat, small reads, directory listings); no pr
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 from dataclasses import dataclass
@@ -387,6 +386,8 @@ def _known_hook(hook: Tuple[str, str, str]) -> bool:
 
 
 def _sha256(path: Path) -> str:
+    import hashlib  # only for a pyenv with hooks: loading it (libcrypto) delays the first probe otherwise
+
     try:
         with open(path, "rb") as handle:
             return hashlib.sha256(handle.read(1024 * 1024)).hexdigest()

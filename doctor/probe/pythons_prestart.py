@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Dict, Mapping, Optional, Tuple
 
-from doctor.probe.discovery import Discovery, discover
+from doctor.probe.discovery import Discovery, discover, probe_order
 from doctor.probe.tool_dirs import places_for
 
 # As many as doctor.probe.survey.MAX_WORKERS runs at once: the survey's first wave, no more
@@ -31,7 +31,7 @@ def first_candidates(env: Mapping[str, str]) -> Tuple[str, ...]:
         found = discovery_for(env, home_of(env), Path("/"), working_directory())
     except (OSError, ValueError):
         return ()
-    return tuple(candidate.path for candidate in found.candidates[:PRESTART_MAX])
+    return tuple(candidate.path for candidate in probe_order(found.candidates[:PRESTART_MAX]))
 
 
 def discovery_for(env: Mapping[str, str], home: Optional[Path], root: Path, cwd: Optional[Path]) -> Discovery:

@@ -11,11 +11,10 @@ from __future__ import annotations
 
 import os
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Mapping, Optional, Sequence, Tuple
 
-from doctor.probe.discovery import Candidate
+from doctor.probe.discovery import Candidate, probe_order
 from doctor.probe.facts import InterpreterFacts, ProbeFailed
 
 # Each probe is a short-lived process, its time mostly the interpreter's start-up (part CPU,
@@ -45,16 +44,30 @@ def survey(candidates: Sequence[Candidate], env: Mapping[str, str], limit_s: flo
     child_env = dict(env)
     if not candidates:
         return ()
+    from doctor.probe.interpreters import is_prestarted
+
+    if all(is_prestarted(candidate.path, child_env) for candidate in candidates):
+        # All running already (doctor.probe.pythons_prestart, the usual case): taking the answers
+        # is waiting, in order, no worker needed (nor concurrent.futures, which imports logging).
+        # Each started before now, so each probe's own deadline (its start + limit_s) is earlier
+        # than the survey's, however long the ones before it took.
+        return tuple(_probe_one(candidate, child_env, None, limit_s) for candidate in candidates)
+    from concurrent.futures import ThreadPoolExecutor
+
     with ThreadPoolExecutor(max_workers=max(1, min(workers, len(candidates))),
                             thread_name_prefix="chat-doctor-survey") as pool:
-        futures = [pool.submit(_probe_one, candidate, child_env, deadline, limit_s) for candidate in candidates]
-        return tuple(future.result() for future in futures)
+        # Submitted slowest-looking first (doctor.probe.discovery.probe_order), answered in order.
+        futures = {candidate: pool.submit(_probe_one, candidate, child_env, deadline, limit_s)
+                   for candidate in probe_order(tuple(candidates))}
+        return tuple(futures[candidate].result() for candidate in candidates)
 
 
-def _probe_one(candidate: Candidate, env: dict, deadline: float, limit_s: float) -> Probed:
+def _probe_one(candidate: Candidate, env: dict, deadline: Optional[float], limit_s: float) -> Probed:
+    """One candidate's probe within what is left of `deadline`; None: a prestarted probe, whose
+    own deadline (its start + limit_s) is the bound."""
     from doctor.probe.interpreters import run_probe
 
-    left = deadline - time.monotonic()
+    left = limit_s if deadline is None else deadline - time.monotonic()
     if left <= 0:
         return Probed(candidate, failure=f"not probed: the survey's {limit_s:g} s ran out before its turn")
     try:

@@ -15,13 +15,16 @@ checks the version with 2.7-compatible code, so a Python 2 target gets a clear a
 """
 
 import io
-import json
 import os
-import platform
-import re
 import sys
 import time
 import warnings
+
+# Imports are what this probe's time is made of (scripts/bench.py pythons), so it loads only
+# what answers a question: no `json` (its decoder pulls `re`, `re` pulls `enum`), no `platform`
+# on Linux (it imports `re`; 3.6-3.8's uname() even runs `uname -p`), no `ssl.py` when the
+# stdlib's would be loaded (its socket, enum, base64, selectors: ~25 ms) but the C `_ssl` it
+# re-exports the facts from. Each shortcut falls back to the module when its preconditions fail.
 
 SCHEMA = 1
 
@@ -34,7 +37,7 @@ CA_VARIABLES = (
     ("PIP_CERT", "file_or_dir"),
 )
 CERT_BEGIN = b"-----BEGIN CERTIFICATE-----"
-HASHED_NAME = re.compile(r"^[0-9a-fA-F]{8}\.\d+$")
+HEX_DIGITS = frozenset("0123456789abcdefABCDEF")
 MAX_CA_BYTES = 32 * 1024 * 1024
 
 # urllib3's NotOpenSSLWarning class chain (urllib3/exceptions.py, 2.0.3+), used to tell how
@@ -76,7 +79,7 @@ def main(mark):
         answer["certifi"] = _section(_certifi)
         answer["ca_env"] = _section(_ca_env)
     answer["probe_ms"] = round((time.time() - started) * 1000.0, 1)
-    sys.stdout.write("\n" + mark + json.dumps(answer, default=repr) + "\n")
+    sys.stdout.write("\n" + mark + _dumps(answer) + "\n")
     sys.stdout.flush()
 
 
@@ -87,6 +90,28 @@ def _section(function, *args):
         return {"error": "%s: %s" % (type(exc).__name__, exc)}
 
 
+def find_spec(name):
+    """importlib.util.find_spec(name) for a top-level name, on the import system's own
+    _find_spec: importing importlib.util costs 20 ms on 3.6-3.9 (it pulls typing, re, enum)."""
+    find = getattr(sys.modules.get("_frozen_importlib"), "_find_spec", None)
+    if find is None:
+        import importlib.util
+
+        return importlib.util.find_spec(name)
+    if name not in sys.modules:
+        return find(name, None)
+    module = sys.modules[name]
+    if module is None:
+        return None
+    try:
+        spec = module.__spec__
+    except AttributeError:
+        raise ValueError("{}.__spec__ is not set".format(name)) from None
+    if spec is None:
+        raise ValueError("{}.__spec__ is None".format(name))
+    return spec
+
+
 # --- interpreter ------------------------------------------------------------------------
 
 
@@ -94,17 +119,17 @@ def _interpreter():
     base_prefix = getattr(sys, "base_prefix", sys.prefix)
     real_prefix = getattr(sys, "real_prefix", None)  # the old `virtualenv` (< 20) marker
     info = {
-        "version": platform.python_version(),
+        "version": _python_version(),
         "version_info": list(sys.version_info[:3]),
-        "implementation": platform.python_implementation(),
+        "implementation": _python_implementation(),
         "executable": sys.executable,
         "prefix": sys.prefix,
         "base_prefix": real_prefix or base_prefix,
         "is_venv": bool(real_prefix) or sys.prefix != base_prefix,
         "pyvenv_cfg": _pyvenv_cfg(sys.prefix),
         "sys_platform": sys.platform,
-        "machine": platform.machine(),
-        "mac_ver": platform.mac_ver()[0] if sys.platform == "darwin" else "",
+        "machine": _uname()[4],
+        "mac_ver": _mac_ver(),
         "path": [p for p in sys.path],
         "flags": {
             "isolated": bool(getattr(sys.flags, "isolated", 0)),
@@ -142,7 +167,7 @@ def _pyvenv_cfg(prefix):
 
 def _ssl():
     try:
-        import ssl
+        ssl = _ssl_module()
     except Exception as exc:
         return {"available": False, "import_error": "%s: %s" % (type(exc).__name__, exc)}
     info = {
@@ -154,7 +179,7 @@ def _ssl():
         "has_sni": bool(getattr(ssl, "HAS_SNI", False)),
         "has_tls13": bool(getattr(ssl, "HAS_TLSv1_3", False)),
     }
-    paths = ssl.get_default_verify_paths()
+    paths = _verify_paths(ssl)
     info["verify_paths"] = {
         "cafile": paths.cafile,
         "capath": paths.capath,
@@ -166,6 +191,142 @@ def _ssl():
         "openssl_capath_exists": bool(paths.openssl_capath) and os.path.isdir(paths.openssl_capath),
     }
     return info
+
+
+_SSL_NAMES = ("OPENSSL_VERSION", "OPENSSL_VERSION_INFO", "OPENSSL_VERSION_NUMBER", "get_default_verify_paths")
+_SSL_LOADED = []  # the module _ssl_module settled on, found once per probe
+
+
+def _ssl_module():
+    """The module to read ssl's facts from: the C `_ssl`, whose values ssl.py re-exports
+    unchanged (`from _ssl import OPENSSL_VERSION, HAS_SNI, ...` in 3.6-3.13), when `import ssl`
+    would load the stdlib's ssl.py; the real `ssl` otherwise (loaded already, e.g. by urllib3;
+    shadowed by a user's ssl.py on sys.path; a _ssl that lacks a name). Raises what
+    `import ssl` raises: ssl.py's failure on a Python without TLS is its `import _ssl`, but the
+    text is taken from the real import so nothing else can differ."""
+    if _SSL_LOADED:
+        return _SSL_LOADED[0]
+    module = None
+    if "ssl" not in sys.modules and _ssl_is_stdlib():
+        try:
+            import _ssl
+
+            if all(hasattr(_ssl, name) for name in _SSL_NAMES):
+                module = _ssl
+        except Exception:
+            module = None
+    if module is None:
+        import ssl
+
+        module = ssl
+    _SSL_LOADED.append(module)
+    return module
+
+
+def _ssl_is_stdlib():
+    """Whether `import ssl` would load ssl.py from the standard library's directory."""
+    try:
+        spec = find_spec("ssl")
+        stdlib = getattr(sys, "_stdlib_dir", None) or os.path.dirname(os.__file__)
+        origin = spec.origin if spec is not None else None
+        return bool(origin) and os.path.dirname(os.path.realpath(origin)) == os.path.realpath(stdlib)
+    except Exception:
+        return False
+
+
+class _VerifyPaths(object):
+    """ssl.DefaultVerifyPaths, as ssl.get_default_verify_paths computes it from _ssl's parts."""
+
+    def __init__(self, parts):
+        self.openssl_cafile_env, self.openssl_cafile, self.openssl_capath_env, self.openssl_capath = parts
+        # ssl.py: environment variables shadow the compiled-in paths.
+        cafile = os.environ.get(parts[0], parts[1])
+        capath = os.environ.get(parts[2], parts[3])
+        self.cafile = cafile if os.path.isfile(cafile) else None
+        self.capath = capath if os.path.isdir(capath) else None
+
+
+def _verify_paths(module):
+    if module.__name__ == "_ssl":
+        return _VerifyPaths(module.get_default_verify_paths())
+    return module.get_default_verify_paths()
+
+
+# --- platform facts without `platform` where it would say the same ---------------------
+
+
+def _plain_cpython_version():
+    """platform.python_version() for a CPython whose sys.version reads `X.Y.Z (...) [...]`
+    (what platform's regex parses), else None: the caller asks platform itself."""
+    if getattr(sys, "implementation", None) is None or sys.implementation.name != "cpython":
+        return None
+    text = sys.version
+    if "PyPy" in text or text.startswith(("IronPython", "Brython")) or sys.platform.startswith("java"):
+        return None
+    head, _, rest = text.partition(" ")
+    rest = rest.lstrip()
+    allowed = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_.+"
+    if not head or any(c not in allowed for c in head) or not rest.startswith("(") or ")" not in rest or "[" not in rest:
+        return None
+    parts = head.split(".")
+    if len(parts) == 2:  # platform adds the missing patch level
+        parts.append("0")
+    return ".".join(parts)
+
+
+def _python_version():
+    found = _plain_cpython_version()
+    if found is not None:
+        return found
+    import platform
+
+    return platform.python_version()
+
+
+def _python_version_tuple():
+    found = _plain_cpython_version()
+    if found is not None:
+        return tuple(found.split("."))
+    import platform
+
+    return platform.python_version_tuple()
+
+
+def _python_implementation():
+    if _plain_cpython_version() is not None:
+        return "CPython"
+    import platform
+
+    return platform.python_implementation()
+
+
+_UNAME = []
+
+
+def _uname():
+    """(system, node, release, version, machine) as platform.uname() gives them: os.uname() on
+    Linux, where platform changes nothing when every field is known; platform elsewhere."""
+    if not _UNAME:
+        found = None
+        uname = getattr(os, "uname", None)
+        if sys.platform.startswith("linux") and uname is not None:
+            fields = tuple(uname())
+            if fields[0] == "Linux" and all(fields) and "unknown" not in fields:
+                found = fields
+        if found is None:
+            import platform
+
+            found = tuple(platform.uname())[:5]
+        _UNAME.append(found)
+    return _UNAME[0]
+
+
+def _mac_ver():
+    if sys.platform != "darwin":
+        return ""
+    import platform
+
+    return platform.mac_ver()[0]
 
 
 # --- PEP 508 marker environment (what packaging.markers.default_environment computes) ---
@@ -181,13 +342,13 @@ def _marker_env():
         "implementation_name": impl.name,
         "implementation_version": impl_version,
         "os_name": os.name,
-        "platform_machine": platform.machine(),
-        "platform_release": platform.release(),
-        "platform_system": platform.system(),
-        "platform_version": platform.version(),
-        "python_full_version": platform.python_version(),
-        "platform_python_implementation": platform.python_implementation(),
-        "python_version": ".".join(platform.python_version_tuple()[:2]),
+        "platform_machine": _uname()[4],
+        "platform_release": _uname()[2],
+        "platform_system": _uname()[0],
+        "platform_version": _uname()[3],
+        "python_full_version": _python_version(),
+        "platform_python_implementation": _python_implementation(),
+        "python_version": ".".join(_python_version_tuple()[:2]),
         "sys_platform": sys.platform,
     }
 
@@ -213,9 +374,7 @@ def _warning_options(original_filters):
 
 def _ssl_version_or_none():
     try:
-        import ssl
-
-        return ssl.OPENSSL_VERSION
+        return _ssl_module().OPENSSL_VERSION
     except Exception:
         return None
 
@@ -245,11 +404,9 @@ def _class_chain(cls):
 
 
 def _urllib3(original_filters, preloaded):
-    import importlib.util
-
     info = {"preloaded": preloaded, "attempted": False}
     try:
-        spec = importlib.util.find_spec("urllib3")
+        spec = find_spec("urllib3")
     except Exception as exc:
         spec = None
         info["find_error"] = "%s: %s" % (type(exc).__name__, exc)
@@ -338,10 +495,55 @@ def _version_in(location):
                 text = handle.read(20000)
         except (IOError, OSError):
             continue
-        found = re.search(r"""^__version__\s*(?::\s*str\s*)?=\s*(?:\w+\s*=\s*)*['"]([^'"]+)['"]""", text, re.M)
+        found = version_assignment(text)
         if found:
-            return found.group(1)
+            return found
     return None
+
+
+def version_assignment(text):
+    r"""What re.search(r'^__version__\s*(?::\s*str\s*)?=\s*(?:\w+\s*=\s*)*[\'"]([^\'"]+)[\'"]', text,
+    re.M) captures, or None, without `re` (tests/pure/test_probe_strings.py holds it to the regex):
+    \s is str.isspace and \w str.isalnum or _, as in `re` for str patterns; ^ under re.M is the
+    start or just after a newline."""
+    start = 0
+    while True:
+        at = text.find("__version__", start)
+        if at < 0:
+            return None
+        start = at + 1
+        if at and text[at - 1] != "\n":
+            continue
+        i = _skip_space(text, at + len("__version__"))
+        if text.startswith(":", i):
+            j = _skip_space(text, i + 1)
+            if text.startswith("str", j):
+                i = _skip_space(text, j + 3)
+        if not text.startswith("=", i):
+            continue
+        i = _skip_space(text, i + 1)
+        while True:  # `version = ` chains: each a word, spaces, `=`, spaces
+            j = i
+            while j < len(text) and (text[j].isalnum() or text[j] == "_"):
+                j += 1
+            if j == i:
+                break
+            k = _skip_space(text, j)
+            if not text.startswith("=", k):
+                break
+            i = _skip_space(text, k + 1)
+        if not text.startswith(("'", '"'), i):
+            continue
+        ends = [n for n in (text.find("'", i + 1), text.find('"', i + 1)) if n >= 0]
+        if not ends or min(ends) == i + 1:
+            continue
+        return text[i + 1:min(ends)]
+
+
+def _skip_space(text, i):
+    while i < len(text) and text[i].isspace():
+        i += 1
+    return i
 
 
 # --- pip ----------------------------------------------------------------------------------
@@ -352,10 +554,8 @@ def _version_in(location):
 
 
 def _pip():
-    import importlib.util
-
     info = {"version": None, "location": None, "vendored_urllib3": None, "bundled_wheel": _bundled_pip()}
-    spec = importlib.util.find_spec("pip")
+    spec = find_spec("pip")
     locations = list(spec.submodule_search_locations or []) if spec is not None else []
     if not locations:
         return info
@@ -367,9 +567,7 @@ def _pip():
 
 def _bundled_pip():
     """ensurepip's pip wheel (ensurepip/_bundled/pip-X-py3-none-any.whl), or None."""
-    import importlib.util
-
-    spec = importlib.util.find_spec("ensurepip")
+    spec = find_spec("ensurepip")
     locations = list(spec.submodule_search_locations or []) if spec is not None else []
     if not locations:
         return None
@@ -407,7 +605,7 @@ def _distributions():
                 continue
             if not record or not record.get("name"):
                 continue
-            key = re.sub(r"[-_.]+", "-", record["name"]).lower()
+            key = normalized_name(record["name"])
             if key in seen:
                 continue
             seen.add(key)
@@ -416,13 +614,32 @@ def _distributions():
     return found
 
 
+def normalized_name(name):
+    """re.sub(r"[-_.]+", "-", name).lower(), without `re`: each run of separators becomes one -."""
+    text = name.replace("_", "-").replace(".", "-")
+    while "--" in text:
+        text = text.replace("--", "-")
+    return text.lower()
+
+
+# The first letters of the keys _read_headers keeps, either case (no other character lowers to
+# one of these: only the Kelvin sign lowers to an ASCII letter, k).
+KEY_INITIALS = frozenset("nNvVrR")
+
+
 def _read_headers(path):
     headers = {"name": None, "version": None, "requires": [], "requires_python": None}
     with io.open(path, encoding="utf-8", errors="replace") as handle:
         for line in handle:
             if not line.strip():
                 break  # the body (description) follows the first blank line
-            if line[:1] in (" ", "\t"):
+            first = line[:1]
+            if first in (" ", "\t"):
+                continue
+            # Only Name, Version, Requires-* are kept: most lines (Classifier, Project-URL...)
+            # are passed over here, before partition/strip/lower. A leading whitespace character
+            # other than space/tab is stripped from the key, so such a line goes the long way.
+            if first not in KEY_INITIALS and not first.isspace():
                 continue
             key, sep, value = line.partition(":")
             if not sep:
@@ -486,9 +703,7 @@ def _egg_requires(path):
 
 
 def _certifi():
-    import importlib.util
-
-    if importlib.util.find_spec("certifi") is None:
+    if find_spec("certifi") is None:
         return {"installed": False}
     info = {"installed": True}
     try:
@@ -517,7 +732,18 @@ def _ca_env():
     return found
 
 
+_DESCRIBED = {}
+
+
 def _describe_path(path):
+    # One read per path: SSL_CERT_FILE, REQUESTS_CA_BUNDLE, CURL_CA_BUNDLE and PIP_CERT often
+    # name the same bundle, and certifi's where() may be it too.
+    if path not in _DESCRIBED:
+        _DESCRIBED[path] = _read_path(path)
+    return dict(_DESCRIBED[path])
+
+
+def _read_path(path):
     info = {"exists": False, "is_file": False, "is_dir": False, "readable": False, "cert_count": 0}
     if not path:
         return info
@@ -537,10 +763,97 @@ def _describe_path(path):
             names = os.listdir(path)
             info["readable"] = os.access(path, os.R_OK | os.X_OK)
             info["entries"] = len(names)
-            info["hashed_names"] = sum(1 for n in names if HASHED_NAME.match(n))
+            info["hashed_names"] = sum(1 for n in names if is_hashed_name(n))
         except OSError as exc:
             info["read_error"] = "%s: %s" % (type(exc).__name__, exc)
     return info
+
+
+def is_hashed_name(name):
+    r"""re.match(r"^[0-9a-fA-F]{8}\.\d+$", name), without `re`: 8 hex digits, a dot, decimal
+    digits (\d is str.isdecimal for str patterns; $ also matches before one final newline)."""
+    if name.endswith("\n"):
+        name = name[:-1]
+    tail = name[9:]
+    return (len(name) > 9 and name[8] == "." and all(c in HEX_DIGITS for c in name[:8])
+            and tail.isdecimal())
+
+
+# --- the answer as JSON, without `json` -------------------------------------------------
+
+
+def _dumps(value):
+    """json.dumps(value, default=repr) for the answer's types (dict, list, tuple, str, int,
+    float, bool, None; anything else as its repr), on the C string quoter `_json` has;
+    json itself where there is no `_json` (PyPy)."""
+    try:
+        from _json import encode_basestring_ascii
+    except ImportError:
+        import json
+
+        return json.dumps(value, default=repr)
+    parts = []
+    _encode(value, encode_basestring_ascii, parts.append)
+    return "".join(parts)
+
+
+def _encode(value, quote, emit):
+    # json.encoder's order: the three constants, str, int, float, list/tuple, dict, default.
+    if value is None:
+        emit("null")
+    elif value is True:
+        emit("true")
+    elif value is False:
+        emit("false")
+    elif isinstance(value, str):
+        emit(quote(value))
+    elif isinstance(value, int):
+        emit(int.__repr__(value))
+    elif isinstance(value, float):
+        emit(_float_text(value))
+    elif isinstance(value, (list, tuple)):
+        emit("[")
+        for index, item in enumerate(value):
+            if index:
+                emit(", ")
+            _encode(item, quote, emit)
+        emit("]")
+    elif isinstance(value, dict):
+        emit("{")
+        for index, (key, item) in enumerate(value.items()):
+            if index:
+                emit(", ")
+            emit(quote(_key_text(key)))
+            emit(": ")
+            _encode(item, quote, emit)
+        emit("}")
+    else:
+        _encode(repr(value), quote, emit)
+
+
+def _float_text(value):
+    if value != value:
+        return "NaN"
+    if value in (float("inf"), float("-inf")):
+        return "Infinity" if value > 0 else "-Infinity"
+    return float.__repr__(value)
+
+
+def _key_text(key):
+    """A dict key as json.dumps writes it (skipkeys=False: other types are a TypeError)."""
+    if isinstance(key, str):
+        return key
+    if key is True:
+        return "true"
+    if key is False:
+        return "false"
+    if key is None:
+        return "null"
+    if isinstance(key, int):
+        return int.__repr__(key)
+    if isinstance(key, float):
+        return _float_text(key)
+    raise TypeError("keys must be str, int, float, bool or None, not %s" % type(key).__name__)
 
 
 if __name__ == "__main__":  # handy by hand: python doctor/probe/target_probe.py

@@ -182,3 +182,87 @@ def test_a_probe_answer_nested_too_deep_is_garbled(tmp_path: Path) -> None:
     (tmp_path / "answer.txt").write_text("\n" + _MARK + "[" * 200_000 + "]" * 200_000 + "\n")
     script = _script(tmp_path, "python", f"cat {tmp_path / 'answer.txt'}\n")
     _assert_probe_failed(run_cli(["check", "--offline", "--json", "--python", script]), "garbled")
+
+
+# --- the probe's pipes: one drain thread for both outputs, stdin written at once ------------
+
+
+@pytest.mark.parametrize("stream", ["stdout", "stderr"])
+def test_a_flood_on_either_output_is_cut_at_the_cap_and_killed(tmp_path: Path, stream: str) -> None:
+    redirect = "" if stream == "stdout" else " 1>&2"
+    target = _script(tmp_path, "flood", f"cat > /dev/null\nexec cat /dev/zero{redirect}\n")
+    t0 = time.monotonic()
+    with pytest.raises(ProbeFailed) as failed:
+        _probe(target, timeout=20)
+    assert f"printed more than 1 MiB on {stream} (killed)" in failed.value.reason
+    assert time.monotonic() - t0 < 10  # cut where the flood is made, not at the deadline
+
+
+def test_both_outputs_are_read_whole_when_they_interleave(tmp_path: Path) -> None:
+    """Past a pipe's 64 KiB on each output, in turns: a drain that read only one would hang."""
+    python = sys.executable
+    code = ("import sys, json\n"
+            "for i in range(40):\n"
+            "    sys.stderr.write('e' * 20000); sys.stderr.flush(); sys.stdout.write('o' * 20000); sys.stdout.flush()\n"
+            "sys.stdout.write('\\n@@chat-doctor' + '-probe@@' + json.dumps({'schema': 1, 'too_old': True, "
+            "'python_version': '2.7.18', 'version_info': [2, 7, 18], 'implementation': 'CPython', "
+            "'executable': 'x', 'ssl_version': None}) + '\\n')\n")
+    script = tmp_path / "chatty.py"
+    script.write_text(code)
+    target = _script(tmp_path, "chatty", f"cat > /dev/null\nexec {python} {script}\n")
+    facts = _probe(target, timeout=20)
+    assert facts.too_old and facts.python_version == "2.7.18"
+
+
+def test_stdin_larger_than_the_pipe_is_fed_whole_by_a_thread() -> None:
+    import subprocess
+
+    from doctor.probe.child_io import feed_at_once
+
+    source = b"x" * (1024 * 1024 + 17)  # far past any pipe's capacity
+    proc = subprocess.Popen(["sh", "-c", "sleep 0.2; wc -c"], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    feeder = feed_at_once(proc, source)
+    assert feeder is not None  # the pipe took only part of it at once
+    assert proc.stdout is not None
+    out = proc.stdout.read()  # not communicate(): the feeder owns stdin
+    feeder.join(timeout=20)
+    assert proc.wait(timeout=20) == 0 and int(out) == len(source)
+
+
+def test_stdin_that_fits_needs_no_thread_and_a_closed_stdin_is_no_error() -> None:
+    import subprocess
+
+    from doctor.probe.child_io import feed_at_once
+
+    proc = subprocess.Popen(["wc", "-c"], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    assert feed_at_once(proc, b"y" * 30000) is None and proc.stdin is None  # written whole, closed
+    assert int(proc.communicate(timeout=20)[0]) == 30000
+    gone = subprocess.Popen(["true"], stdin=subprocess.PIPE)
+    gone.wait(timeout=20)
+    assert feed_at_once(gone, b"z" * 200000) is None  # BrokenPipe: judged by its output, not raised
+
+
+@pytest.mark.parametrize("os_name", ["posix", "nt"])
+def test_the_drain_keeps_both_outputs_and_cuts_a_flood_with_select_or_reader_threads(
+        os_name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """posix: one poll loop; elsewhere (select() takes only sockets on Windows): a CappedReader
+    per pipe. `nt` is set only while the drain is made, so it takes that branch here for real."""
+    import subprocess
+
+    import doctor.probe.child_io as child_io
+
+    def drain(script: str, cap: int) -> child_io.PipeDrain:
+        proc = subprocess.Popen(["sh", "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                start_new_session=True)
+        with monkeypatch.context() as patched:
+            patched.setattr(child_io.os, "name", os_name)
+            pipes = child_io.PipeDrain(proc, cap=cap)
+        pipes.thread.join(timeout=20)
+        proc.wait(timeout=20)
+        assert not pipes.thread.is_alive()
+        return pipes
+
+    both = drain("echo out; echo err >&2; echo more", 1024)
+    assert (both.data("stdout"), both.data("stderr"), both.overflowed) == (b"out\nmore\n", b"err\n", "")
+    flood = drain("exec cat /dev/zero >&2", 64 * 1024)
+    assert flood.overflowed == "stderr" and len(flood.data("stderr")) <= 64 * 1024

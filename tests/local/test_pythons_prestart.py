@@ -54,3 +54,28 @@ def test_help_starts_nothing() -> None:
     for argv in (["chat-doctor", "pythons", "--help"], ["chat-doctor", "pythons", "-h"], ["chat-doctor", "report"]):
         interpreters.prestart(argv)
     assert interpreters._PRESTARTED == {}
+
+
+def test_prestarted_probes_behind_a_hung_one_still_answer_within_the_deadline(fresh: Path, tmp_path: Path) -> None:
+    """The survey takes prestarted answers in order: a hung first candidate costs its own deadline
+    once, and the ones behind it (running all along) answer, not `ran out before its turn`."""
+    import shutil
+    import time
+
+    hung_dir = tmp_path / "hung"
+    hung_dir.mkdir()
+    hung = hung_dir / "python3.98"
+    hung.write_text(f"#!/bin/sh\nexec {shutil.which('sleep', path='/usr/bin:/bin')} 600\n")
+    hung.chmod(0o755)
+    os.environ["PATH"] = os.pathsep.join([str(hung_dir), os.environ["PATH"]])
+    interpreters.prestart(["chat-doctor", "pythons", "--json"])
+    env = dict(os.environ)
+    found = discovery_for(env, home_of(env), Path("/"), working_directory())
+    assert [c.path for c in found.candidates][:2] == [str(hung), str(fresh)]  # the hung one first
+    assert all(interpreters.is_prestarted(c.path, env) for c in found.candidates)
+    t0 = time.monotonic()
+    first, second, *_ = survey(found.candidates, env, 2.0)
+    took = time.monotonic() - t0
+    assert first.failure == f"{hung} did not answer within 2 s (killed); it hangs or is not a Python"
+    assert second.facts is not None and second.failure is None
+    assert took < 2.0 * 2  # one deadline, not one per row
