@@ -129,8 +129,9 @@ def _headers_for(credential: Credential, kind: str, env: Mapping[str, str]) -> D
     return headers
 
 
-def gather_models(ctx: Context, on_sent: Optional[Callable[[], None]] = None) -> ModelsFact:
-    """The `models` fact, asked now; `on_sent` as doctor.net.http.exchange's (the head start's cue)."""
+def gather_models(ctx: Context, on_sent: Optional[Callable[[], None]] = None, early: bool = False) -> ModelsFact:
+    """The `models` fact, asked now; `on_sent` and `early` as doctor.net.http.exchange's (the head
+    start's cue, and its request written before urllib3 is imported)."""
     from doctor.credentials import sdk_credential
     from doctor.net.http import Urllib3Unavailable, exchange
     from doctor.net.keyroute import withheld_on_route
@@ -158,7 +159,7 @@ def gather_models(ctx: Context, on_sent: Optional[Callable[[], None]] = None) ->
     redactor = Redactor([credential.value])
     try:
         answer = exchange("GET", url, headers=headers, timeout_s=ctx.settings.timeout_s, ssl_context=context,
-                          proxy_url=route.proxy_url, on_sent=on_sent)
+                          proxy_url=route.proxy_url, on_sent=on_sent, early=early)
     except Urllib3Unavailable as exc:
         return ModelsFact(**base, not_sent="http_client", not_sent_reason=exc.reason)
     fact = _fact_from(answer, base, redactor)

@@ -86,16 +86,15 @@ def _run(head_start: Any, ready: threading.Event, sent: threading.Event) -> None
 def _send(head_start: Any, ctx: Context, ready: threading.Event, sent: threading.Event) -> None:
     try:
         from doctor.checks.models_fact import gather_models
-        from doctor.net.http import Urllib3Unavailable, import_urllib3
 
-        try:
-            import_urllib3()  # the last CPU-heavy step before the request
-        except Urllib3Unavailable:
-            pass  # gather_models reports it as the serial path does
         import doctor.credentials
-        import doctor.net.keyroute  # noqa: F401  # (both) imported for their cost, not their names: gather_models' own
+        import doctor.net.http
+        import doctor.net.keyroute
+        import doctor.net.presend  # noqa: F401  # (all four) imported for their cost, not their names: gather_models' own
         ready.set()
-        head_start.outcome.set_result((ctx.fact("route"), gather_models(ctx, on_sent=sent.set)))
+        # early: the request is written before urllib3 is imported (doctor.net.presend), which then
+        # loads while the server thinks and the command starts up.
+        head_start.outcome.set_result((ctx.fact("route"), gather_models(ctx, on_sent=sent.set, early=True)))
     except BaseException as exc:  # noqa: BLE001  # re-raised in api.auth, as the serial gather would raise there
         head_start.outcome.set_exception(exc)
 
