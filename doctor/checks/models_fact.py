@@ -26,13 +26,11 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Callable, Dict, List, Mapping, Optional, Tuple
 from urllib.parse import quote, urlsplit, urlunsplit
 
-from doctor.knowledge import api_errors
-from doctor.knowledge.wording.api import EXCERPT
 from doctor.runner import Context
-from doctor.words import shorten
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # api_errors (json), the wording and the words judge an answer: imported once it came
     from doctor.checks.route import Route
+    from doctor.knowledge import api_errors
     from doctor.credentials import Credential
     from doctor.endpoint import EndpointConfig
     from doctor.net.http import HttpExchange
@@ -164,6 +162,8 @@ def gather_models(ctx: Context, on_sent: Optional[Callable[[], None]] = None, ea
         return ModelsFact(**base, not_sent="http_client", not_sent_reason=exc.reason)
     fact = _fact_from(answer, base, redactor)
     if fact.status == 404 and endpoint.kind != "azure":
+        from doctor.knowledge import api_errors
+
         for candidate in api_errors.suggestions_for_404(urlsplit(endpoint.base_url).path):
             v1_url = _with_path(endpoint.base_url, candidate) + "/models"
             if route.scheme == "https":
@@ -244,6 +244,10 @@ def _with_path(url: str, path: str) -> str:
 
 
 def _fact_from(answer: HttpExchange, base: Dict[str, Any], redactor: Redactor) -> ModelsFact:
+    from doctor.knowledge import api_errors
+    from doctor.knowledge.wording.api import EXCERPT
+    from doctor.words import shorten
+
     failure = answer.failure
     headers = {name: value for name, value in answer.headers if name in _KEPT_HEADERS}
     fact = ModelsFact(
