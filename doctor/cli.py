@@ -128,5 +128,5 @@ def _prestart(argv: Sequence[str]) -> None:
     from doctor.commands.check_early import start_early
     from doctor.probe.interpreters import prestart
 
-    prestart(argv)
     start_early(argv)
+    prestart(argv)
