@@ -30,9 +30,9 @@ from doctor.runner import Context
 
 if TYPE_CHECKING:  # api_errors (json), the wording and the words judge an answer: imported once it came
     from doctor.checks.route import Route
-    from doctor.knowledge import api_errors
     from doctor.credentials import Credential
     from doctor.endpoint import EndpointConfig
+    from doctor.knowledge import api_errors
     from doctor.net.http import HttpExchange
     from doctor.redact import Redactor
     from doctor.settings import Settings

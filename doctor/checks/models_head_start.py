@@ -85,12 +85,11 @@ def _run(head_start: Any, ready: threading.Event, sent: threading.Event) -> None
 
 def _send(head_start: Any, ctx: Context, ready: threading.Event, sent: threading.Event) -> None:
     try:
-        from doctor.checks.models_fact import gather_models
-
         import doctor.credentials
         import doctor.net.http
         import doctor.net.keyroute
         import doctor.net.presend  # noqa: F401  # (all four) imported for their cost, not their names: gather_models' own
+        from doctor.checks.models_fact import gather_models
         ready.set()
         # early: the request is written before urllib3 is imported (doctor.net.presend), which then
         # loads while the server thinks and the command starts up.

@@ -37,7 +37,6 @@ from doctor.net.timing import Marks
 if TYPE_CHECKING:  # ssl, doctor.net.tls (certificates) and .tunnel are imported where TLS, a failure or a proxy
     import ssl  # needs them: a plain-http request leaves sooner (doctor.net.presend)
 
-    from doctor.net.presend import Presented
     from doctor.net.tls import TlsFailure
 
 MAX_BODY_BYTES = 2 * 1024 * 1024
@@ -346,7 +345,8 @@ def _pool_manager(urllib3: Any, marks: Marks, state: Dict[str, Any], timeout_s: 
                 self.connect()  # what http.client's write would do first: adopts the written request's socket
             adopted = state.pop("adopted", None)
             if adopted is not None:  # written already: urllib3 writes to a recorder, compared with what went out
-                return adopted.replay(self, lambda: super(_Timed, self).request(*args, **kwargs), state)
+                write = super().request  # type: ignore[misc]  # a mixin: the urllib3 class after it has this
+                return adopted.replay(self, lambda: write(*args, **kwargs), state)
             result = super().request(*args, **kwargs)  # type: ignore[misc]  # a mixin: the urllib3 class after it has this
             marks.mark("sent")
             state["phase"] = "response"

@@ -137,9 +137,9 @@ class _Recorder:
         self.written = bytearray()
 
     def sendall(self, data: bytes) -> None:
+        self.written += data  # compared even when the write failed
         if self._error is not None:
             raise self._error
-        self.written += data
 
     def settimeout(self, value: Optional[float]) -> None:
         self._sock.settimeout(value)
