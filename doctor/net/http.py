@@ -164,7 +164,7 @@ def exchange(
     try:
         urllib3 = import_urllib3()
     except Urllib3Unavailable:
-        if presented is not None:
+        if presented is not None:  # written, never to be read: the run reports http_client_unavailable
             presented.close()
         deadline.close()
         raise
@@ -187,6 +187,8 @@ def exchange(
         body, truncated = b"", False
     finally:
         deadline.close()
+        if state.get("presented") is not None:  # never adopted (urllib3 failed before connecting)
+            state["presented"].close()
     if failure is None:
         marks.mark("end")
     result = HttpExchange(method, url, response.status if response is not None else None,
@@ -346,9 +348,10 @@ def _pool_manager(urllib3: Any, marks: Marks, state: Dict[str, Any], timeout_s: 
             adopted = state.pop("adopted", None)
             if adopted is not None:  # written already: urllib3 writes to a recorder, compared with what went out
                 write = super().request  # type: ignore[misc]  # a mixin: the urllib3 class after it has this
-                return adopted.replay(self, lambda: write(*args, **kwargs), state)
-            result = super().request(*args, **kwargs)  # type: ignore[misc]  # a mixin: the urllib3 class after it has this
-            marks.mark("sent")
+                result = adopted.replay(self, lambda: write(*args, **kwargs), state)
+            else:
+                result = super().request(*args, **kwargs)  # type: ignore[misc]  # a mixin: the urllib3 class after it has this
+                marks.mark("sent")
             state["phase"] = "response"
             state["deadline"].arm(timeout_s, "response")
             if state["on_sent"] is not None:
@@ -369,7 +372,7 @@ def _pool_manager(urllib3: Any, marks: Marks, state: Dict[str, Any], timeout_s: 
                 elif type(exc).__name__ in ("RemoteDisconnected", "BadStatusLine", "ConnectionResetError", "ProtocolError"):
                     note("response", "closed", "the server closed the connection without answering")
                 raise
-            marks.mark("head")
+            marks.mark("head", state.pop("head_arrived", None))  # an early head waited whole: when it came
             state["deadline"].arm(timeout_s, "body")
             return response
 

@@ -24,14 +24,16 @@ without a User-Agent (urllib3 1.26 and 2.x place their default one differently).
 from __future__ import annotations
 
 import re
+import select
 import socket
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, Mapping, Optional, Tuple
 
 from doctor.net.connect import DEFAULT_SOCKET_OPTIONS, ConnectError, dial
 from doctor.net.deadline import Deadline
 from doctor.net.resolve import Address, ResolveError
-from doctor.net.timing import Marks
+from doctor.net.timing import Marks, now
 
 # urllib3's path and query characters (unreserved, sub-delims, ":", "@", "/", and "?" in the
 # query) less "%": what urllib3.util.url.parse_url leaves exactly as it is.
@@ -99,6 +101,7 @@ class Presented:
     address: Optional[Address] = None
     dial_error: Optional[OSError] = None  # ResolveError or ConnectError: re-raised where urllib3 would dial
     send_error: Optional[OSError] = None  # re-raised where urllib3 would write
+    readable: Dict[str, float] = field(default_factory=dict, compare=False)  # "at": the answer's first bytes
 
     def adopt(self) -> Tuple[socket.socket, Address]:
         """The connected socket, for urllib3's connection (doctor.net.http's `_new_conn` hook)."""
@@ -119,8 +122,22 @@ class Presented:
             if conn.sock is recorder:
                 conn.sock = real
             state["presend"] = "matched" if bytes(recorder.written) == self.head else "differed"
-        state["phase"] = "response"
+        state["head_arrived"] = self._head_arrived()
         return result
+
+    def _head_arrived(self) -> Optional[float]:
+        """When the response head came in, if it is already waiting whole: while urllib3 loaded,
+        no one read the socket, and the head's mark must be the server's time, not ours. An API
+        head arrives in one segment (doctor.net.timing): its first bytes' moment is the head's."""
+        stamp = self.readable.get("at")
+        flags = socket.MSG_PEEK | getattr(socket, "MSG_DONTWAIT", 0)
+        if stamp is None or self.sock is None or flags == socket.MSG_PEEK:
+            return None
+        try:
+            waiting = self.sock.recv(65536, flags)
+        except OSError:  # nothing waiting (EAGAIN), or closed: read as the serial path reads it
+            return None
+        return stamp if b"\r\n\r\n" in waiting else None
 
     def close(self) -> None:
         if self.sock is not None:
@@ -166,7 +183,30 @@ def presend(method: str, url: str, headers: Mapping[str, str], timeout_s: float,
     except OSError as exc:
         return Presented(head, sock, address, send_error=exc)
     marks.mark("sent")
-    deadline.arm(timeout_s, "response")
+    presented = Presented(head, sock, address)
+    _watch(presented, timeout_s)
     if on_sent is not None:
         on_sent()
-    return Presented(head, sock, address)
+    return presented
+
+
+def _watch(presented: Presented, timeout_s: float) -> None:
+    """Note when the answer starts to arrive (`readable`), from a thread that waits in select
+    (the GIL released) while urllib3 loads. The response deadline is armed where urllib3
+    writes, as on the serial path: loading urllib3 is never counted against the server."""
+
+    sock = presented.sock
+    assert sock is not None  # written on it just now
+
+    def wait() -> None:
+        try:
+            ready, _, _ = select.select([sock], [], [], timeout_s)
+        except (OSError, ValueError):  # closed meanwhile
+            return
+        if ready:
+            presented.readable["at"] = now()
+
+    try:
+        threading.Thread(target=wait, name="presend first byte", daemon=True).start()
+    except RuntimeError:  # no thread to be had: the head is marked when read, as before
+        pass

@@ -206,3 +206,32 @@ def test_through_the_cli_the_head_start_writes_what_the_serial_path_writes() -> 
     assert_no_key(run)
     assert len(peer.heads) == 2 and peer.heads[0] == peer.heads[1], peer.heads
     assert f"\r\nAuthorization: Bearer {CANARY_KEY}\r\n".encode() in peer.heads[0]
+
+
+_TIMED_IMPORT = """
+import json, sys, time
+from doctor.net import http
+loaded = {}
+real_import = http.import_urllib3
+def timed_import():
+    module = real_import()
+    loaded.setdefault("at", time.perf_counter())
+    return module
+http.import_urllib3 = timed_import
+started = time.perf_counter()
+answer = http.exchange("GET", sys.argv[1], headers={"User-Agent": "t"}, timeout_s=5, early=True)
+print(json.dumps({"status": answer.status, "presend": answer.presend, "timings": answer.timings_ms,
+                  "loaded_ms": (loaded["at"] - started) * 1000}))
+"""
+
+
+def test_an_answer_that_waited_while_urllib3_loaded_is_timed_when_it_came_not_when_read() -> None:
+    # The server answers at once; urllib3 takes tens of ms to load in a fresh interpreter. The
+    # head's mark must be the moment it arrived (before urllib3 was loaded), not when it was read.
+    with Recording(_answer(MODELS)) as peer:
+        proc = subprocess.run([sys.executable, "-c", _TIMED_IMPORT, peer.server.url + "/v1/models"],
+                              capture_output=True, text=True, timeout=60, cwd=str(REPO), check=False)
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout)
+    assert (out["status"], out["presend"]) == (200, "matched")
+    assert out["timings"]["first_byte"] < out["loaded_ms"], out

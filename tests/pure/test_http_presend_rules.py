@@ -82,7 +82,7 @@ def test_replay_records_whether_urllib3_wrote_the_bytes_that_went_out() -> None:
         conn, state = _Conn(), {}  # type: ignore[var-annotated]
         real = conn.sock
         presented.replay(conn, lambda: conn.sock.sendall(written), state)  # noqa: B023  # called at once
-        assert (state["presend"], state["phase"], conn.sock) == (verdict, "response", real)
+        assert (state["presend"], conn.sock) == (verdict, real)
 
 
 def test_a_write_that_failed_early_fails_again_where_urllib3_writes() -> None:
