@@ -3,7 +3,9 @@
 Why: against a slow endpoint a run cannot end before /models answers, and in the serial order
 the request left only once rich, every check module (the registry) and the checks before
 api.auth had run, about 0.6 s of CPU that could as well run while the request waits on the
-network (scripts/bench.py network).
+network (scripts/bench.py network). The request is written before urllib3 is even imported
+(doctor.net.presend: the bytes urllib3 would write, then urllib3 reads the answer on that
+socket), so urllib3's ~0.1 s of imports also runs while the server thinks.
 
 The key travels under exactly the serial path's rules, because the head start applies them
 first, from the same settings, with the same functions:
