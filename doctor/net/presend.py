@@ -130,12 +130,11 @@ class Presented:
         no one read the socket, and the head's mark must be the server's time, not ours. An API
         head arrives in one segment (doctor.net.timing): its first bytes' moment is the head's."""
         stamp = self.readable.get("at")
-        flags = socket.MSG_PEEK | getattr(socket, "MSG_DONTWAIT", 0)
-        if stamp is None or self.sock is None or flags == socket.MSG_PEEK:
+        if stamp is None or self.sock is None:
             return None
-        try:
-            waiting = self.sock.recv(65536, flags)
-        except OSError:  # nothing waiting (EAGAIN), or closed: read as the serial path reads it
+        try:  # readable it was, and nothing has read it since: the peek returns at once
+            waiting = self.sock.recv(65536, socket.MSG_PEEK)
+        except OSError:  # shut down or reset: read as the serial path reads it
             return None
         return stamp if b"\r\n\r\n" in waiting else None
 
