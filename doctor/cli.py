@@ -122,11 +122,16 @@ def _run() -> int:
 
 
 def _prestart(argv: Sequence[str]) -> None:
-    """What may start before typer is imported: the interpreter probe (another process), then
-    `check`'s GET /models (doctor.commands.check_early); both wait while typer, rich and the
-    checks load, and both decline whenever argv is not simple enough to be sure of."""
+    """What may start before typer is imported: `check`'s GET /models (doctor.commands.check_early),
+    then the interpreter probe (another process); both wait while typer, rich and the checks
+    load, and both decline whenever argv is not simple enough to be sure of.
+
+    The request first: against a slow endpoint the run cannot end before its answer, so the
+    probe's launch (subprocess, tempfile, the spawn: ~30 ms) is better spent while the server
+    thinks (scripts/bench.py network). The probe still starts before typer is imported, and
+    the command goes on only once both have, so a fast endpoint's run is as long as before."""
     from doctor.commands.check_early import start_early
     from doctor.probe.interpreters import prestart
 
-    prestart(argv)
     start_early(argv)
+    prestart(argv)

@@ -13,10 +13,13 @@ import os
 import statistics
 import subprocess
 import sys
+import sysconfig
+import tempfile
 import time
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Dict, List, Mapping, Optional, Sequence
+from typing import Dict, Iterator, List, Mapping, Optional, Sequence
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -77,6 +80,27 @@ def peak_rss_mb(cmd: Sequence[str], env: Mapping[str, str]) -> float:
                           stderr=subprocess.PIPE, env=dict(env), check=False, text=True)
     line = [text for text in done.stderr.splitlines() if text.startswith("peak_kib=")]
     return int(line[-1].split("=", 1)[1]) / 1024.0 if line else float("nan")
+
+
+@contextmanager
+def installed_venv() -> Iterator[Path]:
+    """A throwaway venv with chat-doctor installed from a wheel of this tree; yields its bin/.
+
+    What a user runs (scripts/bench_startup.py, scripts/bench_network.py): a development venv's
+    editable install adds an import finder (~20 ms) to every start that no installed copy has."""
+    with tempfile.TemporaryDirectory(prefix="chat-doctor-bench-") as tmp:
+        venv, wheels = Path(tmp) / "venv", Path(tmp) / "wheels"
+        subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+        pip = [sys.executable, "-m", "pip", "--quiet", "--disable-pip-version-check"]
+        subprocess.run([*pip, "wheel", "--no-deps", "--wheel-dir", str(wheels), str(ROOT)], check=True)
+        python = venv / "bin" / "python"
+        subprocess.run([*pip, "--python", str(python), "install", "--no-deps", "--no-index", *map(str, wheels.glob("*.whl"))],
+                       check=True)
+        # Only now: pip must not see this venv's (editable) chat-doctor through the .pth and skip the wheel.
+        purelib = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                                 check=True, capture_output=True, text=True).stdout.strip()
+        (Path(purelib) / "_bench_dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+        yield venv / "bin"
 
 
 def interleaved(commands: Mapping[str, Sequence[str]], runs: int, env: Mapping[str, str]) -> Dict[str, List[float]]:

@@ -18,13 +18,11 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import sysconfig
 import tempfile
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator, List, Sequence
+from typing import List, Sequence
 
-from bench_common import ROOT, Row, bench_env, interleaved, ratio_row
+from bench_common import Row, bench_env, installed_venv, interleaved, ratio_row
 
 STARTUP_BUDGET = 1.8  # of requests.help (issue 13)
 STARTUP_GOAL = 1.5
@@ -50,24 +48,6 @@ def ensure_requests() -> None:
         import requests  # noqa: F401  # only whether it imports
     except ImportError:
         subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "requests"], check=True)
-
-
-@contextmanager
-def installed_venv() -> Iterator[Path]:
-    """A throwaway venv with chat-doctor installed from a wheel of this tree; yields its bin/."""
-    with tempfile.TemporaryDirectory(prefix="chat-doctor-bench-") as tmp:
-        venv, wheels = Path(tmp) / "venv", Path(tmp) / "wheels"
-        subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
-        pip = [sys.executable, "-m", "pip", "--quiet", "--disable-pip-version-check"]
-        subprocess.run([*pip, "wheel", "--no-deps", "--wheel-dir", str(wheels), str(ROOT)], check=True)
-        python = venv / "bin" / "python"
-        subprocess.run([*pip, "--python", str(python), "install", "--no-deps", "--no-index", *map(str, wheels.glob("*.whl"))],
-                       check=True)
-        # Only now: pip must not see this venv's (editable) chat-doctor through the .pth and skip the wheel.
-        purelib = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                                 check=True, capture_output=True, text=True).stdout.strip()
-        (Path(purelib) / "_bench_dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
-        yield venv / "bin"
 
 
 def imported_by(python: str, args: Sequence[str]) -> List[str]:

@@ -26,15 +26,13 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Callable, Dict, List, Mapping, Optional, Tuple
 from urllib.parse import quote, urlsplit, urlunsplit
 
-from doctor.knowledge import api_errors
-from doctor.knowledge.wording.api import EXCERPT
 from doctor.runner import Context
-from doctor.words import shorten
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # api_errors (json), the wording and the words judge an answer: imported once it came
     from doctor.checks.route import Route
     from doctor.credentials import Credential
     from doctor.endpoint import EndpointConfig
+    from doctor.knowledge import api_errors
     from doctor.net.http import HttpExchange
     from doctor.redact import Redactor
     from doctor.settings import Settings
@@ -129,8 +127,9 @@ def _headers_for(credential: Credential, kind: str, env: Mapping[str, str]) -> D
     return headers
 
 
-def gather_models(ctx: Context, on_sent: Optional[Callable[[], None]] = None) -> ModelsFact:
-    """The `models` fact, asked now; `on_sent` as doctor.net.http.exchange's (the head start's cue)."""
+def gather_models(ctx: Context, on_sent: Optional[Callable[[], None]] = None, early: bool = False) -> ModelsFact:
+    """The `models` fact, asked now; `on_sent` and `early` as doctor.net.http.exchange's (the head
+    start's cue, and its request written before urllib3 is imported)."""
     from doctor.credentials import sdk_credential
     from doctor.net.http import Urllib3Unavailable, exchange
     from doctor.net.keyroute import withheld_on_route
@@ -158,11 +157,13 @@ def gather_models(ctx: Context, on_sent: Optional[Callable[[], None]] = None) ->
     redactor = Redactor([credential.value])
     try:
         answer = exchange("GET", url, headers=headers, timeout_s=ctx.settings.timeout_s, ssl_context=context,
-                          proxy_url=route.proxy_url, on_sent=on_sent)
+                          proxy_url=route.proxy_url, on_sent=on_sent, early=early)
     except Urllib3Unavailable as exc:
         return ModelsFact(**base, not_sent="http_client", not_sent_reason=exc.reason)
     fact = _fact_from(answer, base, redactor)
     if fact.status == 404 and endpoint.kind != "azure":
+        from doctor.knowledge import api_errors
+
         for candidate in api_errors.suggestions_for_404(urlsplit(endpoint.base_url).path):
             v1_url = _with_path(endpoint.base_url, candidate) + "/models"
             if route.scheme == "https":
@@ -243,6 +244,10 @@ def _with_path(url: str, path: str) -> str:
 
 
 def _fact_from(answer: HttpExchange, base: Dict[str, Any], redactor: Redactor) -> ModelsFact:
+    from doctor.knowledge import api_errors
+    from doctor.knowledge.wording.api import EXCERPT
+    from doctor.words import shorten
+
     failure = answer.failure
     headers = {name: value for name, value in answer.headers if name in _KEPT_HEADERS}
     fact = ModelsFact(

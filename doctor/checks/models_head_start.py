@@ -3,7 +3,9 @@
 Why: against a slow endpoint a run cannot end before /models answers, and in the serial order
 the request left only once rich, every check module (the registry) and the checks before
 api.auth had run, about 0.6 s of CPU that could as well run while the request waits on the
-network (scripts/bench.py network).
+network (scripts/bench.py network). The request is written before urllib3 is even imported
+(doctor.net.presend: the bytes urllib3 would write, then urllib3 reads the answer on that
+socket), so urllib3's ~0.1 s of imports also runs while the server thinks.
 
 The key travels under exactly the serial path's rules, because the head start applies them
 first, from the same settings, with the same functions:
@@ -85,17 +87,15 @@ def _run(head_start: Any, ready: threading.Event, sent: threading.Event) -> None
 
 def _send(head_start: Any, ctx: Context, ready: threading.Event, sent: threading.Event) -> None:
     try:
-        from doctor.checks.models_fact import gather_models
-        from doctor.net.http import Urllib3Unavailable, import_urllib3
-
-        try:
-            import_urllib3()  # the last CPU-heavy step before the request
-        except Urllib3Unavailable:
-            pass  # gather_models reports it as the serial path does
         import doctor.credentials
-        import doctor.net.keyroute  # noqa: F401  # (both) imported for their cost, not their names: gather_models' own
+        import doctor.net.http
+        import doctor.net.keyroute
+        import doctor.net.presend  # noqa: F401  # (all four) imported for their cost, not their names: gather_models' own
+        from doctor.checks.models_fact import gather_models
         ready.set()
-        head_start.outcome.set_result((ctx.fact("route"), gather_models(ctx, on_sent=sent.set)))
+        # early: the request is written before urllib3 is imported (doctor.net.presend), which then
+        # loads while the server thinks and the command starts up.
+        head_start.outcome.set_result((ctx.fact("route"), gather_models(ctx, on_sent=sent.set, early=True)))
     except BaseException as exc:  # noqa: BLE001  # re-raised in api.auth, as the serial gather would raise there
         head_start.outcome.set_exception(exc)
 

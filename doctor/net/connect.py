@@ -10,10 +10,10 @@ from __future__ import annotations
 import errno
 import socket
 from dataclasses import dataclass
-from typing import Iterable, List, Sequence, Tuple
+from typing import Callable, Iterable, List, Sequence, Tuple
 
-from doctor.net.resolve import Address
-from doctor.net.timing import ms, now
+from doctor.net.resolve import Address, resolve
+from doctor.net.timing import Marks, ms, now
 
 SocketOption = Tuple[int, int, int]
 DEFAULT_SOCKET_OPTIONS: Tuple[SocketOption, ...] = ((socket.IPPROTO_TCP, socket.TCP_NODELAY, 1),)
@@ -95,3 +95,20 @@ def _reason(exc: OSError) -> str:
     if isinstance(exc, socket.timeout):
         return "no answer (timed out)"
     return exc.strerror or str(exc) or type(exc).__name__
+
+
+def dial(host: str, port: int, timeout_s: float, socket_options: Iterable[SocketOption], marks: Marks,
+         on_phase: Callable[[str], None]) -> Tuple[socket.socket, Address]:
+    """Resolve `host` (doctor.net.resolve: bounded) and connect, marking dns_start, dns_end and
+    connect_end; `on_phase` hears "dns", then "connect". Raises ResolveError or ConnectError.
+
+    One function for urllib3's connection (doctor.net.http) and for a request written before
+    urllib3 is imported (doctor.net.presend): both reach the server the same way."""
+    on_phase("dns")
+    marks.mark("dns_start")
+    resolution = resolve(host.strip("[]"), port, timeout_s)
+    marks.mark("dns_end")
+    on_phase("connect")
+    sock, address, _elapsed, _attempts = connect(resolution.addresses, timeout_s, socket_options=socket_options)
+    marks.mark("connect_end")
+    return sock, address

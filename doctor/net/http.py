@@ -22,20 +22,22 @@ never reaches the user's screen.
 from __future__ import annotations
 
 import socket
-import ssl
+import sys
 import threading
 import warnings
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, Dict, List, Mapping, Optional, Tuple
 from urllib.parse import urlsplit, urlunsplit
 
-from doctor.net.connect import ConnectError, connect
+from doctor.net.connect import ConnectError, dial
 from doctor.net.deadline import Deadline
-from doctor.net.resolve import ResolveError, resolve
+from doctor.net.resolve import ResolveError
 from doctor.net.timing import Marks
 
-if TYPE_CHECKING:  # doctor.net.tls (certificates) and .tunnel are imported where a failure or a proxy needs them:
-    from doctor.net.tls import TlsFailure  # a plain-http request leaves sooner (doctor.checks.models_head_start)
+if TYPE_CHECKING:  # ssl, doctor.net.tls (certificates) and .tunnel are imported where TLS, a failure or a proxy
+    import ssl  # needs them: a plain-http request leaves sooner (doctor.net.presend)
+
+    from doctor.net.tls import TlsFailure
 
 MAX_BODY_BYTES = 2 * 1024 * 1024
 # Small reads: urllib3 inflates a gzip/deflate body per read, so one read of N compressed bytes
@@ -45,6 +47,8 @@ _READ_CHUNK = 16 * 1024
 # "too long" instead of as a connection that closed.
 _HEAD_TOO_LONG = ("LineTooLong", "got more than 100 headers")
 _IMPORT_LOCK = threading.Lock()
+# The response deadline fires this long after its bound (doctor.net.deadline.Deadline.grace_s).
+DEADLINE_GRACE_S = 0.25
 
 
 class Urllib3Unavailable(RuntimeError):
@@ -109,6 +113,9 @@ class HttpExchange:
     timings_ms: Dict[str, float]
     failure: Optional[HttpFailure] = None
     via_proxy: Optional[str] = None  # proxy URL without credentials
+    # A request written before urllib3 was imported (doctor.net.presend): "matched" when urllib3
+    # would have written the very same bytes, "differed" if not (a bug: tests fail on it).
+    presend: Optional[str] = None
 
     def header(self, name: str) -> Optional[str]:
         name = name.lower()
@@ -138,16 +145,30 @@ def exchange(
     ssl_context: Optional[ssl.SSLContext] = None,
     proxy_url: Optional[str] = None,
     on_sent: Optional[Callable[[], None]] = None,
+    early: bool = False,
 ) -> HttpExchange:
     """Send one request and read the whole (bounded) answer. Never raises for network trouble:
     the failure and the phase it happened in are in the result. Raises Urllib3Unavailable.
 
     `on_sent` is called once the request is written (not when it fails before): a caller that
-    holds other CPU work back until then gets the request out without fighting it for the GIL."""
-    urllib3 = import_urllib3()
+    holds other CPU work back until then gets the request out without fighting it for the GIL.
+    `early`: write a plain-http request before urllib3 is even imported (doctor.net.presend),
+    when its bytes are sure to be urllib3's; the exchange then goes on as ever on that socket."""
     marks = Marks()
-    deadline = Deadline(grace_s=0.25)
-    state: Dict[str, Any] = {"deadline": deadline, "on_sent": on_sent}
+    deadline = Deadline(grace_s=DEADLINE_GRACE_S)
+    presented = None
+    if early and ssl_context is None and not proxy_url:
+        from doctor.net.presend import presend
+
+        presented = presend(method, url, headers, timeout_s, marks, deadline, on_sent)
+    try:
+        urllib3 = import_urllib3()
+    except Urllib3Unavailable:
+        if presented is not None:  # written, never to be read: the run reports http_client_unavailable
+            presented.close()
+        deadline.close()
+        raise
+    state: Dict[str, Any] = {"deadline": deadline, "on_sent": None if presented else on_sent, "presented": presented}
     pool_manager = _pool_manager(urllib3, marks, state, timeout_s, ssl_context, proxy_url)
     shown_proxy = strip_userinfo(proxy_url) if proxy_url else None
     response = None
@@ -166,12 +187,14 @@ def exchange(
         body, truncated = b"", False
     finally:
         deadline.close()
+        if state.get("presented") is not None:  # never adopted (urllib3 failed before connecting)
+            state["presented"].close()
     if failure is None:
         marks.mark("end")
     result = HttpExchange(method, url, response.status if response is not None else None,
                           (getattr(response, "reason", "") or "") if response is not None else "",
                           _headers(response) if response is not None else (), body, truncated,
-                          marks.phases(), failure, shown_proxy)
+                          marks.phases(), failure, shown_proxy, state.get("presend"))
     if response is not None:
         response.release_conn()
     pool_manager.clear()
@@ -216,8 +239,9 @@ def _failure_from(exc: BaseException, state: Dict[str, Any]) -> HttpFailure:
         if "Tunnel connection failed" in text:
             kind = "auth_required" if " 407" in text else "refused"
             return HttpFailure("proxy", kind, text.split(":", 1)[-1].strip() if ":" in text else text)
+    ssl = sys.modules.get("ssl")  # not imported: no SSLError was raised (urllib3 imports it)
     for item in chain:
-        if isinstance(item, ssl.SSLError):
+        if ssl is not None and isinstance(item, ssl.SSLError):
             from doctor.net.tls import classify
 
             tls = classify(item)
@@ -264,23 +288,22 @@ def _pool_manager(urllib3: Any, marks: Marks, state: Dict[str, Any], timeout_s: 
         def _new_conn(self) -> socket.socket:
             host = getattr(self, "_dns_host", None) or self.host
             budget = self.timeout if isinstance(self.timeout, (int, float)) else timeout_s
-            state["phase"] = "dns"
-            marks.mark("dns_start")
+            options = getattr(self, "socket_options", None) or ()
+            presented = state.pop("presented", None)  # dialled already: adopted by the first connection
             try:
-                resolution = resolve(host.strip("[]"), self.port, budget)
+                if presented is not None:
+                    state["adopted"] = presented
+                    sock, address = presented.adopt()  # its marks are ours; raises what its dial raised
+                else:
+                    sock, address = dial(host, self.port, budget, options, marks, lambda p: state.update(phase=p))
             except ResolveError as exc:
                 note("dns", exc.kind, f"{exc.host}: {exc.reason}")
                 raise
-            marks.mark("dns_end")
-            state["phase"] = "connect"
-            options = getattr(self, "socket_options", None) or ()
-            try:
-                sock, address, _elapsed, _attempts = connect(resolution.addresses, budget, socket_options=options)
             except ConnectError as exc:
                 note("connect", exc.kind, exc.reason)
                 raise
-            marks.mark("connect_end")
-            state["deadline"].watch(sock)
+            if presented is None:
+                state["deadline"].watch(sock)
             state["address"] = str(address)
             state["phase"] = "tls" if isinstance(self, HTTPSConnection) else "send"
             return sock
@@ -320,8 +343,15 @@ def _pool_manager(urllib3: Any, marks: Marks, state: Dict[str, Any], timeout_s: 
             state["phase"] = "send"
 
         def request(self, *args: Any, **kwargs: Any) -> Any:
-            result = super().request(*args, **kwargs)  # type: ignore[misc]  # a mixin: the urllib3 class after it has this
-            marks.mark("sent")
+            if state.get("presented") is not None and getattr(self, "sock", None) is None:
+                self.connect()  # what http.client's write would do first: adopts the written request's socket
+            adopted = state.pop("adopted", None)
+            if adopted is not None:  # written already: urllib3 writes to a recorder, compared with what went out
+                write = super().request  # type: ignore[misc]  # a mixin: the urllib3 class after it has this
+                result = adopted.replay(self, lambda: write(*args, **kwargs), state)
+            else:
+                result = super().request(*args, **kwargs)  # type: ignore[misc]  # a mixin: the urllib3 class after it has this
+                marks.mark("sent")
             state["phase"] = "response"
             state["deadline"].arm(timeout_s, "response")
             if state["on_sent"] is not None:
@@ -342,7 +372,7 @@ def _pool_manager(urllib3: Any, marks: Marks, state: Dict[str, Any], timeout_s: 
                 elif type(exc).__name__ in ("RemoteDisconnected", "BadStatusLine", "ConnectionResetError", "ProtocolError"):
                     note("response", "closed", "the server closed the connection without answering")
                 raise
-            marks.mark("head")
+            marks.mark("head", state.pop("head_arrived", None))  # an early head waited whole: when it came
             state["deadline"].arm(timeout_s, "body")
             return response
 

@@ -1,0 +1,211 @@
+"""A plain-http request written before urllib3 is imported; urllib3 then reads its answer.
+
+Why: against a slow endpoint `check` cannot end before the answer, and importing urllib3
+(http.client, email, its URL regexes, importlib.metadata: about 0.1 s) is the largest cost
+before the request leaves (scripts/bench.py network). Written first, the import runs while
+the server thinks.
+
+How, without a second HTTP client: `presend` dials the way urllib3's connection does
+(doctor.net.connect.dial, bounded) and writes `request_head`: the bytes urllib3 and
+http.client would write for this method, URL and headers. doctor.net.http.exchange then runs
+its usual urlopen: the connection adopts this socket instead of dialling (`adopt`), and its
+write goes to a recorder compared with what went out (`replay`), so the head, the body, the
+bounds, the timing marks and the failures are the serial path's own code, and a urllib3 that
+would have written other bytes is noticed (HttpExchange.presend == "differed"; tests fail).
+
+`request_head` declines (None: the serial path then writes) whatever it cannot be sure of:
+a method other than GET, an https or proxied request (exchange never asks then), a URL that
+urllib3 would normalise (percent signs, dot segments, upper-case or trailing-dot hosts,
+userinfo, a fragment, anything outside printable ASCII), a header urllib3 or http.client
+would add or drop (Host, Accept-Encoding, framing) or would encode otherwise, and a request
+without a User-Agent (urllib3 1.26 and 2.x place their default one differently).
+"""
+
+from __future__ import annotations
+
+import re
+import select
+import socket
+import threading
+from dataclasses import dataclass, field
+from typing import Any, Callable, Dict, Mapping, Optional, Tuple
+
+from doctor.net.connect import DEFAULT_SOCKET_OPTIONS, ConnectError, dial
+from doctor.net.deadline import Deadline
+from doctor.net.resolve import Address, ResolveError
+from doctor.net.timing import Marks, now
+
+# urllib3's path and query characters (unreserved, sub-delims, ":", "@", "/", and "?" in the
+# query) less "%": what urllib3.util.url.parse_url leaves exactly as it is.
+_CHARS = r"A-Za-z0-9\-._~!$&'()*+,;=:@/"
+_TARGET = re.compile(rf"/[{_CHARS}]*(?:\?[{_CHARS}?]*)?")
+_NAME = re.compile(r"[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?")  # lower case, no trailing dot: urllib3 keeps it as is
+_IPV6 = re.compile(r"\[[0-9a-f:.]+\]")  # no zone id (http.client strips it from Host)
+_PORT = re.compile(r"[1-9][0-9]{0,4}")
+_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")  # http.client's legal header name
+_VALUE = re.compile(r"[\x20-\x7e]*")  # printable ASCII: latin-1 encoding changes nothing, no line breaks
+# Headers urllib3 or http.client write themselves (or decide on) when the caller gives none.
+_THEIRS = {"host", "accept-encoding", "content-length", "transfer-encoding"}
+_SKIP_HEADER = "@@@SKIP_HEADER@@@"  # urllib3.util.SKIP_HEADER: a value that means "omit"
+
+
+def request_head(method: str, url: str, headers: Mapping[str, str]) -> Optional[Tuple[str, int, bytes]]:
+    """(host, port, the request head urllib3 would write) or None when not sure of it."""
+    if method != "GET" or not url.startswith("http://"):
+        return None
+    netloc, slash, rest = url[len("http://"):].partition("/")
+    target = "/" + rest
+    if not slash or not _TARGET.fullmatch(target) or any(s in (".", "..") for s in target.split("?")[0].split("/")):
+        return None
+    address = _host_port(netloc)
+    if address is None:
+        return None
+    names = [name.lower() for name in headers]
+    if "user-agent" not in names or _THEIRS.intersection(names):
+        return None
+    for name, value in headers.items():
+        if not _TOKEN.fullmatch(name) or not isinstance(value, str) or not _VALUE.fullmatch(value) or value == _SKIP_HEADER:
+            return None
+    host, port = address
+    # http.client's putrequest: the request line, Host (the port unless it is the default),
+    # Accept-Encoding; then the headers in order; endheaders: an empty line. One write.
+    lines = [f"GET {target} HTTP/1.1", f"Host: {host if port == 80 else f'{host}:{port}'}", "Accept-Encoding: identity",
+             *(f"{name}: {value}" for name, value in headers.items())]
+    return host, port, ("\r\n".join(lines) + "\r\n\r\n").encode("ascii")
+
+
+def _host_port(netloc: str) -> Optional[Tuple[str, int]]:
+    if netloc.startswith("["):
+        end = netloc.find("]") + 1
+        host, rest = netloc[:end], netloc[end:]
+        if not end or not _IPV6.fullmatch(host):
+            return None
+    else:
+        host = netloc.partition(":")[0]
+        rest = netloc[len(host):]
+        if not _NAME.fullmatch(host):
+            return None
+    if not rest:
+        return host, 80
+    if rest[:1] != ":" or not _PORT.fullmatch(rest[1:]) or int(rest[1:]) > 65535:
+        return None
+    return host, int(rest[1:])
+
+
+@dataclass(frozen=True)
+class Presented:
+    """A request written (or tried) before urllib3 was imported, for its connection to adopt."""
+
+    head: bytes
+    sock: Optional[socket.socket] = None
+    address: Optional[Address] = None
+    dial_error: Optional[OSError] = None  # ResolveError or ConnectError: re-raised where urllib3 would dial
+    send_error: Optional[OSError] = None  # re-raised where urllib3 would write
+    readable: Dict[str, float] = field(default_factory=dict, compare=False)  # "at": the answer's first bytes
+
+    def adopt(self) -> Tuple[socket.socket, Address]:
+        """The connected socket, for urllib3's connection (doctor.net.http's `_new_conn` hook)."""
+        if self.dial_error is not None:
+            raise self.dial_error
+        assert self.sock is not None and self.address is not None  # set together by presend
+        return self.sock, self.address
+
+    def replay(self, conn: Any, write: Callable[[], Any], state: Dict[str, Any]) -> Any:
+        """Run urllib3's own request `write` on `conn` with a recorder for its socket, and
+        record in state["presend"] whether it wrote the bytes that went out."""
+        real = conn.sock
+        recorder = _Recorder(real, self.send_error)
+        conn.sock = recorder
+        try:
+            result = write()
+        finally:
+            if conn.sock is recorder:
+                conn.sock = real
+            state["presend"] = "matched" if bytes(recorder.written) == self.head else "differed"
+        state["head_arrived"] = self._head_arrived()
+        return result
+
+    def _head_arrived(self) -> Optional[float]:
+        """When the response head came in, if it is already waiting whole: while urllib3 loaded,
+        no one read the socket, and the head's mark must be the server's time, not ours. An API
+        head arrives in one segment (doctor.net.timing): its first bytes' moment is the head's."""
+        stamp = self.readable.get("at")
+        if stamp is None or self.sock is None:
+            return None
+        try:  # readable it was, and nothing has read it since: the peek returns at once
+            waiting = self.sock.recv(65536, socket.MSG_PEEK)
+        except OSError:  # shut down or reset: read as the serial path reads it
+            return None
+        return stamp if b"\r\n\r\n" in waiting else None
+
+    def close(self) -> None:
+        if self.sock is not None:
+            self.sock.close()
+
+
+class _Recorder:
+    """The socket as urllib3's request sees it: the write is kept, not sent (it went out already);
+    a write that failed then fails again here, as it would have. Only what a request uses."""
+
+    def __init__(self, sock: socket.socket, error: Optional[OSError]) -> None:
+        self._sock = sock
+        self._error = error
+        self.written = bytearray()
+
+    def sendall(self, data: bytes) -> None:
+        self.written += data  # compared even when the write failed
+        if self._error is not None:
+            raise self._error
+
+    def settimeout(self, value: Optional[float]) -> None:
+        self._sock.settimeout(value)
+
+    def gettimeout(self) -> Optional[float]:
+        return self._sock.gettimeout()
+
+
+def presend(method: str, url: str, headers: Mapping[str, str], timeout_s: float, marks: Marks, deadline: Deadline,
+            on_sent: Optional[Callable[[], None]]) -> Optional[Presented]:
+    """Dial and write the request now, as urllib3's connection would (its marks, its deadline,
+    `on_sent` once written); None when `request_head` is not sure of the bytes."""
+    target = request_head(method, url, headers)
+    if target is None:
+        return None
+    host, port, head = target
+    try:
+        sock, address = dial(host, port, timeout_s, DEFAULT_SOCKET_OPTIONS, marks, lambda _phase: None)
+    except (ResolveError, ConnectError) as exc:
+        return Presented(head, dial_error=exc)
+    deadline.watch(sock)
+    try:
+        sock.sendall(head)
+    except OSError as exc:
+        return Presented(head, sock, address, send_error=exc)
+    marks.mark("sent")
+    presented = Presented(head, sock, address)
+    _watch(presented, timeout_s)
+    if on_sent is not None:
+        on_sent()
+    return presented
+
+
+def _watch(presented: Presented, timeout_s: float) -> None:
+    """Note when the answer starts to arrive (`readable`), from a thread that waits in select
+    (the GIL released) while urllib3 loads. The response deadline is armed where urllib3
+    writes, as on the serial path: loading urllib3 is never counted against the server."""
+
+    sock = presented.sock
+    assert sock is not None  # written on it just now
+
+    def wait() -> None:
+        try:
+            ready, _, _ = select.select([sock], [], [], timeout_s)
+        except (OSError, ValueError):  # closed meanwhile
+            return
+        if ready:
+            presented.readable["at"] = now()
+
+    try:
+        threading.Thread(target=wait, name="presend first byte", daemon=True).start()
+    except RuntimeError:  # no thread to be had: the head is marked when read, as before
+        pass
