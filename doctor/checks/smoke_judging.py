@@ -4,9 +4,10 @@ Both checks stream the same way (doctor.checks.smoke_fact) and summarise their r
 `SmokeSummary` (doctor.stream.figures); what differs is what counts as a run's problem (the
 Responses API has its own verdicts: doctor.stream.responses_verdicts) and the warnings only one
 API can raise. The order is the same for both: the first failed run's problem, else the TTFT
-threshold, else an ignored token limit (read past chat-doctor's bound, or proved by the server's
-own usage count), else buffering, then the check's own warnings; details
-always carry the timings. Not a check (declares no CHECKS).
+threshold (naming buffering beside it: a buffered stream is why its first token is late), else an
+ignored token limit (read past chat-doctor's bound, or proved by the server's own usage count), else
+buffering, then the check's own warnings; details always carry the timings. Not a check (declares
+no CHECKS).
 """
 
 from __future__ import annotations
@@ -65,8 +66,8 @@ is where a buffered stream was held (stream.chat's retries), with the fix for th
     ttft = summary.ttft
     headline = headline_of(summary)
     if summary.max_ttft_ms is not None and ttft is not None and ttft["p50"] > summary.max_ttft_ms:
-        return diagnose(check_id, "ttft_over_limit", words.ttft_over_limit(n, ttft["p50"], summary.max_ttft_ms),
-                        details=[headline, *details], data=data, fixes=words.TTFT_FIXES)
+        return _over_limit(check_id, summary, words.ttft_over_limit(n, ttft["p50"], summary.max_ttft_ms),
+                           [headline, *details], data)
     found = [*_shared_warning(summary, headline, details, data, buffer_cause), *warnings]
     if not found:
         return ok(check_id, headline, details=details, data=data)
@@ -76,6 +77,26 @@ is where a buffered stream was held (stream.chat's retries), with the fix for th
     shared = bool(len(found) - len(warnings))
     # The shared warning's details already hold the headline and timings: the others' do not.
     return combine(check_id, found, headline, details=() if shared else [headline, *details], data=data)
+
+
+def _over_limit(check_id: str, summary: SmokeSummary, line: str, details: List[str], data: Dict[str, Any]) -> CheckResult:
+    """ttft_over_limit, keeping its code and exit code (a threshold). A buffered stream is named beside
+    it: buffering holds the first token back until the whole reply is in, so it is why the TTFT is late
+    and what to fix first (its fixes lead). No cause is searched here (buffer_cause.cause_shown)."""
+    held = _first_buffered(summary)
+    if held is None:
+        return diagnose(check_id, "ttft_over_limit", line, details=details, data=data, fixes=words.TTFT_FIXES)
+    index, reason = held
+    over = Finding("ttft_over_limit", words.over_limit_buffered(line), details=tuple(details),
+                   fixes=(*words.BUFFER_FIXES, *words.TTFT_FIXES))
+    buffered = Finding("stream_buffered", words.buffered(words.run_prefix(index, len(summary.metrics)), reason),
+                       details=(words.BUFFERED_BEHIND_TTFT,), fixes=words.BUFFER_FIXES)
+    return combine(check_id, [over, buffered], line, data=data)  # data.findings: both codes
+
+
+def _first_buffered(summary: SmokeSummary) -> Optional[Tuple[int, str]]:
+    """The first buffered run's index and the reason it was judged so, or None."""
+    return next(((i, m.buffering.reason) for i, m in enumerate(summary.metrics) if m.buffered), None)
 
 
 def _shared_warning(summary: SmokeSummary, headline: str, details: List[str], data: Dict[str, Any],
@@ -94,13 +115,13 @@ def _shared_warning(summary: SmokeSummary, headline: str, details: List[str], da
             summary_line = words.limit_ignored(prefix, trace.max_tokens, trace.limit_field, limit)
             overrun = words.overrun_line(trace.limit_field, len(ignored), len(summary.traces))
         return [Finding("max_tokens_ignored", summary_line, details=(headline, *details, overrun))]
-    buffered = [(i, m) for i, m in enumerate(summary.metrics) if m.buffered]
-    if buffered:
-        index, metrics = buffered[0]
+    held = _first_buffered(summary)
+    if held is not None:
+        index, reason = held
         if cause is not None:  # doctor.stream.buffer_cause: the cause, its evidence and its fixes
             details = [*cause.details(), *details]
             data.update(cause=cause.cause, cause_evidence=cause.evidence())
-        return [Finding("stream_buffered", words.buffered(words.run_prefix(index, n), metrics.buffering.reason),
+        return [Finding("stream_buffered", words.buffered(words.run_prefix(index, n), reason),
                         details=(headline, *details), fixes=cause.fixes() if cause else words.BUFFER_FIXES)]
     return []
 

@@ -322,6 +322,32 @@ def test_under_the_limit_passes() -> None:
     assert result.status is Status.OK
 
 
+def test_a_buffered_stream_over_the_limit_keeps_the_threshold_and_names_the_buffering() -> None:
+    """Buffering holds the first token back until the reply ends: the threshold's verdict must not hide it."""
+    from doctor.knowledge.wording import stream as words
+
+    result = judge(summary(buffered_trace(at=480.0), max_ttft_s=0.1))
+    assert (result.code, result.status) == ("ttft_over_limit", Status.FAIL)
+    assert exit_code_for([result]) is ExitCode.THRESHOLD
+    assert result.summary.startswith("TTFT 480 ms is over the limit of 100 ms") and "(stream_buffered)" in result.summary
+    also = [d for d in result.details if d.startswith("also [stream_buffered]: the reply arrived all at once")]
+    assert len(also) == 1 and words.BUFFERED_BEHIND_TTFT in " ".join(result.details)
+    assert result.data["findings"] == ["ttft_over_limit", "stream_buffered"]
+    assert result.fixes == (*words.BUFFER_FIXES, *words.TTFT_FIXES)  # the cause's fixes first, each once
+
+
+def test_only_one_of_threshold_and_buffering_is_reported_as_before() -> None:
+    from doctor.knowledge.wording import stream as words
+
+    over = judge(summary(streamed(first_token_ms=300.0), max_ttft_s=0.1))
+    assert (over.code, over.summary, over.fixes) == ("ttft_over_limit", "TTFT 300 ms is over the limit of 100 ms",
+                                                     words.TTFT_FIXES)
+    assert "findings" not in over.data and not any("stream_buffered" in d for d in over.details)
+    held = judge(summary(buffered_trace(at=480.0), max_ttft_s=1.0))
+    assert (held.code, held.status, held.fixes) == ("stream_buffered", Status.WARN, words.BUFFER_FIXES)
+    assert "findings" not in held.data and held.summary == judge(summary(buffered_trace(at=480.0))).summary
+
+
 def test_a_broken_stream_outranks_the_threshold() -> None:
     s = summary(streamed(first_token_ms=2000.0, finish=None), max_ttft_s=1.0)
     assert judge(s).code == "stream_interrupted"

@@ -107,7 +107,8 @@ DIAGNOSES: Tuple[Diagnosis, ...] = (
         "ttft_over_limit", CHECK, FAIL,
         "The median time to first token was above the `--max-ttft` limit.",
         "Compare the phases (connect, headers, first token) to see where the time goes; use a "
-        "closer region or a smaller model, or raise the limit if it is too strict.",
+        "closer region or a smaller model, or raise the limit if it is too strict. When the stream is "
+        "also buffered (`stream_buffered`, named beside it), fix that first: it holds the first token back.",
     ),
     # --- instead of a stream: what the request ran into --------------------------------------
     Diagnosis(

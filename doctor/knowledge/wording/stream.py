@@ -228,6 +228,18 @@ TTFT_FIXES = (
 )
 
 
+def over_limit_buffered(over_limit: str) -> str:
+    """ttft_over_limit's summary when the stream was buffered too: the cause, named where it is seen."""
+    return f"{over_limit}, and the stream was buffered (stream_buffered): the first token was held back with the rest"
+
+
+# The stream_buffered line under a ttft_over_limit verdict: why buffering comes first, and where its cause is found.
+BUFFERED_BEHIND_TTFT = (
+    "a buffered stream's first token arrives with its last, so this TTFT is the time to the whole reply: "
+    "fix the buffering first, then measure the TTFT again (a run without --max-ttft also finds where the stream is held)"
+)
+
+
 def limit_ignored(prefix: str, max_tokens: Optional[int], limit_field: Optional[str], limit: t.StreamLimit) -> str:
     return (f"{prefix}the server ignored the token limit: asked for {max_tokens} tokens "
             f"(`{limit_field}`), stopped reading at {limit.observed:.0f} {limit.unit} (bound {limit.bound:.0f})")
