@@ -82,8 +82,9 @@ def _judge_answer(fact: ModelsFact, endpoint_kind: str) -> CheckResult:
         return diagnose(ID, "key_withheld_insecure", words.key_withheld(fact.not_sent_reason), details=lines,
                         fixes=words.KEY_WITHHELD_FIXES, data=data)
     if fact.not_sent == "http_client":
+        details = [*words.HTTP_CLIENT_DETAILS, *([words.sent_unread(fact.url)] if fact.sent_unread else [])]
         return diagnose(ID, "http_client_unavailable", words.http_client_unavailable(fact.not_sent_reason),
-                        details=words.HTTP_CLIENT_DETAILS, fixes=words.HTTP_CLIENT_FIXES, data=data)
+                        details=details, fixes=words.HTTP_CLIENT_FIXES, data=dict(data, sent=fact.sent_unread))
     if fact.failure_kind is not None:
         return _judge_transport_failure(fact, data, lines)
     status = fact.status or 0

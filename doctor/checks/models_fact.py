@@ -58,9 +58,12 @@ class ModelsFact:
     key_shape: Optional[str] = None
     key_source: Optional[str] = None
     key_header: Optional[str] = None
-    # Why nothing was sent (then every field below is empty).
+    # Why nothing was sent or read (then every field below is empty).
     not_sent: Optional[str] = None  # "no_key", "insecure", "http_client"
     not_sent_reason: Optional[str] = None
+    # "http_client" after the head start wrote the request (doctor.net.presend): the key went
+    # out, its answer was never read. A report must not say "not sent" then.
+    sent_unread: bool = False
     status: Optional[int] = None
     reason: str = ""
     request_id: Optional[str] = None
@@ -159,7 +162,7 @@ def gather_models(ctx: Context, on_sent: Optional[Callable[[], None]] = None, ea
         answer = exchange("GET", url, headers=headers, timeout_s=ctx.settings.timeout_s, ssl_context=context,
                           proxy_url=route.proxy_url, on_sent=on_sent, early=early)
     except Urllib3Unavailable as exc:
-        return ModelsFact(**base, not_sent="http_client", not_sent_reason=exc.reason)
+        return ModelsFact(**base, not_sent="http_client", not_sent_reason=exc.reason, sent_unread=exc.sent)
     fact = _fact_from(answer, base, redactor)
     if fact.status == 404 and endpoint.kind != "azure":
         from doctor.knowledge import api_errors

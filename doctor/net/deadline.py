@@ -37,13 +37,14 @@ class Deadline:
             except OSError:
                 self._sock = None
 
-    def arm(self, seconds: float, phase: str) -> None:
-        """`phase` must be over within `seconds`; replaces any earlier arming."""
+    def arm(self, seconds: float, phase: str, shown_s: Optional[float] = None) -> None:
+        """`phase` must be over within `seconds`; replaces any earlier arming. `shown_s`: the
+        bound to report when it runs out, where `seconds` is what is left of it."""
         with self._lock:
             self._cancel()
             if self._expired is not None:
                 return
-            timer = threading.Timer(seconds + self.grace_s, self._fire, args=(phase, seconds))
+            timer = threading.Timer(seconds + self.grace_s, self._fire, args=(phase, seconds if shown_s is None else shown_s))
             timer.daemon = True
             self._timer = timer
             timer.start()

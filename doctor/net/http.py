@@ -52,11 +52,13 @@ DEADLINE_GRACE_S = 0.25
 
 
 class Urllib3Unavailable(RuntimeError):
-    """urllib3 cannot be imported in chat-doctor's own interpreter."""
+    """urllib3 cannot be imported in chat-doctor's own interpreter. `sent`: the request had
+    been written before the import failed (doctor.net.presend), so the key went out unread."""
 
-    def __init__(self, reason: str) -> None:
+    def __init__(self, reason: str, sent: bool = False) -> None:
         super().__init__(reason)
         self.reason = reason
+        self.sent = sent
 
 
 def import_urllib3() -> Any:
@@ -158,16 +160,18 @@ def exchange(
     deadline = Deadline(grace_s=DEADLINE_GRACE_S)
     presented = None
     if early and ssl_context is None and not proxy_url:
-        from doctor.net.presend import presend
+        from doctor.net.presend import presend, urllib3_likely_loads
 
-        presented = presend(method, url, headers, timeout_s, marks, deadline, on_sent)
+        if urllib3_likely_loads():  # else nothing goes out before urllib3 is known to read the answer
+            presented = presend(method, url, headers, timeout_s, marks, deadline, on_sent)
     try:
         urllib3 = import_urllib3()
-    except Urllib3Unavailable:
-        if presented is not None:  # written, never to be read: the run reports http_client_unavailable
-            presented.close()
+    except Urllib3Unavailable as exc:
         deadline.close()
-        raise
+        if presented is None:
+            raise
+        presented.close()  # written, never to be read: the report says so (http_client_unavailable)
+        raise Urllib3Unavailable(exc.reason, sent=presented.sent_at is not None) from None
     state: Dict[str, Any] = {"deadline": deadline, "on_sent": None if presented else on_sent, "presented": presented}
     pool_manager = _pool_manager(urllib3, marks, state, timeout_s, ssl_context, proxy_url)
     shown_proxy = strip_userinfo(proxy_url) if proxy_url else None
@@ -187,6 +191,8 @@ def exchange(
         body, truncated = b"", False
     finally:
         deadline.close()
+        if presented is not None:  # its watcher must not outlive the exchange, however it ended
+            presented.stop_watching()
         if state.get("presented") is not None:  # never adopted (urllib3 failed before connecting)
             state["presented"].close()
     if failure is None:
@@ -284,6 +290,7 @@ def _pool_manager(urllib3: Any, marks: Marks, state: Dict[str, Any], timeout_s: 
         host: str  # the connection class it is mixed into sets these
         port: int
         timeout: Any
+        sock: Optional[socket.socket]
 
         def _new_conn(self) -> socket.socket:
             host = getattr(self, "_dns_host", None) or self.host
@@ -293,7 +300,7 @@ def _pool_manager(urllib3: Any, marks: Marks, state: Dict[str, Any], timeout_s: 
             try:
                 if presented is not None:
                     state["adopted"] = presented
-                    sock, address = presented.adopt()  # its marks are ours; raises what its dial raised
+                    sock, address = presented.adopt(lambda p: state.update(phase=p))  # its marks are ours; raises what its dial raised
                 else:
                     sock, address = dial(host, self.port, budget, options, marks, lambda p: state.update(phase=p))
             except ResolveError as exc:
@@ -349,16 +356,22 @@ def _pool_manager(urllib3: Any, marks: Marks, state: Dict[str, Any], timeout_s: 
             if adopted is not None:  # written already: urllib3 writes to a recorder, compared with what went out
                 write = super().request  # type: ignore[misc]  # a mixin: the urllib3 class after it has this
                 result = adopted.replay(self, lambda: write(*args, **kwargs), state)
+                budget = state["response_timeout"] = adopted.remaining(timeout_s)  # the server's time runs from the write
             else:
                 result = super().request(*args, **kwargs)  # type: ignore[misc]  # a mixin: the urllib3 class after it has this
                 marks.mark("sent")
+                budget = timeout_s
             state["phase"] = "response"
-            state["deadline"].arm(timeout_s, "response")
+            state["deadline"].arm(budget, "response", shown_s=timeout_s)
             if state["on_sent"] is not None:
                 state["on_sent"]()
             return result
 
         def getresponse(self, *args: Any, **kwargs: Any) -> Any:
+            budget = state.pop("response_timeout", None)
+            if budget is not None and self.sock is not None:  # an early write: what is left of the read timeout
+                self.timeout = budget  # urllib3 2 sets the socket's timeout from it here; 1.26 set it before
+                self.sock.settimeout(budget)
             try:
                 response = super().getresponse(*args, **kwargs)  # type: ignore[misc]  # a mixin: the urllib3 class after it has this
             except (socket.timeout, TimeoutError):

@@ -19,20 +19,27 @@ urllib3 would normalise (percent signs, dot segments, upper-case or trailing-dot
 userinfo, a fragment, anything outside printable ASCII), a header urllib3 or http.client
 would add or drop (Host, Accept-Encoding, framing) or would encode otherwise, and a request
 without a User-Agent (urllib3 1.26 and 2.x place their default one differently).
+
+Nothing is written where urllib3 may not load to read the answer (`urllib3_likely_loads`: not
+found, or a TLS library urllib3 2 refuses): the key would leave for nothing. A dial that fails
+in any way fails again where urllib3 dials; the answer is bounded from the write (`remaining`),
+as the serial path bounds it; the watcher thread ends with the exchange.
 """
 
 from __future__ import annotations
 
+import os
 import re
 import select
 import socket
+import sys
 import threading
 from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, Mapping, Optional, Tuple
+from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
 
-from doctor.net.connect import DEFAULT_SOCKET_OPTIONS, ConnectError, dial
+from doctor.net.connect import DEFAULT_SOCKET_OPTIONS, dial
 from doctor.net.deadline import Deadline
-from doctor.net.resolve import Address, ResolveError
+from doctor.net.resolve import Address
 from doctor.net.timing import Marks, now
 
 # urllib3's path and query characters (unreserved, sub-delims, ":", "@", "/", and "?" in the
@@ -47,6 +54,31 @@ _VALUE = re.compile(r"[\x20-\x7e]*")  # printable ASCII: latin-1 encoding change
 # Headers urllib3 or http.client write themselves (or decide on) when the caller gives none.
 _THEIRS = {"host", "accept-encoding", "content-length", "transfer-encoding"}
 _SKIP_HEADER = "@@@SKIP_HEADER@@@"  # urllib3.util.SKIP_HEADER: a value that means "omit"
+# The least read timeout left for an answer that may be waiting already: zero would make
+# the socket non-blocking, and urllib3 refuses a zero read timeout.
+_LEAST_S = 0.001
+
+
+def urllib3_likely_loads() -> bool:
+    """Whether urllib3 will import here, as far as a cheap look can tell: importing it is
+    what the head start runs while the server thinks, and a request written by a process
+    that then cannot read its answer would have sent the key for nothing. urllib3 must be
+    found on sys.path (without importing it), and the TLS library must not be an OpenSSL
+    older than 1.1.1, which urllib3 2 refuses at import (urllib3-and-openssl.md). What is
+    left (a broken install) is reported as written, not read (Urllib3Unavailable.sent)."""
+    if "urllib3" in sys.modules:
+        return True
+    try:
+        import _ssl
+        from importlib.machinery import PathFinder
+    except ImportError:  # no TLS at all: rare enough to leave to the serial path
+        return False
+    if refused_by_urllib3_2(getattr(_ssl, "OPENSSL_VERSION", ""), tuple(getattr(_ssl, "OPENSSL_VERSION_INFO", ()))):
+        return False
+    try:
+        return PathFinder.find_spec("urllib3") is not None
+    except (ImportError, ValueError, OSError):  # a sys.path entry it cannot read
+        return False
 
 
 def request_head(method: str, url: str, headers: Mapping[str, str]) -> Optional[Tuple[str, int, bytes]]:
@@ -92,6 +124,13 @@ def _host_port(netloc: str) -> Optional[Tuple[str, int]]:
     return host, int(rest[1:])
 
 
+def refused_by_urllib3_2(version: str, version_info: Tuple[int, ...]) -> bool:
+    """urllib3 2's import-time test: an OpenSSL older than 1.1.1 raises ImportError (LibreSSL
+    and others only warn, and chat-doctor's import silences that warning). urllib3 1.26 would
+    load there, but which one is installed is not known without reading it: declined alike."""
+    return version.startswith("OpenSSL ") and version_info[:3] < (1, 1, 1)
+
+
 @dataclass(frozen=True)
 class Presented:
     """A request written (or tried) before urllib3 was imported, for its connection to adopt."""
@@ -99,13 +138,21 @@ class Presented:
     head: bytes
     sock: Optional[socket.socket] = None
     address: Optional[Address] = None
-    dial_error: Optional[OSError] = None  # ResolveError or ConnectError: re-raised where urllib3 would dial
+    # Whatever the dial raised (ResolveError, ConnectError, an OSError such as EMFILE, no thread
+    # to resolve in): re-raised where urllib3 would dial, so it reads as the serial path's.
+    dial_error: Optional[Exception] = None
+    dial_phase: str = "connect"  # where the dial stood ("dns", "connect") when it raised dial_error
     send_error: Optional[OSError] = None  # re-raised where urllib3 would write
-    readable: Dict[str, float] = field(default_factory=dict, compare=False)  # "at": the answer's first bytes
+    sent_at: Optional[float] = None  # doctor.net.timing.now() once written: the server's time runs from here
+    # The first-bytes watcher (_watch): "at", when the answer started to arrive; "stop", the
+    # write end of a pipe that wakes it (a select on a socket is not woken by its close).
+    watcher: Dict[str, Any] = field(default_factory=dict, compare=False)
 
-    def adopt(self) -> Tuple[socket.socket, Address]:
-        """The connected socket, for urllib3's connection (doctor.net.http's `_new_conn` hook)."""
+    def adopt(self, on_phase: Callable[[str], None]) -> Tuple[socket.socket, Address]:
+        """The connected socket, for urllib3's connection (doctor.net.http's `_new_conn` hook);
+        `on_phase` hears where a failed dial stood, as from doctor.net.connect.dial."""
         if self.dial_error is not None:
+            on_phase(self.dial_phase)
             raise self.dial_error
         assert self.sock is not None and self.address is not None  # set together by presend
         return self.sock, self.address
@@ -122,14 +169,23 @@ class Presented:
             if conn.sock is recorder:
                 conn.sock = real
             state["presend"] = "matched" if bytes(recorder.written) == self.head else "differed"
+        self.stop_watching()  # urllib3 reads from here on: its own reads mark what comes
         state["head_arrived"] = self._head_arrived()
         return result
+
+    def remaining(self, timeout_s: float) -> float:
+        """What is left of the response's `timeout_s`, counted from the write: the server's
+        time, the same bound the serial path gives it (urllib3's load is not the server's, but
+        neither is it a reprieve: an answer later than timeout_s after the write is late)."""
+        if self.sent_at is None:
+            return timeout_s
+        return max(timeout_s - (now() - self.sent_at), _LEAST_S)
 
     def _head_arrived(self) -> Optional[float]:
         """When the response head came in, if it is already waiting whole: while urllib3 loaded,
         no one read the socket, and the head's mark must be the server's time, not ours. An API
         head arrives in one segment (doctor.net.timing): its first bytes' moment is the head's."""
-        stamp = self.readable.get("at")
+        stamp = self.watcher.get("at")
         if stamp is None or self.sock is None:
             return None
         try:  # readable it was, and nothing has read it since: the peek returns at once
@@ -139,8 +195,20 @@ class Presented:
         return stamp if b"\r\n\r\n" in waiting else None
 
     def close(self) -> None:
+        self.stop_watching()
         if self.sock is not None:
             self.sock.close()
+
+    def stop_watching(self) -> None:
+        """Wake the first-bytes watcher and let it end (idempotent)."""
+        stop = self.watcher.pop("stop", None)
+        if stop is not None:
+            try:
+                os.write(stop, b"x")
+            except OSError:  # the watcher gave up already (its timeout) and closed the read end
+                pass
+            finally:
+                os.close(stop)
 
 
 class _Recorder:
@@ -172,17 +240,18 @@ def presend(method: str, url: str, headers: Mapping[str, str], timeout_s: float,
     if target is None:
         return None
     host, port, head = target
+    phases = ["dns"]
     try:
-        sock, address = dial(host, port, timeout_s, DEFAULT_SOCKET_OPTIONS, marks, lambda _phase: None)
-    except (ResolveError, ConnectError) as exc:
-        return Presented(head, dial_error=exc)
+        sock, address = dial(host, port, timeout_s, DEFAULT_SOCKET_OPTIONS, marks, phases.append)
+    except Exception as exc:  # noqa: BLE001  # ResolveError, ConnectError, EMFILE, no thread: urllib3's dial raises it
+        return Presented(head, dial_error=exc, dial_phase=phases[-1])
     deadline.watch(sock)
     try:
         sock.sendall(head)
     except OSError as exc:
         return Presented(head, sock, address, send_error=exc)
     marks.mark("sent")
-    presented = Presented(head, sock, address)
+    presented = Presented(head, sock, address, sent_at=now())
     _watch(presented, timeout_s)
     if on_sent is not None:
         on_sent()
@@ -190,22 +259,32 @@ def presend(method: str, url: str, headers: Mapping[str, str], timeout_s: float,
 
 
 def _watch(presented: Presented, timeout_s: float) -> None:
-    """Note when the answer starts to arrive (`readable`), from a thread that waits in select
-    (the GIL released) while urllib3 loads. The response deadline is armed where urllib3
-    writes, as on the serial path: loading urllib3 is never counted against the server."""
+    """Note when the answer starts to arrive (watcher["at"]), from a thread that waits in
+    select (the GIL released) while urllib3 loads, until urllib3 takes over or the request is
+    dropped (watcher["stop"] wakes it: no thread outlives its exchange)."""
 
     sock = presented.sock
     assert sock is not None  # written on it just now
+    fd = sock.fileno()
+    try:
+        wake, stop = os.pipe()
+    except OSError:  # no descriptor to spare: the head is marked when read, as without a watcher
+        return
 
     def wait() -> None:
         try:
-            ready, _, _ = select.select([sock], [], [], timeout_s)
-        except (OSError, ValueError):  # closed meanwhile
-            return
-        if ready:
-            presented.readable["at"] = now()
+            ready: List[int] = select.select([fd, wake], [], [], timeout_s)[0]
+        except (OSError, ValueError):  # the socket closed meanwhile
+            ready = []
+        finally:
+            os.close(wake)
+        if fd in ready:
+            presented.watcher.setdefault("at", now())
 
+    presented.watcher["stop"] = stop
     try:
         threading.Thread(target=wait, name="presend first byte", daemon=True).start()
     except RuntimeError:  # no thread to be had: the head is marked when read, as before
-        pass
+        presented.watcher.pop("stop")
+        os.close(stop)
+        os.close(wake)

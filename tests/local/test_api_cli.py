@@ -258,6 +258,11 @@ def test_urllib3_that_cannot_import_is_an_error_finding_not_a_crash(tmp_path: Pa
     assert (auth["status"], auth["code"]) == ("error", "http_client_unavailable"), auth
     assert "OpenSSL 1.0.2k" in auth["summary"]
     assert any("urllib3<2" in (f["command"] or "") for f in auth["fixes"])
+    # This urllib3 is on the path, so check's head start wrote the request before importing it:
+    # the key went out, and the report must not read as if nothing was sent.
+    assert auth["data"]["sent"] is True
+    assert any("had been sent already, with the key" in line for line in auth["details"]), auth["details"]
+    assert_no_key(run)
 
 
 def test_not_openssl_warning_from_our_own_import_stays_off_the_screen(tmp_path: Path) -> None:

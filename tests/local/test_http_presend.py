@@ -235,3 +235,115 @@ def test_an_answer_that_waited_while_urllib3_loaded_is_timed_when_it_came_not_wh
     out = json.loads(proc.stdout)
     assert (out["status"], out["presend"]) == (200, "matched")
     assert out["timings"]["first_byte"] < out["loaded_ms"], out
+
+
+_UNREAD = """
+import json, sys, threading, time
+from doctor.net.http import Urllib3Unavailable, exchange
+try:
+    exchange("GET", sys.argv[1], headers={"User-Agent": "t", "Authorization": "Bearer x"}, timeout_s=30, early=True)
+except Urllib3Unavailable as exc:
+    time.sleep(0.5)  # a watcher left waiting on the socket would still be here (its select runs for timeout_s)
+    threads = sorted(t.name for t in threading.enumerate() if t is not threading.main_thread())
+    print(json.dumps({"sent": exc.sent, "threads": threads, "urllib3_seen": "urllib3" in sys.modules}))
+"""
+
+
+def _unread(peer: Recording, *python_flags: str, pythonpath: str) -> Any:
+    proc = subprocess.run([sys.executable, *python_flags, "-c", _UNREAD, peer.server.url + "/v1/models"],
+                          capture_output=True, text=True, timeout=60, cwd=str(REPO), check=False,
+                          env={"PATH": "/usr/bin:/bin", "PYTHONPATH": pythonpath})
+    assert proc.returncode == 0 and proc.stdout, proc.stderr
+    return json.loads(proc.stdout)
+
+
+def test_a_urllib3_that_fails_to_import_after_the_write_is_reported_as_sent(tmp_path: Any) -> None:
+    # Found on the path, broken on import (a half-installed urllib3): the request left first,
+    # so the key did; the failure says so, and no thread is left behind on the dropped socket.
+    (tmp_path / "urllib3").mkdir()
+    (tmp_path / "urllib3" / "__init__.py").write_text("raise ImportError('half installed')\n")
+    with Recording(_silent) as peer:
+        out = _unread(peer, pythonpath=f"{tmp_path}:{REPO}")
+        time.sleep(0.2)
+        heads = list(peer.heads)
+    assert len(heads) == 1 and heads[0].startswith(b"GET /v1/models HTTP/1.1\r\n"), heads
+    assert out == {"sent": True, "threads": [], "urllib3_seen": False}, out
+
+
+def test_nothing_is_written_where_urllib3_is_not_to_be_found() -> None:
+    # -S: no site-packages, so no urllib3 on the path (doctor itself needs only the stdlib here).
+    with Recording(_silent) as peer:
+        out = _unread(peer, "-S", pythonpath=str(REPO))
+        time.sleep(0.2)
+        connections = peer.server.connections
+    assert connections == 0
+    assert out == {"sent": False, "threads": [], "urllib3_seen": False}, out
+
+
+_SLOW_IMPORT = """
+import json, sys, time
+from doctor.net import http
+real_import = http.import_urllib3
+def slow_import():
+    time.sleep(0.6)  # a slow disk: urllib3 takes 0.6 s to load
+    return real_import()
+http.import_urllib3 = slow_import
+answers = {}
+for early in (True, False):
+    answer = http.exchange("GET", sys.argv[1], headers={"User-Agent": "t"}, timeout_s=1.0, early=early)
+    answers["early" if early else "serial"] = [answer.status, answer.failure and [answer.failure.phase, answer.failure.kind,
+                                                                                 answer.failure.message]]
+print(json.dumps(answers))
+"""
+
+
+def _late(_server: RawServer, conn: socket.socket) -> None:
+    time.sleep(1.3)  # past the 1 s timeout after the request arrived, within 1 s after a 0.6 s import
+    try:
+        conn.sendall(http_answer(MODELS))
+    except OSError:  # the client gave up, as it should
+        pass
+
+
+def test_the_servers_time_is_bounded_from_the_write_not_from_urllib3s_load() -> None:
+    with Recording(_late) as peer:
+        proc = subprocess.run([sys.executable, "-c", _SLOW_IMPORT, peer.server.url + "/v1/models"],
+                              capture_output=True, text=True, timeout=60, cwd=str(REPO), check=False)
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout)
+    assert out["early"] == out["serial"] == [None, ["response", "timeout", "no response within the read timeout"]], out
+
+
+_NO_DESCRIPTORS = """
+import json, os, resource, sys
+import urllib3, urllib3.connection, urllib3.connectionpool  # loaded first: an import needs descriptors too
+import doctor.net.presend, doctor.net.tls
+from doctor.net.http import exchange
+soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+resource.setrlimit(resource.RLIMIT_NOFILE, (64, hard))
+held = []
+try:
+    while True:
+        held.append(os.open(os.devnull, os.O_RDONLY))
+except OSError:
+    pass
+answers = {}
+for early in (True, False):
+    answer = exchange("GET", sys.argv[1], headers={"User-Agent": "t"}, timeout_s=1.0, early=early)
+    answers["early" if early else "serial"] = [answer.status, answer.failure and [answer.failure.phase, answer.failure.kind],
+                                               answer.presend]
+for fd in held:
+    os.close(fd)
+print(json.dumps(answers))
+"""
+
+
+def test_no_descriptor_left_reads_as_the_serial_path_reads_it() -> None:
+    # EMFILE where the socket is made: an OSError that is neither ResolveError nor ConnectError.
+    with Recording(_answer(MODELS)) as peer:
+        proc = subprocess.run([sys.executable, "-c", _NO_DESCRIPTORS, peer.server.url + "/v1/models"],
+                              capture_output=True, text=True, timeout=60, cwd=str(REPO), check=False)
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout)
+    assert out["early"] == out["serial"], out
+    assert out["serial"][0] is None and out["serial"][1] is not None, out

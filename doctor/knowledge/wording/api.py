@@ -69,6 +69,11 @@ def http_client_unavailable(reason: Optional[str]) -> str:
 
 
 HTTP_CLIENT_DETAILS = ("this is chat-doctor's own interpreter, which may differ from the target",)
+
+
+def sent_unread(url: str) -> str:
+    return (f"the request to {url} had been sent already, with the key (it leaves while urllib3 loads, "
+            "to save time); its answer was not read")
 HTTP_CLIENT_FIXES = (
     Fix("Reinstall chat-doctor on a Python built with OpenSSL 1.1.1+",
         "pipx install --force --python python3.12 chat-doctor"),
