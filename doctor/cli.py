@@ -131,7 +131,8 @@ def _prestart(argv: Sequence[str]) -> None:
     thinks (scripts/bench.py network). The probe still starts before typer is imported, and
     the command goes on only once both have, so a fast endpoint's run is as long as before."""
     from doctor.commands.check_early import start_early
-    from doctor.probe.interpreters import prestart
 
     start_early(argv)
+    from doctor.probe.interpreters import prestart  # only now: its imports (~15 ms) would delay the request
+
     prestart(argv)

@@ -106,7 +106,7 @@ def head_start_context(settings: Settings, endpoint: Any) -> Optional[Context]:
     from doctor.checks.models_fact import sendable
     from doctor.checks.route import gather_route
     from doctor.plan import Plan
-    from doctor.probe.interpreters import select_target
+    from doctor.probe.target_select import select_target
 
     asked = threading.Event()  # config.proxy and the route catch the refusal and go on: remember it
 
