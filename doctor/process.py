@@ -22,7 +22,6 @@ import io
 import os
 import select
 import sys
-import traceback
 import unicodedata
 from typing import Any, Callable, NoReturn, Optional, Sequence
 
@@ -317,6 +316,8 @@ def _unexpected(exc: BaseException, argv: Sequence[str]) -> int:
 
     scrub = _scrubber()
     if _verbose(argv):
+        import traceback  # only here: loading it (~5 ms) at start would delay every run
+
         # An exception's message may quote a flag's value or a server's text: escaped like `say`.
         for line in traceback.format_exception(type(exc), exc, exc.__traceback__):
             sys.stderr.write(inert(scrub(line), keep_newlines=True))

@@ -17,14 +17,12 @@ from __future__ import annotations
 
 import threading
 import time
-import traceback
-from concurrent.futures import Future
-from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from typing import Any, Callable, Dict, Iterator, Mapping, Optional, Sequence, Tuple, Union
 
 from doctor.knowledge.diagnoses import diagnose
 from doctor.model import CheckResult, Status
+from doctor.outcome import Outcome, OutcomeTimeout
 from doctor.plan import Plan
 from doctor.redact import Redactor
 
@@ -95,9 +93,9 @@ class Context:
         self.live = live
         self.redactor = redactor or Redactor.from_env(plan.settings.env)
         self._providers = dict(providers)
-        self._facts: Dict[str, Future] = {}
+        self._facts: Dict[str, Outcome] = {}
         self._facts_lock = threading.Lock()
-        self._results: Dict[str, Future] = {}
+        self._results: Dict[str, Outcome] = {}
 
     def fact(self, name: str) -> Any:
         """The named fact, gathered once; concurrent callers wait for the first to finish.
@@ -108,7 +106,7 @@ class Context:
         with self._facts_lock:
             known = self._facts.get(name)
             owner = known is None
-            future = self._facts[name] = Future() if known is None else known
+            future = self._facts[name] = Outcome() if known is None else known
         if owner:
             try:
                 future.set_result(self._providers[name](self))
@@ -152,7 +150,7 @@ def run_checks(
     """
     started = time.monotonic()
     for check in checks:
-        ctx._results[check.id] = Future()
+        ctx._results[check.id] = Outcome()
     if on_progress is not None:
         for check in checks:
             ctx._results[check.id].add_done_callback(lambda _: on_progress(ctx.unfinished()))
@@ -164,7 +162,7 @@ def run_checks(
         remaining = min(threading.TIMEOUT_MAX, max(0.0, deadline_s - (time.monotonic() - started)))
         try:
             result = ctx._results[check.id].result(timeout=remaining)
-        except FutureTimeout:
+        except OutcomeTimeout:
             result = diagnose(
                 check.id, "check_timeout", f"{check.title}: did not finish within {deadline_s:g} s"
             ).with_duration((time.monotonic() - started) * 1000)
@@ -226,6 +224,8 @@ def _crash_safe(check: Check, ctx: Context) -> CheckResult:
 
 
 def _crashed(check: Check, exc: BaseException) -> CheckResult:
+    import traceback  # only for a crash: its imports would delay every run's start
+
     frames = traceback.format_exception(type(exc), exc, exc.__traceback__)
     return diagnose(
         check.id,

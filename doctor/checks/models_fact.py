@@ -21,11 +21,11 @@ from __future__ import annotations
 
 import re
 import threading
-from concurrent.futures import Future
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Callable, Dict, List, Mapping, Optional, Tuple
 from urllib.parse import quote, urlsplit, urlunsplit
 
+from doctor.outcome import Outcome
 from doctor.runner import Context
 
 if TYPE_CHECKING:  # api_errors (json), the wording and the words judge an answer: imported once it came
@@ -187,7 +187,7 @@ class HeadStart:
 
     settings: Settings  # matched by identity: the very object the run is planned from
     endpoint: EndpointConfig
-    outcome: Future = field(default_factory=Future, compare=False)
+    outcome: Outcome = field(default_factory=Outcome, compare=False)
 
 
 # The one head start waiting for its run (a list as the slot: no `global` rebinding).
