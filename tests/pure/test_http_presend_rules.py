@@ -7,10 +7,13 @@ shapes chat-doctor sends, and every shape it must leave to urllib3 (None).
 
 from __future__ import annotations
 
+import re
 from types import SimpleNamespace
 from typing import Any, Dict
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from doctor.net.presend import Presented, refused_by_urllib3_2, request_head
 from doctor.net.timing import now
@@ -112,3 +115,49 @@ def test_the_response_gets_what_is_left_of_its_timeout_counted_from_the_write() 
     left = Presented(b"", sent_at=now() - 0.4).remaining(1.0)
     assert 0.5 < left <= 0.6
     assert Presented(b"", sent_at=now() - 5).remaining(1.0) == 0.001  # late already: an answer waiting is still read
+
+
+# The regular expressions request_head used until character sets replaced them (for their
+# compile time): whatever they accepted or refused, the sets must too.
+_OLD_CHARS = r"A-Za-z0-9\-._~!$&'()*+,;=:@/"
+_OLD = {
+    "target": re.compile(rf"/[{_OLD_CHARS}]*(?:\?[{_OLD_CHARS}?]*)?"),
+    "name": re.compile(r"[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?"),
+    "ipv6": re.compile(r"\[[0-9a-f:.]+\]"),
+    "port": re.compile(r"[1-9][0-9]{0,4}"),
+    "token": re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+"),
+    "value": re.compile(r"[\x20-\x7e]*"),
+}
+_ALPHABET = "aZ09-._~!$&'()*+,;=:@/?%[]#^`|\" \t\r\n\x7f\xe9\u0660\U0001F600"
+
+
+def _old_head(url: str, headers: Dict[str, str]) -> bool:
+    """Whether the regular expressions let request_head go on (the rest of its rules apart)."""
+    netloc, slash, rest = url[len("http://"):].partition("/")
+    target = "/" + rest
+    if not slash or not _OLD["target"].fullmatch(target) or any(s in (".", "..") for s in target.split("?")[0].split("/")):
+        return False
+    if netloc.startswith("["):
+        end = netloc.find("]") + 1
+        host, port = netloc[:end], netloc[end:]
+        if not end or not _OLD["ipv6"].fullmatch(host):
+            return False
+    else:
+        host = netloc.partition(":")[0]
+        port = netloc[len(host):]
+        if not _OLD["name"].fullmatch(host):
+            return False
+    if port and (port[:1] != ":" or not _OLD["port"].fullmatch(port[1:]) or int(port[1:]) > 65535):
+        return False
+    return all(_OLD["token"].fullmatch(name) and _OLD["value"].fullmatch(value) for name, value in headers.items())
+
+
+@settings(max_examples=3000, deadline=None)
+@given(netloc=st.text(_ALPHABET + "[]:", max_size=12) | st.sampled_from(["[::1]", "[::1]:8080", "a.b:65535", "a:065"]),
+       rest=st.text(_ALPHABET, max_size=12), name=st.text(_ALPHABET, max_size=6), value=st.text(_ALPHABET, max_size=6))
+def test_the_character_sets_accept_what_the_regular_expressions_accepted(netloc: str, rest: str, name: str, value: str) -> None:
+    url = f"http://{netloc}/{rest}"
+    headers = {"User-Agent": "t", name: value} if name else {"User-Agent": "t"}
+    if any(n.lower() in ("host", "accept-encoding", "content-length", "transfer-encoding") for n in headers):
+        return
+    assert (request_head("GET", url, headers) is not None) == _old_head(url, headers), (url, headers)
