@@ -21,7 +21,9 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 from doctor.checks.findings import Finding, combine
 from doctor.endpoint import EndpointConfig
 from doctor.knowledge.diagnoses import ok
+from doctor.knowledge.pip_vendor import PipRefusal, pip_refusal
 from doctor.knowledge.wording import config_proxy as words
+from doctor.knowledge.wording import pip_repair
 from doctor.model import CheckResult, Status
 from doctor.net.loopback import is_loopback_host
 from doctor.net.proxies import (
@@ -49,6 +51,7 @@ class ProxyFacts:
     stack_note: str = ""  # why this stack's rules were applied (stack_for)
     packages_note: str = ""
     python: str = "python"  # the target interpreter, for the pip command of a fix
+    pip: Optional[PipRefusal] = None  # why the target's own pip cannot start (pip_vendor), from the same probe
 
 
 def gather(ctx: Context) -> ProxyFacts:
@@ -57,11 +60,12 @@ def gather(ctx: Context) -> ProxyFacts:
     installed: Optional[Mapping[str, str]] = None
     packages_note = ""
     platform: Optional[str] = None
+    pip: Optional[PipRefusal] = None
     if read_proxy_environment(env).configured:
         # Only now is the target's package list worth its probe: it picks the stack's rules
         # (httpx vs httpx2) and says whether SOCKS works. A failed probe must not hide the
         # proxy report, so it only becomes a note.
-        installed, packages_note, platform = _target_packages(ctx)
+        installed, packages_note, platform, pip = _target_packages(ctx)
     stack, stack_note = stack_for(installed)
     return ProxyFacts(
         resolve_proxy(endpoint.base_url, env, stack=stack),
@@ -71,23 +75,24 @@ def gather(ctx: Context) -> ProxyFacts:
         stack_note=stack_note,
         packages_note=packages_note,
         python=ctx.plan.target.python,
+        pip=pip,
     )
 
 
-def _target_packages(ctx: Context) -> Tuple[Optional[Mapping[str, str]], str, Optional[str]]:
+def _target_packages(ctx: Context) -> Tuple[Optional[Mapping[str, str]], str, Optional[str], Optional[PipRefusal]]:
     """The target interpreter's installed distributions (name -> version), or None and why not;
-    and its sys.platform when the probe answered."""
+    its sys.platform when the probe answered, and whether its pip can start (the socksio fix runs it)."""
     try:
         facts = ctx.fact("interpreter")  # doctor.probe.facts.InterpreterFacts
     except KeyError:
-        return None, "the interpreter probe is not available", None
+        return None, "the interpreter probe is not available", None, None
     except Exception as exc:  # noqa: BLE001  # a failed probe is python.interpreter's finding, not ours
         reason = getattr(exc, "reason", None) or type(exc).__name__
-        return None, f"the interpreter probe failed: {reason}", None
+        return None, f"the interpreter probe failed: {reason}", None, None
     platform = facts.sys_platform or None
     if facts.too_old:
-        return None, "the target is too old for the probe to list its packages", platform
-    return {dist.name: dist.version for dist in facts.distributions}, "", platform
+        return None, "the target is too old for the probe to list its packages", platform, None
+    return {dist.name: dist.version for dist in facts.distributions}, "", platform, pip_refusal(facts)
 
 
 def judge(facts: ProxyFacts) -> CheckResult:
@@ -160,10 +165,14 @@ def _socks_findings(facts: ProxyFacts, host: Optional[str], details: List[str]) 
     if not socks_support_missing(facts.installed):
         return []
     proxy = socks[0]
-    return [Finding("proxy_socks_unsupported", *words.socks_unsupported(
+    said = words.socks_unsupported(
         proxy.variable, proxy.shown, applies=decision.proxy is proxy, host=host,
         httpx=decision.stack == STACK_HTTPX, unset=_socks_variables(socks), python=facts.python,
-    ))]
+    )
+    # The socksio install runs the target's pip, which may itself be unable to start (pip_vendor).
+    fixes = pip_repair.guarded(said.fixes, facts.python, facts.pip)
+    return [Finding("proxy_socks_unsupported", said.summary,
+                    details=(*said.details, *pip_repair.notes(fixes, facts.python, facts.pip)), fixes=tuple(fixes))]
 
 
 def _proxy_summary(decision: ProxyDecision, endpoint: EndpointConfig, host: Optional[str], details: List[str]) -> str:

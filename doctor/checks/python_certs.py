@@ -14,6 +14,8 @@ from typing import Dict, List, Optional, Tuple
 
 from doctor.checks.findings import Finding, combine
 from doctor.checks.python_interpreter import INTERPRETER
+from doctor.knowledge import pip_vendor
+from doctor.knowledge.wording import pip_repair
 from doctor.knowledge.wording import python_certs as say
 from doctor.model import CheckResult, Status
 from doctor.probe.facts import CaVariable, CertifiFacts, InterpreterFacts
@@ -55,18 +57,23 @@ def judge_certs(facts: CertsCheckFacts) -> CheckResult:
         ))
     certifi = probe.certifi
     needed_by = [r.parent for r in dependencies.requirers_of(probe, "certifi")]
+    # The target's own pip may be unable to start (pip 26.1+ on a TLS library urllib3 2 refuses):
+    # then the pip commands below first restore one that can (doctor.knowledge.wording.pip_repair).
+    refusal = pip_vendor.pip_refusal(probe)
     if not certifi.installed:
         if needed_by:
+            fixes = pip_repair.guarded([say.certifi_install_fix(python)], python, refusal)
             findings.append(Finding("certifi_unusable", say.certifi_required_summary(needed_by),
-                                    fixes=(say.certifi_install_fix(python),)))
+                                    details=tuple(pip_repair.notes(fixes, python, refusal)), fixes=tuple(fixes)))
         else:
             details.append(say.CERTIFI_NOT_NEEDED)
     else:
         kind = _certifi_problem(certifi)
         if kind is not None:
+            fixes = pip_repair.guarded([say.certifi_reinstall_fix(python)], python, refusal)
             findings.append(Finding(
                 "certifi_unusable", say.certifi_problem_summary(certifi, kind),
-                details=tuple(say.certifi_used_by(needed_by)), fixes=(say.certifi_reinstall_fix(python),),
+                details=(*say.certifi_used_by(needed_by), *pip_repair.notes(fixes, python, refusal)), fixes=tuple(fixes),
             ))
         else:
             details.append(say.certifi_ok(certifi))

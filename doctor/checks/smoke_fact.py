@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     import ssl
 
     from doctor.checks.route import Route
+    from doctor.knowledge.pip_vendor import PipRefusal
     from doctor.stream.buffer_cause import BufferCause
     from doctor.stream.figures import RanWith, SmokeSummary
     from doctor.stream.live import LivePrinter
@@ -149,6 +150,17 @@ def _target_extras(api: str, result: LaunchResult) -> Extras:
     from doctor.stream.responses_events import responses_run
 
     return tuple(responses_run(run.trace, run.event_types, run.sequence_numbers, run.terminal) for run in result.runs)
+
+
+def target_pip(ctx: Context, ran: RanWith) -> Optional[PipRefusal]:
+    """Why the pip of the interpreter the smoke test ran in cannot start (doctor.knowledge.pip_vendor),
+    for its fixes' pip commands; None when it can, or when it ran in chat-doctor's own interpreter
+    instead (a fallback: not the target's pip). Read from the interpreter probe only if it was
+    already gathered (it was whenever the runner ran in the target): never a probe for this alone."""
+    from doctor.knowledge.pip_vendor import pip_refusal
+
+    probe = ctx.peek("interpreter") if ran.fallback is None else None
+    return pip_refusal(probe) if probe is not None else None
 
 
 def _where(ctx: Context) -> Where:

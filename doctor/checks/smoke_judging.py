@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Callable, Collection, Dict, List, Optiona
 
 from doctor.checks.findings import Finding, combine
 from doctor.knowledge.diagnoses import diagnose, fixes_for, ok
+from doctor.knowledge.wording import pip_repair
 from doctor.knowledge.wording import stream as words
 from doctor.knowledge.wording import target_run as say
 from doctor.model import CheckResult, Fix
@@ -24,6 +25,7 @@ from doctor.stream.budget import usage_overran
 from doctor.stream.sample import with_small_sample
 
 if TYPE_CHECKING:
+    from doctor.knowledge.pip_vendor import PipRefusal
     from doctor.stream.buffer_cause import BufferCause
     from doctor.stream.figures import SmokeSummary
     from doctor.stream.problems import RunProblem
@@ -41,11 +43,13 @@ def verdict(
     warnings: Sequence[Finding] = (),
     data: Optional[Dict[str, Any]] = None,
     buffer_cause: Optional[BufferCause] = None,
+    pip: Optional[PipRefusal] = None,
 ) -> CheckResult:
     """The check's result over `summary`'s runs (see the module docstring). `problem_of` gives a
     run's problem (stream.chat: the analysis's own, RunMetrics.problem); `warnings` are the check's
     own findings, reported after the shared ones; `data` is added to check_data's; `buffer_cause`
-is where a buffered stream was held (stream.chat's retries), with the fix for that cause only."""
+is where a buffered stream was held (stream.chat's retries), with the fix for that cause only; `pip`
+why `python`'s own pip cannot start: its pip commands then first restore one that can."""
     n = len(summary.metrics)
     details = [*timing_lines(summary), *summary.notes]
     data = {**check_data(summary), **(data or {})}
@@ -56,10 +60,12 @@ is where a buffered stream was held (stream.chat's retries), with the fix for th
         if problem.limit is not None:
             data = dict(data, limit=problem.limit.to_dict())
         kind = summary.traces[index].endpoint_kind
+        fixes = _fixes(problem.code, summary, index, python) or _request_fixes(problem.code, kind, beside)
+        fixes = tuple(pip_repair.guarded(fixes, python, pip))
         return diagnose(
             check_id, problem.code, words.run_prefix(index, n) + problem.summary,
-            status=problem.status, details=[*problem.details, *details], data=data,
-            fixes=_fixes(problem.code, summary, index, python) or _request_fixes(problem.code, kind, beside),
+            status=problem.status, details=[*problem.details, *pip_repair.notes(fixes, python, pip), *details],
+            data=data, fixes=fixes,
         )
     # Only verdicts the threshold decided get the note; a failed run above returned already.
     details, data = with_small_sample(details, data, n, summary.max_ttft_ms)

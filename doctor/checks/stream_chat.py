@@ -29,6 +29,7 @@ from doctor.model import CheckResult
 from doctor.runner import Check, Context, FactProvider, lazy_provider
 
 if TYPE_CHECKING:
+    from doctor.knowledge.pip_vendor import PipRefusal
     from doctor.stream.buffer_cause import BufferCause
     from doctor.stream.figures import SmokeSummary
 
@@ -48,14 +49,17 @@ class StreamChatFacts:
     python: str  # the interpreter the smoke test ran in (the target, or chat-doctor's own): where fixes install
     buffer_cause: Optional[BufferCause] = None  # where the buffering is, after a buffered verdict only
     net_ms: Tuple[Tuple[str, float], ...] = ()  # DNS/TCP/TLS of the net checks of this run, for the -v ladder
+    pip: Optional[PipRefusal] = None  # why `python`'s own pip cannot start (its fixes' pip commands)
 
 
 def gather(ctx: Context) -> StreamChatFacts:
     beside = tuple(check_id for check_id in ctx.check_ids() if check_id != ID)
     smoke = ctx.fact("smoke")
     cause = ctx.fact("buffer_cause") if smoke.buffered else None
+    from doctor.checks.smoke_fact import target_pip
+
     return StreamChatFacts(smoke=smoke, beside=beside, python=smoke.ran.python or sys.executable, buffer_cause=cause,
-                           net_ms=_net_timings(ctx, beside))
+                           net_ms=_net_timings(ctx, beside), pip=target_pip(ctx, smoke.ran))
 
 
 def _net_timings(ctx: Context, beside: Tuple[str, ...]) -> Tuple[Tuple[str, float], ...]:
@@ -81,7 +85,7 @@ def judge(facts: StreamChatFacts) -> CheckResult:
 
     found = integrity.warning_finding(facts.smoke.traces)  # a filtered reply, or no usage chunk
     return verdict(ID, facts.smoke, facts.python, facts.beside, warnings=(found,) if found else (),
-                   buffer_cause=facts.buffer_cause, data={"net_ms": dict(facts.net_ms)})
+                   buffer_cause=facts.buffer_cause, data={"net_ms": dict(facts.net_ms)}, pip=facts.pip)
 
 
 def __getattr__(name: str) -> Any:

@@ -31,6 +31,7 @@ from doctor.runner import Check, Context, FactProvider, lazy_provider
 from doctor.settings import API_BOTH, SmokeOptions
 
 if TYPE_CHECKING:
+    from doctor.knowledge.pip_vendor import PipRefusal
     from doctor.stream.buffer_cause import BufferCause
     from doctor.stream.problems import RunProblem
     from doctor.stream.responses_events import ResponsesSmoke
@@ -48,6 +49,7 @@ class StreamResponsesFacts:
     python: str  # the interpreter the smoke test ran in: where fixes install
     both: bool  # --api both: stream.chat ran beside it, so a server without this API only warns
     buffer_cause: Optional[BufferCause] = None  # where the buffering is, after a buffered verdict only
+    pip: Optional[PipRefusal] = None  # why `python`'s own pip cannot start (its fixes' pip commands)
 
 
 def gather(ctx: Context) -> StreamResponsesFacts:
@@ -55,8 +57,10 @@ def gather(ctx: Context) -> StreamResponsesFacts:
     smoke = ctx.fact("smoke_responses")
     options = ctx.settings.smoke or SmokeOptions()
     cause = ctx.fact("buffer_cause_responses") if smoke.summary.buffered else None
+    from doctor.checks.smoke_fact import target_pip
+
     return StreamResponsesFacts(smoke=smoke, beside=beside, python=smoke.summary.ran.python or sys.executable,
-                                both=options.api == API_BOTH, buffer_cause=cause)
+                                both=options.api == API_BOTH, buffer_cause=cause, pip=target_pip(ctx, smoke.summary.ran))
 
 
 # ============================================================================================
@@ -84,7 +88,7 @@ def judge(facts: StreamResponsesFacts) -> CheckResult:
     data = {"api": "responses", "terminal": [extra(i).terminal for i in range(n)],
             "created_ms": [extra(i).created_ms for i in range(n)]}
     return verdict(ID, summary, facts.python, facts.beside, problem_of=problem_of, warnings=warnings, data=data,
-                   buffer_cause=facts.buffer_cause)
+                   buffer_cause=facts.buffer_cause, pip=facts.pip)
 
 
 CHECKS: Tuple[Check, ...] = (

@@ -50,22 +50,49 @@ def data(probe: InterpreterFacts, refusal: Optional[PipRefusal]) -> Dict[str, An
             "repair_wheel": refusal.repair_wheel if refusal is not None else None}
 
 
+def _runs_pip(python: str) -> re.Pattern[str]:
+    """`python -m pip [options] install|...`: a command line that imports the target's pip's urllib3."""
+    return re.compile(re.escape(f"{q(python)} -m pip ") + r"(?:[^&|;]*\s)?(?:" + "|".join(_REFUSED) + r")\b")
+
+
+# What may stand before the pip command and still be part of the same simple command (`env -u
+# ALL_PROXY`, `VAR=value`): no separator, subshell or substitution.
+_NOT_A_PREFIX = re.compile(r"[;&|\n()`$<>]")
+
+
+def runs_target_pip(command: Optional[str], python: str) -> bool:
+    """Whether `command` runs `python`'s own pip in a way its vendored urllib3 is imported."""
+    return bool(command) and _runs_pip(python).search(command or "") is not None
+
+
+def notes(fixes: Iterable[Fix], python: str, refusal: Optional[PipRefusal]) -> List[str]:
+    """The detail line (detail()) for a result whose fixes run the refused pip; [] otherwise."""
+    if refusal is None or not any(runs_target_pip(fix.command, python) for fix in fixes):
+        return []
+    return [detail(refusal)]
+
+
 def guarded(fixes: Iterable[Fix], python: str, refusal: Optional[PipRefusal]) -> List[Fix]:
     """`fixes` with the pip repair in front of each command that runs the target's pip (once per
-    command); unchanged when its pip works, or when there is nothing to repair it with."""
+    command); unchanged when its pip works, or when there is nothing to repair it with. What
+    stands before the pip in its own command (`env -u ALL_PROXY`: a proxy pip cannot use) is
+    put before the repair too, since the repair is a pip install as well."""
     fixes = list(fixes)
     if refusal is None or (refusal.repair_wheel is None and not refusal.by_filters):
         return fixes
     pip_here = f"{q(python)} -m pip "
-    runs_pip = re.compile(re.escape(pip_here) + r"(?:[^&|;]*\s)?(?:" + "|".join(_REFUSED) + r")\b")
+    runs_pip = _runs_pip(python)
     out = []
     for fix in fixes:
-        if not fix.command or not runs_pip.search(fix.command):
+        found = runs_pip.search(fix.command) if fix.command else None
+        if fix.command is None or found is None:
             out.append(fix)
         elif refusal.by_filters:
             out.append(Fix(f"{fix.text} (with PYTHONWARNINGS=ignore for pip: your filters make its urllib3's "
                            "warning an error)", fix.command.replace(pip_here, QUIET_PIP + pip_here)))
         else:
+            prefix = fix.command[:found.start()]
+            prefix = "" if _NOT_A_PREFIX.search(prefix) else prefix
             out.append(Fix(f"{fix.text} (after restoring a working pip first: {LAST_PIP_WITH_URLLIB3_1})",
-                           f"{repair_command(python, refusal.repair_wheel or '')} && {fix.command}"))
+                           f"{prefix}{repair_command(python, refusal.repair_wheel or '')} && {fix.command}"))
     return out
