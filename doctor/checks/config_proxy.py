@@ -16,14 +16,12 @@ from __future__ import annotations
 
 import sys
 from dataclasses import dataclass
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from doctor.checks.findings import Finding, combine
 from doctor.endpoint import EndpointConfig
 from doctor.knowledge.diagnoses import ok
-from doctor.knowledge.pip_vendor import PipRefusal, pip_refusal
 from doctor.knowledge.wording import config_proxy as words
-from doctor.knowledge.wording import pip_repair
 from doctor.model import CheckResult, Status
 from doctor.net.loopback import is_loopback_host
 from doctor.net.proxies import (
@@ -36,6 +34,9 @@ from doctor.net.proxies import (
     stack_for,
 )
 from doctor.runner import Check, Context, FactProvider
+
+if TYPE_CHECKING:
+    from doctor.knowledge.pip_vendor import PipRefusal
 
 ID, TITLE = "config.proxy", "Proxy"
 
@@ -92,6 +93,8 @@ def _target_packages(ctx: Context) -> Tuple[Optional[Mapping[str, str]], str, Op
     platform = facts.sys_platform or None
     if facts.too_old:
         return None, "the target is too old for the probe to list its packages", platform, None
+    from doctor.knowledge.pip_vendor import pip_refusal  # here: check's head start runs this module before its request
+
     return {dist.name: dist.version for dist in facts.distributions}, "", platform, pip_refusal(facts)
 
 
@@ -170,6 +173,8 @@ def _socks_findings(facts: ProxyFacts, host: Optional[str], details: List[str]) 
         httpx=decision.stack == STACK_HTTPX, unset=_socks_variables(socks), python=facts.python,
     )
     # The socksio install runs the target's pip, which may itself be unable to start (pip_vendor).
+    from doctor.knowledge.wording import pip_repair  # here, as pip_refusal above
+
     fixes = pip_repair.guarded(said.fixes, facts.python, facts.pip)
     return [Finding("proxy_socks_unsupported", said.summary,
                     details=(*said.details, *pip_repair.notes(fixes, facts.python, facts.pip)), fixes=tuple(fixes))]

@@ -8,7 +8,9 @@ must: the request leaves before api.auth starts, so a slow /models overlaps star
 
 from __future__ import annotations
 
+import json
 import socket
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any, Dict, List, Tuple
@@ -169,3 +171,46 @@ def test_a_simple_command_line_starts_before_typer_and_the_run_adopts_it(extra: 
     auth = run.check("api.auth")
     assert (auth["status"], run.exit_code) == ("ok", 0)
     assert auth["duration_ms"] < auth["data"]["timings_ms"]["total"]  # adopted: sent before api.auth started
+
+
+# The command line as the console script runs it, with a hook that lists sys.modules at the
+# moment the GET /models leaves (the head start's write): everything in that list was paid for
+# before the server could start to answer (scripts/bench.py network).
+_MODULES_AT_SEND = """
+import json, socket, sys
+listing = sys.argv.pop(1)
+sys.argv[0] = "chat-doctor"
+real_sendall = socket.socket.sendall
+def sendall(self, data, *args):
+    if data[:4] == b"GET " and "at_send" not in globals():
+        globals()["at_send"] = sorted(sys.modules)
+        with open(listing, "w") as out:
+            json.dump(globals()["at_send"], out)
+    return real_sendall(self, data, *args)
+socket.socket.sendall = sendall
+for name in ("json", "json.decoder", "json.scanner", "json.encoder", "_json"):
+    sys.modules.pop(name, None)  # loaded for this hook only: not counted against the command
+from doctor.cli import main
+main()
+"""
+# Loaded later is fine (while the server thinks); loaded before the write is the server's
+# answer arriving later. Each of these was once on that path.
+_NOT_BEFORE_THE_REQUEST = (
+    "urllib3", "http.client", "email", "ssl", "_ssl", "typer", "click", "rich", "json", "logging", "traceback",
+    "concurrent.futures", "datetime", "shutil", "subprocess", "doctor.probe.interpreters", "doctor.probe.facts",
+    "doctor.knowledge.pip_vendor", "doctor.knowledge.urllib3", "doctor.knowledge.pythons", "doctor.net.tls",
+)
+
+
+def test_before_checks_request_leaves_only_what_it_needs_is_loaded(tmp_path: Path) -> None:
+    listing = tmp_path / "modules.json"
+    with MockServer(MockOptions()) as server:
+        proc = subprocess.run(
+            [sys.executable, "-c", _MODULES_AT_SEND, str(listing), "check", "--json", "--base-url", server.base_url],
+            capture_output=True, text=True, timeout=60, env={"OPENAI_API_KEY": CANARY_KEY, "PATH": "/usr/bin:/bin"},
+            check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert CANARY_KEY[:12] not in proc.stdout + proc.stderr
+    loaded = set(json.loads(listing.read_text()))
+    assert "doctor.net.presend" in loaded  # the head start's early write, not the serial path's
+    assert sorted(loaded.intersection(_NOT_BEFORE_THE_REQUEST)) == []
