@@ -53,7 +53,7 @@ PLACEHOLDER_KEYS: FrozenSet[str] = frozenset({
 # shorter than RUN that is still wholly the key's: tokens this long inside a secret go too.
 _MIN_FRAGMENT = 10
 _TOKENISH = re.compile(r"[A-Za-z0-9_\-.+/=]{%d,}" % _MIN_FRAGMENT)  # noqa: UP031  # a regex: % keeps its braces plain
-_TOKEN_TAIL = re.compile(r"[A-Za-z0-9_\-.+/=]+$")
+_TOKEN_TAIL = re.compile(r"[A-Za-z0-9_\-.+/=]+\Z")
 _KNOWN_PREFIXES = ("sk-proj-", "sk-svcacct-", "sk-admin-", "sk-None-", "sk-")
 _REDACTED = "[redacted]"
 
