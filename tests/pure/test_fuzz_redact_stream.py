@@ -54,7 +54,10 @@ TRICKY: Tuple[Tuple[Tuple[Tuple[str, ...], Tuple[str, ...]], str], ...] = (
     (((CANARY_KEY,), ()), f"Sure! Your key is {CANARY_KEY[:20]}... Bye."),
     (((CANARY_KEY,), ()), "a\nsk-proj-CAN"),
     (((SHORT_KEY, TWIN_KEY), ()), "XXXXX\nP7vR4XXXXX"),
+    (((ZEROS_KEY,), ()), ZEROS_KEY + "0123456789s"),
     (((ZEROS_KEY,), ()), "0" + ZEROS_KEY + "0000"),
+    (((SHORT_KEY,), ()), "c2stcHJvai1ask-proj-Zq-"),
+    (((CANARY_KEY,), ()), "WDVGQ2xDTlJZdX5FClCNRY_"),
     (((CANARY_KEY,), (PROXY_CREDENTIAL,)), f"u:{PROXY_CREDENTIAL}@h {CANARY_KEY[-12:]}"),
 )
 
