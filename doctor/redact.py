@@ -220,13 +220,14 @@ class Redactor:
 
     def _token_start(self, value: str, cut: int, floor: int) -> int:
         """`cut`, or the start of the token it would cut in two when the part before it (from
-        `floor`, where `text` starts a token afresh) is a fragment of a secret: judged alone it
-        would be scrubbed, and judged whole it may not."""
+        `floor`, where `text` starts a token afresh) is a piece of a secret, however short: the
+        whole token may be a fragment, which `text` scrubs only whole (`sk-proj-C` let through
+        and `A` after it showed `sk-proj-CA`, the one-shot text `[redacted]`)."""
         if cut >= len(value) or not _TOKEN_TAIL.match(value[cut]):
             return cut
         window = max(floor, cut - len(self._secrets[0]) - 1)  # a longer head is in no secret
         head = _TOKEN_TAIL.search(value, window, cut)
-        if head and len(head.group(0)) >= _MIN_FRAGMENT and any(head.group(0) in s for s in self._secrets):
+        if head and any(head.group(0) in s for s in self._secrets):
             return head.start()
         return cut
 

@@ -58,6 +58,9 @@ TRICKY: Tuple[Tuple[Tuple[Tuple[str, ...], Tuple[str, ...]], str], ...] = (
     (((ZEROS_KEY,), ()), "0" + ZEROS_KEY + "0000"),
     (((SHORT_KEY,), ()), "c2stcHJvai1ask-proj-Zq-"),
     (((CANARY_KEY,), ()), "WDVGQ2xDTlJZdX5FClCNRY_"),
+    (((CANARY_KEY,), ()), "sk-proj-CA\ndX5FClCNRY"),
+    (((CANARY_KEY,), ()), "sk-proj-CA\u200bAAdX5FClCNRY"),
+    (((CANARY_KEY, SHORT_KEY), ()), "D1fG5hJ0sARDFmRzVoSjBz"),
     (((CANARY_KEY,), (PROXY_CREDENTIAL,)), f"u:{PROXY_CREDENTIAL}@h {CANARY_KEY[-12:]}"),
 )
 
