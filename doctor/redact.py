@@ -53,7 +53,7 @@ PLACEHOLDER_KEYS: FrozenSet[str] = frozenset({
 # shorter than RUN that is still wholly the key's: tokens this long inside a secret go too.
 _MIN_FRAGMENT = 10
 _TOKENISH = re.compile(r"[A-Za-z0-9_\-.+/=]{%d,}" % _MIN_FRAGMENT)  # noqa: UP031  # a regex: % keeps its braces plain
-_TOKEN_TAIL = re.compile(r"[A-Za-z0-9_\-.+/=]+$")
+_TOKEN_TAIL = re.compile(r"[A-Za-z0-9_\-.+/=]+\Z")
 _KNOWN_PREFIXES = ("sk-proj-", "sk-svcacct-", "sk-admin-", "sk-None-", "sk-")
 _REDACTED = "[redacted]"
 
@@ -213,17 +213,21 @@ class Redactor:
                 # A run that ends at the cut (invisible characters aside) may go on in the next piece.
                 if start < cut and (cut <= end or not _visible(value[end:cut])[0]):
                     cut = start
-            cut = self._token_start(value, cut)
+            # Where `text` starts a token afresh: after a whole secret (its shape) and a run (`]`).
+            starts = [end for start, end in spans if end <= cut] + [end for start, end in runs if end <= cut]
+            cut = self._token_start(value, cut, max(starts, default=0))
         return cut
 
-    def _token_start(self, value: str, cut: int) -> int:
-        """`cut`, or the start of the token it would cut in two when the part before it is a
-        fragment of a secret: judged alone it would be scrubbed, and judged whole it may not."""
+    def _token_start(self, value: str, cut: int, floor: int) -> int:
+        """`cut`, or the start of the token it would cut in two when the part before it (from
+        `floor`, where `text` starts a token afresh) is a piece of a secret, however short: the
+        whole token may be a fragment, which `text` scrubs only whole (`sk-proj-C` let through
+        and `A` after it showed `sk-proj-CA`, the one-shot text `[redacted]`)."""
         if cut >= len(value) or not _TOKEN_TAIL.match(value[cut]):
             return cut
-        window = max(0, cut - len(self._secrets[0]) - 1)  # a longer head is in no secret
+        window = max(floor, cut - len(self._secrets[0]) - 1)  # a longer head is in no secret
         head = _TOKEN_TAIL.search(value, window, cut)
-        if head and len(head.group(0)) >= _MIN_FRAGMENT and any(head.group(0) in s for s in self._secrets):
+        if head and any(head.group(0) in s for s in self._secrets):
             return head.start()
         return cut
 
