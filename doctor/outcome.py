@@ -51,7 +51,7 @@ class Outcome:
             if not self._done.is_set():
                 self._callbacks.append(callback)
                 return
-        callback(self)
+        self._call(callback)
 
     def _finish(self, value: Any, error: Optional[BaseException]) -> None:
         with self._lock:
@@ -61,4 +61,10 @@ class Outcome:
             self._done.set()
             callbacks, self._callbacks = self._callbacks, []
         for callback in callbacks:
+            self._call(callback)
+
+    def _call(self, callback: Callable[[Outcome], None]) -> None:
+        try:
             callback(self)
+        except Exception:  # noqa: BLE001  # as Future: a failing callback must not undo the result or skip the others
+            pass

@@ -160,7 +160,8 @@ def exchange(
     deadline = Deadline(grace_s=DEADLINE_GRACE_S)
     presented = None
     if early and ssl_context is None and not proxy_url:
-        from doctor.net.presend import presend, urllib3_likely_loads
+        from doctor.net.presend import presend
+        from doctor.net.urllib3_loads import urllib3_likely_loads
 
         if urllib3_likely_loads():  # else nothing goes out before urllib3 is known to read the answer
             presented = presend(method, url, headers, timeout_s, marks, deadline, on_sent)
@@ -386,6 +387,9 @@ def _pool_manager(urllib3: Any, marks: Marks, state: Dict[str, Any], timeout_s: 
                     note("response", "closed", "the server closed the connection without answering")
                 raise
             marks.mark("head", state.pop("head_arrived", None))  # an early head waited whole: when it came
+            if budget is not None and self.sock is not None:  # the body's reads get the whole read timeout again
+                self.timeout = timeout_s
+                self.sock.settimeout(timeout_s)
             state["deadline"].arm(timeout_s, "body")
             return response
 

@@ -20,8 +20,8 @@ userinfo, a fragment, anything outside printable ASCII), a header urllib3 or htt
 would add or drop (Host, Accept-Encoding, framing) or would encode otherwise, and a request
 without a User-Agent (urllib3 1.26 and 2.x place their default one differently).
 
-Nothing is written where urllib3 may not load to read the answer (`urllib3_likely_loads`: not
-found, or a TLS library urllib3 2 refuses): the key would leave for nothing. A dial that fails
+Nothing is written where urllib3 may not load to read the answer (doctor.net.urllib3_loads: not
+found, or a TLS library its release refuses): the key would leave for nothing. A dial that fails
 in any way fails again where urllib3 dials; the answer is bounded from the write (`remaining`),
 as the serial path bounds it; the watcher thread ends with the exchange.
 """
@@ -31,7 +31,6 @@ from __future__ import annotations
 import os
 import select
 import socket
-import sys
 import threading
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
@@ -58,32 +57,6 @@ _SKIP_HEADER = "@@@SKIP_HEADER@@@"  # urllib3.util.SKIP_HEADER: a value that mea
 # The least read timeout left for an answer that may be waiting already: zero would make
 # the socket non-blocking, and urllib3 refuses a zero read timeout.
 _LEAST_S = 0.001
-
-
-def urllib3_likely_loads() -> bool:
-    """Whether urllib3 will import here, as far as a cheap look can tell: importing it is
-    what the head start runs while the server thinks, and a request written by a process
-    that then cannot read its answer would have sent the key for nothing. urllib3 must be
-    found on sys.path (without importing it), and before 3.10 the TLS library must not be an
-    OpenSSL older than 1.1.1, which urllib3 2 refuses at import (urllib3-and-openssl.md). What is
-    left (a broken install) is reported as written, not read (Urllib3Unavailable.sent)."""
-    if "urllib3" in sys.modules:
-        return True
-    from importlib.machinery import PathFinder
-
-    # CPython 3.10+ builds `ssl` only against OpenSSL 1.1.1+ (PEP 644; urllib3-and-openssl.md):
-    # there, loading _ssl (~7 ms, libssl) to ask would only delay the request.
-    if sys.version_info < (3, 10):
-        try:
-            import _ssl
-        except ImportError:  # no TLS at all: rare enough to leave to the serial path
-            return False
-        if refused_by_urllib3_2(getattr(_ssl, "OPENSSL_VERSION", ""), tuple(getattr(_ssl, "OPENSSL_VERSION_INFO", ()))):
-            return False
-    try:
-        return PathFinder.find_spec("urllib3") is not None
-    except (ImportError, ValueError, OSError):  # a sys.path entry it cannot read
-        return False
 
 
 def request_head(method: str, url: str, headers: Mapping[str, str]) -> Optional[Tuple[str, int, bytes]]:
@@ -134,13 +107,6 @@ def _host_port(netloc: str) -> Optional[Tuple[str, int]]:
     if rest[:1] != ":" or not 1 <= len(digits) <= 5 or not _DIGITS.issuperset(digits) or digits[0] == "0" or int(digits) > 65535:
         return None
     return host, int(rest[1:])
-
-
-def refused_by_urllib3_2(version: str, version_info: Tuple[int, ...]) -> bool:
-    """urllib3 2's import-time test: an OpenSSL older than 1.1.1 raises ImportError (LibreSSL
-    and others only warn, and chat-doctor's import silences that warning). urllib3 1.26 would
-    load there, but which one is installed is not known without reading it: declined alike."""
-    return version.startswith("OpenSSL ") and version_info[:3] < (1, 1, 1)
 
 
 @dataclass(frozen=True)

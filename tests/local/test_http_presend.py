@@ -314,10 +314,29 @@ def test_the_servers_time_is_bounded_from_the_write_not_from_urllib3s_load() -> 
     assert out["early"] == out["serial"] == [None, ["response", "timeout", "no response within the read timeout"]], out
 
 
+def _slow_body(_server: RawServer, conn: socket.socket) -> None:
+    time.sleep(0.3)  # the head waits whole while urllib3 loads (0.6 s): what is left of the head's 1 s is 0.4 s
+    conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n" % len(MODELS))
+    time.sleep(0.8)  # within the 1 s read timeout, past what was left of the head's
+    try:
+        conn.sendall(MODELS)
+    except OSError:
+        pass
+
+
+def test_the_bodys_reads_get_the_whole_read_timeout_after_an_early_head() -> None:
+    with Recording(_slow_body) as peer:
+        proc = subprocess.run([sys.executable, "-c", _SLOW_IMPORT, peer.server.url + "/v1/models"],
+                              capture_output=True, text=True, timeout=60, cwd=str(REPO), check=False)
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout)
+    assert out["early"] == out["serial"] == [200, None], out
+
+
 _NO_DESCRIPTORS = """
 import json, os, resource, sys
 import urllib3, urllib3.connection, urllib3.connectionpool  # loaded first: an import needs descriptors too
-import doctor.net.presend, doctor.net.tls
+import doctor.net.presend, doctor.net.tls, doctor.net.urllib3_loads
 from doctor.net.http import exchange
 soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
 resource.setrlimit(resource.RLIMIT_NOFILE, (64, hard))

@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from doctor.net.presend import Presented, refused_by_urllib3_2, request_head
+from doctor.net.presend import Presented, request_head
 from doctor.net.timing import now
 
 HEADERS = {"Accept": "application/json", "User-Agent": "chat-doctor/0.1.0", "Authorization": "Bearer sk-test"}
@@ -97,17 +97,6 @@ def test_a_write_that_failed_early_fails_again_where_urllib3_writes() -> None:
         presented.replay(conn, lambda: conn.sock.sendall(b"GET / HTTP/1.1\r\n\r\n"), state)
     assert conn.sock is real and "phase" not in state  # as the serial path: the phase stays "send"
     assert state["presend"] == "matched"
-
-
-@pytest.mark.parametrize("version, info, refused", [
-    ("OpenSSL 1.0.2k-fips  26 Jan 2017", (1, 0, 2, 11, 15), True),
-    ("OpenSSL 1.1.0l  10 Sep 2019", (1, 1, 0, 12, 15), True),
-    ("OpenSSL 1.1.1w  11 Sep 2023", (1, 1, 1, 23, 15), False),
-    ("OpenSSL 3.0.19 27 Jan 2026", (3, 0, 0, 19, 0), False),
-    ("LibreSSL 2.8.3", (2, 8, 3, 0, 0), False),  # urllib3 2 only warns (NotOpenSSLWarning), and the import silences it
-])
-def test_no_early_write_where_urllib3_2_would_refuse_the_tls_library(version: str, info: tuple, refused: bool) -> None:
-    assert refused_by_urllib3_2(version, info) is refused
 
 
 def test_the_response_gets_what_is_left_of_its_timeout_counted_from_the_write() -> None:

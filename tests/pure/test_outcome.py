@@ -52,3 +52,17 @@ def test_callbacks_run_once_set_or_at_once_when_set_already() -> None:
     outcome.set_result("x")
     outcome.add_done_callback(lambda done: seen.append(("after", done.result())))
     assert seen == [("before", "x"), ("after", "x")]
+
+
+def test_a_failing_callback_neither_undoes_the_result_nor_skips_the_others() -> None:
+    seen: List[object] = []
+    outcome = Outcome()
+
+    def boom(_done: Outcome) -> None:
+        raise ValueError("a spinner that broke")
+
+    outcome.add_done_callback(boom)
+    outcome.add_done_callback(lambda done: seen.append(done.result()))
+    outcome.set_result(7)
+    outcome.add_done_callback(boom)  # set already: called at once, and still contained
+    assert seen == [7] and outcome.result() == 7
