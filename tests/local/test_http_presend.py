@@ -225,14 +225,19 @@ print(json.dumps({"status": answer.status, "presend": answer.presend, "timings":
 """
 
 
+def _script_against(script: str, behave: Callable[[RawServer, socket.socket], None]) -> Any:
+    """What `script` prints (JSON), run in a fresh interpreter against a server that does `behave`."""
+    with Recording(behave) as peer:
+        proc = subprocess.run([sys.executable, "-c", script, peer.server.url + "/v1/models"],
+                              capture_output=True, text=True, timeout=60, cwd=str(REPO), check=False)
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout)
+
+
 def test_an_answer_that_waited_while_urllib3_loaded_is_timed_when_it_came_not_when_read() -> None:
     # The server answers at once; urllib3 takes tens of ms to load in a fresh interpreter. The
     # head's mark must be the moment it arrived (before urllib3 was loaded), not when it was read.
-    with Recording(_answer(MODELS)) as peer:
-        proc = subprocess.run([sys.executable, "-c", _TIMED_IMPORT, peer.server.url + "/v1/models"],
-                              capture_output=True, text=True, timeout=60, cwd=str(REPO), check=False)
-    assert proc.returncode == 0, proc.stderr
-    out = json.loads(proc.stdout)
+    out = _script_against(_TIMED_IMPORT, _answer(MODELS))
     assert (out["status"], out["presend"]) == (200, "matched")
     assert out["timings"]["first_byte"] < out["loaded_ms"], out
 
@@ -306,11 +311,7 @@ def _late(_server: RawServer, conn: socket.socket) -> None:
 
 
 def test_the_servers_time_is_bounded_from_the_write_not_from_urllib3s_load() -> None:
-    with Recording(_late) as peer:
-        proc = subprocess.run([sys.executable, "-c", _SLOW_IMPORT, peer.server.url + "/v1/models"],
-                              capture_output=True, text=True, timeout=60, cwd=str(REPO), check=False)
-    assert proc.returncode == 0, proc.stderr
-    out = json.loads(proc.stdout)
+    out = _script_against(_SLOW_IMPORT, _late)
     assert out["early"] == out["serial"] == [None, ["response", "timeout", "no response within the read timeout"]], out
 
 
@@ -325,11 +326,7 @@ def _slow_body(_server: RawServer, conn: socket.socket) -> None:
 
 
 def test_the_bodys_reads_get_the_whole_read_timeout_after_an_early_head() -> None:
-    with Recording(_slow_body) as peer:
-        proc = subprocess.run([sys.executable, "-c", _SLOW_IMPORT, peer.server.url + "/v1/models"],
-                              capture_output=True, text=True, timeout=60, cwd=str(REPO), check=False)
-    assert proc.returncode == 0, proc.stderr
-    out = json.loads(proc.stdout)
+    out = _script_against(_SLOW_IMPORT, _slow_body)
     assert out["early"] == out["serial"] == [200, None], out
 
 
@@ -359,10 +356,6 @@ print(json.dumps(answers))
 
 def test_no_descriptor_left_reads_as_the_serial_path_reads_it() -> None:
     # EMFILE where the socket is made: an OSError that is neither ResolveError nor ConnectError.
-    with Recording(_answer(MODELS)) as peer:
-        proc = subprocess.run([sys.executable, "-c", _NO_DESCRIPTORS, peer.server.url + "/v1/models"],
-                              capture_output=True, text=True, timeout=60, cwd=str(REPO), check=False)
-    assert proc.returncode == 0, proc.stderr
-    out = json.loads(proc.stdout)
+    out = _script_against(_NO_DESCRIPTORS, _answer(MODELS))
     assert out["early"] == out["serial"], out
     assert out["serial"][0] is None and out["serial"][1] is not None, out
