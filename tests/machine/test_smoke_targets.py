@@ -8,6 +8,7 @@ a runner that crashes or prints garbage is smoke_runner_failed, and a target tha
 
 from __future__ import annotations
 
+import shlex
 import subprocess
 import sys
 import time
@@ -18,7 +19,7 @@ import pytest
 
 from tests.support.helpers import CANARY_KEY, Run, assert_no_key, run_cli
 from tests.support.mock_helpers import running
-from tests.support.venvs import make_venv, pyenv_python, venv_python, wheels_dir
+from tests.support.venvs import fetch_wheels, make_venv, pyenv_python, venv_python, wheels_dir
 
 # (openai release, interpreter, HTTP library): the newest of each major, as test_sdk_majors.py.
 MAJORS = {
@@ -93,6 +94,7 @@ def test_openai_1_30_with_httpx_0_28_fails_with_stream_sdk_broken_and_the_fix_wo
         assert broken.json["smoke"]["sdk"] == "openai 1.30.0" and broken.json["smoke"]["http"] == "httpx 0.28.1"
         command = chat["fixes"][fix]["command"]
         assert command.startswith(f"'{target}' -m pip install ")
+        fetch_wheels(target, [arg for arg in shlex.split(command)[4:] if not arg.startswith("-")])  # e.g. httpx<0.28
         offline = {"PIP_NO_INDEX": "1", "PIP_FIND_LINKS": str(wheels_dir()), "PIP_DISABLE_PIP_VERSION_CHECK": "1",
                    "PATH": "/usr/bin:/bin"}
         done = subprocess.run(["/bin/bash", "-c", command], check=False, capture_output=True, text=True, env=offline,

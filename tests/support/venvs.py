@@ -209,6 +209,13 @@ def _install(target: str, packages: list, no_deps: bool) -> None:
     _run(offline)
 
 
+def fetch_wheels(target: str, requirements: Sequence[str]) -> None:
+    """Wheels for `requirements`, resolved for the interpreter `target`, into the cache: a printed
+    fix that a test runs offline (PIP_NO_INDEX, PIP_FIND_LINKS=wheels_dir()) then finds them
+    whichever tests ran before it."""
+    _run([sys.executable, "-m", "pip", "--python", target, "download", "--dest", str(wheels_dir()), *requirements])
+
+
 def _forget_copies(local_files: list) -> None:
     for path in local_files:
         copy = wheels_dir() / path.name
