@@ -44,12 +44,14 @@ def verdict(
     data: Optional[Dict[str, Any]] = None,
     buffer_cause: Optional[BufferCause] = None,
     pip: Optional[PipRefusal] = None,
+    socks_unset: Sequence[str] = (),
 ) -> CheckResult:
     """The check's result over `summary`'s runs (see the module docstring). `problem_of` gives a
     run's problem (stream.chat: the analysis's own, RunMetrics.problem); `warnings` are the check's
     own findings, reported after the shared ones; `data` is added to check_data's; `buffer_cause`
 is where a buffered stream was held (stream.chat's retries), with the fix for that cause only; `pip`
-why `python`'s own pip cannot start: its pip commands then first restore one that can."""
+why `python`'s own pip cannot start: its pip commands then first restore one that can; `socks_unset`
+the variables holding a SOCKS proxy, which pip must run without."""
     n = len(summary.metrics)
     details = [*timing_lines(summary), *summary.notes]
     data = {**check_data(summary), **(data or {})}
@@ -60,7 +62,7 @@ why `python`'s own pip cannot start: its pip commands then first restore one tha
         if problem.limit is not None:
             data = dict(data, limit=problem.limit.to_dict())
         kind = summary.traces[index].endpoint_kind
-        fixes = _fixes(problem.code, summary, index, python) or _request_fixes(problem.code, kind, beside)
+        fixes = _fixes(problem.code, summary, index, python, socks_unset) or _request_fixes(problem.code, kind, beside)
         fixes = tuple(pip_repair.guarded(fixes, python, pip))
         return diagnose(
             check_id, problem.code, words.run_prefix(index, n) + problem.summary,
@@ -224,12 +226,12 @@ def check_data(summary: SmokeSummary) -> Dict[str, Any]:
     }
 
 
-def _fixes(code: str, summary: SmokeSummary, index: int, python: str) -> Tuple[Fix, ...]:
+def _fixes(code: str, summary: SmokeSummary, index: int, python: str, socks_unset: Sequence[str]) -> Tuple[Fix, ...]:
     """Concrete fixes where there are some; else () and diagnose() uses the registered text."""
     if code == "stream_buffered":
         return words.BUFFER_FIXES
     if code == "proxy_socks_unsupported":
-        return words.socks_fixes(summary.sdk, python)
+        return words.socks_fixes(summary.sdk, python, socks_unset)
     failure = summary.traces[index].failure
     if code == "stream_sdk_broken" and failure is not None:
         from doctor.knowledge.wording.stream_responses import NO_CLIENT_RESPONSES, no_responses_fixes

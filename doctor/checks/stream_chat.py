@@ -50,6 +50,7 @@ class StreamChatFacts:
     buffer_cause: Optional[BufferCause] = None  # where the buffering is, after a buffered verdict only
     net_ms: Tuple[Tuple[str, float], ...] = ()  # DNS/TCP/TLS of the net checks of this run, for the -v ladder
     pip: Optional[PipRefusal] = None  # why `python`'s own pip cannot start (its fixes' pip commands)
+    socks_unset: Tuple[str, ...] = ()  # the variables holding a SOCKS proxy: pip runs without them
 
 
 def gather(ctx: Context) -> StreamChatFacts:
@@ -57,9 +58,11 @@ def gather(ctx: Context) -> StreamChatFacts:
     smoke = ctx.fact("smoke")
     cause = ctx.fact("buffer_cause") if smoke.buffered else None
     from doctor.checks.smoke_fact import target_pip
+    from doctor.net.proxy_env import socks_variables
 
     return StreamChatFacts(smoke=smoke, beside=beside, python=smoke.ran.python or sys.executable, buffer_cause=cause,
-                           net_ms=_net_timings(ctx, beside), pip=target_pip(ctx, smoke.ran))
+                           net_ms=_net_timings(ctx, beside), pip=target_pip(ctx, smoke.ran),
+                           socks_unset=tuple(socks_variables(ctx.settings.env)))
 
 
 def _net_timings(ctx: Context, beside: Tuple[str, ...]) -> Tuple[Tuple[str, float], ...]:
@@ -85,7 +88,8 @@ def judge(facts: StreamChatFacts) -> CheckResult:
 
     found = integrity.warning_finding(facts.smoke.traces)  # a filtered reply, or no usage chunk
     return verdict(ID, facts.smoke, facts.python, facts.beside, warnings=(found,) if found else (),
-                   buffer_cause=facts.buffer_cause, data={"net_ms": dict(facts.net_ms)}, pip=facts.pip)
+                   buffer_cause=facts.buffer_cause, data={"net_ms": dict(facts.net_ms)}, pip=facts.pip,
+                   socks_unset=facts.socks_unset)
 
 
 def __getattr__(name: str) -> Any:

@@ -50,6 +50,7 @@ class StreamResponsesFacts:
     both: bool  # --api both: stream.chat ran beside it, so a server without this API only warns
     buffer_cause: Optional[BufferCause] = None  # where the buffering is, after a buffered verdict only
     pip: Optional[PipRefusal] = None  # why `python`'s own pip cannot start (its fixes' pip commands)
+    socks_unset: Tuple[str, ...] = ()  # the variables holding a SOCKS proxy: pip runs without them
 
 
 def gather(ctx: Context) -> StreamResponsesFacts:
@@ -58,9 +59,11 @@ def gather(ctx: Context) -> StreamResponsesFacts:
     options = ctx.settings.smoke or SmokeOptions()
     cause = ctx.fact("buffer_cause_responses") if smoke.summary.buffered else None
     from doctor.checks.smoke_fact import target_pip
+    from doctor.net.proxy_env import socks_variables
 
     return StreamResponsesFacts(smoke=smoke, beside=beside, python=smoke.summary.ran.python or sys.executable,
-                                both=options.api == API_BOTH, buffer_cause=cause, pip=target_pip(ctx, smoke.summary.ran))
+                                both=options.api == API_BOTH, buffer_cause=cause, pip=target_pip(ctx, smoke.summary.ran),
+                                socks_unset=tuple(socks_variables(ctx.settings.env)))
 
 
 # ============================================================================================
@@ -88,7 +91,7 @@ def judge(facts: StreamResponsesFacts) -> CheckResult:
     data = {"api": "responses", "terminal": [extra(i).terminal for i in range(n)],
             "created_ms": [extra(i).created_ms for i in range(n)]}
     return verdict(ID, summary, facts.python, facts.beside, problem_of=problem_of, warnings=warnings, data=data,
-                   buffer_cause=facts.buffer_cause, pip=facts.pip)
+                   buffer_cause=facts.buffer_cause, pip=facts.pip, socks_unset=facts.socks_unset)
 
 
 CHECKS: Tuple[Check, ...] = (

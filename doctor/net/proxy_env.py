@@ -95,3 +95,16 @@ def read_proxy_environment(env: Mapping[str, str]) -> ProxyEnvironment:
         sources={k: v for k, v in sources.items() if k in MOUNTED_KEYS + ("no",)},
         variables=tuple(variables),
     )
+
+
+def socks_variables(env: Mapping[str, str]) -> List[str]:
+    """The proxy variables that hold a SOCKS proxy, in both spellings: a pip command must run
+    without them (pip cannot use a SOCKS proxy: "Missing dependencies for SOCKS support")."""
+    names: List[str] = []
+    for name, value in env.items():
+        lower = name.lower()
+        if lower.endswith("_proxy") and lower != "no_proxy" and value.strip().lower().startswith("socks"):
+            for spelling in (name.upper(), name.lower()):
+                if spelling not in names:
+                    names.append(spelling)
+    return names

@@ -207,3 +207,11 @@ def test_a_socks_proxy_without_socks_support_says_what_to_install() -> None:
     commands = [f["command"] for f in result["fixes"] if f["command"]]
     assert commands and commands[0].endswith(f"-m pip install '{extra}'"), commands
     assert "reinstall" not in json.dumps(result).lower()
+    # pip cannot use a SOCKS proxy itself: the install runs without the variables that hold one.
+    # Pasted whole, with the interpreter asked whether any of them is left instead of installing:
+    assert commands[0].startswith("env -u ALL_PROXY -u all_proxy "), commands
+    probe = commands[0].replace(f"-m pip install '{extra}'",
+                                "-c 'import os, sys; sys.exit(any(k.lower() == \"all_proxy\" for k in os.environ))'")
+    pasted = subprocess.run(["/bin/bash", "-c", probe], env={"ALL_PROXY": "socks5://127.0.0.1:1", "all_proxy": "socks5://x",
+                                                            "PATH": "/usr/bin:/bin"}, capture_output=True, timeout=60, check=False)
+    assert pasted.returncode == 0, pasted

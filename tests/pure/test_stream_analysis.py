@@ -484,3 +484,11 @@ def test_socks_support_goes_into_the_interpreter_the_smoke_test_ran_in(sdk: str,
     result = stream_chat.judge(stream_chat.StreamChatFacts(smoke=s, beside=(), python="/opt/py 3/bin/python"))
     assert (result.code, result.status) == ("proxy_socks_unsupported", Status.FAIL)
     assert result.fixes[0].command == f"'/opt/py 3/bin/python' -m pip install {extra}"
+
+
+def test_socks_support_is_installed_without_the_variables_that_hold_the_socks_proxy() -> None:
+    trace = failed(t.ERR_SETUP, phase=t.PHASE_SETUP, exception="ImportError",
+                   message="Using SOCKS proxy, but the 'socksio' package is not installed.")
+    s = figures.summarise([trace], model="gpt-4o-mini", base_url="http://127.0.0.1:1/v1", sdk="openai 1.109.1")
+    facts = stream_chat.StreamChatFacts(smoke=s, beside=(), python="/opt/py/bin/python", socks_unset=("ALL_PROXY", "all_proxy"))
+    assert stream_chat.judge(facts).fixes[0].command == "env -u ALL_PROXY -u all_proxy /opt/py/bin/python -m pip install 'httpx[socks]'"

@@ -341,9 +341,10 @@ def restricted_key(kind: str) -> Fix:
                "provider's console" + (" (https://platform.openai.com/api-keys)" if kind == "openai" else ""))
 
 
-def socks_fixes(sdk: str, python: str) -> Tuple[Fix, ...]:
+def socks_fixes(sdk: str, python: str, unset: Sequence[str] = ()) -> Tuple[Fix, ...]:
     """The SOCKS extra of the HTTP library the installed SDK uses (httpx2 for openai 3.x, httpx
-    before), installed into `python`, the interpreter the smoke test ran in."""
+    before), installed into `python`, the interpreter the smoke test ran in; with the SOCKS
+    variables `unset` for pip, which cannot use a SOCKS proxy itself (as config.proxy's fix)."""
     from packaging.version import InvalidVersion, Version
 
     try:
@@ -351,9 +352,10 @@ def socks_fixes(sdk: str, python: str) -> Tuple[Fix, ...]:
     except InvalidVersion:  # "openai ?", "openai (not importable)": the httpx majors are the older ones
         major = 0
     extra = "httpx2[socks]" if major >= 3 else "httpx[socks]"
+    without = "env " + "".join(f"-u {shlex.quote(name)} " for name in unset) if unset else ""
     return (
         Fix(f"Install SOCKS support for {sdk} into the interpreter the smoke test runs in",
-            f"{shlex.quote(python)} -m pip install {shlex.quote(extra)}"),
+            without + f"{shlex.quote(python)} -m pip install {shlex.quote(extra)}"),
         Fix("Or use an http:// proxy instead of SOCKS"),
     )
 
