@@ -202,12 +202,9 @@ def _proxy_summary(decision: ProxyDecision, endpoint: EndpointConfig, host: Opti
 
 def _socks_variables(socks: Sequence[Any]) -> List[str]:
     """The variables (both spellings) that hold a SOCKS proxy, to run pip without them."""
-    names: List[str] = []
-    for proxy in socks:
-        for name in (proxy.variable.upper(), proxy.variable.lower()):
-            if name not in names:
-                names.append(name)
-    return names
+    from doctor.net.proxy_env import both_spellings
+
+    return both_spellings(proxy.variable for proxy in socks)
 
 
 def _ineffective_no_proxy(decision: ProxyDecision, host: str, variable: str) -> List[Finding]:

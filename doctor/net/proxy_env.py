@@ -9,7 +9,7 @@ environment mapping in, frozen data out.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Dict, List, Mapping, Tuple
+from typing import Dict, Iterable, List, Mapping, Tuple
 
 from doctor.redact import display_url
 
@@ -100,11 +100,17 @@ def read_proxy_environment(env: Mapping[str, str]) -> ProxyEnvironment:
 def socks_variables(env: Mapping[str, str]) -> List[str]:
     """The proxy variables that hold a SOCKS proxy, in both spellings: a pip command must run
     without them (pip cannot use a SOCKS proxy: "Missing dependencies for SOCKS support")."""
-    names: List[str] = []
-    for name, value in env.items():
-        lower = name.lower()
-        if lower.endswith("_proxy") and lower != "no_proxy" and value.strip().lower().startswith("socks"):
-            for spelling in (name.upper(), name.lower()):
-                if spelling not in names:
-                    names.append(spelling)
-    return names
+    return both_spellings(name for name, value in env.items()
+                          if name.lower().endswith("_proxy") and name.lower() != "no_proxy"
+                          and value.strip().lower().startswith("socks"))
+
+
+def both_spellings(names: Iterable[str]) -> List[str]:
+    """Each name upper- and lower-case, once, in order: `env -u` must remove the one urllib
+    reads as well as the one the user set (doctor.net.proxy_env: any case counts)."""
+    spellings: List[str] = []
+    for name in names:
+        for spelling in (name.upper(), name.lower()):
+            if spelling not in spellings:
+                spellings.append(spelling)
+    return spellings
