@@ -122,3 +122,20 @@ def test_same_import_error_on_a_python_without_ssl(version: str, tmp_path: Path)
     answer = _compare(pyenv_python(version), tmp_path, PYTHONPATH=str(broken))
     assert answer["ssl"] == {"available": False,
                              "import_error": "ImportError: libssl.so.3: cannot open shared object file"}
+
+
+@pytest.mark.slow
+def test_pip_is_found_past_setuptools_distutils_hook(tmp_path: Path) -> None:
+    """setuptools' distutils-precedence.pth puts _distutils_hack's finder first on sys.meta_path;
+    before 3.12 it answers every "pip" lookup by importing traceback and walking the stack
+    (10-14 ms per probe). The probe looks past it: the same pip is found, traceback never loads."""
+    venv = make_venv(pyenv_python("3.10"), ["setuptools==69.5.1", "pip==24.0"])
+    python = str(venv_python(venv))
+    answer = _compare(python, tmp_path)
+    assert answer["pip"]["version"] == "24.0" and answer["pip"]["location"]
+    workdir = tmp_path / "empty"
+    run = subprocess.run([python, "-X", "importtime", "-c", BOOTSTRAP], check=False, input=NEW,
+                         capture_output=True, cwd=str(workdir), env=dict(os.environ), timeout=60)
+    imported = {line.rsplit("|", 1)[-1].strip() for line in run.stderr.decode("utf-8", "replace").splitlines()}
+    assert "_distutils_hack" in imported  # the hook really is installed in this venv
+    assert "traceback" not in imported
