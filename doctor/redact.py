@@ -118,6 +118,11 @@ class Redactor:
     def __bool__(self) -> bool:
         return bool(self._secrets)
 
+    @property
+    def longest_form(self) -> int:
+        """The length of the longest text a run can be a piece of (a secret as shown, or base64)."""
+        return max((len(form) for form in (*self._secrets, *self._forms)), default=0)
+
     def text(self, value: str, *, after: str = "") -> str:
         """`value` scrubbed. `after` is the text shown just before it (a stream's earlier part):
         a token that starts at once is judged with the characters of it that came before."""
@@ -299,12 +304,24 @@ class StreamRedactor:
     be the start of a secret (for normal prose, none to a few characters).
 
     `feed` returns what is safe to show now; `flush` returns the rest at the end of the stream.
+
+    What is held back is bounded: pieces of the key back to back (a server echoing it over and
+    over) are one run that could always go on, and holding it whole made every `feed` re-read
+    all of it (quadratic: 5,600 characters cost 0.6 s). Past `hold_limit` characters the oldest
+    part of the held text is shown as one `[redacted]` and only the newest `hold_keep` stay
+    held, so such a stream shows `[redacted]` once per few hundred characters instead of once in
+    all (the one-shot text): never more of the key, and each `feed` reads a bounded text.
     """
 
     def __init__(self, redactor: Redactor) -> None:
         self._redactor = redactor
         self._pending = ""
         self._shown = ""  # the end of the text already let through, as it arrived
+        # Room for anything `safe_cut` holds for another reason (a secret's start, a token
+        # before a run) several times over, so ordinary text is never cut short.
+        self.hold_keep = 2 * redactor.longest_form + 2 * RUN
+        self.hold_limit = 2 * self.hold_keep
+        self.cut_short = 0  # how many times held text was shown as one `[redacted]` (0: as one-shot)
 
     def feed(self, piece: str) -> str:
         if not self._redactor:
@@ -312,7 +329,20 @@ class StreamRedactor:
         text = self._pending + piece
         cut = self._redactor.safe_cut(text)
         self._pending = text[cut:]
-        return self._let_through(text[:cut])
+        shown = self._let_through(text[:cut])
+        if len(self._pending) > self.hold_limit:
+            # Shown as one replacement, never scrubbed and shown: what follows is judged on its
+            # own, after a `]`, so no piece of a secret can span the two.
+            self._pending = self._pending[-self.hold_keep :]
+            self._shown = _REDACTED  # what is shown next starts a token afresh, as after any run
+            self.cut_short += 1
+            return shown + _REDACTED
+        return shown
+
+    @property
+    def held(self) -> int:
+        """How many characters that arrived are not shown yet."""
+        return len(self._pending)
 
     def flush(self) -> str:
         rest, self._pending = self._pending, ""

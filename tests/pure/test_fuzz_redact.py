@@ -62,7 +62,9 @@ def test_a_key_streamed_in_any_chunks_never_shows_and_the_text_is_the_one_shot_t
     stream = StreamRedactor(redactor)
     shown = "".join(stream.feed(piece) for piece in chunked(text, cuts)) + stream.flush()
     assert not leaked_pieces(key, shown)
-    assert shown == redactor.text(text)
+    # The one-shot text, unless the key came back to back past the stream's hold limit (then the
+    # older part showed as `[redacted]`: test_redact.py, ...echoed_back_to_back...).
+    assert shown == redactor.text(text) or stream.cut_short
 
 
 @given(st.text(), st.lists(st.text(max_size=30), max_size=3))
@@ -77,7 +79,8 @@ def test_any_text_and_any_secrets_scrub_without_error(text: str, secrets: List[s
     scrubbed = redactor.text(text)
     stream = StreamRedactor(redactor)
     assert isinstance(scrubbed, str)
-    assert stream.feed(text[: len(text) // 2]) + stream.feed(text[len(text) // 2 :]) + stream.flush() == scrubbed
+    streamed = stream.feed(text[: len(text) // 2]) + stream.feed(text[len(text) // 2 :]) + stream.flush()
+    assert streamed == scrubbed or stream.cut_short
     if not redactor:
         assert scrubbed == text
 

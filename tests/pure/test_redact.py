@@ -7,8 +7,9 @@ import base64
 import pytest
 
 from doctor.credentials import secrets_in
-from doctor.redact import RUN, Redactor, StreamRedactor, display_url, is_secret, key_shape
+from doctor.redact import RUN, Redactor, StreamRedactor, base64_forms, display_url, is_secret, key_shape
 from tests.support.helpers import CANARY_KEY
+from tests.support.strategies import leaked_pieces, visible
 
 
 def test_key_shape_shows_prefix_last_four_and_length_only() -> None:
@@ -127,6 +128,32 @@ def test_a_key_streamed_in_small_pieces_is_caught_and_prose_is_barely_held_back(
         held.append(i + 1 - shown)
     assert max(held) <= 4  # characters held back, at worst, before they are shown
     assert shown + len(stream.flush()) == len(prose)
+
+
+@pytest.mark.parametrize("echo", ["whole", "all but its last character", "base64, with zero-width spaces"])
+def test_a_key_echoed_back_to_back_is_held_back_boundedly_and_never_shown(echo: str) -> None:
+    """Pieces of the key back to back are one run that could always go on: the stream once held
+    all of it and re-read it at every piece (quadratic). Now it holds at most `hold_limit`
+    characters, shows the older part as `[redacted]` while the echo goes on, and the text after
+    the echo comes out as it is."""
+    redactor = Redactor([CANARY_KEY])
+    unit = {"whole": CANARY_KEY, "all but its last character": CANARY_KEY[:-1],
+            "base64, with zero-width spaces": "\u200b".join(base64_forms(CANARY_KEY)[0])}[echo]
+    reply = unit * 60 + " Bye."  # about 8-16 k characters
+    stream, shown, most_held = StreamRedactor(redactor), [], 0
+    for i in range(0, len(reply), 5):
+        shown.append(stream.feed(reply[i : i + 5]))
+        most_held = max(most_held, stream.held)
+    shown.append(stream.flush())
+    text = "".join(shown)
+    assert not leaked_pieces(CANARY_KEY, text)  # never print the key
+    assert most_held <= stream.hold_limit and stream.cut_short > 1
+    assert sum(1 for piece in shown[: len(shown) // 2] if piece) > 1, "nothing shown while the echo went on"
+    assert text.endswith(" Bye.")
+    # Between the replacements, only what the one-shot text shows too: bits under RUN characters
+    # where two base64 forms meet (and the zero-width spaces).
+    between = text[: -len(" Bye.")].replace(key_shape(CANARY_KEY), "[redacted]").split("[redacted]")
+    assert max(len(visible(bit)) for bit in between) < RUN
 
 
 def test_credentials_in_a_url_query_are_masked() -> None:
