@@ -88,6 +88,7 @@ class StreamBehaviour:
     azure_filters: bool = False  # Azure's prompt_filter_results chunk first, content_filter_results after
     reasoning: bool = False  # delta.reasoning_content tokens before the content tokens
     echo_key: bool = False  # the reply is the caller's own key, streamed 5 characters a chunk
+    echo_repeats: int = 1  # echo_key: the key this many times back to back
     # The token-limit fields the server obeys; a request without any of them gets `runaway_tokens`
     # tokens when that is set (the reply text over and over), else the whole reply.
     honoured_limits: Tuple[str, ...] = ("max_completion_tokens", "max_tokens")

@@ -362,6 +362,11 @@ _SCENARIO_LIST: Tuple[Scenario, ...] = (
         "Stream replies with the caller's own API key, 5 characters a chunk (a hostile or broken server).",
         stream=StreamBehaviour(echo_key=True),
     ),
+    Scenario(
+        "echo_key_back_to_back",
+        "Stream replies with the caller's key 200 times back to back, 5 characters a chunk, whatever the token limit.",
+        stream=StreamBehaviour(echo_key=True, echo_repeats=200, honoured_limits=()),
+    ),
     # --- token limits and odd values ---
     Scenario(
         "max_tokens_only",

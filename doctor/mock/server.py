@@ -553,7 +553,7 @@ class _Responder:
     def _reply_tokens(self, req: Incoming, route: Route) -> List[str]:
         """The answer's text, token by token: the --reply text, or the caller's key in echo_key."""
         if self.scenario.stream.echo_key:
-            key = presented_key(req.headers, route.flavour) or ""
+            key = (presented_key(req.headers, route.flavour) or "") * self.scenario.stream.echo_repeats
             return ["Your key: ", *(key[i : i + 5] for i in range(0, len(key), 5)), " (echoed)."]
         return wire.split_tokens(self.options.reply)
 

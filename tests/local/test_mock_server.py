@@ -710,11 +710,20 @@ def test_echo_key_streams_the_callers_key_back_five_characters_a_chunk() -> None
     assert all(len(p) <= 5 for p in pieces[1:-1])
 
 
+def test_echo_key_back_to_back_streams_the_key_200_times_whatever_the_limit() -> None:
+    with running("echo_key_back_to_back") as server:
+        chunks = post_chat(server, chat_body(stream=True, max_tokens=8)).json_chunks()
+    pieces = [c["choices"][0]["delta"].get("content") for c in chunks if c.get("choices")]
+    pieces = [p for p in pieces if p]
+    assert "".join(pieces) == f"Your key: {TEST_KEY * 200} (echoed)."
+    assert all(len(p) <= 5 for p in pieces[1:-1])
+
+
 def test_every_scenario_is_described_and_covered_here() -> None:
     covered = {case[0] for case in ERROR_CASES} | {
         "ok", "model404", "anymodel", "reject_stream_options", "reject_max_completion_tokens", "html",
         "redirect", "slow", "ping", "buffered", "gzip_buffered", "cut", "nofinish", "stall", "badjson", "errevent",
-        "json_instead_of_sse", "azure_filter_chunk", "reasoning", "echo_key", "max_tokens_only", "no_limits",
+        "json_instead_of_sse", "azure_filter_chunk", "reasoning", "echo_key", "echo_key_back_to_back", "max_tokens_only", "no_limits",
         "odd_usage", "odd_content", "odd_reasoning", "list_chunk", *HOSTILE_SCENARIOS,
         "vllm_abort", "content_filter", "vllm_error_chunk", "no_usage", "gateway_upstream_error",
         # POST /v1/responses: tests/local/test_mock_responses.py
