@@ -16,7 +16,7 @@ import itertools
 from typing import Iterable, List, Sequence, Tuple
 
 import pytest
-from hypothesis import example, given
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from doctor.redact import RUN, Redactor, StreamRedactor, base64_forms
@@ -86,15 +86,19 @@ def _fragments(secret: str) -> st.SearchStrategy[str]:
 
 
 @st.composite
-def cases(draw: st.DrawFn) -> Tuple[Tuple[Tuple[str, ...], Tuple[str, ...]], str]:
+def cases(draw: st.DrawFn, min_parts: int = 0, max_parts: int = 6,
+          echo: bool = False) -> Tuple[Tuple[Tuple[str, ...], Tuple[str, ...]], str]:
+    """A text of pieces of the secrets and other text; `echo`: mostly pieces of the secrets, back
+    to back, with now and then an invisible character or a newline between them."""
     secrets = draw(st.sampled_from(SECRET_SETS))
-    part = st.one_of(
-        *(_fragments(secret) for secret in (*secrets[0], *secrets[1])),
+    fragments = [_fragments(secret) for secret in (*secrets[0], *secrets[1])]
+    part = st.one_of(*fragments, st.sampled_from(("\u200b", "\n", "\x00"))) if echo else st.one_of(
+        *fragments,
         st.sampled_from(ORDINARY),
         st.text(KEY_ALPHABET, max_size=12),
         st.text(max_size=4),
     )
-    return secrets, "".join(draw(st.lists(part, max_size=6)))
+    return secrets, "".join(draw(st.lists(part, min_size=min_parts, max_size=max_parts)))
 
 
 @given(cases(), st.lists(st.integers(min_value=0), max_size=6))
@@ -116,6 +120,26 @@ def cases(draw: st.DrawFn) -> Tuple[Tuple[Tuple[str, ...], Tuple[str, ...]], str
 def test_any_text_streamed_in_any_pieces_is_the_one_shot_text(case: tuple, cuts: List[int]) -> None:
     secrets, text = case
     _assert_agree(secrets, _cut(text, cuts))
+
+
+@given(cases(min_parts=40, max_parts=160, echo=True), st.lists(st.integers(min_value=0), max_size=40))
+@settings(max_examples=150, deadline=None)
+def test_a_long_run_cut_short_still_shows_no_piece_of_a_secret(case: tuple, cuts: List[int]) -> None:
+    """Texts long enough for the stream to pass its hold limit (many pieces of the key back to
+    back): it then shows older held text as one `[redacted]`, unlike the one-shot text, and still
+    never a piece of a secret, however the text is cut."""
+    secrets, text = case
+    redactor = _redactor(secrets)
+    pieces = _cut(text, cuts)
+    stream = StreamRedactor(redactor)
+    shown = []
+    for piece in pieces:
+        shown.append(stream.feed(piece))
+        assert stream.held <= stream.hold_limit
+    streamed = "".join(shown) + stream.flush()
+    for secret in (*secrets[0], *secrets[1]):
+        assert not leaked_pieces(secret, streamed), f"cut {[len(p) for p in pieces]}: the stream shows a piece of a secret"
+    assert streamed == redactor.text(text) or stream.cut_short
 
 
 # Texts on which the stream and the one-shot text once disagreed, or close to them.
