@@ -21,6 +21,7 @@ The rules (stated in the README's Security section, pinned by tests/pure/test_re
 from __future__ import annotations
 
 import base64
+import bisect
 import dataclasses
 import enum
 import re
@@ -84,7 +85,7 @@ def base64_forms(secret: str) -> Tuple[str, ...]:
     """What base64 makes of `secret` inside any longer text: for each of the three alignments the
     secret can have in the encoded bytes, the characters that depend on the secret's bytes alone
     (the 4-character groups it fills whole), in the standard and the URL-safe alphabet."""
-    raw = secret.encode("utf-8")
+    raw = _utf8(secret)
     forms: List[str] = []
     for shift in range(3):
         encoded = base64.b64encode(b"\0" * shift + raw).decode("ascii")
@@ -92,6 +93,15 @@ def base64_forms(secret: str) -> Tuple[str, ...]:
         form = encoded[4 * first : 4 * last]
         forms += [form, form.replace("+", "-").replace("/", "_")]
     return tuple(dict.fromkeys(form for form in forms if len(form) >= RUN))
+
+
+def _utf8(value: str) -> bytes:
+    """`value` as bytes: a byte of the environment that is not UTF-8 is held as a lone surrogate
+    (os.environ's surrogateescape) and goes back to that byte; any other lone surrogate as itself."""
+    try:
+        return value.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        return value.encode("utf-8", "surrogatepass")
 
 
 class Redactor:
@@ -144,7 +154,12 @@ class Redactor:
                     split += [(shown, True), (piece, False)] if index else [(piece, False)]
             parts = split
         head = self.token_tail(after)
-        return "".join(part if done else self._scrub(part, head if i == 0 else "") for i, (part, done) in enumerate(parts))
+        # A run is read into the shape that follows (its `sk-proj-` is the key's own beginning): the
+        # end of a password just before the key plus the shape's first characters may make one.
+        return "".join(
+            part if done else self._scrub(part, head if i == 0 else "", parts[i + 1][0] if i + 1 < len(parts) else "")
+            for i, (part, done) in enumerate(parts)
+        )
 
     def token_tail(self, shown: str) -> str:
         """The end of `shown` that a token starting right after it would continue: its last
@@ -161,8 +176,8 @@ class Redactor:
                 tail = tail[tail.rfind(secret) + len(secret) :]
         return tail[-(longest + 1) :]
 
-    def _scrub(self, value: str, head: str = "") -> str:
-        value = self._scrub_runs(value)
+    def _scrub(self, value: str, head: str = "", shape: str = "") -> str:
+        value = self._scrub_runs(value, shape)
         return _TOKENISH.sub(lambda match: self._scrub_fragment(match, head if match.start() == 0 else ""), value)
 
     def run_spans(self, value: str) -> List[Tuple[int, int]]:
@@ -180,10 +195,12 @@ class Redactor:
                     spans.append((i, i + RUN))
         return [(keep[start], keep[end - 1] + 1) for start, end in spans]
 
-    def _scrub_runs(self, value: str) -> str:
-        if not self._grams or len(value) < RUN:
+    def _scrub_runs(self, value: str, shape: str = "") -> str:
+        """`value` with its runs replaced; `shape`: the shape shown right after it, read on with it
+        (a run that reaches into it takes the characters of `value` it covers)."""
+        if not self._grams or len(value) + len(shape) < RUN or not value:
             return value
-        spans = self.run_spans(value)
+        spans = [(start, min(end, len(value))) for start, end in self.run_spans(value + shape) if start < len(value)]
         if not spans:
             return value
         parts, last = [], 0
@@ -215,8 +232,10 @@ class Redactor:
                 if start < cut < end:
                     cut = start
             for start, end in runs:
-                # A run that ends at the cut (invisible characters aside) may go on in the next piece.
-                if start < cut and (cut <= end or not _visible(value[end:cut])[0]):
+                # A run that ends at the cut (invisible characters aside) may go on in the next piece:
+                # no visible character (an index in `keep`) from its end to the cut. Found by index,
+                # not by reading the text between (that made a chain of runs cubic in the held text).
+                if start < cut and (cut <= end or bisect.bisect_left(keep, end) == bisect.bisect_left(keep, cut)):
                     cut = start
             # Where `text` starts a token afresh: after a whole secret (its shape) and a run (`]`).
             starts = [end for start, end in spans if end <= cut] + [end for start, end in runs if end <= cut]

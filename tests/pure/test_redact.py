@@ -186,3 +186,29 @@ def test_base64_forms_leave_ordinary_text_alone() -> None:
     redactor = Redactor(["sk-proj-" + "Zq9xL2mP7vR4tY8wB3nC6kD1fG5hJ0sA" * 3])
     text = "localhost:8000 answered 401; aGVsbG8gd29ybGQ= is just 'hello world'"
     assert redactor.text(text) == text
+
+
+# A proxy password that ends in `s`, the first character of the key's shape (`sk-proj-…`).
+S_PASSWORD = "canary-proxy-pass"
+
+
+def test_a_key_shape_never_completes_a_password_written_just_before_the_key() -> None:
+    # Found in review: the password's last 12 characters, its last `s` shared with the key's first.
+    # The key (the longer secret) became its shape and the text before it was scrubbed alone: 11
+    # characters of the password, no run of it, then the shape's `sk-proj-` made them 12.
+    redactor = Redactor([CANARY_KEY], passwords=[S_PASSWORD])
+    text = f"echo: x{S_PASSWORD[-RUN:]}{CANARY_KEY[1:]} (end)"
+    stream = StreamRedactor(redactor)
+    streamed = "".join(stream.feed(text[i : i + 5]) for i in range(0, len(text), 5)) + stream.flush()
+    for shown in (redactor.text(text), streamed):
+        assert not leaked_pieces(S_PASSWORD, shown) and not leaked_pieces(CANARY_KEY, shown)
+        assert shown.endswith(" (end)") and "sk-proj-…CNRY" in shown
+
+
+def test_a_key_not_valid_utf8_from_the_environment_is_still_a_secret() -> None:
+    # Found in review: os.environ holds a byte that is not UTF-8 as a lone surrogate, and its
+    # base64 forms raised UnicodeEncodeError: chat-doctor ended in a traceback.
+    key = CANARY_KEY[:40] + "\udcff" + CANARY_KEY[40:]
+    redactor = Redactor([key])
+    assert redactor.text(f"key={key}.") == f"key={key_shape(key)}."
+    assert not leaked_pieces(CANARY_KEY[:40], redactor.text(f"x {CANARY_KEY[:40]} y"))
