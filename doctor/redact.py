@@ -224,23 +224,29 @@ class Redactor:
         if longest:
             cut = min(cut, keep[len(skeleton) - longest])
         spans = [(start, start + len(secret)) for secret in self._secrets for start in _occurrences(value, secret)]
-        runs = self.run_spans(value)
-        moved = -1
-        while moved != cut:  # moving the cut back may cut another span in two: until none is
+        runs = self.run_spans(value)  # in order, apart
+        run_starts, run_ends = [start for start, _ in runs], [end for _, end in runs]
+        # A run that ends at the cut (invisible characters aside) may go on in the next piece: it
+        # holds every cut up to the first visible character at or after its end.
+        reach = [keep[i] if i < len(keep) else len(value) for i in (bisect.bisect_left(keep, end) for end in run_ends)]
+        # Each rule moves the cut back to the start of what it would cut in two, until none does.
+        # The runs are looked up by bisection, not read whole every time the cut moves: a chain
+        # of runs, each held by the token before it, moved the cut one run a pass (quadratic).
+        while True:
             moved = cut
             for start, end in spans:  # no whole secret cut, as `text` finds them (left to right)
-                if start < cut < end:
-                    cut = start
-            for start, end in runs:
-                # A run that ends at the cut (invisible characters aside) may go on in the next piece:
-                # no visible character (an index in `keep`) from its end to the cut. Found by index,
-                # not by reading the text between (that made a chain of runs cubic in the held text).
-                if start < cut and (cut <= end or bisect.bisect_left(keep, end) == bisect.bisect_left(keep, cut)):
-                    cut = start
+                if start < moved < end:
+                    moved = start
+            k = bisect.bisect_left(run_starts, moved) - 1  # the last run that starts before the cut
+            if k >= 0 and moved <= reach[k]:
+                moved = run_starts[k]
             # Where `text` starts a token afresh: after a whole secret (its shape) and a run (`]`).
-            starts = [end for start, end in spans if end <= cut] + [end for start, end in runs if end <= cut]
-            cut = self._token_start(value, cut, max(starts, default=0))
-        return cut
+            j = bisect.bisect_right(run_ends, moved) - 1
+            floor = max([end for _, end in spans if end <= moved] + run_ends[j : j + 1], default=0)
+            moved = self._token_start(value, moved, floor)
+            if moved == cut:
+                return cut
+            cut = moved
 
     def _token_start(self, value: str, cut: int, floor: int) -> int:
         """`cut`, or the start of the token it would cut in two when the part before it (from
@@ -317,6 +323,10 @@ def _visible(value: str) -> Tuple[str, List[int]]:
     return "".join(value[i] for i in keep), keep
 
 
+# The most a stream keeps held after cutting its held text short (StreamRedactor.hold_keep).
+HOLD_KEEP_MAX = 1024
+
+
 class StreamRedactor:
     """`Redactor` for text that arrives in pieces: a key split across chunks (even 5 characters
     at a time) is caught, while ordinary text is held back only as long as its end could still
@@ -338,7 +348,9 @@ class StreamRedactor:
         self._shown = ""  # the end of the text already let through, as it arrived
         # Room for anything `safe_cut` holds for another reason (a secret's start, a token
         # before a run) several times over, so ordinary text is never cut short.
-        self.hold_keep = 2 * redactor.longest_form + 2 * RUN
+        # (At most HOLD_KEEP_MAX: each feed reads what is held, and a 1,200-character token would
+        # otherwise hold 6,400, 18 ms a feed; cut short sooner, such a text shows `[redacted]`s.)
+        self.hold_keep = min(2 * redactor.longest_form + 2 * RUN, HOLD_KEEP_MAX)
         self.hold_limit = 2 * self.hold_keep
         self.cut_short = 0  # how many times held text was shown as one `[redacted]` (0: as one-shot)
 

@@ -13,6 +13,8 @@ Row groups (scripts/bench_<module>.py each):
            floor, beside a naive first-chunk timer                     (bench_stream, bench_ttft,
            bench_responses)
   chunks   per-chunk client cost on a fast stream vs a raw socket and the bare SDK (bench_stream)
+  redact   the live reply's redaction of a key streamed back at it, per character, vs prose
+                                                                        (bench_redact)
   pythons  pythons vs its slowest single probe                         (bench_pythons)
   memory   peak RSS of check --offline, check, smoke --runs 20          (bench_memory)
   soak     `smoke --runs 200` in one process: fds, threads and RSS, first vs last 10% (bench_soak.py)
@@ -73,6 +75,12 @@ def _memory(runs: Optional[int]) -> List[Row]:
     return bench_memory(runs or 3)
 
 
+def _redact(runs: Optional[int]) -> List[Row]:
+    from bench_redact import bench_redact
+
+    return bench_redact(runs or 3)
+
+
 SOAK_RSS_GROWTH_MIB = 8.0  # as tests/machine/test_soak.py: a leaked client per run would be 10 MiB and more
 
 
@@ -105,6 +113,7 @@ SECTIONS: Dict[str, Section] = {
     "network": _network,
     "ttft": _ttft,
     "chunks": _chunks,
+    "redact": _redact,
     "pythons": _pythons,
     "memory": _memory,
     "soak": _soak,
